@@ -1,0 +1,66 @@
+#include "autograd/backward.h"
+
+#include <unordered_set>
+#include <utility>
+
+#include "tensor/elementwise.h"
+#include "tensor/error.h"
+
+namespace nst {
+namespace {
+
+// Slots with a producer, in topological order: every slot after the slots it was computed from.
+// Iterative depth-first search, so deep graphs cannot overflow the stack.
+std::vector<GradSlot*> topological_order(GradSlot* root) {
+  std::vector<GradSlot*> order;
+  std::unordered_set<GradSlot*> visited;
+  std::vector<std::pair<GradSlot*, std::size_t>> stack;  // slot, next input to visit
+  if (root->producer) stack.emplace_back(root, 0);
+  visited.insert(root);
+  while (!stack.empty()) {
+    auto& [slot, next] = stack.back();
+    const auto& inputs = slot->producer->inputs;
+    if (next < inputs.size()) {
+      GradSlot* input = inputs[next++].get();
+      if (input->producer && visited.insert(input).second) stack.emplace_back(input, 0);
+    } else {
+      order.push_back(slot);
+      stack.pop_back();
+    }
+  }
+  return order;
+}
+
+}  // namespace
+
+void backward(const Var& root, const Tensor& seed) {
+  NST_CHECK(root.defined(), "backward() on an undefined variable");
+  NST_CHECK(root.requires_grad(), "backward() on a variable that does not require a gradient: "
+            "no input of the computation requires one, or it ran under NoGradGuard");
+  check_same_shape(root.value(), seed, "backward seed vs root");
+
+  GradSlot* root_slot = root.slot().get();
+  axpy(1.0f, seed.values(), root_slot->grad_buffer().values());
+
+  std::vector<GradSlot*> order = topological_order(root_slot);
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    GradSlot* slot = *it;
+    Node& node = *slot->producer;
+    NST_CHECK(node.backward, "backward() through '", node.name,
+              "' a second time: the graph is released after its first backward pass");
+    if (slot->grad.defined()) {  // no gradient reached this output: nothing to pass on
+      InputGrads grads(node.inputs);
+      node.backward(slot->grad, grads);
+    }
+    node.backward = nullptr;  // frees the saved tensors
+    slot->grad = Tensor();    // an intermediate gradient is no longer needed
+  }
+}
+
+void backward(const Var& root) {
+  NST_CHECK(root.value().numel() == 1, "backward() without a seed needs a scalar, got shape ",
+            root.shape(), "; pass the gradient with respect to it as the seed");
+  backward(root, Tensor::full(root.shape(), 1.0f));
+}
+
+}  // namespace nst

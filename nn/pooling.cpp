@@ -1,0 +1,40 @@
+#include "nn/pooling.h"
+
+#include "tensor/error.h"
+#include "tensor/pool.h"
+
+namespace nst::nn {
+namespace {
+
+PoolGeometry geometry(const Shape& x, const PoolOptions& o, const char* op) {
+  NST_CHECK(x.rank() == 4, op, ": input must be [N, C, H, W], got ", x);
+  PoolGeometry g{static_cast<int>(x[0] * x[1]), static_cast<int>(x[2]), static_cast<int>(x[3]),
+                 o.kernel, o.stride, o.padding};
+  g.validate();
+  return g;
+}
+
+}  // namespace
+
+Var max_pool2d(const Var& x, const PoolOptions& options) {
+  const PoolGeometry g = geometry(x.shape(), options, "max_pool2d");
+  Tensor out(Shape{x.shape()[0], x.shape()[1], g.out_height(), g.out_width()});
+  max_pool2d_forward(x.value().data(), g, out.data());
+  // Backward finds each window's maximum again from the input, which the caller usually keeps
+  // alive anyway (it is a ReLU output), instead of storing an index per output.
+  Tensor input = x.value();
+  return record_op(std::move(out), "max_pool2d", {x}, [input, g](const Tensor& dout, InputGrads& grads) {
+    max_pool2d_backward(input.data(), dout.data(), g, grads[0].data());
+  });
+}
+
+Var avg_pool2d(const Var& x, const PoolOptions& options) {
+  const PoolGeometry g = geometry(x.shape(), options, "avg_pool2d");
+  Tensor out(Shape{x.shape()[0], x.shape()[1], g.out_height(), g.out_width()});
+  avg_pool2d_forward(x.value().data(), g, out.data());
+  return record_op(std::move(out), "avg_pool2d", {x}, [g](const Tensor& dout, InputGrads& grads) {
+    avg_pool2d_backward(dout.data(), g, grads[0].data());
+  });
+}
+
+}  // namespace nst::nn

@@ -1,0 +1,100 @@
+#include "tensor/pool.h"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "tensor/error.h"
+
+namespace nst {
+
+void PoolGeometry::validate() const {
+  NST_CHECK(planes > 0 && height > 0 && width > 0, "pooling input must be non-empty, got ", planes,
+            " planes of ", height, "x", width);
+  NST_CHECK(kernel > 0 && stride > 0, "bad pooling parameters: kernel=", kernel, " stride=", stride);
+  NST_CHECK(padding >= 0 && 2 * padding <= kernel, "pooling padding ", padding,
+            " must be at most half the kernel size ", kernel);
+  NST_CHECK(height + 2 * padding >= kernel && width + 2 * padding >= kernel, "a ", kernel, "x",
+            kernel, " pooling window does not fit a ", height, "x", width, " input");
+}
+
+namespace {
+
+// Calls visit(plane_in, plane_out_index, y_begin, y_end, x_begin, x_end) for every output
+// pixel, with the window clipped to the image (the padding contributes nothing to visit).
+template <class Visit>
+void for_each_window(const PoolGeometry& g, Visit visit) {
+  g.validate();
+  const int ho = g.out_height(), wo = g.out_width();
+#pragma omp parallel for schedule(static) if (static_cast<int64_t>(g.planes) * ho * wo > 16384)
+  for (int plane = 0; plane < g.planes; ++plane) {
+    const int64_t in_offset = static_cast<int64_t>(plane) * g.height * g.width;
+    const int64_t out_offset = static_cast<int64_t>(plane) * ho * wo;
+    for (int oy = 0; oy < ho; ++oy) {
+      const int y0 = oy * g.stride - g.padding;
+      const int y_begin = y0 < 0 ? 0 : y0;
+      const int y_end = y0 + g.kernel > g.height ? g.height : y0 + g.kernel;
+      for (int ox = 0; ox < wo; ++ox) {
+        const int x0 = ox * g.stride - g.padding;
+        const int x_begin = x0 < 0 ? 0 : x0;
+        const int x_end = x0 + g.kernel > g.width ? g.width : x0 + g.kernel;
+        visit(in_offset, out_offset + static_cast<int64_t>(oy) * wo + ox, y_begin, y_end, x_begin,
+              x_end);
+      }
+    }
+  }
+}
+
+// Index (within the whole input) of the first maximum of a window; NaN wins, as in PyTorch.
+int64_t argmax(const float* in, const PoolGeometry& g, int64_t offset, int y_begin, int y_end,
+               int x_begin, int x_end) {
+  int64_t best = -1;
+  float best_value = -std::numeric_limits<float>::infinity();
+  for (int y = y_begin; y < y_end; ++y) {
+    for (int x = x_begin; x < x_end; ++x) {
+      const int64_t i = offset + static_cast<int64_t>(y) * g.width + x;
+      if (best < 0 || in[i] > best_value || std::isnan(in[i])) {
+        best = i;
+        best_value = in[i];
+        if (std::isnan(best_value)) return best;
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+void max_pool2d_forward(const float* in, const PoolGeometry& g, float* out) {
+  for_each_window(g, [&](int64_t offset, int64_t o, int y0, int y1, int x0, int x1) {
+    out[o] = in[argmax(in, g, offset, y0, y1, x0, x1)];
+  });
+}
+
+void max_pool2d_backward(const float* in, const float* dout, const PoolGeometry& g, float* din) {
+  // Windows overlap only inside one plane, and a plane belongs to one thread.
+  for_each_window(g, [&](int64_t offset, int64_t o, int y0, int y1, int x0, int x1) {
+    din[argmax(in, g, offset, y0, y1, x0, x1)] += dout[o];
+  });
+}
+
+void avg_pool2d_forward(const float* in, const PoolGeometry& g, float* out) {
+  const float inv_area = 1.0f / static_cast<float>(g.kernel * g.kernel);
+  for_each_window(g, [&](int64_t offset, int64_t o, int y0, int y1, int x0, int x1) {
+    float total = 0.0f;
+    for (int y = y0; y < y1; ++y)
+      for (int x = x0; x < x1; ++x) total += in[offset + static_cast<int64_t>(y) * g.width + x];
+    out[o] = total * inv_area;
+  });
+}
+
+void avg_pool2d_backward(const float* dout, const PoolGeometry& g, float* din) {
+  const float inv_area = 1.0f / static_cast<float>(g.kernel * g.kernel);
+  for_each_window(g, [&](int64_t offset, int64_t o, int y0, int y1, int x0, int x1) {
+    const float share = dout[o] * inv_area;
+    for (int y = y0; y < y1; ++y)
+      for (int x = x0; x < x1; ++x) din[offset + static_cast<int64_t>(y) * g.width + x] += share;
+  });
+}
+
+}  // namespace nst

@@ -1,0 +1,25 @@
+// 2-D max and average pooling over N*C independent planes, with PyTorch's semantics
+// (ceil_mode = false): output size floor((H + 2p - k) / s) + 1; max pooling pads with -inf and
+// sends the gradient to the first maximum of each window; average pooling counts the zero
+// padding in its divisor (count_include_pad = true), so every window divides by k*k.
+#pragma once
+
+namespace nst {
+
+struct PoolGeometry {
+  int planes = 0, height = 0, width = 0;  // planes = N * C
+  int kernel = 2, stride = 2, padding = 0;
+
+  int out_height() const { return (height + 2 * padding - kernel) / stride + 1; }
+  int out_width() const { return (width + 2 * padding - kernel) / stride + 1; }
+  void validate() const;  // throws nst::Error naming the geometry if it makes no sense
+};
+
+void max_pool2d_forward(const float* in, const PoolGeometry& g, float* out);
+// din += dout routed to each window's first maximum (ties resolved as PyTorch does).
+void max_pool2d_backward(const float* in, const float* dout, const PoolGeometry& g, float* din);
+
+void avg_pool2d_forward(const float* in, const PoolGeometry& g, float* out);
+void avg_pool2d_backward(const float* dout, const PoolGeometry& g, float* din);  // din +=
+
+}  // namespace nst
