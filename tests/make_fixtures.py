@@ -1,0 +1,189 @@
+#!/usr/bin/python3
+"""Writes the PyTorch reference fixtures that the C++ tests compare against.
+
+Run with Debian's PyTorch (apt-get install python3-torch):
+    /usr/bin/python3 tests/make_fixtures.py
+It rewrites tests/fixtures/*.bin. The files are committed, so the tests need no PyTorch.
+
+File format (little-endian), read by tests/fixture.cpp: magic b"NSTFIXT1", u32 tensor count,
+then per tensor: u32 name length, UTF-8 name, u32 rank, rank x i64 dims, float32 values.
+"""
+import os
+import struct
+
+import torch
+import torch.nn.functional as F
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+
+
+def write(name, tensors):
+    os.makedirs(OUT, exist_ok=True)
+    path = os.path.join(OUT, name + ".bin")
+    with open(path, "wb") as f:
+        f.write(b"NSTFIXT1")
+        f.write(struct.pack("<I", len(tensors)))
+        for key, value in tensors.items():
+            value = torch.as_tensor(value, dtype=torch.float32).detach().contiguous()
+            encoded = key.encode()
+            f.write(struct.pack("<I", len(encoded)))
+            f.write(encoded)
+            f.write(struct.pack("<I", value.dim()))
+            for d in value.shape:
+                f.write(struct.pack("<q", d))
+            f.write(value.numpy().astype("<f4").tobytes())
+    print(f"wrote {path}: {len(tensors)} tensors")
+
+
+def conv2d_cases():
+    out = {}
+    # name: (N, C, H, W, K, kernel, stride, padding, bias)
+    cases = {
+        "same": (2, 3, 7, 9, 4, 3, 1, 1, True),
+        "stride2_nopad": (1, 2, 8, 8, 3, 3, 2, 0, True),
+        "single_channel": (1, 1, 5, 6, 2, 3, 1, 1, False),
+        "k5_s2_p2": (1, 3, 10, 7, 5, 5, 2, 2, True),
+        "k1": (1, 4, 3, 5, 6, 1, 1, 0, True),
+    }
+    for name, (n, c, h, w, k, ks, s, p, has_bias) in cases.items():
+        x = torch.randn(n, c, h, w, requires_grad=True)
+        weight = (torch.randn(k, c, ks, ks) * 0.5).requires_grad_()
+        bias = torch.randn(k, requires_grad=True) if has_bias else None
+        y = F.conv2d(x, weight, bias, stride=s, padding=p)
+        dy = torch.randn_like(y)
+        y.backward(dy)
+        out[f"{name}/params"] = torch.tensor([s, p], dtype=torch.float32)
+        out[f"{name}/input"] = x
+        out[f"{name}/weight"] = weight
+        out[f"{name}/output"] = y
+        out[f"{name}/grad_output"] = dy
+        out[f"{name}/grad_input"] = x.grad
+        out[f"{name}/grad_weight"] = weight.grad
+        if has_bias:
+            out[f"{name}/bias"] = bias
+            out[f"{name}/grad_bias"] = bias.grad
+    write("conv2d", out)
+
+
+def pooling_cases():
+    out = {}
+    # name: (op, kernel, stride, padding, shape)
+    cases = {
+        "max_k2s2_odd": ("max", 2, 2, 0, (2, 3, 7, 9)),
+        "max_k3s2p1": ("max", 3, 2, 1, (1, 2, 8, 7)),
+        "avg_k2s2_odd": ("avg", 2, 2, 0, (2, 3, 7, 9)),
+        "avg_k3s2p1": ("avg", 3, 2, 1, (1, 2, 8, 7)),
+    }
+    for name, (op, k, s, p, shape) in cases.items():
+        # A permutation: no ties, so the max-pool gradient has one right answer.
+        n = 1
+        for d in shape:
+            n *= d
+        x = (torch.randperm(n).float() / n - 0.5).reshape(shape).requires_grad_()
+        if op == "max":
+            y = F.max_pool2d(x, k, s, p)
+        else:
+            y = F.avg_pool2d(x, k, s, p, count_include_pad=True)
+        dy = torch.randn_like(y)
+        y.backward(dy)
+        out[f"{name}/params"] = torch.tensor([k, s, p], dtype=torch.float32)
+        out[f"{name}/input"] = x
+        out[f"{name}/output"] = y
+        out[f"{name}/grad_output"] = dy
+        out[f"{name}/grad_input"] = x.grad
+    write("pooling", out)
+
+
+def gram(x):
+    n, c, h, w = x.shape
+    f = x.reshape(n, c, h * w)
+    return f @ f.transpose(1, 2) / (h * w)
+
+
+def total_variation(x):
+    return ((x[:, :, 1:, :] - x[:, :, :-1, :]) ** 2).sum() + (
+        (x[:, :, :, 1:] - x[:, :, :, :-1]) ** 2).sum()
+
+
+def gram_and_tv_cases():
+    x = torch.randn(2, 4, 5, 6, requires_grad=True)
+    g = gram(x)
+    dg = torch.randn_like(g)
+    g.backward(dg)
+    write("gram", {"input": x, "output": g, "grad_output": dg, "grad_input": x.grad})
+
+    x = torch.rand(1, 3, 6, 7, requires_grad=True)
+    tv = total_variation(x)
+    tv.backward()
+    write("total_variation", {"input": x, "output": tv, "grad_input": x.grad})
+
+
+class Problem:
+    """A small style-transfer-like objective the C++ test rebuilds from the same ops:
+    f(x) = sum((gram(relu(conv2d(x, w, b, padding=1))) - target)^2) + 0.1 * tv(x)."""
+
+    def __init__(self):
+        self.x0 = torch.rand(1, 3, 8, 8)
+        self.weight = torch.randn(4, 3, 3, 3) * 0.3
+        self.bias = torch.randn(4) * 0.1
+        with torch.no_grad():
+            self.target = gram(F.relu(F.conv2d(torch.rand(1, 3, 8, 8), self.weight, self.bias,
+                                               padding=1)))
+
+    def loss(self, x):
+        features = F.relu(F.conv2d(x, self.weight, self.bias, padding=1))
+        return ((gram(features) - self.target) ** 2).sum() + 0.1 * total_variation(x)
+
+    def tensors(self):
+        return {"problem/x0": self.x0, "problem/weight": self.weight, "problem/bias": self.bias,
+                "problem/target": self.target}
+
+
+def optimizer_cases():
+    problem = Problem()
+
+    x = problem.x0.clone().requires_grad_()
+    adam = torch.optim.Adam([x], lr=0.05)
+    out = problem.tensors()
+    losses = []
+    for i in range(10):
+        adam.zero_grad()
+        loss = problem.loss(x)
+        loss.backward()
+        losses.append(loss.item())
+        adam.step()
+        out[f"adam/x_after_{i + 1}"] = x.detach().clone()
+    out["adam/losses"] = torch.tensor(losses)
+
+    # name: (LBFGS keyword arguments, step() calls)
+    configs = {
+        "lbfgs_fixed": (dict(lr=1, max_iter=1, history_size=5), 10),
+        "lbfgs_wolfe": (dict(lr=1, max_iter=1, history_size=5,
+                             line_search_fn="strong_wolfe"), 10),
+        "lbfgs_inner": (dict(max_iter=10, line_search_fn="strong_wolfe"), 1),
+    }
+    for name, (kwargs, steps) in configs.items():
+        x = problem.x0.clone().requires_grad_()
+        lbfgs = torch.optim.LBFGS([x], **kwargs)
+
+        def closure():
+            lbfgs.zero_grad()
+            loss = problem.loss(x)
+            loss.backward()
+            return loss
+
+        losses = []
+        for i in range(steps):
+            losses.append(float(lbfgs.step(closure)))
+            out[f"{name}/x_after_{i + 1}"] = x.detach().clone()
+        out[f"{name}/losses"] = torch.tensor(losses)
+        out[f"{name}/func_evals"] = torch.tensor(float(lbfgs.state[x]["func_evals"]))
+    write("optimizers", out)
+
+
+if __name__ == "__main__":
+    torch.manual_seed(20261124)
+    conv2d_cases()
+    pooling_cases()
+    gram_and_tv_cases()
+    optimizer_cases()

@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "autograd/backward.h"
+#include "nn/module.h"
+#include "nn/reduction_ops.h"
+#include "tensor/error.h"
+#include "tests/test_util.h"
+
+namespace nst {
+namespace {
+
+using testing::random_tensor;
+
+// A torchvision-like layout: features = Sequential(conv, relu, pool, conv).
+class TinyNet : public nn::Module {
+ public:
+  TinyNet() {
+    features_ = std::make_shared<nn::Sequential>();
+    features_->append(std::make_shared<nn::Conv2d>(nn::Conv2dParams{3, 4, 3, 1, 1}))
+        .append(std::make_shared<nn::ReLU>())
+        .append(std::make_shared<nn::MaxPool2d>())
+        .append(std::make_shared<nn::Conv2d>(nn::Conv2dParams{4, 2, 3, 1, 1, false}));
+    register_child("features", features_);
+  }
+  Var forward(const Var& x) override { return features_->forward(x); }
+  nn::Sequential& features() { return *features_; }
+
+ private:
+  std::shared_ptr<nn::Sequential> features_;
+};
+
+TEST(Module, ParametersAreNamedLikeAPyTorchStateDict) {
+  TinyNet net;
+  std::vector<std::string> names;
+  for (auto& [name, p] : net.named_parameters()) names.push_back(name + " " + p.shape().to_string());
+  EXPECT_EQ(names, (std::vector<std::string>{"features.0.weight [4, 3, 3, 3]",
+                                             "features.0.bias [4]",
+                                             "features.3.weight [2, 4, 3, 3]"}));
+}
+
+TEST(Module, ParametersAreSharedHandles) {
+  TinyNet net;
+  auto& conv = dynamic_cast<nn::Conv2d&>(net.features()[0]);
+  net.named_parameters()[0].second.value().fill(0.25f);
+  EXPECT_EQ(conv.weight().value().data()[0], 0.25f);
+}
+
+TEST(Module, ForwardRangeStopsEarlyAndFreezingSkipsWeightGradients) {
+  TinyNet net;
+  for (auto& [name, p] : net.named_parameters()) p.value().copy_from(random_tensor(p.shape(), 1));
+  Var x(random_tensor(Shape{1, 3, 6, 6}, 2), true);
+  EXPECT_EQ(net.features().forward_range(x, 0, 3).shape(), (Shape{1, 4, 3, 3}));
+  EXPECT_EQ(net.forward(x).shape(), (Shape{1, 2, 3, 3}));
+  EXPECT_THROW(net.features().forward_range(x, 2, 5), Error);
+
+  net.set_requires_grad(false);
+  backward(nn::sum(net.forward(x)));
+  EXPECT_TRUE(x.grad().defined());
+  for (auto& [name, p] : net.named_parameters()) EXPECT_FALSE(p.grad().defined()) << name;
+}
+
+}  // namespace
+}  // namespace nst

@@ -1,0 +1,55 @@
+// Pooling rules that PyTorch fixes and a gradient check cannot see: ties, NaN, padding.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "tensor/error.h"
+#include "tensor/pool.h"
+
+namespace nst {
+namespace {
+
+TEST(MaxPool, GradientGoesToTheFirstOfTiedMaxima) {
+  const std::vector<float> in{1, 1, 1, 1};  // one 2x2 window, all equal
+  PoolGeometry g{1, 2, 2};
+  float out = 0;
+  max_pool2d_forward(in.data(), g, &out);
+  EXPECT_EQ(out, 1.0f);
+  std::vector<float> din(4, 0.0f);
+  const float dout = 3.0f;
+  max_pool2d_backward(in.data(), &dout, g, din.data());
+  EXPECT_EQ(din, (std::vector<float>{3, 0, 0, 0}));
+}
+
+TEST(MaxPool, NanPropagates) {
+  const std::vector<float> in{1, NAN, 5, 2};
+  float out = 0;
+  max_pool2d_forward(in.data(), PoolGeometry{1, 2, 2}, &out);
+  EXPECT_TRUE(std::isnan(out));
+}
+
+TEST(MaxPool, PaddingNeverWins) {
+  const std::vector<float> in{-5, -6, -7, -8};  // all negative; padding is -inf, not 0
+  PoolGeometry g{1, 2, 2, 2, 2, 1};             // 2x2 windows, stride 2, padding 1: 2x2 output
+  std::vector<float> out(4);
+  max_pool2d_forward(in.data(), g, out.data());
+  EXPECT_EQ(out, (std::vector<float>{-5, -6, -7, -8}));
+}
+
+TEST(AvgPool, PaddingCountsInTheDivisor) {
+  const std::vector<float> in{4, 4, 4, 4};
+  PoolGeometry g{1, 2, 2, 2, 2, 1};
+  std::vector<float> out(4);
+  avg_pool2d_forward(in.data(), g, out.data());
+  EXPECT_EQ(out, (std::vector<float>{1, 1, 1, 1}));  // each window holds one 4 and three zeros
+}
+
+TEST(Pool, RejectsBadGeometry) {
+  EXPECT_THROW((PoolGeometry{1, 2, 2, 3, 1, 2}.validate()), Error);  // padding > kernel / 2
+  EXPECT_THROW((PoolGeometry{1, 1, 1, 2, 2, 0}.validate()), Error);  // window larger than input
+  EXPECT_THROW((PoolGeometry{0, 2, 2}.validate()), Error);
+}
+
+}  // namespace
+}  // namespace nst

@@ -1,0 +1,56 @@
+// Helpers shared by the tests: seeded random tensors and comparisons that report the worst
+// element, so a failure says where and by how much.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <span>
+#include <string>
+
+#include "tensor/random.h"
+#include "tensor/tensor.h"
+
+namespace nst::testing {
+
+inline Tensor random_tensor(const Shape& shape, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
+  Tensor t(shape);
+  Random random(seed);
+  random.fill_uniform(t.values(), lo, hi);
+  return t;
+}
+
+// Passes when every |actual - expected| <= atol + rtol * |expected|.
+inline ::testing::AssertionResult all_close(std::span<const float> actual,
+                                            std::span<const float> expected, double rtol,
+                                            double atol) {
+  if (actual.size() != expected.size()) {
+    return ::testing::AssertionFailure()
+           << "sizes differ: " << actual.size() << " vs " << expected.size();
+  }
+  std::size_t worst = 0;
+  double worst_excess = -1.0;
+  for (std::size_t i = 0; i < actual.size(); ++i) {
+    const double diff = std::abs(static_cast<double>(actual[i]) - expected[i]);
+    const double excess = diff - (atol + rtol * std::abs(static_cast<double>(expected[i])));
+    if (excess > worst_excess || std::isnan(diff)) {
+      worst_excess = std::isnan(diff) ? INFINITY : excess;
+      worst = i;
+    }
+  }
+  if (worst_excess <= 0.0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "element " << worst << " of " << actual.size() << ": actual " << actual[worst]
+         << ", expected " << expected[worst] << " (rtol " << rtol << ", atol " << atol << ")";
+}
+
+inline ::testing::AssertionResult all_close(const Tensor& actual, const Tensor& expected,
+                                            double rtol, double atol) {
+  if (!(actual.shape() == expected.shape())) {
+    return ::testing::AssertionFailure()
+           << "shapes differ: " << actual.shape() << " vs " << expected.shape();
+  }
+  return all_close(actual.values(), expected.values(), rtol, atol);
+}
+
+}  // namespace nst::testing
