@@ -1,0 +1,132 @@
+#include "nn/vgg19.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "tensor/error.h"
+#include "tensor/random.h"
+
+namespace nst::nn {
+
+const std::vector<Vgg19Layer>& vgg19_layers() {
+  static const std::vector<Vgg19Layer> layers = [] {
+    // Convolutions per block and their widths, as in the paper's configuration "E".
+    const int convs_per_block[5] = {2, 2, 4, 4, 4};
+    const int widths[5] = {64, 128, 256, 512, 512};
+    std::vector<Vgg19Layer> out;
+    int in = 3;
+    for (int block = 0; block < 5; ++block) {
+      for (int i = 1; i <= convs_per_block[block]; ++i) {
+        const std::string suffix = std::to_string(block + 1) + "_" + std::to_string(i);
+        out.push_back({"conv" + suffix, Vgg19Layer::Kind::conv, in, widths[block]});
+        out.push_back({"relu" + suffix, Vgg19Layer::Kind::relu, 0, 0});
+        in = widths[block];
+      }
+      out.push_back({"pool" + std::to_string(block + 1), Vgg19Layer::Kind::pool, 0, 0});
+    }
+    return out;
+  }();
+  return layers;
+}
+
+int vgg19_layer_index(std::string_view name) {
+  const auto& layers = vgg19_layers();
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    if (layers[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::vector<std::string> vgg19_relu_names() {
+  std::vector<std::string> names;
+  for (const Vgg19Layer& layer : vgg19_layers()) {
+    if (layer.kind == Vgg19Layer::Kind::relu) names.push_back(layer.name);
+  }
+  return names;
+}
+
+Preprocessing Preprocessing::torchvision() {
+  return {"torchvision", ChannelAffine::mean_std({0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f})};
+}
+
+Preprocessing Preprocessing::caffe() {
+  // Output channel c (B, G, R) reads input channel 2 - c of the RGB image.
+  return {"caffe", ChannelAffine{{255.0f, 255.0f, 255.0f}, {-103.939f, -116.779f, -123.68f}, {2, 1, 0}}};
+}
+
+Preprocessing Preprocessing::by_name(const std::string& name) {
+  if (name == "torchvision") return torchvision();
+  if (name == "caffe") return caffe();
+  fail("unknown preprocessing '", name, "' (expected torchvision or caffe)");
+}
+
+Vgg19::Vgg19(Pooling pooling, Preprocessing preprocessing)
+    : features_(std::make_shared<Sequential>()),
+      preprocessing_(std::move(preprocessing)),
+      pooling_(pooling) {
+  for (const Vgg19Layer& layer : vgg19_layers()) {
+    switch (layer.kind) {
+      case Vgg19Layer::Kind::conv: {
+        auto conv = std::make_shared<Conv2d>(
+            Conv2dParams{layer.in_channels, layer.out_channels, 3, 1, 1, true});
+        convs_.push_back(conv);
+        features_->append(conv);
+        break;
+      }
+      case Vgg19Layer::Kind::relu:
+        features_->append(std::make_shared<ReLU>());
+        break;
+      case Vgg19Layer::Kind::pool:
+        if (pooling == Pooling::max) {
+          features_->append(std::make_shared<MaxPool2d>());
+        } else {
+          features_->append(std::make_shared<AvgPool2d>());
+        }
+        break;
+    }
+  }
+  register_child("features", features_);
+  set_requires_grad(false);  // frozen: style transfer optimises the image, not the network
+}
+
+Var Vgg19::forward(const Var& image) {
+  return features_->forward(channel_affine(image, preprocessing_.map));
+}
+
+std::vector<Var> Vgg19::features(const Var& image, const std::vector<std::string>& layers) {
+  NST_CHECK(image.shape().rank() == 4 && image.shape()[1] == 3,
+            "VGG19 needs an RGB image [N, 3, H, W], got ", image.shape());
+  std::vector<int> indices;
+  for (const std::string& name : layers) {
+    const int index = vgg19_layer_index(name);
+    if (index < 0) {
+      std::string valid;
+      for (const Vgg19Layer& layer : vgg19_layers()) valid += (valid.empty() ? "" : ", ") + layer.name;
+      fail("unknown VGG19 layer '", name, "'; valid names: ", valid);
+    }
+    indices.push_back(index);
+  }
+  std::vector<Var> outputs(layers.size());
+  if (layers.empty()) return outputs;
+  const int deepest = *std::max_element(indices.begin(), indices.end());
+  Var x = channel_affine(image, preprocessing_.map);
+  for (int i = 0; i <= deepest; ++i) {
+    x = features_->forward_range(x, static_cast<std::size_t>(i), static_cast<std::size_t>(i) + 1);
+    for (std::size_t k = 0; k < indices.size(); ++k) {
+      if (indices[k] == i) outputs[k] = x;
+    }
+  }
+  return outputs;
+}
+
+void Vgg19::init_random(uint64_t seed) {
+  Random random(seed);
+  for (auto& conv : convs_) {
+    const Conv2dParams& p = conv->params();
+    const auto fan_out = static_cast<float>(p.out_channels * p.kernel * p.kernel);
+    random.fill_normal(conv->weight().value().values(), 0.0f, std::sqrt(2.0f / fan_out));
+    conv->bias().value().fill(0.0f);
+  }
+}
+
+}  // namespace nst::nn

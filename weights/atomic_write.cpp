@@ -1,0 +1,70 @@
+#include "weights/atomic_write.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "tensor/error.h"
+
+namespace nst {
+namespace {
+
+std::string folder_of(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? "." : parent.string();
+}
+
+}  // namespace
+
+void check_writable_location(const std::string& path) {
+  const std::string folder = folder_of(path);
+  std::error_code ec;
+  NST_CHECK(std::filesystem::is_directory(folder, ec), path, ": the folder ", folder,
+            " does not exist");
+  NST_CHECK(std::filesystem::is_directory(path, ec) == false, path,
+            ": is a directory, not a file name");
+  NST_CHECK(::access(folder.c_str(), W_OK) == 0, path, ": cannot write into ", folder, ": ",
+            std::strerror(errno));
+}
+
+void write_file_atomically(const std::string& path,
+                           const std::function<void(std::ostream&)>& write_body) {
+  check_writable_location(path);
+  std::string temporary = path + ".tmp-XXXXXX";
+  const int fd = ::mkstemp(temporary.data());
+  NST_CHECK(fd >= 0, path, ": cannot create a temporary file: ", std::strerror(errno));
+  ::close(fd);
+  try {
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      NST_CHECK(out.is_open(), temporary, ": cannot open for writing");
+      write_body(out);
+      out.flush();
+      NST_CHECK(out.good(), path, ": write failed (disk full?)");
+    }
+    // Make the data durable before the rename makes it visible under the real name.
+    const int sync_fd = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
+    if (sync_fd >= 0) {
+      ::fsync(sync_fd);
+      ::close(sync_fd);
+    }
+    // mkstemp creates files readable by the owner only; give the file the usual permissions.
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    std::filesystem::permissions(temporary,
+                                 static_cast<std::filesystem::perms>(0666 & ~mask));
+    NST_CHECK(std::rename(temporary.c_str(), path.c_str()) == 0, path, ": cannot rename ",
+              temporary, " into place: ", std::strerror(errno));
+  } catch (...) {
+    std::remove(temporary.c_str());
+    throw;
+  }
+}
+
+}  // namespace nst
