@@ -8,8 +8,10 @@ It rewrites tests/fixtures/*.bin. The files are committed, so the tests need no 
 File format (little-endian), read by tests/fixture.cpp: magic b"NSTFIXT1", u32 tensor count,
 then per tensor: u32 name length, UTF-8 name, u32 rank, rank x i64 dims, float32 values.
 """
+import json
 import os
 import struct
+import zipfile
 
 import torch
 import torch.nn.functional as F
@@ -181,9 +183,82 @@ def optimizer_cases():
     write("optimizers", out)
 
 
+class Forbidden:
+    """Pickles as a call of os.system: what a malicious checkpoint would contain."""
+
+    def __reduce__(self):
+        return (os.system, ("echo this must never run",))
+
+
+def weights_cases():
+    """Small checkpoints in every format the weights reader accepts, and broken ones."""
+    out_dir = os.path.join(OUT, "weights")
+    os.makedirs(out_dir, exist_ok=True)
+    base = torch.randn(3, 2)
+    state = {
+        "features.0.weight": torch.randn(2, 3, 3, 3),
+        "features.0.bias": torch.randn(2),
+        "half": torch.randn(3, 4).half(),
+        "bf16": torch.randn(5).bfloat16(),
+        "double": torch.randn(2, 2).double(),
+        "int": torch.tensor([1, -2, 300]),
+        "strided": base.t(),  # a non-contiguous view: saved as the storage with strides
+        "scalar": torch.tensor(2.5),
+    }
+    torch.save(state, os.path.join(out_dir, "state_zip.pth"))
+    torch.save(state, os.path.join(out_dir, "state_legacy.pth"),
+               _use_new_zipfile_serialization=False)
+    write("weights/state_values", {k: v.float() for k, v in state.items()})
+
+    torch.save({"x": Forbidden()}, os.path.join(out_dir, "forbidden_global.pth"))
+
+    # A zip checkpoint whose storage record "<archive>/data/0" is missing.
+    source = zipfile.ZipFile(os.path.join(out_dir, "state_zip.pth"))
+    with zipfile.ZipFile(os.path.join(out_dir, "missing_record.pth"), "w",
+                         zipfile.ZIP_STORED) as broken:
+        for info in source.infolist():
+            if not info.filename.endswith("/data/0"):
+                broken.writestr(info.filename, source.read(info.filename))
+
+    # safetensors written here from the format's description, independently of the C++ writer.
+    tensors = {"a": torch.randn(2, 3), "h": torch.randn(4).half(), "b": torch.randn(3).bfloat16()}
+    dtypes = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
+    header, blobs, offset = {"__metadata__": {"made_by": "make_fixtures.py"}}, [], 0
+    for name, t in tensors.items():
+        raw = t.contiguous().view(torch.uint8).numpy().tobytes() if t.dtype == torch.bfloat16 \
+            else t.numpy().tobytes()
+        header[name] = {"dtype": dtypes[t.dtype], "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header).encode()
+    with open(os.path.join(out_dir, "small.safetensors"), "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+    write("weights/small_values", {k: v.float() for k, v in tensors.items()})
+
+
+def vgg19_layout():
+    """torchvision's vgg19().features, layer by layer: kind (0 conv, 1 relu, 2 max-pool) and
+    the convolutions' channels, so the C++ model can be checked against the original."""
+    import torchvision
+    rows = []
+    for layer in torchvision.models.vgg19().features:
+        if isinstance(layer, torch.nn.Conv2d):
+            assert layer.kernel_size == (3, 3) and layer.padding == (1, 1)
+            rows.append([0, layer.in_channels, layer.out_channels])
+        elif isinstance(layer, torch.nn.ReLU):
+            rows.append([1, 0, 0])
+        else:
+            assert isinstance(layer, torch.nn.MaxPool2d) and layer.kernel_size == 2
+            rows.append([2, 0, 0])
+    write("vgg19_layout", {"layers": torch.tensor(rows, dtype=torch.float32)})
+
+
 if __name__ == "__main__":
     torch.manual_seed(20261124)
     conv2d_cases()
     pooling_cases()
     gram_and_tv_cases()
     optimizer_cases()
+    weights_cases()
+    vgg19_layout()

@@ -1,0 +1,25 @@
+#include "apps/nst/cli.h"
+
+namespace nst::cli {
+
+cxxopts::ParseResult parse(cxxopts::Options& options, const std::vector<std::string>& args) {
+  std::vector<const char*> argv{options.program().c_str()};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  try {
+    return options.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw UsageError(e.what());
+  }
+}
+
+std::vector<std::string> positionals(const cxxopts::ParseResult& result, std::size_t count,
+                                     const std::string& usage) {
+  const std::vector<std::string>& rest = result.unmatched();
+  if (rest.size() != count) {
+    throw UsageError("expected " + std::to_string(count) + " argument" + (count == 1 ? "" : "s") +
+                     ", got " + std::to_string(rest.size()) + "\nusage: " + usage);
+  }
+  return rest;
+}
+
+}  // namespace nst::cli

@@ -1,0 +1,61 @@
+// nst: neural style transfer on CPUs. Dispatches to the subcommands and turns errors into
+// messages and exit codes (1: the work failed, 2: the command line is wrong).
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "apps/nst/cli.h"
+#include "apps/nst/weights_command.h"
+#include "tensor/blas_runtime.h"
+#include "tensor/cpu_features.h"
+#include "tensor/error.h"
+
+namespace {
+
+constexpr const char* kHelp =
+    "nst: neural style transfer on CPUs (Gatys et al.), from scratch in C++\n"
+    "\n"
+    "usage:\n"
+    "  nst weights fetch [--source torchvision|hf] [--dir DIR]   download VGG19 weights\n"
+    "  nst weights convert IN OUT.safetensors                     convert a checkpoint\n"
+    "  nst weights info FILE                                      describe a weights file\n"
+    "  nst --version\n"
+    "\n"
+    "Run a command with --help for its options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  nst::use_best_blas_kernels(argv);
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty()) {
+      std::cerr << kHelp;
+      return nst::cli::kExitUsage;
+    }
+    if (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+      std::cout << kHelp;
+      return nst::cli::kExitOk;
+    }
+    if (args[0] == "--version") {
+      std::cout << "nst " << NST_VERSION << " (CPU: " << nst::cpu_features().summary()
+                << "; BLAS kernels: " << nst::blas_core_name() << ")\n";
+      return nst::cli::kExitOk;
+    }
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (args[0] == "weights") return nst::cli::run_weights_command(rest);
+    throw nst::cli::UsageError("unknown command '" + args[0] + "' (try nst --help)");
+  } catch (const nst::cli::UsageError& e) {
+    std::cerr << "nst: usage error: " << e.what() << "\n";
+    return nst::cli::kExitUsage;
+  } catch (const nst::Error& e) {
+    std::cerr << "nst: error: " << e.what() << "\n";
+    return nst::cli::kExitRuntime;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "nst: error: out of memory\n";
+    return nst::cli::kExitRuntime;
+  } catch (const std::exception& e) {
+    std::cerr << "nst: error: " << e.what() << "\n";
+    return nst::cli::kExitRuntime;
+  }
+}

@@ -1,0 +1,38 @@
+// Runs the built nst binary in a test and captures its exit code and output.
+#pragma once
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+#include "tests/temp_dir.h"
+
+#ifndef NST_BINARY
+#error "NST_BINARY must name the nst executable"
+#endif
+
+namespace nst::testing {
+
+struct CliResult {
+  int code = -1;
+  std::string out, err;
+};
+
+// `args` is appended to the command line as it is (tests pass only plain paths).
+inline CliResult run_nst(const std::string& args) {
+  TempDir dir;
+  const std::string command = std::string(NST_BINARY) + " " + args + " > " + dir.file("out") +
+                              " 2> " + dir.file("err") + " < /dev/null";
+  const int status = std::system(command.c_str());
+  auto slurp = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir.file("out")), slurp(dir.file("err"))};
+}
+
+}  // namespace nst::testing
