@@ -150,6 +150,7 @@ Tensor SafetensorsFile::load(const SafetensorsEntry& e) const {
   Tensor t(shape);
   const uint8_t* src = file_.bytes().data() + data_start_ + e.begin;
   const auto n = static_cast<std::size_t>(t.numel());
+  if (n == 0) return t;  // nothing to copy (and an empty tensor has no storage)
   float* dst = t.data();
   if (e.dtype == "F32") {
     std::memcpy(dst, src, n * sizeof(float));  // the data may be unaligned in the file

@@ -61,6 +61,7 @@ void Sha256::compress(const uint8_t* block) {
 }
 
 void Sha256::update(std::span<const uint8_t> data) {
+  if (data.empty()) return;  // an empty span may have a null data(), which memcpy must not see
   length_ += data.size();
   std::size_t i = 0;
   if (buffered_ > 0) {
