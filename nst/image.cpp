@@ -1,0 +1,91 @@
+#include "nst/image.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "nst/image_internal.h"
+#include "tensor/error.h"
+#include "weights/atomic_write.h"
+
+namespace nst {
+
+ImageSize image_size(const Tensor& image) {
+  const Shape& s = image.shape();
+  NST_CHECK(s.rank() == 4 && s[0] == 1 && s[1] == 3, "an image must be [1, 3, H, W], got ", s);
+  return {static_cast<int>(s[3]), static_cast<int>(s[2])};
+}
+
+void check_pixel_limit(int64_t width, int64_t height, int64_t max_pixels, const std::string& path) {
+  NST_CHECK(width > 0 && height > 0, path, ": the image has no pixels (", width, "x", height, ")");
+  NST_CHECK(width * height <= max_pixels, path, ": the image is ", width, "x", height, " = ",
+            width * height, " pixels, over the limit of ", max_pixels,
+            " (raise it with --max-pixels if you mean it)");
+}
+
+Tensor from_rgb8(const uint8_t* pixels, int width, int height) {
+  Tensor t(Shape{1, 3, height, width});
+  const int64_t plane = static_cast<int64_t>(width) * height;
+  float* out = t.data();
+  for (int64_t i = 0; i < plane; ++i) {
+    for (int c = 0; c < 3; ++c) out[c * plane + i] = pixels[3 * i + c] / 255.0f;
+  }
+  return t;
+}
+
+std::vector<uint8_t> to_rgb8(const Tensor& image) {
+  const ImageSize size = image_size(image);
+  const int64_t plane = static_cast<int64_t>(size.width) * size.height;
+  std::vector<uint8_t> rgb(static_cast<std::size_t>(3 * plane));
+  const float* in = image.data();
+  for (int64_t i = 0; i < plane; ++i) {
+    for (int c = 0; c < 3; ++c) {
+      const float v = std::clamp(in[c * plane + i], 0.0f, 1.0f);
+      rgb[3 * i + c] = static_cast<uint8_t>(std::lround(255.0f * v));
+    }
+  }
+  return rgb;
+}
+
+Tensor read_image(const std::string& path, int64_t max_pixels) {
+  std::error_code ec;
+  NST_CHECK(std::filesystem::exists(path, ec), path, ": no such file");
+  NST_CHECK(!std::filesystem::is_directory(path, ec), path, ": is a directory, not an image");
+  std::ifstream in(path, std::ios::binary);
+  NST_CHECK(in.is_open(), path, ": cannot open for reading");
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  NST_CHECK(!bytes.empty(), path, ": the file is empty");
+  static const uint8_t kPng[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPng, 8) == 0) {
+    return decode_png(bytes, path, max_pixels);
+  }
+  if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
+    return decode_jpeg(bytes, path, max_pixels);
+  }
+  fail(path, ": not a PNG or JPEG image (unrecognised content)");
+}
+
+ImageFormat image_format_for_output(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (ext == ".png") return ImageFormat::png;
+  if (ext == ".jpg" || ext == ".jpeg") return ImageFormat::jpeg;
+  fail(path, ": unknown output format '", ext.empty() ? "(no extension)" : ext,
+       "'; use a .png, .jpg or .jpeg name");
+}
+
+void write_image(const std::string& path, const Tensor& image, int jpeg_quality) {
+  NST_CHECK(jpeg_quality >= 1 && jpeg_quality <= 100, "JPEG quality must be 1..100, got ", jpeg_quality);
+  const std::vector<uint8_t> bytes = image_format_for_output(path) == ImageFormat::png
+                                         ? encode_png(image, path)
+                                         : encode_jpeg(image, jpeg_quality, path);
+  write_file_atomically(path, [&](std::ostream& out) {
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  });
+}
+
+}  // namespace nst

@@ -1,0 +1,43 @@
+// Images as the style transfer sees them: a Tensor [1, 3, H, W] of RGB values in [0, 1]
+// (8-bit value / 255), and their files.
+//
+// Reading recognises PNG and JPEG from the file's first bytes, not its name:
+//   PNG: 8 or 16 bits, grey, palette, with alpha (composited on white);
+//   JPEG: baseline or progressive, grey, RGB, CMYK/YCCK; the EXIF orientation is applied, so
+//   phone photos come out upright.
+// Before decoding, the dimensions are checked against a pixel limit, as libvips and sharp do,
+// so a small file that claims to be enormous cannot exhaust memory.
+// Writing chooses PNG or JPEG from the output's extension and replaces the file atomically.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tensor/tensor.h"
+
+namespace nst {
+
+// sharp's default limitInputPixels: 0x3FFF x 0x3FFF.
+constexpr int64_t kDefaultMaxPixels = int64_t{0x3FFF} * 0x3FFF;
+
+struct ImageSize {
+  int width = 0, height = 0;
+};
+
+Tensor read_image(const std::string& path, int64_t max_pixels = kDefaultMaxPixels);
+
+enum class ImageFormat { png, jpeg };
+// From the extension (.png, .jpg, .jpeg, any case); throws nst::Error for anything else.
+ImageFormat image_format_for_output(const std::string& path);
+
+// Writes round(255 x) of an image [1, 3, H, W] with values clamped to [0, 1].
+void write_image(const std::string& path, const Tensor& image, int jpeg_quality = 95);
+
+ImageSize image_size(const Tensor& image);  // checks the shape is [1, 3, H, W]
+
+// Orientation handling (exif.cpp): the EXIF orientation (1-8) of a JPEG's APP1 segment, or
+// 1 when there is none; and the upright image for a stored one with that orientation.
+int exif_orientation(const uint8_t* app1, std::size_t size);
+Tensor apply_orientation(const Tensor& stored, int orientation);
+
+}  // namespace nst

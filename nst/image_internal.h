@@ -1,0 +1,27 @@
+// The per-format codecs behind image.h. Each takes the whole file in memory and the path for
+// its messages, and refuses images over max_pixels before allocating them.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace nst {
+
+Tensor decode_png(std::span<const uint8_t> file, const std::string& path, int64_t max_pixels);
+Tensor decode_jpeg(std::span<const uint8_t> file, const std::string& path, int64_t max_pixels);
+
+// 8-bit interleaved RGB for the encoders: round(255 x), x clamped to [0, 1].
+std::vector<uint8_t> to_rgb8(const Tensor& image);
+std::vector<uint8_t> encode_png(const Tensor& image, const std::string& path);
+std::vector<uint8_t> encode_jpeg(const Tensor& image, int quality, const std::string& path);
+
+// Planar [1, 3, H, W] floats from 8-bit interleaved samples with `channels` per pixel (3).
+Tensor from_rgb8(const uint8_t* pixels, int width, int height);
+
+void check_pixel_limit(int64_t width, int64_t height, int64_t max_pixels, const std::string& path);
+
+}  // namespace nst
