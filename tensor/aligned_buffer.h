@@ -1,5 +1,6 @@
 // The one owner of tensor memory: a 64-byte aligned block of floats (one cache line, one
-// AVX-512 register), freed when the last Tensor handle that shares it goes away.
+// AVX-512 register), released when the last Tensor handle that shares it goes away. Large
+// blocks go back to a bounded cache for reuse (aligned_buffer.cpp says why).
 #pragma once
 
 #include <cstddef>
@@ -19,9 +20,10 @@ class AlignedBuffer {
 
  private:
   struct Free {
+    std::size_t bytes;
     void operator()(float* p) const;
   };
-  std::unique_ptr<float[], Free> data_;
+  std::unique_ptr<float[], Free> data_{nullptr, Free{0}};
   std::size_t count_ = 0;
 };
 

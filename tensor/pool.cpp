@@ -63,15 +63,57 @@ int64_t argmax(const float* in, const PoolGeometry& g, int64_t offset, int y_beg
   return best;
 }
 
+// VGG's pools are 2x2, stride 2, no padding: windows are disjoint and always whole, so each
+// output reads four known inputs. Same tie and NaN rules as argmax() above.
+bool is_2x2_stride_2(const PoolGeometry& g) {
+  return g.kernel == 2 && g.stride == 2 && g.padding == 0;
+}
+
+// Calls visit(out_index, top_left_input_index) for every 2x2 window.
+template <class Visit>
+void for_each_2x2(const PoolGeometry& g, Visit visit) {
+  g.validate();
+  const int ho = g.out_height(), wo = g.out_width();
+#pragma omp parallel for schedule(static) if (static_cast<int64_t>(g.planes) * ho * wo > 16384)
+  for (int plane = 0; plane < g.planes; ++plane) {
+    for (int oy = 0; oy < ho; ++oy) {
+      const int64_t row = (static_cast<int64_t>(plane) * g.height + 2 * oy) * g.width;
+      const int64_t o = (static_cast<int64_t>(plane) * ho + oy) * wo;
+      for (int ox = 0; ox < wo; ++ox) visit(o + ox, row + 2 * ox);
+    }
+  }
+}
+
+// Index of the first maximum of the window whose top-left input is i.
+inline int64_t argmax_2x2(const float* in, int64_t i, int width) {
+  const int64_t candidates[3] = {i + 1, i + width, i + width + 1};
+  int64_t best = i;
+  for (int64_t c : candidates) {
+    if (in[c] > in[best] || (std::isnan(in[c]) && !std::isnan(in[best]))) best = c;
+  }
+  return best;
+}
+
 }  // namespace
 
 void max_pool2d_forward(const float* in, const PoolGeometry& g, float* out) {
+  if (!is_2x2_stride_2(g)) return max_pool2d_forward_reference(in, g, out);
+  for_each_2x2(g, [&](int64_t o, int64_t i) { out[o] = in[argmax_2x2(in, i, g.width)]; });
+}
+
+void max_pool2d_backward(const float* in, const float* dout, const PoolGeometry& g, float* din) {
+  if (!is_2x2_stride_2(g)) return max_pool2d_backward_reference(in, dout, g, din);
+  for_each_2x2(g, [&](int64_t o, int64_t i) { din[argmax_2x2(in, i, g.width)] += dout[o]; });
+}
+
+void max_pool2d_forward_reference(const float* in, const PoolGeometry& g, float* out) {
   for_each_window(g, [&](int64_t offset, int64_t o, int y0, int y1, int x0, int x1) {
     out[o] = in[argmax(in, g, offset, y0, y1, x0, x1)];
   });
 }
 
-void max_pool2d_backward(const float* in, const float* dout, const PoolGeometry& g, float* din) {
+void max_pool2d_backward_reference(const float* in, const float* dout, const PoolGeometry& g,
+                                   float* din) {
   // Windows overlap only inside one plane, and a plane belongs to one thread.
   for_each_window(g, [&](int64_t offset, int64_t o, int y0, int y1, int x0, int x1) {
     din[argmax(in, g, offset, y0, y1, x0, x1)] += dout[o];

@@ -18,6 +18,11 @@ struct PoolGeometry {
 void max_pool2d_forward(const float* in, const PoolGeometry& g, float* out);
 // din += dout routed to each window's first maximum (ties resolved as PyTorch does).
 void max_pool2d_backward(const float* in, const float* dout, const PoolGeometry& g, float* din);
+// The same for any geometry, window by window: the reference that the 2x2 stride-2 fast path
+// above is tested against (and what it uses for every other geometry).
+void max_pool2d_forward_reference(const float* in, const PoolGeometry& g, float* out);
+void max_pool2d_backward_reference(const float* in, const float* dout, const PoolGeometry& g,
+                                   float* din);
 
 void avg_pool2d_forward(const float* in, const PoolGeometry& g, float* out);
 void avg_pool2d_backward(const float* dout, const PoolGeometry& g, float* din);  // din +=

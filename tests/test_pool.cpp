@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 #include <vector>
 
 #include "tensor/error.h"
 #include "tensor/pool.h"
+#include "tensor/random.h"
 
 namespace nst {
 namespace {
@@ -43,6 +45,29 @@ TEST(AvgPool, PaddingCountsInTheDivisor) {
   std::vector<float> out(4);
   avg_pool2d_forward(in.data(), g, out.data());
   EXPECT_EQ(out, (std::vector<float>{1, 1, 1, 1}));  // each window holds one 4 and three zeros
+}
+
+TEST(MaxPool, TwoByTwoFastPathMatchesTheReference) {
+  // Odd sizes (the last row and column are dropped), ties and NaNs included.
+  for (auto [planes, h, w] : {std::tuple{3, 7, 9}, std::tuple{2, 8, 8}, std::tuple{1, 2, 3}}) {
+    PoolGeometry g{planes, h, w};
+    std::vector<float> in(static_cast<std::size_t>(planes * h * w));
+    Random random(static_cast<uint64_t>(h * w));
+    for (float& v : in) v = std::floor(random.uniform() * 4.0f);  // few distinct values: ties
+    in[5] = NAN;
+    const std::size_t out_size = static_cast<std::size_t>(planes * g.out_height() * g.out_width());
+    std::vector<float> fast(out_size), ref(out_size), dout(out_size);
+    for (float& v : dout) v = random.uniform();
+    max_pool2d_forward(in.data(), g, fast.data());
+    max_pool2d_forward_reference(in.data(), g, ref.data());
+    for (std::size_t i = 0; i < out_size; ++i) {
+      EXPECT_TRUE(fast[i] == ref[i] || (std::isnan(fast[i]) && std::isnan(ref[i]))) << i;
+    }
+    std::vector<float> din_fast(in.size(), 0.0f), din_ref(in.size(), 0.0f);
+    max_pool2d_backward(in.data(), dout.data(), g, din_fast.data());
+    max_pool2d_backward_reference(in.data(), dout.data(), g, din_ref.data());
+    EXPECT_EQ(din_fast, din_ref);
+  }
 }
 
 TEST(Pool, RejectsBadGeometry) {

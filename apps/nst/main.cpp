@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "apps/nst/cli.h"
+#include "apps/nst/stylize_command.h"
 #include "apps/nst/weights_command.h"
 #include "tensor/blas_runtime.h"
 #include "tensor/cpu_features.h"
@@ -16,6 +17,7 @@ constexpr const char* kHelp =
     "nst: neural style transfer on CPUs (Gatys et al.), from scratch in C++\n"
     "\n"
     "usage:\n"
+    "  nst stylize --content PHOTO --style PAINTING[,PAINTING...] --output OUT [options]\n"
     "  nst weights fetch [--source torchvision|hf] [--dir DIR]   download VGG19 weights\n"
     "  nst weights convert IN OUT.safetensors                     convert a checkpoint\n"
     "  nst weights info FILE                                      describe a weights file\n"
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
       return nst::cli::kExitOk;
     }
     const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (args[0] == "stylize") return nst::cli::run_stylize_command(rest);
     if (args[0] == "weights") return nst::cli::run_weights_command(rest);
     throw nst::cli::UsageError("unknown command '" + args[0] + "' (try nst --help)");
   } catch (const nst::cli::UsageError& e) {

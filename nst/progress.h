@@ -1,0 +1,31 @@
+// Progress of a run on stderr: on a terminal, a bar with iterations per second and the time
+// left, redrawn in place; otherwise plain lines, so logs stay readable. Loss lines
+// (iteration, total, content, style, tv, iterations/s) every `print_every` iterations; with
+// print_every = 0, none on a terminal (the bar says enough) and one per tenth of the run
+// otherwise.
+#pragma once
+
+#include <chrono>
+#include <ostream>
+
+#include "nst/style_transfer.h"
+
+namespace nst {
+
+class Progress {
+ public:
+  Progress(std::ostream& out, bool terminal, int total, int print_every, bool quiet);
+  void update(const IterationLosses& losses);
+  void finish();  // ends the bar's line
+  double iterations_per_second() const;
+
+ private:
+  void draw_bar(int done);
+  std::ostream& out_;
+  bool terminal_, quiet_;
+  int total_, print_every_;
+  int done_ = 0;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+}  // namespace nst

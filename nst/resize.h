@@ -1,0 +1,17 @@
+// Resampling images for the style transfer's working size.
+#pragma once
+
+#include "nst/image.h"
+
+namespace nst {
+
+// The size whose longer side is `longest`, keeping the aspect ratio (each side at least 1).
+ImageSize fit_longest_side(ImageSize size, int longest);
+
+// Resamples an image [1, 3, H, W] to the given size with a Lanczos-3 filter. When shrinking,
+// the filter is widened by the reduction factor so that every source pixel contributes
+// (antialiasing, as Pillow's LANCZOS and libvips do); results are clamped to [0, 1]. The
+// same size returns the image itself: no resampling at all.
+Tensor resize_image(const Tensor& image, ImageSize size);
+
+}  // namespace nst
