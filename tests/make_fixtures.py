@@ -217,8 +217,9 @@ def weights_cases():
     with zipfile.ZipFile(os.path.join(out_dir, "missing_record.pth"), "w",
                          zipfile.ZIP_STORED) as broken:
         for info in source.infolist():
-            if not info.filename.endswith("/data/0"):
-                broken.writestr(info.filename, source.read(info.filename))
+            if not info.filename.endswith("/data/0"):  # fixed date: reproducible bytes
+                broken.writestr(zipfile.ZipInfo(info.filename, date_time=(2020, 1, 1, 0, 0, 0)),
+                                source.read(info.filename))
 
     # safetensors written here from the format's description, independently of the C++ writer.
     tensors = {"a": torch.randn(2, 3), "h": torch.randn(4).half(), "b": torch.randn(3).bfloat16()}
@@ -254,6 +255,87 @@ def vgg19_layout():
     write("vgg19_layout", {"layers": torch.tensor(rows, dtype=torch.float32)})
 
 
+def style_transfer_case():
+    """The style transfer of GUIDE section 3, written directly in PyTorch, on a small problem:
+    VGG19 up to relu2_1 (random weights; stored, so both sides use the same), two style
+    images blended 2:1, content relu2_1, style relu1_1 and relu2_1, TV on; 15 Adam steps with
+    clamping, and 10 L-BFGS evaluations. Records the loss log rows and the final images."""
+    import torchvision
+    features = torchvision.models.vgg19().features[:7].eval()  # conv1_1 ... relu2_1
+    for layer in features:
+        if isinstance(layer, torch.nn.ReLU):
+            layer.inplace = False
+    for p in features.parameters():
+        p.requires_grad_(False)
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    index = {"relu1_1": 1, "relu2_1": 6}
+
+    def layer_outputs(x, names):
+        h, out = (x - mean) / std, {}
+        for i, layer in enumerate(features):
+            h = layer(h)
+            for name in names:
+                if index[name] == i:
+                    out[name] = h
+        return [out[n] for n in names]
+
+    content = torch.rand(1, 3, 24, 32)
+    styles = [torch.rand(1, 3, 20, 20), torch.rand(1, 3, 28, 24)]
+    blend = [2.0 / 3.0, 1.0 / 3.0]
+    content_layers, style_layers = ["relu2_1"], ["relu1_1", "relu2_1"]
+    alpha, beta, gamma = 1.0, 330.0, 0.01
+    with torch.no_grad():
+        content_targets = layer_outputs(content, content_layers)
+        style_grams = [layer_outputs(s, style_layers) for s in styles]
+        style_targets = [sum(b * gram(g[l]) for b, g in zip(blend, style_grams))
+                         for l in range(len(style_layers))]
+
+    def losses(x):
+        f = layer_outputs(x, content_layers + style_layers)
+        e_c = sum(((fc - p) ** 2).sum() / (4 * fc[0].numel())
+                  for fc, p in zip(f[:1], content_targets))
+        e_s = sum(((gram(fs) - a) ** 2).sum() / (4 * fs.shape[1] ** 2)
+                  for fs, a in zip(f[1:], style_targets)) / len(style_layers)
+        e_tv = total_variation(x)
+        return alpha * e_c + beta * e_s + gamma * e_tv, e_c, e_s, e_tv
+
+    out = {"content": content, "style0": styles[0], "style1": styles[1]}
+    for i in (0, 2, 5):
+        out[f"vgg/features.{i}.weight"] = features[i].weight
+        out[f"vgg/features.{i}.bias"] = features[i].bias
+
+    x = content.clone().requires_grad_()
+    adam = torch.optim.Adam([x], lr=0.02)
+    rows = []
+    for i in range(1, 16):
+        adam.zero_grad()
+        total, e_c, e_s, e_tv = losses(x)
+        total.backward()
+        rows.append([i, total.item(), e_c.item(), e_s.item(), e_tv.item()])
+        adam.step()
+        with torch.no_grad():
+            x.clamp_(0, 1)
+    out["adam/loss_log"] = torch.tensor(rows)
+    out["adam/image"] = x.detach()
+
+    x = content.clone().requires_grad_()
+    lbfgs = torch.optim.LBFGS([x], lr=1, max_iter=10, max_eval=10, history_size=10)
+    rows = []
+
+    def closure():
+        lbfgs.zero_grad()
+        total, e_c, e_s, e_tv = losses(x)
+        total.backward()
+        rows.append([len(rows) + 1, total.item(), e_c.item(), e_s.item(), e_tv.item()])
+        return total
+
+    lbfgs.step(closure)
+    out["lbfgs/loss_log"] = torch.tensor(rows)
+    out["lbfgs/image"] = x.detach().clamp(0, 1)
+    write("style_transfer", out)
+
+
 if __name__ == "__main__":
     torch.manual_seed(20261124)
     conv2d_cases()
@@ -262,3 +344,4 @@ if __name__ == "__main__":
     optimizer_cases()
     weights_cases()
     vgg19_layout()
+    style_transfer_case()
