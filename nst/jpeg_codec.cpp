@@ -68,6 +68,7 @@ Tensor decode_jpeg(std::span<const uint8_t> file, const std::string& path, int64
   jpeg_decompress_struct info{};
   ErrorManager err;
   std::vector<uint8_t> rgb, row;
+  volatile int orientation = 1;  // set after setjmp: volatile keeps it defined across a jump
   install(&info.err, err);
   if (setjmp(err.jump) != 0) {
     jpeg_destroy_decompress(&info);
@@ -82,6 +83,7 @@ Tensor decode_jpeg(std::span<const uint8_t> file, const std::string& path, int64
     jpeg_destroy_decompress(&info);
     check_pixel_limit(width, height, max_pixels, path);
   }
+  orientation = orientation_of(info);  // markers live only until jpeg_finish_decompress
   const bool cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
   info.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;  // grey is expanded to RGB by libjpeg
   jpeg_start_decompress(&info);
@@ -94,7 +96,6 @@ Tensor decode_jpeg(std::span<const uint8_t> file, const std::string& path, int64
     if (cmyk) cmyk_to_rgb(row.data(), target, static_cast<int>(width), info.saw_Adobe_marker);
   }
   jpeg_finish_decompress(&info);
-  const int orientation = orientation_of(info);
   jpeg_destroy_decompress(&info);
   NST_CHECK(!err.truncated, path, ": truncated JPEG: the data ends before the image does");
   return apply_orientation(from_rgb8(rgb.data(), static_cast<int>(width), static_cast<int>(height)),

@@ -22,6 +22,10 @@ Tensor decode_png(std::span<const uint8_t> file, const std::string& path, int64_
   PngImage png;
   NST_CHECK(png_image_begin_read_from_memory(&png.image, file.data(), file.size()) != 0, path,
             ": corrupt PNG: ", png.image.message);
+  // Without this flag libpng takes 16-bit samples that carry no gamma information as linear
+  // light and brightens them on conversion; such files are almost always sRGB, like 8-bit
+  // ones. (It must be set here: beginning a read clears the flags.)
+  png.image.flags |= PNG_IMAGE_FLAG_16BIT_sRGB;
   check_pixel_limit(png.image.width, png.image.height, max_pixels, path);
   png.image.format = PNG_FORMAT_RGB;  // no alpha: the reader composites onto `white`
   std::vector<uint8_t> rgb(PNG_IMAGE_SIZE(png.image));
