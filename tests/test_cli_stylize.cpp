@@ -1,0 +1,151 @@
+// `nst stylize` end to end: a small run with an untrained VGG19, and every kind of bad input.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "nst/image.h"
+#include "tests/cli_runner.h"
+#include "tests/test_util.h"
+
+namespace nst {
+namespace {
+
+using testing::run_nst;
+using testing::TempDir;
+
+class Stylize : public ::testing::Test {
+ protected:
+  Stylize() {
+    content_ = dir_.file("content.png");
+    style_ = dir_.file("style.jpg");
+    write_image(content_, testing::random_tensor(Shape{1, 3, 40, 48}, 1, 0.0f, 1.0f));
+    write_image(style_, testing::random_tensor(Shape{1, 3, 40, 40}, 2, 0.0f, 1.0f));
+  }
+  struct Run {
+    std::string content, style, weights = "random:3", style_layers = "relu1_1,relu2_1";
+    int size = 32;
+  };
+  // A run that takes well under a second: 32 pixels, shallow layers, random weights.
+  std::string fast(const std::string& output, const std::string& extra = "") const {
+    return command(Run{content_, style_}, output, extra);
+  }
+  std::string command(const Run& r, const std::string& output, const std::string& extra = "") const {
+    return "stylize --content " + r.content + " --style " + r.style + " --output " + output +
+           " --size " + std::to_string(r.size) + " --iterations 12 --weights " + r.weights +
+           " --content-layers relu2_1 --style-layers " + r.style_layers + " " + extra;
+  }
+  std::vector<std::string> lines(const std::string& path) const {
+    std::ifstream in(path);
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  }
+  TempDir dir_;
+  std::string content_, style_;
+};
+
+TEST_F(Stylize, SmallRunWritesTheImageAndALossLogThatFalls) {
+  const std::string out = dir_.file("out.png"), log = dir_.file("loss.csv");
+  const auto r = run_nst(fast(out, "--loss-log " + log + " --save-every 5 --tv-weight 0.001"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("UNTRAINED"), std::string::npos) << "random weights are announced";
+  const ImageSize size = image_size(read_image(out));
+  EXPECT_EQ(size.width, 32);
+  EXPECT_EQ(size.height, 27);  // 48x40 scaled to a longest side of 32
+  const auto rows = lines(log);
+  ASSERT_EQ(rows.size(), 13u);
+  EXPECT_EQ(rows[0], "iteration,total,content,style,tv");
+  EXPECT_TRUE(rows[1].starts_with("1,"));
+  EXPECT_TRUE(rows[12].starts_with("12,"));
+  auto total = [](const std::string& row) { return std::stod(row.substr(row.find(',') + 1)); };
+  EXPECT_LT(total(rows[12]), 0.7 * total(rows[1])) << rows[1] << " -> " << rows[12];
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("out_05.png")));
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("out_10.png")));
+}
+
+TEST_F(Stylize, LbfgsSeveralStylesAndJpegOutput) {
+  const std::string out = dir_.file("out.jpg"), log = dir_.file("l.csv");
+  const auto r = run_nst(command({content_, style_ + "," + content_}, out,
+                                 "--optimizer lbfgs --style-blend 3,1 --init noise --seed 4 "
+                                 "--pooling avg --loss-log " + log));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(image_size(read_image(out)).width, 32);
+  const auto rows = lines(log);
+  EXPECT_GE(rows.size(), 2u);
+  EXPECT_LE(rows.size(), 13u);  // at most one row per evaluation
+}
+
+TEST_F(Stylize, UpscalingIsAnnounced) {
+  const auto r = run_nst(command({content_, style_, "random:3", "relu1_1", 64}, dir_.file("big.png")));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("upscaling it to 64x53"), std::string::npos) << r.err;
+}
+
+TEST_F(Stylize, BadUsageIsExitCodeTwoAndNamesTheProblem) {
+  const std::string out = dir_.file("out.png");
+  const std::pair<std::string, std::string> cases[] = {
+      {"stylize --style " + style_ + " --output " + out, "--content is required"},
+      {fast(out, "--style-weight -1"), "--style-weight must not be negative"},
+      {fast(out, "--iterations 0"), "--iterations must be at least 1"},
+      {fast(out, "--style-layers relu1_1,relu9_9"), "unknown layer 'relu9_9'; valid layers: relu1_1, relu1_2"},
+      {fast(out, "--style-blend 1,2"), "1 style image"},
+      {fast(out, "--style-blend 1,x"), "'x' is not a number"},
+      {fast(dir_.file("out.gif")), "unknown output format '.gif'"},
+      {fast(out, "--pooling median"), "--pooling must be max or avg"},
+      {fast(out, "--optimizer sgd"), "--optimizer must be adam or lbfgs"},
+      {fast(out, "--jpeg-quality 101"), "--jpeg-quality"},
+      {fast(out, "--content-weight 0 --style-weight 0"), "nothing to optimise"},
+      {fast(out, "--no-such-flag"), "no-such-flag"},
+  };
+  for (const auto& [args, message] : cases) {
+    const auto r = run_nst(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << args << "\n" << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST_F(Stylize, NothingAUserMadeIsOverwrittenUnasked) {
+  const std::string out = dir_.file("keep.png");
+  std::ofstream(out) << "precious";
+  auto r = run_nst(fast(out));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("already exists; pass --overwrite"), std::string::npos) << r.err;
+  EXPECT_EQ(lines(out), std::vector<std::string>{"precious"});
+  r = run_nst(fast(content_, "--overwrite"));  // the output would destroy the content photo
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("is also an input"), std::string::npos) << r.err;
+  EXPECT_EQ(image_size(read_image(content_)).width, 48);
+  r = run_nst(fast(out, "--overwrite"));
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(image_size(read_image(out)).width, 32);
+}
+
+TEST_F(Stylize, RuntimeProblemsAreExitCodeOneWithNoOutput) {
+  const std::string out = dir_.file("out.png");
+  const std::string corrupt = dir_.write("corrupt.jpg", "\xff\xd8\xff\xe0 garbage that is not a JPEG stream");
+  const std::string empty = dir_.write("empty.png", "");
+  const std::string notes = dir_.write("notes.png", "just text");
+  const std::string bad_weights = dir_.write("w.safetensors", "not weights at all, really not");
+  const std::pair<std::string, std::string> cases[] = {
+      {command({dir_.file("missing.png"), style_}, out), "missing.png: no such file"},
+      {command({content_, corrupt}, out), "corrupt.jpg: corrupt JPEG"},
+      {command({empty, style_}, out), "empty.png: the file is empty"},
+      {command({notes, style_}, out), "notes.png: not a PNG or JPEG"},
+      {fast(out, "--max-pixels 1000"), "over the limit of 1000"},
+      {fast(dir_.file("no/such/folder/out.png")), "does not exist"},
+      {command({content_, style_, bad_weights}, out), "w.safetensors"},
+      {command({content_, style_, "random:3", "relu5_1", 16}, out), "needs at least 16 pixels"},
+  };
+  for (const auto& [args, message] : cases) {
+    const auto r = run_nst(args);
+    EXPECT_EQ(r.code, 1) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << args << "\n" << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << args;
+  }
+}
+
+}  // namespace
+}  // namespace nst
