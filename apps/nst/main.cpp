@@ -21,6 +21,7 @@ constexpr const char* kHelp =
     "  nst weights fetch [--source torchvision|hf] [--dir DIR]   download VGG19 weights\n"
     "  nst weights convert IN OUT.safetensors                     convert a checkpoint\n"
     "  nst weights info FILE                                      describe a weights file\n"
+    "  nst weights where                                          which weights are used\n"
     "  nst --version\n"
     "\n"
     "Run a command with --help for its options.\n";

@@ -18,7 +18,8 @@ constexpr const char* kUsage =
     "nst weights fetch [--source torchvision|hf] [--dir DIR] [--url URL --sha256 HEX] "
     "[--keep-download]\n"
     "       nst weights convert IN OUT.safetensors\n"
-    "       nst weights info FILE";
+    "       nst weights info FILE\n"
+    "       nst weights where";
 
 int fetch(const std::vector<std::string>& args) {
   cxxopts::Options options("nst weights fetch",
@@ -115,6 +116,13 @@ int info(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+// Prints the file `stylize` would use without --weights, or fails listing where it looked.
+int where(const std::vector<std::string>& args) {
+  if (!args.empty()) throw UsageError("nst weights where takes no arguments");
+  std::cout << locate_weights() << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_weights_command(const std::vector<std::string>& args) {
@@ -126,6 +134,7 @@ int run_weights_command(const std::vector<std::string>& args) {
   if (args[0] == "fetch") return fetch(rest);
   if (args[0] == "convert") return convert(rest);
   if (args[0] == "info") return info(rest);
+  if (args[0] == "where") return where(rest);
   throw UsageError("unknown command 'nst weights " + args[0] + "'\nusage: " + kUsage);
 }
 
