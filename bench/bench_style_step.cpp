@@ -1,0 +1,59 @@
+// One style-transfer iteration (forward to relu5_1, the losses, backward to the image, an Adam
+// step), the unit of work a user waits for, at several image sizes. VGG19 has random weights:
+// the arithmetic is the same as with trained ones.
+//
+//   build/bin/bench_style_step --benchmark_filter='style_step/(256|512)/' [flags]
+// bench/compare_style_step.sh runs it next to the same step in PyTorch and prints the ratio.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+
+#include "autograd/variable.h"
+#include "nn/adam.h"
+#include "nn/vgg19.h"
+#include "nst/style_transfer.h"
+#include "tensor/blas_runtime.h"
+#include "tensor/elementwise.h"
+#include "tensor/random.h"
+
+namespace {
+
+nst::Tensor random_image(int height, int width, uint64_t seed) {
+  nst::Tensor t(nst::Shape{1, 3, height, width});
+  nst::Random(seed).fill_uniform(t.values(), 0.0f, 1.0f);
+  return t;
+}
+
+void style_step(benchmark::State& state) {
+  const int side = static_cast<int>(state.range(0));
+  static nst::nn::Vgg19 model;  // 20 M random weights: initialised once for all sizes
+  static bool initialised = false;
+  if (!initialised) {
+    model.init_random(0);
+    initialised = true;
+  }
+  nst::StyleTransfer transfer(model, random_image(side, side, 1), {random_image(side, side, 2)}, {});
+  nst::Var image(random_image(side, side, 3), true);
+  nst::nn::Adam adam({image}, {.lr = 0.02});
+  for (auto _ : state) {
+    transfer.evaluate(image);
+    adam.step();
+    nst::clamp(image.value().values(), 0.0f, 1.0f, image.value().values());
+  }
+  state.counters["s/iteration"] =
+      benchmark::Counter(1.0, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+}  // namespace
+
+// 1024 is for peak-memory measurements (compare_style_step.sh runs it alone under
+// /usr/bin/time); select it with --benchmark_filter=style_step/1024.
+BENCHMARK(style_step)->Arg(256)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
+
+int main(int argc, char** argv) {
+  nst::use_best_blas_kernels(argv);
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
