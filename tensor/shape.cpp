@@ -13,6 +13,17 @@ Shape::Shape(std::initializer_list<int64_t> dims) {
   }
 }
 
+Shape Shape::from_dims(std::span<const int64_t> dims) {
+  NST_CHECK(dims.size() <= kMaxRank, "a shape has at most ", kMaxRank, " dimensions, got ",
+            dims.size());
+  Shape shape;
+  for (int64_t d : dims) {
+    NST_CHECK(d >= 0, "shape dimensions must be non-negative, got ", d);
+    shape.dims_[shape.rank_++] = d;
+  }
+  return shape;
+}
+
 int64_t Shape::operator[](int axis) const {
   NST_CHECK(axis >= 0 && axis < rank_, "axis ", axis, " is out of range for shape ", *this);
   return dims_[axis];

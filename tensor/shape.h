@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <ostream>
+#include <span>
 #include <string>
 
 namespace nst {
@@ -15,6 +16,8 @@ class Shape {
 
   Shape() = default;  // rank 0: a scalar with one element
   Shape(std::initializer_list<int64_t> dims);
+  // From dimensions read at run time (a file header); throws for more than four or a negative.
+  static Shape from_dims(std::span<const int64_t> dims);
 
   int rank() const { return rank_; }
   int64_t operator[](int axis) const;

@@ -44,12 +44,7 @@ Fixture Fixture::load(const std::string& name) {
     NST_CHECK(rank <= 4, path, ": tensor '", key, "' has rank ", rank, ", at most 4 supported");
     int64_t dims[4] = {};
     for (uint32_t d = 0; d < rank; ++d) dims[d] = read_value<int64_t>(in, path);
-    Shape shape = rank == 0   ? Shape{}
-                  : rank == 1 ? Shape{dims[0]}
-                  : rank == 2 ? Shape{dims[0], dims[1]}
-                  : rank == 3 ? Shape{dims[0], dims[1], dims[2]}
-                              : Shape{dims[0], dims[1], dims[2], dims[3]};
-    Tensor tensor(shape);
+    Tensor tensor(Shape::from_dims({dims, rank}));
     in.read(reinterpret_cast<char*>(tensor.data()),
             static_cast<std::streamsize>(sizeof(float) * tensor.numel()));
     NST_CHECK(in.good(), path, ": tensor '", key, "' is truncated");

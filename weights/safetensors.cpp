@@ -139,15 +139,7 @@ const SafetensorsEntry* SafetensorsFile::find(const std::string& name) const {
 Tensor SafetensorsFile::load(const SafetensorsEntry& e) const {
   NST_CHECK(e.shape.size() <= Shape::kMaxRank, path(), ": tensor '", e.name, "' has rank ",
             e.shape.size(), "; at most 4 is supported");
-  Shape shape;
-  switch (e.shape.size()) {
-    case 0: shape = Shape{}; break;
-    case 1: shape = Shape{e.shape[0]}; break;
-    case 2: shape = Shape{e.shape[0], e.shape[1]}; break;
-    case 3: shape = Shape{e.shape[0], e.shape[1], e.shape[2]}; break;
-    default: shape = Shape{e.shape[0], e.shape[1], e.shape[2], e.shape[3]}; break;
-  }
-  Tensor t(shape);
+  Tensor t(Shape::from_dims(e.shape));
   const uint8_t* src = file_.bytes().data() + data_start_ + e.begin;
   const auto n = static_cast<std::size_t>(t.numel());
   if (n == 0) return t;  // nothing to copy (and an empty tensor has no storage)

@@ -106,15 +106,7 @@ Tensor materialize(const pickle::TensorRef& ref, std::span<const uint8_t> bytes,
   const std::size_t rank = ref.shape.size();
   NST_CHECK(rank <= 4 && ref.strides.size() == rank, path, ": tensor '", name, "' has rank ",
             rank, "; at most 4 is supported");
-  Shape shape;
-  switch (rank) {
-    case 0: shape = Shape{}; break;
-    case 1: shape = Shape{ref.shape[0]}; break;
-    case 2: shape = Shape{ref.shape[0], ref.shape[1]}; break;
-    case 3: shape = Shape{ref.shape[0], ref.shape[1], ref.shape[2]}; break;
-    default: shape = Shape{ref.shape[0], ref.shape[1], ref.shape[2], ref.shape[3]}; break;
-  }
-  Tensor t(shape);
+  Tensor t(Shape::from_dims(ref.shape));
   // The largest storage index the view touches must lie inside the storage.
   int64_t last = ref.offset;
   for (std::size_t d = 0; d < rank; ++d) {
