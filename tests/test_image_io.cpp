@@ -245,6 +245,31 @@ TEST(ImageIo, BadFilesAreClearErrors) {
   EXPECT_EQ(image_size(read_image(dir.write("really_png.jpg", png))).width, 50);
 }
 
+// A PNG whose header declares a 0 x 5 image (valid signature and chunk CRCs).
+std::string zero_width_png() {
+  auto crc32 = [](const std::string& bytes) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (unsigned char b : bytes) {
+      crc ^= b;
+      for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+  };
+  auto be32 = [](uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  const std::string ihdr = "IHDR" + be32(0) + be32(5) + std::string("\x08\x02\x00\x00\x00", 5);
+  return std::string("\x89PNG\r\n\x1a\n", 8) + be32(13) + ihdr + be32(crc32(ihdr));
+}
+
+TEST(ImageIo, ZeroSizedImageIsAnError) {
+  TempDir dir;
+  const std::string path = dir.write("zero.png", zero_width_png());
+  const std::string m = read_error(path);
+  EXPECT_TRUE(m.starts_with(path)) << m;
+  EXPECT_NE(m.find("corrupt PNG: Invalid IHDR"), std::string::npos) << m;  // libpng refuses it
+}
+
 TEST(ImageIo, WritingFailsCleanly) {
   TempDir dir;
   Tensor image = Tensor::full(Shape{1, 3, 4, 4}, 0.5f);
