@@ -50,6 +50,8 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Conv2dVsNaive,
                                            shape(1, 4, 10, 9, 3, 3, 2, 0),
                                            shape(1, 1, 6, 6, 1, 3, 1, 1),
                                            shape(1, 3, 12, 7, 2, 5, 2, 2),
+                                           // C*k*k = 27: the per-thread path, in 6 bands.
+                                           shape(1, 3, 200, 64, 4, 3, 1, 1),
                                            // 64 x 9 x 64 column rows per output row: the
                                            // 1 Mi-element budget cuts 64 rows into 3 bands.
                                            shape(1, 64, 64, 64, 8, 3, 1, 1)));
