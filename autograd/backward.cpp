@@ -35,7 +35,8 @@ std::vector<GradSlot*> topological_order(GradSlot* root) {
 
 void backward(const Var& root, const Tensor& seed) {
   NST_CHECK(root.defined(), "backward() on an undefined variable");
-  NST_CHECK(root.requires_grad(), "backward() on a variable that does not require a gradient: "
+  NST_CHECK(root.requires_grad(),
+            "backward() on a variable that does not require a gradient: "
             "no input of the computation requires one, or it ran under NoGradGuard");
   check_same_shape(root.value(), seed, "backward seed vs root");
 

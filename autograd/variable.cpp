@@ -18,7 +18,8 @@ Var::Var(Tensor value, bool requires_grad)
 }
 
 void Var::set_requires_grad(bool enabled) {
-  NST_CHECK(is_leaf(), "requires_grad can only be changed on leaf variables (inputs and "
+  NST_CHECK(is_leaf(),
+            "requires_grad can only be changed on leaf variables (inputs and "
             "parameters), not on the output of an operation");
   slot()->requires_grad = enabled;
 }

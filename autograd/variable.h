@@ -22,10 +22,10 @@ struct Node;
 struct GradSlot {
   Shape shape;
   bool requires_grad = false;
-  Tensor grad;                      // undefined until a gradient has been added
-  std::shared_ptr<Node> producer;   // null for leaves (inputs and parameters)
+  Tensor grad;                     // undefined until a gradient has been added
+  std::shared_ptr<Node> producer;  // null for leaves (inputs and parameters)
 
-  Tensor& grad_buffer();            // the gradient, created as zeros on first use
+  Tensor& grad_buffer();  // the gradient, created as zeros on first use
 };
 
 // The gradients of a node's inputs, handed to its backward closure.
@@ -44,9 +44,9 @@ class InputGrads {
 using BackwardFn = std::function<void(const Tensor& grad_out, InputGrads& grads)>;
 
 struct Node {
-  const char* name;                               // the op, for error messages
+  const char* name;  // the op, for error messages
   std::vector<std::shared_ptr<GradSlot>> inputs;
-  BackwardFn backward;                            // emptied once run: frees what it saved
+  BackwardFn backward;  // emptied once run: frees what it saved
 };
 
 // A handle: copies of a Var are the same variable (value and gradient), like Python references

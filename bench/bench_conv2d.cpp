@@ -17,10 +17,10 @@
 #include "bench/vgg19_shapes.h"
 #include "tensor/blas_runtime.h"
 #include "tensor/cpu_features.h"
-#include "tensor/threads.h"
 #include "tensor/gemm.h"
 #include "tensor/random.h"
 #include "tensor/tensor.h"
+#include "tensor/threads.h"
 
 namespace nst::bench {
 namespace {
@@ -105,18 +105,23 @@ int main(int argc, char** argv) {
   for (const VggLayer& layer : layers) {
     const std::string name = layer.name;
     benchmark::RegisterBenchmark(("sgemm/" + name).c_str(), bench_sgemm, layer.shape)
-        ->Unit(benchmark::kMillisecond)->UseRealTime();
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
     benchmark::RegisterBenchmark(("conv2d/" + name).c_str(), bench_conv2d, layer.shape)
-        ->Unit(benchmark::kMillisecond)->UseRealTime();
-    benchmark::RegisterBenchmark(("conv2d_dinput/" + name).c_str(), bench_conv2d_dinput, layer.shape)
-        ->Unit(benchmark::kMillisecond)->UseRealTime();
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("conv2d_dinput/" + name).c_str(), bench_conv2d_dinput,
+                                 layer.shape)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   }
   benchmark::Initialize(&argc, argv);
   RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
 
-  std::printf("\nVGG19 convolutions at %dx%d: median GFLOP/s and ratio to SGEMM of the same shape\n",
-              side, side);
+  std::printf(
+      "\nVGG19 convolutions at %dx%d: median GFLOP/s and ratio to SGEMM of the same shape\n", side,
+      side);
   std::printf("CPU: %s; OpenBLAS kernels: %s; threads: %d\n", nst::cpu_features().summary().c_str(),
               nst::blas_core_name().c_str(), nst::num_threads());
   std::printf("%-8s %10s %10s %7s %10s %7s\n", "layer", "sgemm", "conv2d", "ratio", "dinput",
@@ -124,8 +129,8 @@ int main(int argc, char** argv) {
   // The whole network: each shape's time counted as often as VGG19 (to conv5_1) runs it.
   double flops = 0.0, gemm_time = 0.0, fwd_time = 0.0, bwd_time = 0.0;
   auto row = [](const char* name, double gemm, double fwd, double bwd) {
-    std::printf("%-8s %10.1f %10.1f %6.0f%% %10.1f %6.0f%%\n", name, gemm, fwd,
-                100.0 * fwd / gemm, bwd, 100.0 * bwd / gemm);
+    std::printf("%-8s %10.1f %10.1f %6.0f%% %10.1f %6.0f%%\n", name, gemm, fwd, 100.0 * fwd / gemm,
+                bwd, 100.0 * bwd / gemm);
   };
   bool complete = true;
   for (const VggLayer& layer : layers) {

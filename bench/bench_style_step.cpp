@@ -32,7 +32,8 @@ void style_step(benchmark::State& state) {
     model.init_random(0);
     initialised = true;
   }
-  nst::StyleTransfer transfer(model, random_image(side, side, 1), {random_image(side, side, 2)}, {});
+  nst::StyleTransfer transfer(model, random_image(side, side, 1), {random_image(side, side, 2)},
+                              {});
   nst::Var image(random_image(side, side, 3), true);
   nst::nn::Adam adam({image}, {.lr = 0.02});
   for (auto _ : state) {
@@ -40,15 +41,21 @@ void style_step(benchmark::State& state) {
     adam.step();
     nst::clamp(image.value().values(), 0.0f, 1.0f, image.value().values());
   }
-  state.counters["s/iteration"] =
-      benchmark::Counter(1.0, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["s/iteration"] = benchmark::Counter(
+      1.0, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
 }  // namespace
 
 // 1024 is for peak-memory measurements (compare_style_step.sh runs it alone under
 // /usr/bin/time); select it with --benchmark_filter=style_step/1024.
-BENCHMARK(style_step)->Arg(256)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
+BENCHMARK(style_step)
+    ->Arg(256)
+    ->Arg(512)
+    ->Arg(1024)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(3.0);
 
 int main(int argc, char** argv) {
   nst::use_best_blas_kernels(argv);

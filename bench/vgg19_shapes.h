@@ -11,15 +11,15 @@ namespace nst::bench {
 struct VggLayer {
   const char* name;  // the first layer with this shape
   Conv2dShape shape;
-  int count;         // how many of VGG19's layers up to conv5_1 have it
+  int count;  // how many of VGG19's layers up to conv5_1 have it
 };
 
 inline std::vector<VggLayer> vgg19_conv_shapes(int side) {
   auto conv = [](int C, int K, int size) { return Conv2dShape{1, C, size, size, K, 3, 1, 1}; };
-  return {{"conv1_1", conv(3, 64, side), 1},         {"conv1_2", conv(64, 64, side), 1},
-          {"conv2_1", conv(64, 128, side / 2), 1},    {"conv2_2", conv(128, 128, side / 2), 1},
-          {"conv3_1", conv(128, 256, side / 4), 1},   {"conv3_2", conv(256, 256, side / 4), 3},
-          {"conv4_1", conv(256, 512, side / 8), 1},   {"conv4_2", conv(512, 512, side / 8), 3},
+  return {{"conv1_1", conv(3, 64, side), 1},        {"conv1_2", conv(64, 64, side), 1},
+          {"conv2_1", conv(64, 128, side / 2), 1},  {"conv2_2", conv(128, 128, side / 2), 1},
+          {"conv3_1", conv(128, 256, side / 4), 1}, {"conv3_2", conv(256, 256, side / 4), 3},
+          {"conv4_1", conv(256, 512, side / 8), 1}, {"conv4_2", conv(512, 512, side / 8), 3},
           {"conv5_1", conv(512, 512, side / 16), 1}};
 }
 

@@ -28,9 +28,9 @@ void adam_update(float* p, const float* g, float* m, float* v, int64_t n, const 
 Adam::Adam(std::vector<Var> parameters, const AdamOptions& options)
     : parameters_(std::move(parameters)), options_(options) {
   NST_CHECK(options.lr >= 0.0, "Adam: learning rate must be non-negative, got ", options.lr);
-  NST_CHECK(options.beta1 >= 0.0 && options.beta1 < 1.0 && options.beta2 >= 0.0 &&
-                options.beta2 < 1.0,
-            "Adam: betas must be in [0, 1), got ", options.beta1, ", ", options.beta2);
+  NST_CHECK(
+      options.beta1 >= 0.0 && options.beta1 < 1.0 && options.beta2 >= 0.0 && options.beta2 < 1.0,
+      "Adam: betas must be in [0, 1), got ", options.beta1, ", ", options.beta2);
   NST_CHECK(options.eps >= 0.0, "Adam: eps must be non-negative, got ", options.eps);
   for (const Var& p : parameters_) {
     NST_CHECK(p.is_leaf(), "Adam: parameters must be leaf variables");

@@ -55,7 +55,8 @@ void conv2d_forward(float* out, const float* in, const float* weight, const floa
     im2col(image, g, b.row_begin, b.row_end, col);
     float* band = result + b.offset;
     if (bias != nullptr) {
-      for (int k = 0; k < s.K; ++k) std::fill_n(band + static_cast<int64_t>(k) * plane, b.columns, bias[k]);
+      for (int k = 0; k < s.K; ++k)
+        std::fill_n(band + static_cast<int64_t>(k) * plane, b.columns, bias[k]);
     }
     gemm(Transpose::no, Transpose::no, s.K, b.columns, ckk, 1.0f, weight, ckk, col, b.columns,
          bias != nullptr ? 1.0f : 0.0f, band, plane);
@@ -75,8 +76,8 @@ void conv2d_forward(float* out, const float* in, const float* weight, const floa
 #pragma omp for schedule(static)
         for (int i = 0; i < bands; ++i) {
           const int r = i * rows, end = std::min(s.Ho(), r + rows);
-          run_band(image, result, Band{r, end, static_cast<int64_t>(r) * s.Wo(), (end - r) * s.Wo()},
-                   col.data());
+          run_band(image, result,
+                   Band{r, end, static_cast<int64_t>(r) * s.Wo(), (end - r) * s.Wo()}, col.data());
         }
       }
     }
@@ -101,8 +102,8 @@ void conv2d_backward(float* din, float* dweight, float* dbias, const float* dout
     const float* grad = dout + static_cast<int64_t>(n) * s.K * plane;
     if (dbias != nullptr) {
       for (int k = 0; k < s.K; ++k) {
-        dbias[k] += static_cast<float>(sum({grad + static_cast<int64_t>(k) * plane,
-                                            static_cast<std::size_t>(plane)}));
+        dbias[k] += static_cast<float>(
+            sum({grad + static_cast<int64_t>(k) * plane, static_cast<std::size_t>(plane)}));
       }
     }
     for_each_band(s, [&](const Band& b) {
@@ -114,8 +115,8 @@ void conv2d_backward(float* din, float* dweight, float* dbias, const float* dout
       }
       if (din != nullptr) {
         // col[Ckk x columns] = weight^T[Ckk x K] * dout[:, band][K x columns], then scatter.
-        gemm(Transpose::yes, Transpose::no, ckk, b.columns, s.K, 1.0f, weight, ckk,
-             grad + b.offset, plane, 0.0f, col.data(), b.columns);
+        gemm(Transpose::yes, Transpose::no, ckk, b.columns, s.K, 1.0f, weight, ckk, grad + b.offset,
+             plane, 0.0f, col.data(), b.columns);
         col2im(col.data(), g, b.row_begin, b.row_end,
                din + static_cast<int64_t>(n) * s.C * s.H * s.W);
       }
@@ -159,14 +160,15 @@ Var conv2d(const Var& input, const Var& weight, const Var& bias, const Conv2dOpt
   Tensor saved_input = weight.requires_grad() ? input.value() : Tensor();
   Tensor saved_weight = input.requires_grad() ? weight.value() : Tensor();
   BackwardFn backward = [saved_input, saved_weight, s, has_bias](const Tensor& dout,
-                                                                   InputGrads& grads) {
+                                                                 InputGrads& grads) {
     conv2d_backward(grads.needed(0) ? grads[0].data() : nullptr,
                     grads.needed(1) ? grads[1].data() : nullptr,
                     has_bias && grads.needed(2) ? grads[2].data() : nullptr, dout.data(),
                     saved_input.defined() ? saved_input.data() : nullptr,
                     saved_weight.defined() ? saved_weight.data() : nullptr, s);
   };
-  if (has_bias) return record_op(std::move(out), "conv2d", {input, weight, bias}, std::move(backward));
+  if (has_bias)
+    return record_op(std::move(out), "conv2d", {input, weight, bias}, std::move(backward));
   return record_op(std::move(out), "conv2d", {input, weight}, std::move(backward));
 }
 

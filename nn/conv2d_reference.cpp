@@ -36,7 +36,9 @@ void conv2d_forward_naive(float* out, const float* in, const float* weight, cons
   const int64_t out_count = static_cast<int64_t>(s.N) * s.K * s.Ho() * s.Wo();
   const int64_t plane = static_cast<int64_t>(s.Ho()) * s.Wo();
   std::vector<double> acc(out_count, 0.0);
-  for_each_tap(s, [&](int64_t o, int64_t i, int64_t w) { acc[o] += static_cast<double>(in[i]) * weight[w]; });
+  for_each_tap(s, [&](int64_t o, int64_t i, int64_t w) {
+    acc[o] += static_cast<double>(in[i]) * weight[w];
+  });
   for (int64_t o = 0; o < out_count; ++o) {
     const double b = bias != nullptr ? bias[o / plane % s.K] : 0.0;
     out[o] = static_cast<float>(acc[o] + b);
@@ -51,7 +53,8 @@ void conv2d_backward_naive(float* din, float* dweight, float* dbias, const float
   });
   if (dbias != nullptr) {
     const int64_t plane = static_cast<int64_t>(s.Ho()) * s.Wo();
-    for (int64_t o = 0; o < static_cast<int64_t>(s.N) * s.K * plane; ++o) dbias[o / plane % s.K] += dout[o];
+    for (int64_t o = 0; o < static_cast<int64_t>(s.N) * s.K * plane; ++o)
+      dbias[o / plane % s.K] += dout[o];
   }
 }
 

@@ -155,7 +155,8 @@ double Lbfgs::step(const Closure& closure) {
       optimal = max_abs(flat_grad) <= options_.tolerance_grad;
     } else {
       add_to_parameters(t_, d_);
-      if (n_iter != options_.max_iter) {  // the last iteration's re-evaluation is left to the next step()
+      if (n_iter !=
+          options_.max_iter) {  // the last iteration's re-evaluation is left to the next step()
         loss = closure();
         flat_grad = gather_flat_grad();
         optimal = max_abs(flat_grad) <= options_.tolerance_grad;

@@ -19,12 +19,12 @@ namespace nst::nn {
 
 struct LbfgsOptions {
   double lr = 1.0;
-  int max_iter = 20;            // iterations per step()
-  int max_eval = 0;             // function evaluations per step(); 0 means max_iter * 5 / 4
-  double tolerance_grad = 1e-7; // stop when max |g_i| is below
+  int max_iter = 20;             // iterations per step()
+  int max_eval = 0;              // function evaluations per step(); 0 means max_iter * 5 / 4
+  double tolerance_grad = 1e-7;  // stop when max |g_i| is below
   double tolerance_change = 1e-9;
   int history_size = 100;
-  bool strong_wolfe = false;    // line search; false takes fixed steps of lr
+  bool strong_wolfe = false;  // line search; false takes fixed steps of lr
 };
 
 class Lbfgs {

@@ -36,9 +36,9 @@ Conv2d::Conv2d(const Conv2dParams& params) : params_(params) {
   NST_CHECK(params.in_channels > 0 && params.out_channels > 0 && params.kernel > 0,
             "Conv2d needs positive channel counts and kernel size, got in=", params.in_channels,
             " out=", params.out_channels, " kernel=", params.kernel);
-  weight_ = Var(Tensor::zeros(Shape{params.out_channels, params.in_channels, params.kernel,
-                                    params.kernel}),
-                true);
+  weight_ = Var(
+      Tensor::zeros(Shape{params.out_channels, params.in_channels, params.kernel, params.kernel}),
+      true);
   register_parameter("weight", weight_);
   if (params.bias) {
     bias_ = Var(Tensor::zeros(Shape{params.out_channels}), true);
@@ -47,8 +47,7 @@ Conv2d::Conv2d(const Conv2dParams& params) : params_(params) {
 }
 
 Var Conv2d::forward(const Var& x) {
-  return conv2d(x, weight_, bias_,
-                Conv2dOptions{params_.stride, params_.padding});
+  return conv2d(x, weight_, bias_, Conv2dOptions{params_.stride, params_.padding});
 }
 
 Sequential& Sequential::append(std::shared_ptr<Module> layer) {
@@ -61,8 +60,8 @@ Sequential& Sequential::append(std::shared_ptr<Module> layer) {
 Var Sequential::forward(const Var& x) { return forward_range(x, 0, layers_.size()); }
 
 Var Sequential::forward_range(const Var& x, std::size_t begin, std::size_t end) {
-  NST_CHECK(begin <= end && end <= layers_.size(), "Sequential::forward_range: [", begin, ", ",
-            end, ") is outside the ", layers_.size(), " layers");
+  NST_CHECK(begin <= end && end <= layers_.size(), "Sequential::forward_range: [", begin, ", ", end,
+            ") is outside the ", layers_.size(), " layers");
   Var y = x;
   for (std::size_t i = begin; i < end; ++i) y = layers_[i]->forward(y);
   return y;

@@ -11,11 +11,11 @@ namespace {
 void validate(const ChannelAffine& map, int64_t channels) {
   NST_CHECK(static_cast<int64_t>(map.scale.size()) == channels &&
                 static_cast<int64_t>(map.shift.size()) == channels,
-            "channel_affine: ", map.scale.size(), " scales and ", map.shift.size(),
-            " shifts for ", channels, " channels");
+            "channel_affine: ", map.scale.size(), " scales and ", map.shift.size(), " shifts for ",
+            channels, " channels");
   if (map.source.empty()) return;
-  NST_CHECK(static_cast<int64_t>(map.source.size()) == channels, "channel_affine: ",
-            map.source.size(), " source channels for ", channels, " channels");
+  NST_CHECK(static_cast<int64_t>(map.source.size()) == channels,
+            "channel_affine: ", map.source.size(), " source channels for ", channels, " channels");
   std::vector<int> sorted = map.source;
   std::sort(sorted.begin(), sorted.end());
   for (int c = 0; c < channels; ++c) {
@@ -26,11 +26,14 @@ void validate(const ChannelAffine& map, int64_t channels) {
 
 }  // namespace
 
-ChannelAffine ChannelAffine::mean_std(const std::vector<float>& mean, const std::vector<float>& std) {
-  NST_CHECK(mean.size() == std.size(), "mean_std: ", mean.size(), " means and ", std.size(), " deviations");
+ChannelAffine ChannelAffine::mean_std(const std::vector<float>& mean,
+                                      const std::vector<float>& std) {
+  NST_CHECK(mean.size() == std.size(), "mean_std: ", mean.size(), " means and ", std.size(),
+            " deviations");
   ChannelAffine map;
   for (std::size_t c = 0; c < mean.size(); ++c) {
-    NST_CHECK(std[c] > 0.0f, "mean_std: standard deviation ", std[c], " of channel ", c, " is not positive");
+    NST_CHECK(std[c] > 0.0f, "mean_std: standard deviation ", std[c], " of channel ", c,
+              " is not positive");
     map.scale.push_back(1.0f / std[c]);
     map.shift.push_back(-mean[c] / std[c]);
   }
@@ -54,14 +57,13 @@ Var channel_affine(const Var& x, const ChannelAffine& map) {
       affine(plane_of(x.value().data(), n, source[c]), map.scale[c], map.shift[c],
              plane_of(out.data(), n, c));
 
-  return record_op(std::move(out), "channel_affine", {x},
-                   [scale = map.scale, N, C, source, plane_of](const Tensor& dout,
-                                                               InputGrads& grads) {
-                     for (int64_t n = 0; n < N; ++n)
-                       for (int64_t c = 0; c < C; ++c)
-                         axpy(scale[c], plane_of(dout.data(), n, c),
-                              plane_of(grads[0].data(), n, source[c]));
-                   });
+  return record_op(
+      std::move(out), "channel_affine", {x},
+      [scale = map.scale, N, C, source, plane_of](const Tensor& dout, InputGrads& grads) {
+        for (int64_t n = 0; n < N; ++n)
+          for (int64_t c = 0; c < C; ++c)
+            axpy(scale[c], plane_of(dout.data(), n, c), plane_of(grads[0].data(), n, source[c]));
+      });
 }
 
 }  // namespace nst::nn

@@ -8,8 +8,12 @@ namespace {
 
 PoolGeometry geometry(const Shape& x, const PoolOptions& o, const char* op) {
   NST_CHECK(x.rank() == 4, op, ": input must be [N, C, H, W], got ", x);
-  PoolGeometry g{static_cast<int>(x[0] * x[1]), static_cast<int>(x[2]), static_cast<int>(x[3]),
-                 o.kernel, o.stride, o.padding};
+  PoolGeometry g{static_cast<int>(x[0] * x[1]),
+                 static_cast<int>(x[2]),
+                 static_cast<int>(x[3]),
+                 o.kernel,
+                 o.stride,
+                 o.padding};
   g.validate();
   return g;
 }
@@ -23,9 +27,10 @@ Var max_pool2d(const Var& x, const PoolOptions& options) {
   // Backward finds each window's maximum again from the input, which the caller usually keeps
   // alive anyway (it is a ReLU output), instead of storing an index per output.
   Tensor input = x.value();
-  return record_op(std::move(out), "max_pool2d", {x}, [input, g](const Tensor& dout, InputGrads& grads) {
-    max_pool2d_backward(input.data(), dout.data(), g, grads[0].data());
-  });
+  return record_op(std::move(out), "max_pool2d", {x},
+                   [input, g](const Tensor& dout, InputGrads& grads) {
+                     max_pool2d_backward(input.data(), dout.data(), g, grads[0].data());
+                   });
 }
 
 Var avg_pool2d(const Var& x, const PoolOptions& options) {

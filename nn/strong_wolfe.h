@@ -18,8 +18,8 @@ double cubic_interpolate(double x1, double f1, double g1, double x2, double f2, 
                          std::optional<std::pair<double, double>> bounds = std::nullopt);
 
 struct LineSearchResult {
-  double loss;        // f(x + t d)
-  Tensor flat_grad;   // g(x + t d)
+  double loss;       // f(x + t d)
+  Tensor flat_grad;  // g(x + t d)
   double t;
   int evaluations;
 };
@@ -28,8 +28,7 @@ struct LineSearchResult {
 using DirectionalEvaluate = std::function<std::pair<double, Tensor>(double t)>;
 
 LineSearchResult strong_wolfe(const DirectionalEvaluate& evaluate, double t, const Tensor& d,
-                              double loss, const Tensor& flat_grad, double gtd,
-                              double c1 = 1e-4, double c2 = 0.9, double tolerance_change = 1e-9,
-                              int max_ls = 25);
+                              double loss, const Tensor& flat_grad, double gtd, double c1 = 1e-4,
+                              double c2 = 0.9, double tolerance_change = 1e-9, int max_ls = 25);
 
 }  // namespace nst::nn

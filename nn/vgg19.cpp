@@ -46,12 +46,14 @@ std::vector<std::string> vgg19_relu_names() {
 }
 
 Preprocessing Preprocessing::torchvision() {
-  return {"torchvision", ChannelAffine::mean_std({0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f})};
+  return {"torchvision",
+          ChannelAffine::mean_std({0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f})};
 }
 
 Preprocessing Preprocessing::caffe() {
   // Output channel c (B, G, R) reads input channel 2 - c of the RGB image.
-  return {"caffe", ChannelAffine{{255.0f, 255.0f, 255.0f}, {-103.939f, -116.779f, -123.68f}, {2, 1, 0}}};
+  return {"caffe",
+          ChannelAffine{{255.0f, 255.0f, 255.0f}, {-103.939f, -116.779f, -123.68f}, {2, 1, 0}}};
 }
 
 Preprocessing Preprocessing::by_name(const std::string& name) {
@@ -73,9 +75,7 @@ Vgg19::Vgg19(Pooling pooling, Preprocessing preprocessing)
         features_->append(conv);
         break;
       }
-      case Vgg19Layer::Kind::relu:
-        features_->append(std::make_shared<ReLU>());
-        break;
+      case Vgg19Layer::Kind::relu: features_->append(std::make_shared<ReLU>()); break;
       case Vgg19Layer::Kind::pool:
         if (pooling == Pooling::max) {
           features_->append(std::make_shared<MaxPool2d>());
@@ -101,7 +101,8 @@ std::vector<Var> Vgg19::features(const Var& image, const std::vector<std::string
     const int index = vgg19_layer_index(name);
     if (index < 0) {
       std::string valid;
-      for (const Vgg19Layer& layer : vgg19_layers()) valid += (valid.empty() ? "" : ", ") + layer.name;
+      for (const Vgg19Layer& layer : vgg19_layers())
+        valid += (valid.empty() ? "" : ", ") + layer.name;
       fail("unknown VGG19 layer '", name, "'; valid names: ", valid);
     }
     indices.push_back(index);

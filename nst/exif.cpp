@@ -17,7 +17,9 @@ int exif_orientation(const uint8_t* app1, std::size_t size) {
   auto u16 = [&](std::size_t at) -> uint32_t {
     return little ? tiff[at] | tiff[at + 1] << 8 : tiff[at] << 8 | tiff[at + 1];
   };
-  auto u32 = [&](std::size_t at) -> uint32_t { return little ? u16(at) | u16(at + 2) << 16 : u16(at) << 16 | u16(at + 2); };
+  auto u32 = [&](std::size_t at) -> uint32_t {
+    return little ? u16(at) | u16(at + 2) << 16 : u16(at) << 16 | u16(at + 2);
+  };
   if (u16(2) != 42) return 1;
   const std::size_t ifd = u32(4);
   if (ifd + 2 > n) return 1;
@@ -35,7 +37,8 @@ int exif_orientation(const uint8_t* app1, std::size_t size) {
 
 Tensor apply_orientation(const Tensor& stored, int orientation) {
   if (orientation == 1) return stored;
-  NST_CHECK(orientation >= 2 && orientation <= 8, "EXIF orientation must be 1..8, got ", orientation);
+  NST_CHECK(orientation >= 2 && orientation <= 8, "EXIF orientation must be 1..8, got ",
+            orientation);
   const ImageSize s = image_size(stored);
   const int W = s.width, H = s.height;
   const bool swap = orientation >= 5;  // 5..8 turn the picture by a quarter
@@ -48,13 +51,28 @@ Tensor apply_orientation(const Tensor& stored, int orientation) {
       for (int x = 0; x < out_w; ++x) {
         int sx = x, sy = y;  // the stored pixel shown at (x, y)
         switch (orientation) {
-          case 2: sx = W - 1 - x; break;                         // mirrored
-          case 3: sx = W - 1 - x; sy = H - 1 - y; break;         // upside down
-          case 4: sy = H - 1 - y; break;                         // mirrored, upside down
-          case 5: sx = y; sy = x; break;                         // transposed
-          case 6: sx = y; sy = H - 1 - x; break;                 // needs a quarter turn clockwise
-          case 7: sx = W - 1 - y; sy = H - 1 - x; break;         // transversed
-          case 8: sx = W - 1 - y; sy = x; break;                 // needs a quarter turn anticlockwise
+          case 2: sx = W - 1 - x; break;  // mirrored
+          case 3:
+            sx = W - 1 - x;
+            sy = H - 1 - y;
+            break;                        // upside down
+          case 4: sy = H - 1 - y; break;  // mirrored, upside down
+          case 5:
+            sx = y;
+            sy = x;
+            break;  // transposed
+          case 6:
+            sx = y;
+            sy = H - 1 - x;
+            break;  // needs a quarter turn clockwise
+          case 7:
+            sx = W - 1 - y;
+            sy = H - 1 - x;
+            break;  // transversed
+          case 8:
+            sx = W - 1 - y;
+            sy = x;
+            break;  // needs a quarter turn anticlockwise
         }
         out[static_cast<int64_t>(y) * out_w + x] = in[static_cast<int64_t>(sy) * W + sx];
       }

@@ -57,7 +57,8 @@ Tensor read_image(const std::string& path, int64_t max_pixels) {
   NST_CHECK(!std::filesystem::is_directory(path, ec), path, ": is a directory, not an image");
   std::ifstream in(path, std::ios::binary);
   NST_CHECK(in.is_open(), path, ": cannot open for reading");
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                   std::istreambuf_iterator<char>());
   NST_CHECK(!bytes.empty(), path, ": the file is empty");
   static const uint8_t kPng[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPng, 8) == 0) {
@@ -71,7 +72,8 @@ Tensor read_image(const std::string& path, int64_t max_pixels) {
 
 ImageFormat image_format_for_output(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (ext == ".png") return ImageFormat::png;
   if (ext == ".jpg" || ext == ".jpeg") return ImageFormat::jpeg;
   fail(path, ": unknown output format '", ext.empty() ? "(no extension)" : ext,
@@ -79,12 +81,14 @@ ImageFormat image_format_for_output(const std::string& path) {
 }
 
 void write_image(const std::string& path, const Tensor& image, int jpeg_quality) {
-  NST_CHECK(jpeg_quality >= 1 && jpeg_quality <= 100, "JPEG quality must be 1..100, got ", jpeg_quality);
+  NST_CHECK(jpeg_quality >= 1 && jpeg_quality <= 100, "JPEG quality must be 1..100, got ",
+            jpeg_quality);
   const std::vector<uint8_t> bytes = image_format_for_output(path) == ImageFormat::png
                                          ? encode_png(image, path)
                                          : encode_jpeg(image, jpeg_quality, path);
   write_file_atomically(path, [&](std::ostream& out) {
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
   });
 }
 

@@ -132,7 +132,8 @@ std::vector<uint8_t> encode_jpeg(const Tensor& image, int quality, const std::st
   }
   jpeg_start_compress(&info, TRUE);
   while (info.next_scanline < info.image_height) {
-    JSAMPROW rows[1] = {const_cast<uint8_t*>(rgb.data()) + 3 * info.image_width * info.next_scanline};
+    JSAMPROW rows[1] = {const_cast<uint8_t*>(rgb.data()) +
+                        3 * info.image_width * info.next_scanline};
     jpeg_write_scanlines(&info, rows, 1);
   }
   jpeg_finish_compress(&info);

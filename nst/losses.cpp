@@ -11,7 +11,8 @@ namespace nst {
 Var content_layer_loss(const Var& features, const Tensor& target) {
   const Shape& s = features.shape();  // [1, C, H, W]
   const double chw = static_cast<double>(s[1] * s[2] * s[3]);
-  return nn::scale(nn::squared_error_sum(features, Var(target)), static_cast<float>(1.0 / (4.0 * chw)));
+  return nn::scale(nn::squared_error_sum(features, Var(target)),
+                   static_cast<float>(1.0 / (4.0 * chw)));
 }
 
 Var style_layer_loss(const Var& features, const Tensor& target_gram) {
@@ -34,7 +35,8 @@ Tensor blend_grams(const std::vector<Tensor>& grams, const std::vector<double>& 
 std::vector<double> normalized_blend(const std::vector<double>& weights, std::size_t styles) {
   if (weights.empty()) return std::vector<double>(styles, 1.0 / static_cast<double>(styles));
   NST_CHECK(weights.size() == styles, "--style-blend has ", weights.size(), " weight",
-            weights.size() == 1 ? "" : "s", " for ", styles, " style image", styles == 1 ? "" : "s");
+            weights.size() == 1 ? "" : "s", " for ", styles, " style image",
+            styles == 1 ? "" : "s");
   double total = 0.0;
   for (double w : weights) {
     NST_CHECK(w >= 0.0, "--style-blend weights must not be negative, got ", w);

@@ -32,7 +32,8 @@ Tensor decode_png(std::span<const uint8_t> file, const std::string& path, int64_
   png_color white{255, 255, 255};
   NST_CHECK(png_image_finish_read(&png.image, &white, rgb.data(), 0, nullptr) != 0, path,
             ": corrupt or truncated PNG: ", png.image.message);
-  return from_rgb8(rgb.data(), static_cast<int>(png.image.width), static_cast<int>(png.image.height));
+  return from_rgb8(rgb.data(), static_cast<int>(png.image.width),
+                   static_cast<int>(png.image.height));
 }
 
 std::vector<uint8_t> encode_png(const Tensor& image, const std::string& path) {
@@ -45,8 +46,9 @@ std::vector<uint8_t> encode_png(const Tensor& image, const std::string& path) {
   NST_CHECK(png_image_write_to_memory(&png.image, nullptr, &size, 0, rgb.data(), 0, nullptr) != 0,
             path, ": cannot encode PNG: ", png.image.message);
   std::vector<uint8_t> bytes(size);
-  NST_CHECK(png_image_write_to_memory(&png.image, bytes.data(), &size, 0, rgb.data(), 0, nullptr) != 0,
-            path, ": cannot encode PNG: ", png.image.message);
+  NST_CHECK(
+      png_image_write_to_memory(&png.image, bytes.data(), &size, 0, rgb.data(), 0, nullptr) != 0,
+      path, ": cannot encode PNG: ", png.image.message);
   bytes.resize(size);
   return bytes;
 }

@@ -6,13 +6,18 @@
 namespace nst {
 
 Progress::Progress(std::ostream& out, bool terminal, int total, int print_every, bool quiet)
-    : out_(out), terminal_(terminal), quiet_(quiet), total_(total), print_every_(print_every),
+    : out_(out),
+      terminal_(terminal),
+      quiet_(quiet),
+      total_(total),
+      print_every_(print_every),
       start_(std::chrono::steady_clock::now()) {
   if (print_every_ == 0 && !terminal_) print_every_ = std::max(1, total_ / 10);
 }
 
 double Progress::iterations_per_second() const {
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   return seconds > 0.0 ? done_ / seconds : 0.0;
 }
 

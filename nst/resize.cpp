@@ -72,7 +72,8 @@ Tensor resize_image(const Tensor& image, ImageSize size) {
     for (int x = 0; x < size.width; ++x) {
       float v = 0.0f;
       const Taps& t = across[x];
-      for (std::size_t k = 0; k < t.weights.size(); ++k) v += t.weights[k] * in[t.first + static_cast<int>(k)];
+      for (std::size_t k = 0; k < t.weights.size(); ++k)
+        v += t.weights[k] * in[t.first + static_cast<int>(k)];
       out[x] = v;
     }
   }
@@ -84,7 +85,9 @@ Tensor resize_image(const Tensor& image, ImageSize size) {
     float* out = result.data() + static_cast<int64_t>(r) * size.width;
     std::fill_n(out, size.width, 0.0f);
     for (std::size_t k = 0; k < t.weights.size(); ++k) {
-      const float* in = wide.data() + (static_cast<int64_t>(c) * from.height + t.first + static_cast<int>(k)) * size.width;
+      const float* in =
+          wide.data() +
+          (static_cast<int64_t>(c) * from.height + t.first + static_cast<int>(k)) * size.width;
       for (int x = 0; x < size.width; ++x) out[x] += t.weights[k] * in[x];
     }
     for (int x = 0; x < size.width; ++x) out[x] = std::clamp(out[x], 0.0f, 1.0f);

@@ -52,7 +52,8 @@ StyleTransfer::StyleTransfer(nn::Vgg19& model, const Tensor& content,
   for (const Tensor& style : styles) {
     image_size(style);
     const std::vector<Var> features = model_.features(Var(style), settings_.style_layers);
-    for (std::size_t l = 0; l < features.size(); ++l) grams[l].push_back(nn::gram(features[l]).value());
+    for (std::size_t l = 0; l < features.size(); ++l)
+      grams[l].push_back(nn::gram(features[l]).value());
   }
   for (const auto& per_style : grams) style_targets_.push_back(blend_grams(per_style, blend));
 }

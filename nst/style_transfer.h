@@ -62,9 +62,9 @@ class StyleTransfer {
   nn::Vgg19& model_;
   StyleTransferSettings settings_;
   ImageSize content_size_;
-  std::vector<std::string> layers_;            // content layers, then style layers
-  std::vector<Tensor> content_targets_;        // per content layer
-  std::vector<Tensor> style_targets_;          // per style layer: the blended Gram matrix
+  std::vector<std::string> layers_;      // content layers, then style layers
+  std::vector<Tensor> content_targets_;  // per content layer
+  std::vector<Tensor> style_targets_;    // per style layer: the blended Gram matrix
 };
 
 }  // namespace nst

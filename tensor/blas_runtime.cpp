@@ -18,8 +18,8 @@ std::string better_blas_coretype() {
   if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return "";
   // Kernel sets older than AVX2, which OpenBLAS falls back to for CPUs it does not recognise.
   constexpr std::array<std::string_view, 12> kPreAvx2{
-      "Prescott", "Core2",    "Penryn",  "Dunnington", "Nehalem",  "Atom",
-      "Katmai",   "Coppermine", "Northwood", "Banias", "Sandybridge", "Unknown"};
+      "Prescott", "Core2",      "Penryn",    "Dunnington", "Nehalem",     "Atom",
+      "Katmai",   "Coppermine", "Northwood", "Banias",     "Sandybridge", "Unknown"};
   const std::string chosen = blas_core_name();
   bool outdated = false;
   for (std::string_view name : kPreAvx2) outdated = outdated || chosen == name;

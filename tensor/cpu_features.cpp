@@ -27,9 +27,9 @@ CpuFeatures detect() {
   const bool osxsave = ecx & (1u << 27);
   if (!osxsave) return f;
   const uint64_t xcr0 = read_xcr0();
-  const bool ymm_enabled = (xcr0 & 0x6) == 0x6;           // SSE and AVX state
-  const bool zmm_enabled = (xcr0 & 0xe6) == 0xe6;         // plus opmask and ZMM state
-  const bool amx_enabled = (xcr0 & 0x60000) == 0x60000;   // XTILECFG and XTILEDATA
+  const bool ymm_enabled = (xcr0 & 0x6) == 0x6;          // SSE and AVX state
+  const bool zmm_enabled = (xcr0 & 0xe6) == 0xe6;        // plus opmask and ZMM state
+  const bool amx_enabled = (xcr0 & 0x60000) == 0x60000;  // XTILECFG and XTILEDATA
 
   if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return f;
   const unsigned max_subleaf = eax;

@@ -7,10 +7,10 @@
 namespace nst {
 
 struct CpuFeatures {
-  bool avx2_fma = false;   // AVX2 and FMA3, with YMM state enabled by the OS
-  bool avx512f = false;    // AVX-512 Foundation, with ZMM state enabled by the OS
+  bool avx2_fma = false;  // AVX2 and FMA3, with YMM state enabled by the OS
+  bool avx512f = false;   // AVX-512 Foundation, with ZMM state enabled by the OS
   bool avx512_bf16 = false;
-  bool amx_tile = false;   // reported only; no kernel uses AMX yet
+  bool amx_tile = false;        // reported only; no kernel uses AMX yet
   std::string summary() const;  // "avx2+fma avx512f avx512_bf16 amx"
 };
 

@@ -85,7 +85,9 @@ template <class Part>
 double reduce_blocks(std::size_t n, Part part) {
   if (n < 2 * kBlock) return part(std::size_t{0}, n);
   std::vector<double> partial((n + kBlock - 1) / kBlock);
-  for_blocks(n, [&](std::size_t begin, std::size_t count) { partial[begin / kBlock] = part(begin, count); });
+  for_blocks(n, [&](std::size_t begin, std::size_t count) {
+    partial[begin / kBlock] = part(begin, count);
+  });
   double total = 0.0;
   for (double p : partial) total += p;
   return total;
@@ -102,61 +104,79 @@ Isa active_isa() { return active().isa; }
 void add(std::span<const float> a, std::span<const float> b, std::span<float> out) {
   check_sizes(a.size(), b.size(), "add");
   check_sizes(a.size(), out.size(), "add");
-  for_blocks(a.size(), [&](std::size_t i, std::size_t n) { active().add(a.data() + i, b.data() + i, out.data() + i, n); });
+  for_blocks(a.size(), [&](std::size_t i, std::size_t n) {
+    active().add(a.data() + i, b.data() + i, out.data() + i, n);
+  });
 }
 
 void sub(std::span<const float> a, std::span<const float> b, std::span<float> out) {
   check_sizes(a.size(), b.size(), "sub");
   check_sizes(a.size(), out.size(), "sub");
-  for_blocks(a.size(), [&](std::size_t i, std::size_t n) { active().sub(a.data() + i, b.data() + i, out.data() + i, n); });
+  for_blocks(a.size(), [&](std::size_t i, std::size_t n) {
+    active().sub(a.data() + i, b.data() + i, out.data() + i, n);
+  });
 }
 
 void mul(std::span<const float> a, std::span<const float> b, std::span<float> out) {
   check_sizes(a.size(), b.size(), "mul");
   check_sizes(a.size(), out.size(), "mul");
-  for_blocks(a.size(), [&](std::size_t i, std::size_t n) { active().mul(a.data() + i, b.data() + i, out.data() + i, n); });
+  for_blocks(a.size(), [&](std::size_t i, std::size_t n) {
+    active().mul(a.data() + i, b.data() + i, out.data() + i, n);
+  });
 }
 
 void scale(std::span<const float> x, float s, std::span<float> out) {
   check_sizes(x.size(), out.size(), "scale");
-  for_blocks(x.size(), [&](std::size_t i, std::size_t n) { active().scale(x.data() + i, s, out.data() + i, n); });
+  for_blocks(x.size(), [&](std::size_t i, std::size_t n) {
+    active().scale(x.data() + i, s, out.data() + i, n);
+  });
 }
 
 void axpy(float alpha, std::span<const float> x, std::span<float> y) {
   check_sizes(x.size(), y.size(), "axpy");
-  for_blocks(x.size(), [&](std::size_t i, std::size_t n) { active().axpy(alpha, x.data() + i, y.data() + i, n); });
+  for_blocks(x.size(), [&](std::size_t i, std::size_t n) {
+    active().axpy(alpha, x.data() + i, y.data() + i, n);
+  });
 }
 
 void affine(std::span<const float> x, float s, float t, std::span<float> out) {
   check_sizes(x.size(), out.size(), "affine");
-  for_blocks(x.size(), [&](std::size_t i, std::size_t n) { active().affine(x.data() + i, s, t, out.data() + i, n); });
+  for_blocks(x.size(), [&](std::size_t i, std::size_t n) {
+    active().affine(x.data() + i, s, t, out.data() + i, n);
+  });
 }
 
 void relu(std::span<const float> x, std::span<float> out) {
   check_sizes(x.size(), out.size(), "relu");
-  for_blocks(x.size(), [&](std::size_t i, std::size_t n) { active().relu(x.data() + i, out.data() + i, n); });
+  for_blocks(x.size(),
+             [&](std::size_t i, std::size_t n) { active().relu(x.data() + i, out.data() + i, n); });
 }
 
 void relu_backward(std::span<const float> y, std::span<const float> dy, std::span<float> dx) {
   check_sizes(y.size(), dy.size(), "relu_backward");
   check_sizes(y.size(), dx.size(), "relu_backward");
-  for_blocks(y.size(),
-             [&](std::size_t i, std::size_t n) { active().relu_backward(y.data() + i, dy.data() + i, dx.data() + i, n); });
+  for_blocks(y.size(), [&](std::size_t i, std::size_t n) {
+    active().relu_backward(y.data() + i, dy.data() + i, dx.data() + i, n);
+  });
 }
 
 void clamp(std::span<const float> x, float lo, float hi, std::span<float> out) {
   check_sizes(x.size(), out.size(), "clamp");
   NST_CHECK(lo <= hi, "clamp: lower bound ", lo, " is above upper bound ", hi);
-  for_blocks(x.size(), [&](std::size_t i, std::size_t n) { active().clamp(x.data() + i, lo, hi, out.data() + i, n); });
+  for_blocks(x.size(), [&](std::size_t i, std::size_t n) {
+    active().clamp(x.data() + i, lo, hi, out.data() + i, n);
+  });
 }
 
 double sum(std::span<const float> x) {
-  return reduce_blocks(x.size(), [&](std::size_t i, std::size_t n) { return active().sum(x.data() + i, n); });
+  return reduce_blocks(x.size(),
+                       [&](std::size_t i, std::size_t n) { return active().sum(x.data() + i, n); });
 }
 
 double sum_squares(std::span<const float> x) {
-  return reduce_blocks(x.size(),
-                       [&](std::size_t i, std::size_t n) { return active().sum_squares(x.data() + i, n); });
+  return reduce_blocks(x.size(), [&](std::size_t i, std::size_t n) {
+    return active().sum_squares(x.data() + i, n);
+  });
 }
 
 double squared_distance(std::span<const float> a, std::span<const float> b) {
@@ -168,8 +188,9 @@ double squared_distance(std::span<const float> a, std::span<const float> b) {
 
 double dot(std::span<const float> a, std::span<const float> b) {
   check_sizes(a.size(), b.size(), "dot");
-  return reduce_blocks(a.size(),
-                       [&](std::size_t i, std::size_t n) { return active().dot(a.data() + i, b.data() + i, n); });
+  return reduce_blocks(a.size(), [&](std::size_t i, std::size_t n) {
+    return active().dot(a.data() + i, b.data() + i, n);
+  });
 }
 
 }  // namespace nst

@@ -12,7 +12,7 @@ void add(std::span<const float> a, std::span<const float> b, std::span<float> ou
 void sub(std::span<const float> a, std::span<const float> b, std::span<float> out);
 void mul(std::span<const float> a, std::span<const float> b, std::span<float> out);
 void scale(std::span<const float> x, float s, std::span<float> out);
-void axpy(float alpha, std::span<const float> x, std::span<float> y);  // y += alpha * x
+void axpy(float alpha, std::span<const float> x, std::span<float> y);           // y += alpha * x
 void affine(std::span<const float> x, float s, float t, std::span<float> out);  // s * x + t
 void relu(std::span<const float> x, std::span<float> out);
 // dx += dy where y (the ReLU's output) is positive.

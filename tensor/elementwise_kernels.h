@@ -13,13 +13,13 @@ const char* isa_name(Isa isa);
 
 struct ElementwiseKernels {
   Isa isa;
-  void (*add)(const float* a, const float* b, float* out, std::size_t n);   // a + b
-  void (*sub)(const float* a, const float* b, float* out, std::size_t n);   // a - b
-  void (*mul)(const float* a, const float* b, float* out, std::size_t n);   // a * b
-  void (*scale)(const float* x, float s, float* out, std::size_t n);        // s * x
-  void (*axpy)(float alpha, const float* x, float* y, std::size_t n);       // y += alpha * x
+  void (*add)(const float* a, const float* b, float* out, std::size_t n);       // a + b
+  void (*sub)(const float* a, const float* b, float* out, std::size_t n);       // a - b
+  void (*mul)(const float* a, const float* b, float* out, std::size_t n);       // a * b
+  void (*scale)(const float* x, float s, float* out, std::size_t n);            // s * x
+  void (*axpy)(float alpha, const float* x, float* y, std::size_t n);           // y += alpha * x
   void (*affine)(const float* x, float s, float t, float* out, std::size_t n);  // s * x + t
-  void (*relu)(const float* x, float* out, std::size_t n);                  // max(x, 0)
+  void (*relu)(const float* x, float* out, std::size_t n);                      // max(x, 0)
   // dx += dy where the ReLU output y is positive (the gradient is 0 at the kink, as in PyTorch).
   void (*relu_backward)(const float* y, const float* dy, float* dx, std::size_t n);
   void (*clamp)(const float* x, float lo, float hi, float* out, std::size_t n);

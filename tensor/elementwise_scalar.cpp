@@ -59,9 +59,10 @@ double dot(const float* a, const float* b, std::size_t n) {
 }  // namespace
 
 const ElementwiseKernels& scalar() {
-  static const ElementwiseKernels table{Isa::scalar, add,  sub,   mul,   scale,
-                                        axpy,        affine, relu, relu_backward, clamp,
-                                        sum,         sum_squares, squared_distance, dot};
+  static const ElementwiseKernels table{
+      Isa::scalar,      add,  sub,           mul,   scale, axpy,
+      affine,           relu, relu_backward, clamp, sum,   sum_squares,
+      squared_distance, dot};
   return table;
 }
 

@@ -23,9 +23,9 @@ template <class... Parts>
 
 }  // namespace nst
 
-#define NST_CHECK(condition, ...)      \
-  do {                                 \
-    if (!(condition)) {                \
-      ::nst::fail(__VA_ARGS__);        \
-    }                                  \
+#define NST_CHECK(condition, ...) \
+  do {                            \
+    if (!(condition)) {           \
+      ::nst::fail(__VA_ARGS__);   \
+    }                             \
   } while (false)

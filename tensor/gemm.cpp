@@ -12,8 +12,8 @@ void check_strides(Transpose trans_a, Transpose trans_b, int M, int N, int K, in
   NST_CHECK(M >= 0 && N >= 0 && K >= 0, "gemm: negative size M=", M, " N=", N, " K=", K);
   const int a_cols = trans_a == Transpose::no ? K : M;
   const int b_cols = trans_b == Transpose::no ? N : K;
-  NST_CHECK(lda >= a_cols && ldb >= b_cols && ldc >= N, "gemm: row strides lda=", lda,
-            " ldb=", ldb, " ldc=", ldc, " are too small for M=", M, " N=", N, " K=", K);
+  NST_CHECK(lda >= a_cols && ldb >= b_cols && ldc >= N, "gemm: row strides lda=", lda, " ldb=", ldb,
+            " ldc=", ldc, " are too small for M=", M, " N=", N, " K=", K);
 }
 
 }  // namespace
@@ -25,8 +25,8 @@ void gemm(Transpose trans_a, Transpose trans_b, int M, int N, int K, float alpha
   // CBLAS takes the storage order as an argument, so row-major matrices are passed as they are;
   // no operand swapping is needed at this level.
   cblas_sgemm(CblasRowMajor, trans_a == Transpose::yes ? CblasTrans : CblasNoTrans,
-              trans_b == Transpose::yes ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B,
-              ldb, beta, C, ldc);
+              trans_b == Transpose::yes ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb,
+              beta, C, ldc);
 }
 
 void gemm_naive(Transpose trans_a, Transpose trans_b, int M, int N, int K, float alpha,

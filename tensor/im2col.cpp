@@ -8,13 +8,12 @@
 namespace nst {
 
 void ConvGeometry::validate() const {
-  NST_CHECK(channels > 0 && height > 0 && width > 0, "convolution input must be non-empty, got C=",
-            channels, " H=", height, " W=", width);
+  NST_CHECK(channels > 0 && height > 0 && width > 0,
+            "convolution input must be non-empty, got C=", channels, " H=", height, " W=", width);
   NST_CHECK(kernel > 0 && stride > 0 && padding >= 0, "bad convolution parameters: kernel=", kernel,
             " stride=", stride, " padding=", padding);
   NST_CHECK(height + 2 * padding >= kernel && width + 2 * padding >= kernel, "a ", kernel, "x",
-            kernel, " kernel does not fit a ", height, "x", width, " input with padding ",
-            padding);
+            kernel, " kernel does not fit a ", height, "x", width, " input with padding ", padding);
 }
 
 namespace {
@@ -95,7 +94,8 @@ void im2col_naive(const float* image, const ConvGeometry& g, int row_begin, int 
           for (int ox = 0; ox < wo; ++ox) {
             int iy = oy * g.stride - g.padding + ki, ix = ox * g.stride - g.padding + kj;
             bool inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
-            col[index++] = inside ? image[(static_cast<int64_t>(c) * g.height + iy) * g.width + ix] : 0.0f;
+            col[index++] =
+                inside ? image[(static_cast<int64_t>(c) * g.height + iy) * g.width + ix] : 0.0f;
           }
 }
 

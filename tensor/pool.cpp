@@ -11,7 +11,8 @@ namespace nst {
 void PoolGeometry::validate() const {
   NST_CHECK(planes > 0 && height > 0 && width > 0, "pooling input must be non-empty, got ", planes,
             " planes of ", height, "x", width);
-  NST_CHECK(kernel > 0 && stride > 0, "bad pooling parameters: kernel=", kernel, " stride=", stride);
+  NST_CHECK(kernel > 0 && stride > 0, "bad pooling parameters: kernel=", kernel,
+            " stride=", stride);
   NST_CHECK(padding >= 0 && 2 * padding <= kernel, "pooling padding ", padding,
             " must be at most half the kernel size ", kernel);
   NST_CHECK(height + 2 * padding >= kernel && width + 2 * padding >= kernel, "a ", kernel, "x",
@@ -26,7 +27,7 @@ template <class Visit>
 void for_each_window(const PoolGeometry& g, Visit visit) {
   g.validate();
   const int ho = g.out_height(), wo = g.out_width();
-#pragma omp parallel for schedule(static) if (static_cast<int64_t>(g.planes) * ho * wo > 16384)
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(g.planes) * ho * wo > 16384)
   for (int plane = 0; plane < g.planes; ++plane) {
     const int64_t in_offset = static_cast<int64_t>(plane) * g.height * g.width;
     const int64_t out_offset = static_cast<int64_t>(plane) * ho * wo;
@@ -74,7 +75,7 @@ template <class Visit>
 void for_each_2x2(const PoolGeometry& g, Visit visit) {
   g.validate();
   const int ho = g.out_height(), wo = g.out_width();
-#pragma omp parallel for schedule(static) if (static_cast<int64_t>(g.planes) * ho * wo > 16384)
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(g.planes) * ho * wo > 16384)
   for (int plane = 0; plane < g.planes; ++plane) {
     for (int oy = 0; oy < ho; ++oy) {
       const int64_t row = (static_cast<int64_t>(plane) * g.height + 2 * oy) * g.width;

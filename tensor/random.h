@@ -13,8 +13,8 @@ class Random {
  public:
   explicit Random(uint64_t seed) : engine_(seed) {}
 
-  float uniform();           // in [0, 1)
-  float normal();            // mean 0, standard deviation 1 (Box-Muller)
+  float uniform();  // in [0, 1)
+  float normal();   // mean 0, standard deviation 1 (Box-Muller)
   void fill_uniform(std::span<float> out, float lo, float hi);
   void fill_normal(std::span<float> out, float mean, float stddev);
 

@@ -74,50 +74,63 @@ ElementwiseKernels make_simd_kernels(Isa isa) {
   ElementwiseKernels k{};
   k.isa = isa;
   k.add = [](const float* a, const float* b, float* out, size_t n) {
-    S::map(out, n, [](auto x, auto y) { return x + y; }, a, b);
+    S::map(
+        out, n, [](auto x, auto y) { return x + y; }, a, b);
   };
   k.sub = [](const float* a, const float* b, float* out, size_t n) {
-    S::map(out, n, [](auto x, auto y) { return x - y; }, a, b);
+    S::map(
+        out, n, [](auto x, auto y) { return x - y; }, a, b);
   };
   k.mul = [](const float* a, const float* b, float* out, size_t n) {
-    S::map(out, n, [](auto x, auto y) { return x * y; }, a, b);
+    S::map(
+        out, n, [](auto x, auto y) { return x * y; }, a, b);
   };
   k.scale = [](const float* x, float s, float* out, size_t n) {
-    S::map(out, n, [s](auto v) { return v * s; }, x);
+    S::map(
+        out, n, [s](auto v) { return v * s; }, x);
   };
   k.axpy = [](float alpha, const float* x, float* y, size_t n) {
-    S::map(y, n, [alpha](auto yv, auto xv) { return yv + xv * alpha; }, y, x);
+    S::map(
+        y, n, [alpha](auto yv, auto xv) { return yv + xv * alpha; }, y, x);
   };
   k.affine = [](const float* x, float s, float t, float* out, size_t n) {
-    S::map(out, n, [s, t](auto v) { return v * s + t; }, x);
+    S::map(
+        out, n, [s, t](auto v) { return v * s + t; }, x);
   };
   k.relu = [](const float* x, float* out, size_t n) {
-    S::map(out, n, [](auto v) { return v > 0.0f ? v : decltype(v){}; }, x);
+    S::map(
+        out, n, [](auto v) { return v > 0.0f ? v : decltype(v){}; }, x);
   };
   k.relu_backward = [](const float* y, const float* dy, float* dx, size_t n) {
-    S::map(dx, n, [](auto d, auto yv, auto g) { return d + (yv > 0.0f ? g : decltype(g){}); },
-           dx, y, dy);
+    S::map(
+        dx, n, [](auto d, auto yv, auto g) { return d + (yv > 0.0f ? g : decltype(g){}); }, dx, y,
+        dy);
   };
   k.clamp = [](const float* x, float lo, float hi, float* out, size_t n) {
-    S::map(out, n,
-           [lo, hi](auto v) {
-             using T = decltype(v);
-             const T low = T{} + lo, high = T{} + hi;  // broadcast to T
-             return v < lo ? low : (v > hi ? high : v);
-           },
-           x);
+    S::map(
+        out, n,
+        [lo, hi](auto v) {
+          using T = decltype(v);
+          const T low = T{} + lo, high = T{} + hi;  // broadcast to T
+          return v < lo ? low : (v > hi ? high : v);
+        },
+        x);
   };
   k.sum = [](const float* x, size_t n) {
-    return S::reduce(n, [](auto v, auto) { return v; }, x, x);
+    return S::reduce(
+        n, [](auto v, auto) { return v; }, x, x);
   };
   k.sum_squares = [](const float* x, size_t n) {
-    return S::reduce(n, [](auto v, auto) { return v * v; }, x, x);
+    return S::reduce(
+        n, [](auto v, auto) { return v * v; }, x, x);
   };
   k.squared_distance = [](const float* a, const float* b, size_t n) {
-    return S::reduce(n, [](auto u, auto v) { return (u - v) * (u - v); }, a, b);
+    return S::reduce(
+        n, [](auto u, auto v) { return (u - v) * (u - v); }, a, b);
   };
   k.dot = [](const float* a, const float* b, size_t n) {
-    return S::reduce(n, [](auto u, auto v) { return u * v; }, a, b);
+    return S::reduce(
+        n, [](auto u, auto v) { return u * v; }, a, b);
   };
   return k;
 }

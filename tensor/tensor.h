@@ -15,7 +15,7 @@ namespace nst {
 
 class Tensor {
  public:
-  Tensor() = default;  // undefined: no storage
+  Tensor() = default;                   // undefined: no storage
   explicit Tensor(const Shape& shape);  // allocated, values uninitialised
 
   static Tensor zeros(const Shape& shape);

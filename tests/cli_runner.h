@@ -1,11 +1,12 @@
 // Runs the built nst binary in a test and captures its exit code and output.
 #pragma once
 
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 
 #include "tests/temp_dir.h"
 
@@ -32,7 +33,8 @@ inline CliResult run_nst(const std::string& args) {
     s << in.rdbuf();
     return s.str();
   };
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir.file("out")), slurp(dir.file("err"))};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir.file("out")),
+          slurp(dir.file("err"))};
 }
 
 }  // namespace nst::testing

@@ -103,14 +103,16 @@ Var wrong_triple(const Var& x) {
 
 TEST(Gradcheck, DetectsAWrongBackward) {
   Var x = leaf({0.5f, -1.0f, 2.0f});
-  GradcheckResult result = gradcheck([](const std::vector<Var>& in) { return wrong_triple(in[0]); }, {x});
+  GradcheckResult result =
+      gradcheck([](const std::vector<Var>& in) { return wrong_triple(in[0]); }, {x});
   EXPECT_FALSE(result.passed) << result.describe();
   EXPECT_GT(result.worst_error, 0.3);
 }
 
 TEST(Gradcheck, PassesACorrectBackward) {
   Var x = leaf({0.5f, -1.0f, 2.0f});
-  GradcheckResult result = gradcheck([](const std::vector<Var>& in) { return nn::scale(in[0], 3.0f); }, {x});
+  GradcheckResult result =
+      gradcheck([](const std::vector<Var>& in) { return nn::scale(in[0], 3.0f); }, {x});
   EXPECT_TRUE(result.passed) << result.describe();
 }
 

@@ -31,7 +31,8 @@ class Stylize : public ::testing::Test {
   std::string fast(const std::string& output, const std::string& extra = "") const {
     return command(Run{content_, style_}, output, extra);
   }
-  std::string command(const Run& r, const std::string& output, const std::string& extra = "") const {
+  std::string command(const Run& r, const std::string& output,
+                      const std::string& extra = "") const {
     return "stylize --content " + r.content + " --style " + r.style + " --output " + output +
            " --size " + std::to_string(r.size) + " --iterations 12 --weights " + r.weights +
            " --content-layers relu2_1 --style-layers " + r.style_layers + " " + extra;
@@ -69,7 +70,8 @@ TEST_F(Stylize, LbfgsSeveralStylesAndJpegOutput) {
   const std::string out = dir_.file("out.jpg"), log = dir_.file("l.csv");
   const auto r = run_nst(command({content_, style_ + "," + content_}, out,
                                  "--optimizer lbfgs --style-blend 3,1 --init noise --seed 4 "
-                                 "--pooling avg --loss-log " + log));
+                                 "--pooling avg --loss-log " +
+                                     log));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(image_size(read_image(out)).width, 32);
   const auto rows = lines(log);
@@ -78,7 +80,8 @@ TEST_F(Stylize, LbfgsSeveralStylesAndJpegOutput) {
 }
 
 TEST_F(Stylize, UpscalingIsAnnounced) {
-  const auto r = run_nst(command({content_, style_, "random:3", "relu1_1", 64}, dir_.file("big.png")));
+  const auto r =
+      run_nst(command({content_, style_, "random:3", "relu1_1", 64}, dir_.file("big.png")));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("upscaling it to 64x53"), std::string::npos) << r.err;
 }
@@ -89,7 +92,8 @@ TEST_F(Stylize, BadUsageIsExitCodeTwoAndNamesTheProblem) {
       {"stylize --style " + style_ + " --output " + out, "--content is required"},
       {fast(out, "--style-weight -1"), "--style-weight must not be negative"},
       {fast(out, "--iterations 0"), "--iterations must be at least 1"},
-      {fast(out, "--style-layers relu1_1,relu9_9"), "unknown layer 'relu9_9'; valid layers: relu1_1, relu1_2"},
+      {fast(out, "--style-layers relu1_1,relu9_9"),
+       "unknown layer 'relu9_9'; valid layers: relu1_1, relu1_2"},
       {fast(out, "--style-blend 1,2"), "1 style image"},
       {fast(out, "--style-blend 1,x"), "'x' is not a number"},
       {fast(dir_.file("out.gif")), "unknown output format '.gif'"},
@@ -125,7 +129,8 @@ TEST_F(Stylize, NothingAUserMadeIsOverwrittenUnasked) {
 
 TEST_F(Stylize, RuntimeProblemsAreExitCodeOneWithNoOutput) {
   const std::string out = dir_.file("out.png");
-  const std::string corrupt = dir_.write("corrupt.jpg", "\xff\xd8\xff\xe0 garbage that is not a JPEG stream");
+  const std::string corrupt =
+      dir_.write("corrupt.jpg", "\xff\xd8\xff\xe0 garbage that is not a JPEG stream");
   const std::string empty = dir_.write("empty.png", "");
   const std::string notes = dir_.write("notes.png", "just text");
   const std::string bad_weights = dir_.write("w.safetensors", "not weights at all, really not");

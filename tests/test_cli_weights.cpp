@@ -55,7 +55,8 @@ TEST(Cli, InfoDescribesACheckpoint) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("format:   pytorch-zip"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("features.0.weight"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("sha256:   " + sha256_file(kWeightsDir + "state_zip.pth")), std::string::npos);
+  EXPECT_NE(r.out.find("sha256:   " + sha256_file(kWeightsDir + "state_zip.pth")),
+            std::string::npos);
   EXPECT_NE(r.out.find("VGG19:    no"), std::string::npos) << r.out;
   const auto bad = run_nst("weights info " + kWeightsDir + "forbidden_global.pth");
   EXPECT_EQ(bad.code, 1);
@@ -69,7 +70,7 @@ TEST(Cli, ConvertWritesTheConvOnlyFileWithItsPreprocessing) {
   auto r = run_nst("weights convert " + in + " " + out);
   ASSERT_EQ(r.code, 0) << r.err;
   const Vgg19Weights w = read_vgg19_weights(out);
-  EXPECT_EQ(w.key_style, "torchvision");  // converted files use torchvision names...
+  EXPECT_EQ(w.key_style, "torchvision");     // converted files use torchvision names...
   EXPECT_EQ(w.preprocessing.name, "caffe");  // ...and keep the Caffe preprocessing in metadata
   r = run_nst("weights info " + out);
   EXPECT_NE(r.out.find("metadata: nst.preprocessing = caffe"), std::string::npos) << r.out;
@@ -95,7 +96,8 @@ TEST(Cli, FetchDownloadsResumesChecksAndConverts) {
     in.read(half.data(), static_cast<std::streamsize>(half.size()));
     std::ofstream(cache + "/vgg19-caffe.safetensors.part", std::ios::binary) << half;
   }
-  const auto r = run_nst("weights fetch --url file://" + source + " --sha256 " + digest + " --dir " + cache);
+  const auto r =
+      run_nst("weights fetch --url file://" + source + " --sha256 " + digest + " --dir " + cache);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, cache + "/vgg19.safetensors\n");
   EXPECT_EQ(read_vgg19_weights(cache + "/vgg19.safetensors").preprocessing.name, "caffe");
@@ -120,7 +122,8 @@ TEST(Cli, FetchWithoutNetworkSaysWhatToDo) {
   const auto r = run_nst("weights fetch --url http://127.0.0.1:9/vgg19.pth --sha256 " +
                          std::string(64, 'b') + " --dir " + dir.file("cache"));
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("could not download http://127.0.0.1:9/vgg19.pth"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("could not download http://127.0.0.1:9/vgg19.pth"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("nst weights convert"), std::string::npos) << r.err;
 }
 

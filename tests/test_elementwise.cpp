@@ -94,7 +94,9 @@ TEST_P(SimdVsScalar, ReductionsMatchTheReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllIsas, SimdVsScalar, ::testing::Values(Isa::avx2, Isa::avx512),
-                         [](const auto& param_info) { return std::string(isa_name(param_info.param)); });
+                         [](const auto& param_info) {
+                           return std::string(isa_name(param_info.param));
+                         });
 
 TEST(Elementwise, DispatchPicksTheBestSupportedIsa) {
   if (std::getenv("NST_ISA") != nullptr) GTEST_SKIP() << "NST_ISA overrides the choice";

@@ -33,25 +33,25 @@ TEST_P(GemmVsNaive, MatchesForAlphaAndBeta) {
     SCOPED_TRACE("beta " + std::to_string(beta));
     Tensor expected = C0.clone(), actual = C0.clone();
     if (beta == 0.0f) actual.fill(NAN);  // beta = 0: C is write-only, garbage must not leak
-    gemm_naive(c.ta, c.tb, c.M, c.N, c.K, 1.5f, A.data(), lda, B.data(), ldb, beta,
-               expected.data(), ldc);
+    gemm_naive(c.ta, c.tb, c.M, c.N, c.K, 1.5f, A.data(), lda, B.data(), ldb, beta, expected.data(),
+               ldc);
     gemm(c.ta, c.tb, c.M, c.N, c.K, 1.5f, A.data(), lda, B.data(), ldb, beta, actual.data(), ldc);
     // Compare the M x N block only; the padding columns are outside the matrix.
     for (int i = 0; i < c.M; ++i) {
-      std::span<const float> got(actual.data() + i * ldc, c.N), want(expected.data() + i * ldc, c.N);
+      std::span<const float> got(actual.data() + i * ldc, c.N),
+          want(expected.data() + i * ldc, c.N);
       ASSERT_TRUE(all_close(got, want, 1e-5, 1e-5)) << "row " << i;
     }
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Shapes, GemmVsNaive,
-    ::testing::Values(GemmCase{Transpose::no, Transpose::no, 7, 5, 3, 0},
-                      GemmCase{Transpose::no, Transpose::yes, 17, 33, 9, 2},
-                      GemmCase{Transpose::yes, Transpose::no, 16, 31, 65, 1},
-                      GemmCase{Transpose::yes, Transpose::yes, 5, 64, 27, 3},
-                      GemmCase{Transpose::no, Transpose::no, 64, 100, 576, 0},
-                      GemmCase{Transpose::no, Transpose::no, 1, 1, 1, 0}));
+INSTANTIATE_TEST_SUITE_P(Shapes, GemmVsNaive,
+                         ::testing::Values(GemmCase{Transpose::no, Transpose::no, 7, 5, 3, 0},
+                                           GemmCase{Transpose::no, Transpose::yes, 17, 33, 9, 2},
+                                           GemmCase{Transpose::yes, Transpose::no, 16, 31, 65, 1},
+                                           GemmCase{Transpose::yes, Transpose::yes, 5, 64, 27, 3},
+                                           GemmCase{Transpose::no, Transpose::no, 64, 100, 576, 0},
+                                           GemmCase{Transpose::no, Transpose::no, 1, 1, 1, 0}));
 
 TEST(Gemm, RejectsStridesTooSmall) {
   std::vector<float> a(16), b(16), c(16);

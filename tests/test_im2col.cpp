@@ -49,17 +49,16 @@ TEST_P(Im2colVsNaive, Col2imIsTheAdjointOfIm2col) {
   im2col(x.data(), g, 0, g.out_height(), col.data());
   Tensor back = Tensor::zeros(x.shape());
   col2im(c.data(), g, 0, g.out_height(), back.data());
-  EXPECT_NEAR(dot(col, c.values()), dot(x.values(), back.values()), 1e-9 * static_cast<double>(size) + 1e-4);
+  EXPECT_NEAR(dot(col, c.values()), dot(x.values(), back.values()),
+              1e-9 * static_cast<double>(size) + 1e-4);
 }
 
-INSTANTIATE_TEST_SUITE_P(Geometries, Im2colVsNaive,
-                         ::testing::Values(ConvGeometry{3, 7, 9, 3, 1, 1},
-                                           ConvGeometry{2, 8, 8, 3, 2, 0},
-                                           ConvGeometry{1, 5, 6, 3, 1, 1},
-                                           ConvGeometry{3, 10, 7, 5, 2, 2},
-                                           ConvGeometry{4, 3, 5, 1, 1, 0},
-                                           ConvGeometry{2, 4, 4, 3, 3, 2},
-                                           ConvGeometry{1, 1, 1, 3, 1, 1}));
+INSTANTIATE_TEST_SUITE_P(
+    Geometries, Im2colVsNaive,
+    ::testing::Values(ConvGeometry{3, 7, 9, 3, 1, 1}, ConvGeometry{2, 8, 8, 3, 2, 0},
+                      ConvGeometry{1, 5, 6, 3, 1, 1}, ConvGeometry{3, 10, 7, 5, 2, 2},
+                      ConvGeometry{4, 3, 5, 1, 1, 0}, ConvGeometry{2, 4, 4, 3, 3, 2},
+                      ConvGeometry{1, 1, 1, 3, 1, 1}));
 
 TEST(Im2col, RejectsGeometriesThatDoNotFit) {
   EXPECT_THROW((ConvGeometry{1, 2, 2, 5, 1, 0}.validate()), Error);

@@ -27,7 +27,8 @@ std::array<int, 3> pixel(const Tensor& image, int x, int y) {
   const ImageSize s = image_size(image);
   std::array<int, 3> rgb{};
   for (int c = 0; c < 3; ++c) {
-    rgb[c] = static_cast<int>(std::lround(255 * image.data()[(static_cast<int64_t>(c) * s.height + y) * s.width + x]));
+    rgb[c] = static_cast<int>(
+        std::lround(255 * image.data()[(static_cast<int64_t>(c) * s.height + y) * s.width + x]));
   }
   return rgb;
 }
@@ -86,9 +87,13 @@ void write_jpeg(const std::string& path, int width, int height, const JpegOption
   if (o.progressive) jpeg_simple_progression(&info);
   jpeg_start_compress(&info, TRUE);
   if (o.orientation > 0) {  // "Exif\0\0", little-endian TIFF, IFD0 with one SHORT entry 0x0112
-    const uint8_t exif[] = {'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0,
-                            0x12, 0x01, 3, 0, 1, 0, 0, 0, static_cast<uint8_t>(o.orientation), 0, 0, 0,
-                            0, 0, 0, 0};
+    const uint8_t exif[] = {'E', 'x',  'i',  'f', 0,
+                            0,   'I',  'I',  42,  0,
+                            8,   0,    0,    0,   1,
+                            0,   0x12, 0x01, 3,   0,
+                            1,   0,    0,    0,   static_cast<uint8_t>(o.orientation),
+                            0,   0,    0,    0,   0,
+                            0,   0};
     jpeg_write_marker(&info, JPEG_APP0 + 1, exif, sizeof exif);
   }
   std::vector<uint8_t> row(static_cast<std::size_t>(width * o.components));
@@ -107,7 +112,8 @@ void write_jpeg(const std::string& path, int width, int height, const JpegOption
 TEST(ImageIo, PngRoundTripIsExact) {
   TempDir dir;
   Tensor image(Shape{1, 3, 5, 7});
-  for (int64_t i = 0; i < image.numel(); ++i) image.data()[i] = static_cast<float>(i * 37 % 256) / 255.0f;
+  for (int64_t i = 0; i < image.numel(); ++i)
+    image.data()[i] = static_cast<float>(i * 37 % 256) / 255.0f;
   write_image(dir.file("a.png"), image);
   EXPECT_TRUE(all_close(read_image(dir.file("a.png")), image, 0, 1e-7));
   write_image(dir.file("b.PNG"), image);  // the extension's case does not matter
@@ -116,23 +122,31 @@ TEST(ImageIo, PngRoundTripIsExact) {
 
 TEST(ImageIo, PngGreyPaletteSixteenBitAndAlpha) {
   TempDir dir;
-  write_png(dir.file("grey8.png"), 4, 2, PNG_COLOR_TYPE_GRAY, 8, [](int) { return std::vector<uint8_t>{0, 64, 128, 255}; });
+  write_png(dir.file("grey8.png"), 4, 2, PNG_COLOR_TYPE_GRAY, 8, [](int) {
+    return std::vector<uint8_t>{0, 64, 128, 255};
+  });
   Tensor grey = read_image(dir.file("grey8.png"));
   expect_pixel(grey, 1, 1, {64, 64, 64}, 0);
   expect_pixel(grey, 3, 0, {255, 255, 255}, 0);
 
   // 16-bit samples, big-endian: 0x8080 is 128/255 exactly.
-  write_png(dir.file("rgb16.png"), 2, 1, PNG_COLOR_TYPE_RGB, 16,
-            [](int) { return std::vector<uint8_t>{0x80, 0x80, 0, 0, 0xff, 0xff, 0x10, 0x10, 0x20, 0x20, 0x30, 0x30}; });
+  write_png(dir.file("rgb16.png"), 2, 1, PNG_COLOR_TYPE_RGB, 16, [](int) {
+    return std::vector<uint8_t>{0x80, 0x80, 0, 0, 0xff, 0xff, 0x10, 0x10, 0x20, 0x20, 0x30, 0x30};
+  });
   Tensor rgb16 = read_image(dir.file("rgb16.png"));
   expect_pixel(rgb16, 0, 0, {128, 0, 255}, 0);
   expect_pixel(rgb16, 1, 0, {16, 32, 48}, 0);
-  write_png(dir.file("grey16.png"), 1, 1, PNG_COLOR_TYPE_GRAY, 16, [](int) { return std::vector<uint8_t>{0x40, 0x40}; });
+  write_png(dir.file("grey16.png"), 1, 1, PNG_COLOR_TYPE_GRAY, 16, [](int) {
+    return std::vector<uint8_t>{0x40, 0x40};
+  });
   expect_pixel(read_image(dir.file("grey16.png")), 0, 0, {64, 64, 64}, 0);
 
   // A palette whose entry 1 is fully transparent: it comes out white.
   const std::vector<png_color> palette{{200, 10, 20}, {0, 0, 0}, {30, 40, 50}};
-  write_png(dir.file("palette.png"), 3, 1, PNG_COLOR_TYPE_PALETTE, 8, [](int) { return std::vector<uint8_t>{0, 1, 2}; },
+  write_png(dir.file("palette.png"), 3, 1, PNG_COLOR_TYPE_PALETTE, 8,
+            [](int) {
+              return std::vector<uint8_t>{0, 1, 2};
+            },
             palette, {255, 0, 255});
   Tensor pal = read_image(dir.file("palette.png"));
   expect_pixel(pal, 0, 0, {200, 10, 20}, 0);
@@ -148,7 +162,9 @@ TEST(ImageIo, PngGreyPaletteSixteenBitAndAlpha) {
   const auto half = pixel(rgba, 2, 0);
   EXPECT_GT(half[0], 60);
   EXPECT_LT(half[0], 200);
-  write_png(dir.file("ga.png"), 1, 1, PNG_COLOR_TYPE_GRAY_ALPHA, 8, [](int) { return std::vector<uint8_t>{0, 0}; });
+  write_png(dir.file("ga.png"), 1, 1, PNG_COLOR_TYPE_GRAY_ALPHA, 8, [](int) {
+    return std::vector<uint8_t>{0, 0};
+  });
   expect_pixel(read_image(dir.file("ga.png")), 0, 0, {255, 255, 255}, 0);
 }
 
@@ -157,7 +173,9 @@ constexpr int kJpegTolerance = 4;
 
 TEST(ImageIo, JpegBaselineProgressiveGreyAndCmyk) {
   TempDir dir;
-  auto colour = [](int x, int, int c) -> uint8_t { return x < 16 ? std::array<uint8_t, 3>{200, 40, 60}[c] : std::array<uint8_t, 3>{20, 90, 220}[c]; };
+  auto colour = [](int x, int, int c) -> uint8_t {
+    return x < 16 ? std::array<uint8_t, 3>{200, 40, 60}[c] : std::array<uint8_t, 3>{20, 90, 220}[c];
+  };
   for (bool progressive : {false, true}) {
     const std::string path = dir.file(progressive ? "p.jpg" : "b.jpg");
     write_jpeg(path, 32, 16, {.progressive = progressive}, colour);
@@ -166,11 +184,14 @@ TEST(ImageIo, JpegBaselineProgressiveGreyAndCmyk) {
     expect_pixel(image, 4, 8, {200, 40, 60}, kJpegTolerance);
     expect_pixel(image, 28, 8, {20, 90, 220}, kJpegTolerance);
   }
-  write_jpeg(dir.file("g.jpg"), 16, 16, {.space = JCS_GRAYSCALE, .components = 1}, [](int, int, int) -> uint8_t { return 90; });
+  write_jpeg(dir.file("g.jpg"), 16, 16, {.space = JCS_GRAYSCALE, .components = 1},
+             [](int, int, int) -> uint8_t { return 90; });
   expect_pixel(read_image(dir.file("g.jpg")), 8, 8, {90, 90, 90}, kJpegTolerance);
   // Adobe-style CMYK (stored inverted: 255 = no ink). Ink c=0, m=255, y=255, k=0 is red.
   write_jpeg(dir.file("cmyk.jpg"), 16, 16, {.space = JCS_CMYK, .components = 4},
-             [](int, int, int c) -> uint8_t { return std::array<uint8_t, 4>{255, 0, 0, 255}[c]; });
+             [](int, int, int c) -> uint8_t {
+               return std::array<uint8_t, 4>{255, 0, 0, 255}[c];
+             });
   expect_pixel(read_image(dir.file("cmyk.jpg")), 8, 8, {255, 0, 0}, kJpegTolerance);
 }
 
@@ -179,7 +200,10 @@ TEST(ImageIo, ExifOrientationsOneToEight) {
   // white. From the EXIF definition of each orientation: the displayed size, and the colours
   // at the displayed top-left and top-right corners.
   const std::array<int, 3> R{255, 0, 0}, G{0, 255, 0}, B{0, 0, 255}, W{255, 255, 255};
-  struct Case { int orientation, width, height; std::array<int, 3> top_left, top_right; };
+  struct Case {
+    int orientation, width, height;
+    std::array<int, 3> top_left, top_right;
+  };
   const Case cases[] = {{1, 32, 16, R, G}, {2, 32, 16, G, R}, {3, 32, 16, W, B}, {4, 32, 16, B, W},
                         {5, 16, 32, R, B}, {6, 16, 32, B, R}, {7, 16, 32, W, G}, {8, 16, 32, G, W}};
   TempDir dir;
@@ -203,7 +227,8 @@ TEST(ImageIo, JpegWriteHonoursQuality) {
   Tensor image = testing::random_tensor(Shape{1, 3, 32, 32}, 5, 0.0f, 1.0f);
   write_image(dir.file("hq.jpg"), image, 95);
   write_image(dir.file("lq.jpeg"), image, 10);
-  EXPECT_GT(std::filesystem::file_size(dir.file("hq.jpg")), std::filesystem::file_size(dir.file("lq.jpeg")));
+  EXPECT_GT(std::filesystem::file_size(dir.file("hq.jpg")),
+            std::filesystem::file_size(dir.file("lq.jpeg")));
   EXPECT_EQ(image_size(read_image(dir.file("lq.jpeg"))).width, 32);
 }
 
@@ -228,8 +253,10 @@ TEST(ImageIo, BadFilesAreClearErrors) {
   Tensor image = testing::random_tensor(Shape{1, 3, 40, 50}, 6, 0.0f, 1.0f);
   write_image(dir.file("ok.png"), image);
   write_image(dir.file("ok.jpg"), image);
-  std::ifstream png_in(dir.file("ok.png"), std::ios::binary), jpg_in(dir.file("ok.jpg"), std::ios::binary);
-  const std::string png((std::istreambuf_iterator<char>(png_in)), {}), jpg((std::istreambuf_iterator<char>(jpg_in)), {});
+  std::ifstream png_in(dir.file("ok.png"), std::ios::binary),
+      jpg_in(dir.file("ok.jpg"), std::ios::binary);
+  const std::string png((std::istreambuf_iterator<char>(png_in)), {}),
+      jpg((std::istreambuf_iterator<char>(jpg_in)), {});
 
   expect_read_error(dir.file("missing.png"), "no such file");
   expect_read_error(dir.write("empty.png", ""), "the file is empty");
@@ -256,7 +283,8 @@ std::string zero_width_png() {
     return ~crc;
   };
   auto be32 = [](uint32_t v) {
-    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
   };
   const std::string ihdr = "IHDR" + be32(0) + be32(5) + std::string("\x08\x02\x00\x00\x00", 5);
   return std::string("\x89PNG\r\n\x1a\n", 8) + be32(13) + ihdr + be32(crc32(ihdr));

@@ -34,10 +34,11 @@ class TinyNet : public nn::Module {
 TEST(Module, ParametersAreNamedLikeAPyTorchStateDict) {
   TinyNet net;
   std::vector<std::string> names;
-  for (auto& [name, p] : net.named_parameters()) names.push_back(name + " " + p.shape().to_string());
-  EXPECT_EQ(names, (std::vector<std::string>{"features.0.weight [4, 3, 3, 3]",
-                                             "features.0.bias [4]",
-                                             "features.3.weight [2, 4, 3, 3]"}));
+  for (auto& [name, p] : net.named_parameters())
+    names.push_back(name + " " + p.shape().to_string());
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"features.0.weight [4, 3, 3, 3]", "features.0.bias [4]",
+                                      "features.3.weight [2, 4, 3, 3]"}));
 }
 
 TEST(Module, ParametersAreSharedHandles) {

@@ -31,7 +31,8 @@ Var distinct_var(const Shape& shape, uint64_t seed, float gap = 0.01f) {
   for (int64_t i = 0; i < n; ++i) values[i] = (static_cast<float>(i - n / 2) + 0.5f) * gap;
   Random random(seed);
   for (int64_t i = n - 1; i > 0; --i) {
-    std::swap(values[i], values[static_cast<int64_t>(random.uniform() * static_cast<float>(i + 1))]);
+    std::swap(values[i],
+              values[static_cast<int64_t>(random.uniform() * static_cast<float>(i + 1))]);
   }
   std::copy(values.begin(), values.end(), t.data());
   return Var(t, true);
@@ -77,8 +78,10 @@ TEST(Conv2dGradcheck, FrozenWeightsGetNoGradientButTheInputDoes) {
   Var w = random_var(Shape{3, 2, 3, 3}, 5, /*requires_grad=*/false);
   Var b = random_var(Shape{3}, 6, false);
   expect_gradcheck(
-      [&](const std::vector<Var>& in) { return nn::conv2d(in[0], w, b, {1, 1}); }, {x},
-      {.step = 1e-2});
+      [&](const std::vector<Var>& in) {
+        return nn::conv2d(in[0], w, b, {1, 1});
+      },
+      {x}, {.step = 1e-2});
   EXPECT_FALSE(w.grad().defined());
   EXPECT_FALSE(b.grad().defined());
 }
@@ -89,7 +92,8 @@ TEST(OpsGradcheck, Relu) {
 }
 
 TEST(OpsGradcheck, MaxPool) {
-  for (nn::PoolOptions o : {nn::PoolOptions{2, 2, 0}, nn::PoolOptions{3, 2, 1}, nn::PoolOptions{3, 1, 0}}) {
+  for (nn::PoolOptions o :
+       {nn::PoolOptions{2, 2, 0}, nn::PoolOptions{3, 2, 1}, nn::PoolOptions{3, 1, 0}}) {
     SCOPED_TRACE("kernel " + std::to_string(o.kernel) + " stride " + std::to_string(o.stride));
     expect_gradcheck([o](const std::vector<Var>& in) { return nn::max_pool2d(in[0], o); },
                      {distinct_var(Shape{2, 2, 7, 5}, 8)});
@@ -115,7 +119,8 @@ TEST(OpsGradcheck, Reductions) {
   std::vector<Var> ab{random_var(Shape{3, 5}, 12), random_var(Shape{3, 5}, 13)};
   expect_gradcheck([](const std::vector<Var>& in) { return nn::sum(in[0]); }, {ab[0]});
   expect_gradcheck([](const std::vector<Var>& in) { return nn::mean(in[0]); }, {ab[0]});
-  expect_gradcheck([](const std::vector<Var>& in) { return nn::squared_error_sum(in[0], in[1]); }, ab);
+  expect_gradcheck([](const std::vector<Var>& in) { return nn::squared_error_sum(in[0], in[1]); },
+                   ab);
 }
 
 TEST(OpsGradcheck, Gram) {
@@ -140,8 +145,9 @@ TEST(OpsGradcheck, ChannelAffineWithReorder) {
   expect_gradcheck([caffe](const std::vector<Var>& in) { return nn::channel_affine(in[0], caffe); },
                    {random_var(Shape{2, 3, 3, 4}, 18)}, {.step = 1e-3, .tolerance = 1e-3});
   auto imagenet = nn::ChannelAffine::mean_std({0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f});
-  expect_gradcheck([imagenet](const std::vector<Var>& in) { return nn::channel_affine(in[0], imagenet); },
-                   {random_var(Shape{1, 3, 4, 4}, 19)});
+  expect_gradcheck(
+      [imagenet](const std::vector<Var>& in) { return nn::channel_affine(in[0], imagenet); },
+      {random_var(Shape{1, 3, 4, 4}, 19)});
 }
 
 }  // namespace

@@ -20,7 +20,9 @@ using testing::all_close;
 struct Quadratic {
   Var target = Var(Tensor::from_values(Shape{4}, std::vector<float>{1, -2, 3, 0.5f}));
   Var c = Var(Tensor::from_values(Shape{4}, std::vector<float>{1, 3, 0.5f, 10}));
-  Var loss(const Var& x) const { return nn::sum(nn::mul(nn::mul(nn::sub(x, target), nn::sub(x, target)), nn::mul(c, c))); }
+  Var loss(const Var& x) const {
+    return nn::sum(nn::mul(nn::mul(nn::sub(x, target), nn::sub(x, target)), nn::mul(c, c)));
+  }
 };
 
 TEST(Adam, ConvergesOnAQuadratic) {
@@ -72,8 +74,9 @@ TEST_P(LbfgsConverges, OnAQuadratic) {
   EXPECT_LT(closure(), 1e-6);
 }
 
-INSTANTIATE_TEST_SUITE_P(LineSearch, LbfgsConverges, ::testing::Bool(),
-                         [](const auto& param_info) { return param_info.param ? "strong_wolfe" : "fixed"; });
+INSTANTIATE_TEST_SUITE_P(LineSearch, LbfgsConverges, ::testing::Bool(), [](const auto& param_info) {
+  return param_info.param ? "strong_wolfe" : "fixed";
+});
 
 TEST(Lbfgs, StopsAtOnceAtAStationaryPoint) {
   Quadratic q;

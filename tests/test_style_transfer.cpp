@@ -39,9 +39,8 @@ class StyleTransferParity : public ::testing::Test {
                        double image_tolerance) {
     StyleTransfer transfer(model_, f_["content"], {f_["style0"], f_["style1"]}, settings_);
     std::vector<IterationLosses> rows;
-    const Tensor image = transfer.run(f_["content"], [&](const IterationLosses& l, const Tensor&) {
-      rows.push_back(l);
-    });
+    const Tensor image = transfer.run(
+        f_["content"], [&](const IterationLosses& l, const Tensor&) { rows.push_back(l); });
     const Tensor& expected = f_[name + "/loss_log"];
     ASSERT_EQ(static_cast<int64_t>(rows.size()), expected.dim(0));
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -96,7 +95,7 @@ TEST(StyleTransfer, RejectsImpossibleSettings) {
   s.content_weight = 0;
   EXPECT_THROW(make(), Error);  // nothing to optimise
   s.content_weight = 1;
-  s.style_blend = {1, 2};       // two weights, one style
+  s.style_blend = {1, 2};  // two weights, one style
   EXPECT_THROW(make(), Error);
   s.style_blend = {};
   EXPECT_THROW(StyleTransfer(model, image, {}, s), Error);

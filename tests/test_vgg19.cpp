@@ -43,11 +43,10 @@ TEST(Vgg19, LayoutMatchesTorchvision) {
 TEST(Vgg19, LayerNamesHaveTorchvisionIndices) {
   // GUIDE section 3: relu1_1=1, relu1_2=3, relu2_1=6, relu2_2=8, relu3_1=11, ..., relu5_4=35.
   const std::pair<const char*, int> expected[] = {
-      {"relu1_1", 1},   {"relu1_2", 3},   {"relu2_1", 6},   {"relu2_2", 8},
-      {"relu3_1", 11},  {"relu3_2", 13},  {"relu3_3", 15},  {"relu3_4", 17},
-      {"relu4_1", 20},  {"relu4_2", 22},  {"relu4_3", 24},  {"relu4_4", 26},
-      {"relu5_1", 29},  {"relu5_2", 31},  {"relu5_3", 33},  {"relu5_4", 35},
-      {"conv1_1", 0},   {"pool1", 4},     {"pool5", 36}};
+      {"relu1_1", 1},  {"relu1_2", 3},  {"relu2_1", 6},  {"relu2_2", 8},  {"relu3_1", 11},
+      {"relu3_2", 13}, {"relu3_3", 15}, {"relu3_4", 17}, {"relu4_1", 20}, {"relu4_2", 22},
+      {"relu4_3", 24}, {"relu4_4", 26}, {"relu5_1", 29}, {"relu5_2", 31}, {"relu5_3", 33},
+      {"relu5_4", 35}, {"conv1_1", 0},  {"pool1", 4},    {"pool5", 36}};
   for (const auto& [name, index] : expected) EXPECT_EQ(nn::vgg19_layer_index(name), index) << name;
   EXPECT_EQ(nn::vgg19_layer_index("relu6_1"), -1);
   EXPECT_EQ(nn::vgg19_relu_names().size(), 16u);
@@ -78,7 +77,8 @@ TEST(Vgg19, FeaturesStopAtTheDeepestLayerAskedFor) {
     model.features(image, {"relu9_9"});
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("relu5_4"), std::string::npos) << "lists valid names: " << e.what();
+    EXPECT_NE(std::string(e.what()).find("relu5_4"), std::string::npos)
+        << "lists valid names: " << e.what();
   }
 }
 
@@ -125,7 +125,8 @@ TEST(Vgg19, FullSizeRandomCheckpointRoundTripsInBothKeyStyles) {
     nn::Vgg19 model(nn::Pooling::max, loaded.preprocessing);
     load_vgg19(model, loaded);
     for (int i = 0; i < nn::Vgg19::kConvCount; ++i) {
-      ASSERT_TRUE(all_close(model.conv(i).weight().value(), original.conv(i).weight().value(), 0, 0));
+      ASSERT_TRUE(
+          all_close(model.conv(i).weight().value(), original.conv(i).weight().value(), 0, 0));
     }
     if (path == caffe_path) {
       EXPECT_EQ(loaded.key_style, "caffe");
@@ -141,7 +142,8 @@ TEST(Vgg19, CaffePreprocessingReordersToBgrAndScales) {
   // A pure-red pixel (1, 0, 0) becomes B, G, R = (-103.939, -116.779, 255 - 123.68).
   Var red(Tensor::from_values(Shape{1, 3, 1, 1}, std::vector<float>{1, 0, 0}));
   const Var out = nn::channel_affine(red, nn::Preprocessing::caffe().map);
-  EXPECT_TRUE(all_close(out.value().values(), std::vector<float>{-103.939f, -116.779f, 131.32f}, 1e-6, 1e-4));
+  EXPECT_TRUE(all_close(out.value().values(), std::vector<float>{-103.939f, -116.779f, 131.32f},
+                        1e-6, 1e-4));
 }
 
 class WeightsLookup : public ::testing::Test {
@@ -156,8 +158,10 @@ class WeightsLookup : public ::testing::Test {
   }
   void TearDown() override {
     for (const auto& [name, value] : saved_) {
-      if (value) ::setenv(name.c_str(), value->c_str(), 1);
-      else ::unsetenv(name.c_str());
+      if (value)
+        ::setenv(name.c_str(), value->c_str(), 1);
+      else
+        ::unsetenv(name.c_str());
     }
   }
   std::string touch(const std::string& path) {
@@ -176,10 +180,13 @@ TEST_F(WeightsLookup, FollowsTheDocumentedOrder) {
   } catch (const Error& e) {
     const std::string m = e.what();
     EXPECT_NE(m.find(dir_.file("home/.cache/nst/vgg19.safetensors")), std::string::npos) << m;
-    EXPECT_NE(m.find(dir_.file("home/.cache/torch/hub/checkpoints/vgg19-dcbb9e9d.pth")), std::string::npos) << m;
+    EXPECT_NE(m.find(dir_.file("home/.cache/torch/hub/checkpoints/vgg19-dcbb9e9d.pth")),
+              std::string::npos)
+        << m;
     EXPECT_NE(m.find("nst weights fetch"), std::string::npos) << m;
   }
-  const std::string torch_file = touch(dir_.file("home/.cache/torch/hub/checkpoints/vgg19-dcbb9e9d.pth"));
+  const std::string torch_file =
+      touch(dir_.file("home/.cache/torch/hub/checkpoints/vgg19-dcbb9e9d.pth"));
   EXPECT_EQ(locate_weights(), torch_file);
   ::setenv("TORCH_HOME", dir_.file("th").c_str(), 1);
   const std::string torch_home_file = touch(dir_.file("th/hub/checkpoints/vgg19-dcbb9e9d.pth"));

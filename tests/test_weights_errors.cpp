@@ -41,8 +41,10 @@ std::string load_error(const std::string& path) {
 
 void expect_error(const std::string& path, const std::string& fragment) {
   const std::string message = load_error(path);
-  EXPECT_TRUE(message.starts_with(path)) << "the message should start with the file name: " << message;
-  EXPECT_NE(message.find(fragment), std::string::npos) << "expected '" << fragment << "' in: " << message;
+  EXPECT_TRUE(message.starts_with(path))
+      << "the message should start with the file name: " << message;
+  EXPECT_NE(message.find(fragment), std::string::npos)
+      << "expected '" << fragment << "' in: " << message;
 }
 
 const std::string kTwoTensors =
@@ -73,8 +75,9 @@ TEST(BadWeights, HeaderSizeLargerThanTheFile) {
 
 TEST(BadWeights, HeaderSizeAboveTheFormatsLimit) {
   TempDir dir;
-  expect_error(dir.write("h.safetensors", safetensors_bytes(kTwoTensors, kTwelveBytes, 200'000'000)),
-               "larger than the 100 MB");
+  expect_error(
+      dir.write("h.safetensors", safetensors_bytes(kTwoTensors, kTwelveBytes, 200'000'000)),
+      "larger than the 100 MB");
 }
 
 TEST(BadWeights, TruncatedHeaderText) {
@@ -85,8 +88,9 @@ TEST(BadWeights, TruncatedHeaderText) {
 
 TEST(BadWeights, TruncatedData) {
   TempDir dir;
-  expect_error(dir.write("d.safetensors", safetensors_bytes(kTwoTensors, kTwelveBytes.substr(0, 10))),
-               "past the 10-byte data section");
+  expect_error(
+      dir.write("d.safetensors", safetensors_bytes(kTwoTensors, kTwelveBytes.substr(0, 10))),
+      "past the 10-byte data section");
 }
 
 TEST(BadWeights, OverlappingOffsets) {
@@ -100,7 +104,8 @@ TEST(BadWeights, GapBetweenTensorsAndTrailingBytes) {
   TempDir dir;
   const std::string gap =
       R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})";
-  expect_error(dir.write("g.safetensors", safetensors_bytes(gap, kTwelveBytes)), "should start at 4");
+  expect_error(dir.write("g.safetensors", safetensors_bytes(gap, kTwelveBytes)),
+               "should start at 4");
   const std::string short_cover = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
   expect_error(dir.write("c.safetensors", safetensors_bytes(short_cover, kTwelveBytes)),
                "cover 8 bytes but the data section holds 12");
@@ -109,7 +114,8 @@ TEST(BadWeights, GapBetweenTensorsAndTrailingBytes) {
 TEST(BadWeights, OffsetsOutOfRange) {
   TempDir dir;
   const std::string header = R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})";
-  expect_error(dir.write("r.safetensors", safetensors_bytes(header, kTwelveBytes)), "ends at byte 16");
+  expect_error(dir.write("r.safetensors", safetensors_bytes(header, kTwelveBytes)),
+               "ends at byte 16");
 }
 
 TEST(BadWeights, SizeDisagreesWithShape) {
@@ -164,7 +170,8 @@ TEST(BadWeights, TruncatedTorchFiles) {
     std::ifstream in(kWeightsDir + name, std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     // Cut the file short at many points: every one must be an error, none a crash.
-    for (std::size_t keep : {bytes.size() - 1, bytes.size() * 3 / 4, bytes.size() / 2, std::size_t{20}}) {
+    for (std::size_t keep :
+         {bytes.size() - 1, bytes.size() * 3 / 4, bytes.size() / 2, std::size_t{20}}) {
       const std::string path = dir.write(std::string("cut_") + name, bytes.substr(0, keep));
       const std::string message = load_error(path);
       EXPECT_TRUE(message.starts_with(path)) << name << " cut at " << keep << ": " << message;
@@ -175,8 +182,9 @@ TEST(BadWeights, TruncatedTorchFiles) {
 TEST(BadWeights, Vgg19WithAWrongShape) {
   TempDir dir;
   const std::string path = dir.file("wrong.safetensors");
-  write_safetensors(path, {{"features.0.weight", Tensor::zeros(Shape{64, 3, 5, 5})},
-                           {"features.0.bias", Tensor::zeros(Shape{64})}},
+  write_safetensors(path,
+                    {{"features.0.weight", Tensor::zeros(Shape{64, 3, 5, 5})},
+                     {"features.0.bias", Tensor::zeros(Shape{64})}},
                     {});
   try {
     read_vgg19_weights(path);
@@ -192,15 +200,17 @@ TEST(BadWeights, Vgg19WithAWrongShape) {
 TEST(BadWeights, Vgg19WithAMissingLayer) {
   TempDir dir;
   const std::string path = dir.file("partial.safetensors");
-  write_safetensors(path, {{"features.0.weight", Tensor::zeros(Shape{64, 3, 3, 3})},
-                           {"features.0.bias", Tensor::zeros(Shape{64})}},
+  write_safetensors(path,
+                    {{"features.0.weight", Tensor::zeros(Shape{64, 3, 3, 3})},
+                     {"features.0.bias", Tensor::zeros(Shape{64})}},
                     {});
   try {
     read_vgg19_weights(path);
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("missing features.2.weight (VGG19 layer conv1_2"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
 }
 
@@ -209,7 +219,8 @@ TEST(BadWeights, NoVgg19KeysAtAll) {
     read_vgg19_weights(kWeightsDir + "small.safetensors");
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("no VGG19 convolution weights"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no VGG19 convolution weights"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -136,8 +136,9 @@ TEST_P(TorchCheckpoint, EveryTensorMatchesWhatPyTorchSaved) {
 INSTANTIATE_TEST_SUITE_P(Formats, TorchCheckpoint, ::testing::Values("state_zip", "state_legacy"));
 
 TEST(TorchCheckpoint, NameFilterSkipsUnwantedTensors) {
-  const Checkpoint c = read_checkpoint(kWeightsDir + "state_legacy.pth",
-                                       [](const std::string& n) { return n.starts_with("features."); });
+  const Checkpoint c = read_checkpoint(kWeightsDir + "state_legacy.pth", [](const std::string& n) {
+    return n.starts_with("features.");
+  });
   ASSERT_EQ(c.tensors.size(), 2u);
   EXPECT_EQ(c.tensors[1].first, "features.0.bias");
 }

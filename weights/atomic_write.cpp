@@ -57,8 +57,7 @@ void write_file_atomically(const std::string& path,
     // mkstemp creates files readable by the owner only; give the file the usual permissions.
     const mode_t mask = ::umask(0);
     ::umask(mask);
-    std::filesystem::permissions(temporary,
-                                 static_cast<std::filesystem::perms>(0666 & ~mask));
+    std::filesystem::permissions(temporary, static_cast<std::filesystem::perms>(0666 & ~mask));
     NST_CHECK(std::rename(temporary.c_str(), path.c_str()) == 0, path, ": cannot rename ",
               temporary, " into place: ", std::strerror(errno));
   } catch (...) {

@@ -15,9 +15,9 @@
 namespace nst {
 
 struct Checkpoint {
-  std::string format;   // "safetensors", "pytorch-zip" or "pytorch-legacy"
-  NamedTensors tensors; // in the file's order
-  Metadata metadata;    // safetensors __metadata__; empty for PyTorch files
+  std::string format;    // "safetensors", "pytorch-zip" or "pytorch-legacy"
+  NamedTensors tensors;  // in the file's order
+  Metadata metadata;     // safetensors __metadata__; empty for PyTorch files
 };
 
 // Only tensors whose name `wanted` accepts are read (all when it is empty): converting a

@@ -39,7 +39,9 @@ std::string lower(std::string s) {
 }
 
 bool is_sha256(const std::string& s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return std::isxdigit(static_cast<unsigned char>(c));
+         });
 }
 
 // What to tell a user when curl fails, by its exit code (see `man curl`, EXIT CODES).
@@ -67,7 +69,8 @@ std::string curl_failure(int code, const std::string& url) {
 // Hugging Face publishes the SHA-256 of large files as the X-Linked-Etag response header.
 std::string published_sha256(const std::string& url) {
   std::string headers;
-  const int code = run_program({"curl", "--silent", "--fail", "--head", "--location", url}, &headers);
+  const int code =
+      run_program({"curl", "--silent", "--fail", "--head", "--location", url}, &headers);
   NST_CHECK(code == 0, curl_failure(code, url));
   std::istringstream lines(headers);
   std::string line;
@@ -75,7 +78,10 @@ std::string published_sha256(const std::string& url) {
     const std::string l = lower(line);
     if (!l.starts_with("x-linked-etag:")) continue;
     std::string value = line.substr(line.find(':') + 1);
-    value.erase(std::remove_if(value.begin(), value.end(), [](char c) { return c == '"' || std::isspace(static_cast<unsigned char>(c)); }), value.end());
+    value.erase(std::remove_if(
+                    value.begin(), value.end(),
+                    [](char c) { return c == '"' || std::isspace(static_cast<unsigned char>(c)); }),
+                value.end());
     if (is_sha256(value)) return lower(value);
   }
   fail("the server did not publish a SHA-256 for ", url,
@@ -116,9 +122,9 @@ std::string fetch_weights(const FetchOptions& options, std::ostream& log) {
   } else {
     log << "Downloading " << source.url << "\n     to " << part << " (resumes if interrupted)\n";
     const bool terminal = ::isatty(STDERR_FILENO);
-    const int code = run_program({"curl", "--fail", "--location", "--retry", "3",
-                                  "--continue-at", "-", terminal ? "--progress-bar" : "--silent",
-                                  "--show-error", "--output", part, source.url});
+    const int code = run_program({"curl", "--fail", "--location", "--retry", "3", "--continue-at",
+                                  "-", terminal ? "--progress-bar" : "--silent", "--show-error",
+                                  "--output", part, source.url});
     NST_CHECK(code == 0, curl_failure(code, source.url));
     std::filesystem::rename(part, download);
   }

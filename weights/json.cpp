@@ -117,10 +117,14 @@ class Parser {
     for (int i = 0; i < 4; ++i) {
       char c = text_[pos_++];
       code <<= 4;
-      if (c >= '0' && c <= '9') code |= static_cast<unsigned>(c - '0');
-      else if (c >= 'a' && c <= 'f') code |= static_cast<unsigned>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') code |= static_cast<unsigned>(c - 'A' + 10);
-      else error("bad hex digit in \\u escape");
+      if (c >= '0' && c <= '9')
+        code |= static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        code |= static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        code |= static_cast<unsigned>(c - 'A' + 10);
+      else
+        error("bad hex digit in \\u escape");
     }
     return code;
   }
@@ -146,7 +150,11 @@ class Parser {
   // Copies one UTF-8 sequence starting at pos_, checking it is well formed.
   void copy_utf8(std::string& out) {
     const auto lead = static_cast<unsigned char>(text_[pos_]);
-    const int extra = lead < 0x80 ? 0 : (lead >> 5) == 6 ? 1 : (lead >> 4) == 14 ? 2 : (lead >> 3) == 30 ? 3 : -1;
+    const int extra = lead < 0x80         ? 0
+                      : (lead >> 5) == 6  ? 1
+                      : (lead >> 4) == 14 ? 2
+                      : (lead >> 3) == 30 ? 3
+                                          : -1;
     if (extra < 0 || pos_ + extra >= text_.size()) error("invalid UTF-8");
     for (int i = 1; i <= extra; ++i) {
       if ((static_cast<unsigned char>(text_[pos_ + i]) & 0xC0) != 0x80) error("invalid UTF-8");

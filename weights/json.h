@@ -1,7 +1,7 @@
-// A strict JSON reader, enough for safetensors headers, and string quoting for writing them: objects keep their key
-// order, numbers keep whether they were integers (offsets need all 64 bits), and anything
-// malformed -- trailing bytes, duplicate keys, bad escapes, invalid UTF-8, nesting deeper than
-// 64 -- is an error that says where.
+// A strict JSON reader, enough for safetensors headers, and string quoting for writing them:
+// objects keep their key order, numbers keep whether they were integers (offsets need all 64 bits),
+// and anything malformed -- trailing bytes, duplicate keys, bad escapes, invalid UTF-8, nesting
+// deeper than 64 -- is an error that says where.
 #pragma once
 
 #include <cstdint>

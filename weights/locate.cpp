@@ -17,7 +17,8 @@ std::string env(const char* name) {
 
 std::string cache_home() {
   if (!env("XDG_CACHE_HOME").empty()) return env("XDG_CACHE_HOME");
-  NST_CHECK(!env("HOME").empty(), "cannot find a cache folder: neither XDG_CACHE_HOME nor HOME is set");
+  NST_CHECK(!env("HOME").empty(),
+            "cannot find a cache folder: neither XDG_CACHE_HOME nor HOME is set");
   return env("HOME") + "/.cache";
 }
 
@@ -33,7 +34,8 @@ std::string nst_cache_dir() { return cache_home() + "/nst"; }
 std::string default_weights_path() { return nst_cache_dir() + "/vgg19.safetensors"; }
 
 std::string torch_hub_weights_path() {
-  const std::string torch_home = !env("TORCH_HOME").empty() ? env("TORCH_HOME") : cache_home() + "/torch";
+  const std::string torch_home =
+      !env("TORCH_HOME").empty() ? env("TORCH_HOME") : cache_home() + "/torch";
   return torch_home + "/hub/checkpoints/vgg19-dcbb9e9d.pth";
 }
 
@@ -53,9 +55,8 @@ std::string locate_weights() {
        "or use --weights random for an untrained network");
 }
 
-std::shared_ptr<nn::Vgg19> load_vgg19_model(const std::string& weights_option,
-                                            nn::Pooling pooling, std::ostream& notices,
-                                            std::string* description) {
+std::shared_ptr<nn::Vgg19> load_vgg19_model(const std::string& weights_option, nn::Pooling pooling,
+                                            std::ostream& notices, std::string* description) {
   if (weights_option == "random" || weights_option.starts_with("random:")) {
     uint64_t seed = 0;
     if (weights_option.size() > 7) {
@@ -76,7 +77,8 @@ std::shared_ptr<nn::Vgg19> load_vgg19_model(const std::string& weights_option,
   auto model = std::make_shared<nn::Vgg19>(pooling, weights.preprocessing);
   load_vgg19(*model, weights);
   if (description != nullptr) {
-    *description = path + " (" + weights.format + ", " + weights.preprocessing.name + " preprocessing)";
+    *description =
+        path + " (" + weights.format + ", " + weights.preprocessing.name + " preprocessing)";
   }
   return model;
 }

@@ -18,8 +18,8 @@
 namespace nst {
 
 std::string nst_cache_dir();
-std::string default_weights_path();   // nst_cache_dir() + "/vgg19.safetensors"
-std::string torch_hub_weights_path(); // .../hub/checkpoints/vgg19-dcbb9e9d.pth
+std::string default_weights_path();    // nst_cache_dir() + "/vgg19.safetensors"
+std::string torch_hub_weights_path();  // .../hub/checkpoints/vgg19-dcbb9e9d.pth
 
 // The weights file to use when none is given; throws an error that lists the places tried and
 // how to get weights.
@@ -28,8 +28,8 @@ std::string locate_weights();
 // Builds VGG19 from a --weights value: a file, "random" or "random:SEED" (an untrained
 // network, announced as such on `notices`), or empty for the lookup above. `description`
 // receives a one-line account of what was loaded.
-std::shared_ptr<nn::Vgg19> load_vgg19_model(const std::string& weights_option,
-                                            nn::Pooling pooling, std::ostream& notices,
+std::shared_ptr<nn::Vgg19> load_vgg19_model(const std::string& weights_option, nn::Pooling pooling,
+                                            std::ostream& notices,
                                             std::string* description = nullptr);
 
 }  // namespace nst

@@ -11,21 +11,27 @@
 namespace nst::pickle {
 
 const char* Object::kind_name() const {
-  static const char* const names[] = {"None", "bool", "int", "int", "float", "str", "tuple",
-                                      "list", "dict", "global", "storage", "tensor"};
+  static const char* const names[] = {"None",  "bool", "int",  "int",    "float",   "str",
+                                      "tuple", "list", "dict", "global", "storage", "tensor"};
   return names[static_cast<int>(kind)];
 }
 
 namespace {
 
-constexpr std::array<std::string_view, 14> kAllowedGlobals{
-    "collections.OrderedDict",    "torch._utils._rebuild_tensor",
-    "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter",
-    "torch.FloatStorage",         "torch.HalfStorage",
-    "torch.BFloat16Storage",      "torch.DoubleStorage",
-    "torch.LongStorage",          "torch.IntStorage",
-    "torch.ShortStorage",         "torch.CharStorage",
-    "torch.ByteStorage",          "torch.BoolStorage"};
+constexpr std::array<std::string_view, 14> kAllowedGlobals{"collections.OrderedDict",
+                                                           "torch._utils._rebuild_tensor",
+                                                           "torch._utils._rebuild_tensor_v2",
+                                                           "torch._utils._rebuild_parameter",
+                                                           "torch.FloatStorage",
+                                                           "torch.HalfStorage",
+                                                           "torch.BFloat16Storage",
+                                                           "torch.DoubleStorage",
+                                                           "torch.LongStorage",
+                                                           "torch.IntStorage",
+                                                           "torch.ShortStorage",
+                                                           "torch.CharStorage",
+                                                           "torch.ByteStorage",
+                                                           "torch.BoolStorage"};
 
 ObjectPtr make(Object::Kind kind) {
   auto o = std::make_shared<Object>();
@@ -137,7 +143,8 @@ class Machine {
     memo_[index] = stack_.back();
   }
   ObjectPtr memo_get(uint64_t index, std::size_t at) {
-    if (index >= memo_.size() || !memo_[index]) error(at, "memo entry " + std::to_string(index) + " is not set");
+    if (index >= memo_.size() || !memo_[index])
+      error(at, "memo entry " + std::to_string(index) + " is not set");
     return memo_[index];
   }
 
@@ -153,7 +160,8 @@ class Machine {
     return o;
   }
 
-  static std::vector<int64_t> int_tuple(const ObjectPtr& o, const char* what, const std::string& path) {
+  static std::vector<int64_t> int_tuple(const ObjectPtr& o, const char* what,
+                                        const std::string& path) {
     NST_CHECK(o->kind == Object::Kind::tuple, path, ": tensor ", what, " must be a tuple, got ",
               o->kind_name());
     std::vector<int64_t> out;
@@ -176,7 +184,8 @@ class Machine {
       return make(Object::Kind::dict);
     }
     if (full == "torch._utils._rebuild_tensor" || full == "torch._utils._rebuild_tensor_v2") {
-      if (a.size() < 4 || a[0]->kind != Object::Kind::storage || a[1]->kind != Object::Kind::integer) {
+      if (a.size() < 4 || a[0]->kind != Object::Kind::storage ||
+          a[1]->kind != Object::Kind::integer) {
         error(at, full + " expects (storage, offset, size, stride, ...)");
       }
       auto t = make(Object::Kind::tensor);
@@ -194,15 +203,16 @@ class Machine {
   }
 
   void set_items(const ObjectPtr& dict, const std::vector<ObjectPtr>& kv, std::size_t at) {
-    if (dict->kind != Object::Kind::dict) error(at, "SETITEM(S) on a " + std::string(dict->kind_name()));
+    if (dict->kind != Object::Kind::dict)
+      error(at, "SETITEM(S) on a " + std::string(dict->kind_name()));
     if (kv.size() % 2 != 0) error(at, "SETITEMS with an odd number of values");
     for (std::size_t i = 0; i < kv.size(); i += 2) dict->entries.emplace_back(kv[i], kv[i + 1]);
   }
 
   void step(uint8_t op, std::size_t at) {
     switch (op) {
-      case 0x80: u8(); break;                     // PROTO
-      case 0x95: little<uint64_t>(); break;       // FRAME: a size hint
+      case 0x80: u8(); break;                            // PROTO
+      case 0x95: little<uint64_t>(); break;              // FRAME: a size hint
       case '(': marks_.push_back(stack_.size()); break;  // MARK
       case 'N': push(make(Object::Kind::none)); break;
       case 0x88:
@@ -213,10 +223,10 @@ class Machine {
         break;
       }
       case 'J': push(integer(little<int32_t>())); break;   // BININT
-      case 'K': push(integer(u8())); break;                 // BININT1
-      case 'M': push(integer(little<uint16_t>())); break;   // BININT2
-      case 0x8a: push(long_integer(u8())); break;           // LONG1
-      case 0x8b: {                                          // LONG4
+      case 'K': push(integer(u8())); break;                // BININT1
+      case 'M': push(integer(little<uint16_t>())); break;  // BININT2
+      case 0x8a: push(long_integer(u8())); break;          // LONG1
+      case 0x8b: {                                         // LONG4
         const int32_t n = little<int32_t>();
         if (n < 0 || n > (1 << 16)) error(at, "implausible LONG4 size");
         push(long_integer(static_cast<std::size_t>(n)));
@@ -230,7 +240,7 @@ class Machine {
         break;
       }
       case 'X': push(string(text(little<uint32_t>()))); break;   // BINUNICODE
-      case 0x8c: push(string(text(u8()))); break;               // SHORT_BINUNICODE
+      case 0x8c: push(string(text(u8()))); break;                // SHORT_BINUNICODE
       case 0x8d: push(string(text(little<uint64_t>()))); break;  // BINUNICODE8
       case 'T': {                                                // BINSTRING (Python 2)
         const int32_t n = little<int32_t>();
@@ -238,11 +248,11 @@ class Machine {
         push(string(text(static_cast<std::size_t>(n))));
         break;
       }
-      case 'U': push(string(text(u8()))); break;                 // SHORT_BINSTRING
-      case 'B': push(string(text(little<uint32_t>()))); break;   // BINBYTES
-      case 'C': push(string(text(u8()))); break;                 // SHORT_BINBYTES
-      case ')': push(tuple({})); break;                          // EMPTY_TUPLE
-      case 't': push(tuple(pop_to_mark(at))); break;             // TUPLE
+      case 'U': push(string(text(u8()))); break;                // SHORT_BINSTRING
+      case 'B': push(string(text(little<uint32_t>()))); break;  // BINBYTES
+      case 'C': push(string(text(u8()))); break;                // SHORT_BINBYTES
+      case ')': push(tuple({})); break;                         // EMPTY_TUPLE
+      case 't': push(tuple(pop_to_mark(at))); break;            // TUPLE
       case 0x85:
       case 0x86:
       case 0x87: {  // TUPLE1..3
@@ -268,7 +278,8 @@ class Machine {
       }
       case 'e': {  // APPENDS
         std::vector<ObjectPtr> values = pop_to_mark(at);
-        if (stack_.empty() || stack_.back()->kind != Object::Kind::list) error(at, "APPENDS to a non-list");
+        if (stack_.empty() || stack_.back()->kind != Object::Kind::list)
+          error(at, "APPENDS to a non-list");
         for (auto& v : values) stack_.back()->items.push_back(v);
         break;
       }
@@ -331,14 +342,14 @@ class Machine {
         push(persistent_load_(pid));
         break;
       }
-      case 'q': memo_put(u8(), at); break;                 // BINPUT
-      case 'r': memo_put(little<uint32_t>(), at); break;   // LONG_BINPUT
-      case 0x94: memo_put(memo_.size(), at); break;        // MEMOIZE
-      case 'h': push(memo_get(u8(), at)); break;           // BINGET
+      case 'q': memo_put(u8(), at); break;                      // BINPUT
+      case 'r': memo_put(little<uint32_t>(), at); break;        // LONG_BINPUT
+      case 0x94: memo_put(memo_.size(), at); break;             // MEMOIZE
+      case 'h': push(memo_get(u8(), at)); break;                // BINGET
       case 'j': push(memo_get(little<uint32_t>(), at)); break;  // LONG_BINGET
-      case '0': pop(at); break;                            // POP
-      case '1': pop_to_mark(at); break;                    // POP_MARK
-      case '2': {                                          // DUP
+      case '0': pop(at); break;                                 // POP
+      case '1': pop_to_mark(at); break;                         // POP_MARK
+      case '2': {                                               // DUP
         ObjectPtr top = pop(at);
         push(top);
         push(top);

@@ -30,17 +30,29 @@ struct TensorRef {
 };
 
 struct Object {
-  enum class Kind { none, boolean, integer, big_integer, real, string, tuple, list, dict,
-                    global, storage, tensor };
+  enum class Kind {
+    none,
+    boolean,
+    integer,
+    big_integer,
+    real,
+    string,
+    tuple,
+    list,
+    dict,
+    global,
+    storage,
+    tensor
+  };
   Kind kind = Kind::none;
-  int64_t integer = 0;           // also the boolean
+  int64_t integer = 0;  // also the boolean
   double real = 0.0;
   std::string text;              // string; big_integer's little-endian bytes; storage key
   std::vector<ObjectPtr> items;  // tuple, list
   std::vector<std::pair<ObjectPtr, ObjectPtr>> entries;  // dict, in insertion order
-  std::string module, name;      // global; a storage's type name ("FloatStorage")
-  int64_t storage_numel = 0;     // storage
-  TensorRef tensor;              // tensor
+  std::string module, name;   // global; a storage's type name ("FloatStorage")
+  int64_t storage_numel = 0;  // storage
+  TensorRef tensor;           // tensor
 
   const char* kind_name() const;
 };

@@ -101,8 +101,9 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(path) {
   }
 
   // Contiguous, in order, sized by shape and dtype, and covering the data section exactly.
-  std::sort(entries_.begin(), entries_.end(),
-            [](const auto& a, const auto& b) { return std::tie(a.begin, a.end) < std::tie(b.begin, b.end); });
+  std::sort(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.begin, a.end) < std::tie(b.begin, b.end);
+  });
   data_start_ = 8 + header_size;
   const uint64_t data_size = size - data_start_;
   uint64_t expected_begin = 0;

@@ -22,9 +22,9 @@ namespace nst {
 
 struct SafetensorsEntry {
   std::string name;
-  std::string dtype;             // "F32", "F16", "BF16", ...
+  std::string dtype;  // "F32", "F16", "BF16", ...
   std::vector<int64_t> shape;
-  uint64_t begin = 0, end = 0;   // byte offsets into the data section
+  uint64_t begin = 0, end = 0;  // byte offsets into the data section
 };
 
 using Metadata = std::vector<std::pair<std::string, std::string>>;

@@ -104,8 +104,8 @@ Tensor materialize(const pickle::TensorRef& ref, std::span<const uint8_t> bytes,
             ": storage '", storage.text, "' of tensor '", name, "' holds ", bytes.size(),
             " bytes, expected ", storage.storage_numel * type.size, " (truncated file?)");
   const std::size_t rank = ref.shape.size();
-  NST_CHECK(rank <= 4 && ref.strides.size() == rank, path, ": tensor '", name, "' has rank ",
-            rank, "; at most 4 is supported");
+  NST_CHECK(rank <= 4 && ref.strides.size() == rank, path, ": tensor '", name, "' has rank ", rank,
+            "; at most 4 is supported");
   Tensor t(Shape::from_dims(ref.shape));
   // The largest storage index the view touches must lie inside the storage.
   int64_t last = ref.offset;
@@ -113,8 +113,8 @@ Tensor materialize(const pickle::TensorRef& ref, std::span<const uint8_t> bytes,
     NST_CHECK(ref.strides[d] >= 0, path, ": tensor '", name, "' has a negative stride");
     if (ref.shape[d] > 0) last += (ref.shape[d] - 1) * ref.strides[d];
   }
-  NST_CHECK(ref.offset >= 0 && (t.numel() == 0 || last < storage.storage_numel), path,
-            ": tensor '", name, "' reaches past the end of its storage");
+  NST_CHECK(ref.offset >= 0 && (t.numel() == 0 || last < storage.storage_numel), path, ": tensor '",
+            name, "' reaches past the end of its storage");
   std::array<int64_t, 4> index{};
   for (int64_t i = 0; i < t.numel(); ++i) {
     int64_t at = ref.offset;
@@ -188,7 +188,8 @@ NamedTensors read_legacy(const MappedFile& file, const NameFilter& wanted) {
   Storages storages(path, 6);
   auto next_pickle = [&] {
     std::size_t used = 0;
-    ObjectPtr o = pickle::load(rest, path, [&](const ObjectPtr& pid) { return storages.load(pid); }, &used);
+    ObjectPtr o = pickle::load(
+        rest, path, [&](const ObjectPtr& pid) { return storages.load(pid); }, &used);
     rest = rest.subspan(used);
     return o;
   };
@@ -220,8 +221,8 @@ NamedTensors read_legacy(const MappedFile& file, const NameFilter& wanted) {
     NST_CHECK(numel == storage->storage_numel, path, ": storage '", key->text, "' holds ", numel,
               " elements, the pickle says ", storage->storage_numel);
     const auto bytes = static_cast<std::size_t>(numel) * storage_type(storage->name, path).size;
-    NST_CHECK(bytes <= rest.size(), path, ": storage '", key->text, "' is truncated (",
-              rest.size(), " of ", bytes, " bytes left)");
+    NST_CHECK(bytes <= rest.size(), path, ": storage '", key->text, "' is truncated (", rest.size(),
+              " of ", bytes, " bytes left)");
     data[key->text] = rest.first(bytes);
     rest = rest.subspan(bytes);
   }
@@ -251,7 +252,8 @@ NamedTensors read_torch_checkpoint(const MappedFile& file, const NameFilter& wan
   // PyTorch before 0.4 could also write tar archives ("ustar" at byte 257).
   NST_CHECK(file.size() >= sizeof kLegacyMagic &&
                 std::memcmp(file.bytes().data(), kLegacyMagic, sizeof kLegacyMagic) == 0,
-            path, ": a tar-format checkpoint from PyTorch < 0.4, which is not supported; load it "
+            path,
+            ": a tar-format checkpoint from PyTorch < 0.4, which is not supported; load it "
             "in PyTorch and save it again with torch.save");
   *format = "pytorch-legacy";
   return read_legacy(file, wanted);

@@ -59,7 +59,8 @@ Vgg19Weights read_vgg19_weights(const std::string& path) {
   weights.format = checkpoint.format;
   const bool torchvision = find(checkpoint.tensors, "features.0.weight") != nullptr;
   const bool caffe = find(checkpoint.tensors, "conv1_1.weight") != nullptr;
-  NST_CHECK(torchvision || caffe, path, ": no VGG19 convolution weights: expected the keys "
+  NST_CHECK(torchvision || caffe, path,
+            ": no VGG19 convolution weights: expected the keys "
             "features.0.weight ... (torchvision, timm) or conv1_1.weight ... (Caffe-converted)");
   weights.key_style = torchvision ? "torchvision" : "caffe";
 

@@ -20,8 +20,8 @@ namespace nst {
 struct Vgg19Weights {
   NamedTensors tensors;  // 32 tensors named features.<i>.weight / .bias, in network order
   nn::Preprocessing preprocessing;
-  std::string format;    // of the file they came from
-  std::string key_style; // "torchvision" or "caffe"
+  std::string format;     // of the file they came from
+  std::string key_style;  // "torchvision" or "caffe"
 };
 
 Vgg19Weights read_vgg19_weights(const std::string& path);

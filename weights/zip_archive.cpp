@@ -54,7 +54,8 @@ ZipArchive::ZipArchive(std::span<const uint8_t> bytes, std::string path)
     NST_CHECK(eocd >= 20 && r.at<uint32_t>(eocd - 20) == kZip64Locator, path_,
               ": zip64 archive without its locator");
     const uint64_t record = r.at<uint64_t>(eocd - 20 + 8);
-    NST_CHECK(r.at<uint32_t>(record) == kZip64EndOfDirectory, path_, ": bad zip64 directory record");
+    NST_CHECK(r.at<uint32_t>(record) == kZip64EndOfDirectory, path_,
+              ": bad zip64 directory record");
     count = r.at<uint64_t>(record + 32);
     directory = r.at<uint64_t>(record + 48);
   }

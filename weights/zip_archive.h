@@ -16,9 +16,9 @@ class ZipArchive {
  public:
   struct Record {
     std::string name;
-    uint16_t method = 0;          // 0 = stored
-    uint64_t size = 0;            // bytes of data
-    uint64_t header_offset = 0;   // of the local file header
+    uint16_t method = 0;         // 0 = stored
+    uint64_t size = 0;           // bytes of data
+    uint64_t header_offset = 0;  // of the local file header
   };
 
   // `bytes` must outlive the archive; `path` is for error messages.

@@ -45,12 +45,14 @@ Tensor paint(int width, int height, Paint colour_at) {
 Rgb landscape(double u, double v) {
   const double horizon = 0.62;
   auto ridge = [](double x, double base, double amp, double freq, double phase) {
-    return base - amp * (0.6 * std::sin(freq * x + phase) + 0.4 * std::sin(2.7 * freq * x + 1.3 * phase));
+    return base -
+           amp * (0.6 * std::sin(freq * x + phase) + 0.4 * std::sin(2.7 * freq * x + 1.3 * phase));
   };
   auto scene_above_water = [&](double x, double y) -> Rgb {
     // House: walls and a roof, on the near shore.
     if (x > 0.70 && x < 0.80 && y > 0.53 && y < horizon) return {0.75, 0.18, 0.12};
-    if (y > 0.46 && y <= 0.53 && std::abs(x - 0.75) < (y - 0.46) * 1.0 + 0.005) return {0.35, 0.2, 0.15};
+    if (y > 0.46 && y <= 0.53 && std::abs(x - 0.75) < (y - 0.46) * 1.0 + 0.005)
+      return {0.35, 0.2, 0.15};
     if (x > 0.735 && x < 0.755 && y > 0.575 && y < horizon) return {0.25, 0.15, 0.1};  // door
     const Rgb ridges[3] = {{0.55, 0.6, 0.7}, {0.3, 0.45, 0.35}, {0.18, 0.35, 0.2}};
     const double tops[3] = {ridge(x, 0.42, 0.08, 9.0, 0.3), ridge(x, 0.5, 0.06, 13.0, 2.1),
@@ -83,7 +85,8 @@ Rgb swirling_sky(double u, double v) {
   }
   const double strokes = 0.5 + 0.5 * std::sin(stream * 25.0 + std::sin(u * 30.0) * 0.8);
   const double fine = 0.5 + 0.5 * std::sin(stream * 90.0 + v * 20.0);
-  const Rgb deep{0.05, 0.12, 0.38}, blue{0.18, 0.38, 0.75}, pale{0.55, 0.75, 0.9}, gold{0.98, 0.82, 0.25};
+  const Rgb deep{0.05, 0.12, 0.38}, blue{0.18, 0.38, 0.75}, pale{0.55, 0.75, 0.9},
+      gold{0.98, 0.82, 0.25};
   Rgb c = mix(deep, blue, strokes);
   c = mix(c, pale, std::pow(fine, 6.0) * 0.6);
   for (const auto& w : whirls) {  // glowing stars at the whirls' centres

@@ -27,7 +27,8 @@ namespace {
 int min_side_for(const StyleTransferSettings& t) {
   int deepest = 0;
   for (const auto* layers : {&t.content_layers, &t.style_layers}) {
-    for (const std::string& name : *layers) deepest = std::max(deepest, nn::vgg19_layer_index(name));
+    for (const std::string& name : *layers)
+      deepest = std::max(deepest, nn::vgg19_layer_index(name));
   }
   int side = 1;
   const auto& all = nn::vgg19_layers();
@@ -39,8 +40,8 @@ int min_side_for(const StyleTransferSettings& t) {
 
 void check_big_enough(const std::string& what, ImageSize size, int min_side) {
   NST_CHECK(std::min(size.width, size.height) >= min_side, what, " is ", size.width, "x",
-            size.height, " at the working size; the deepest layer used needs at least ",
-            min_side, " pixels on each side (raise --size or --style-scale, or use shallower layers)");
+            size.height, " at the working size; the deepest layer used needs at least ", min_side,
+            " pixels on each side (raise --size or --style-scale, or use shallower layers)");
 }
 
 void write_loss_log(const std::string& path, const std::vector<IterationLosses>& rows) {
@@ -74,16 +75,18 @@ int run_stylize_command(const std::vector<std::string>& args) {
   const ImageSize original = image_size(content);
   const ImageSize size = fit_longest_side(original, o.size);
   if (std::max(original.width, original.height) < o.size) {
-    note("note: the content is " + std::to_string(original.width) + "x" + std::to_string(original.height) +
-         "; upscaling it to " + std::to_string(size.width) + "x" + std::to_string(size.height) +
-         " (use --size " + std::to_string(std::max(original.width, original.height)) + " to keep its size)");
+    note("note: the content is " + std::to_string(original.width) + "x" +
+         std::to_string(original.height) + "; upscaling it to " + std::to_string(size.width) + "x" +
+         std::to_string(size.height) + " (use --size " +
+         std::to_string(std::max(original.width, original.height)) + " to keep its size)");
   }
   content = resize_image(content, size);
   const int min_side = min_side_for(o.transfer);
   check_big_enough(o.content, size, min_side);
 
   // Style images: longest side style_scale times the output's.
-  const int style_side = std::max(1, static_cast<int>(std::lround(o.style_scale * std::max(size.width, size.height))));
+  const int style_side =
+      std::max(1, static_cast<int>(std::lround(o.style_scale * std::max(size.width, size.height))));
   std::vector<Tensor> styles;
   for (const std::string& path : o.styles) {
     Tensor style = read_image(path, o.max_pixels);
@@ -109,22 +112,27 @@ int run_stylize_command(const std::vector<std::string>& args) {
        std::to_string(num_threads()) + " thread(s)");
 
   StyleTransfer transfer(*model, content, styles, o.transfer);
-  Progress progress(std::cerr, ::isatty(STDERR_FILENO) != 0, o.transfer.iterations, o.print_every, o.quiet);
+  Progress progress(std::cerr, ::isatty(STDERR_FILENO) != 0, o.transfer.iterations, o.print_every,
+                    o.quiet);
   std::vector<IterationLosses> rows;
   const auto start = std::chrono::steady_clock::now();
-  const Tensor result = transfer.run(initial, [&](const IterationLosses& losses, const Tensor& image) {
-    rows.push_back(losses);
-    progress.update(losses);
-    if (o.save_every > 0 && losses.iteration % o.save_every == 0) {
-      write_image(snapshot_path(o.output, losses.iteration, o.transfer.iterations), image, o.jpeg_quality);
-    }
-  });
+  const Tensor result =
+      transfer.run(initial, [&](const IterationLosses& losses, const Tensor& image) {
+        rows.push_back(losses);
+        progress.update(losses);
+        if (o.save_every > 0 && losses.iteration % o.save_every == 0) {
+          write_image(snapshot_path(o.output, losses.iteration, o.transfer.iterations), image,
+                      o.jpeg_quality);
+        }
+      });
   progress.finish();
   write_image(o.output, result, o.jpeg_quality);
   if (!o.loss_log.empty()) write_loss_log(o.loss_log, rows);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   char summary[200];
-  std::snprintf(summary, sizeof summary, "wrote %s (%dx%d): %zu iterations in %.1f s, %.3f s per iteration",
+  std::snprintf(summary, sizeof summary,
+                "wrote %s (%dx%d): %zu iterations in %.1f s, %.3f s per iteration",
                 o.output.c_str(), size.width, size.height, rows.size(), seconds,
                 rows.empty() ? 0.0 : seconds / static_cast<double>(rows.size()));
   note(summary);

@@ -38,14 +38,16 @@ std::vector<std::string> relu_layers(const std::string& option, const std::strin
 
 double non_negative(const cxxopts::ParseResult& r, const std::string& name) {
   const double v = r[name].as<double>();
-  if (!(v >= 0.0)) throw UsageError("--" + name + " must not be negative, got " + std::to_string(v));
+  if (!(v >= 0.0))
+    throw UsageError("--" + name + " must not be negative, got " + std::to_string(v));
   return v;
 }
 
 int at_least(const cxxopts::ParseResult& r, const std::string& name, int minimum) {
   const int v = r[name].as<int>();
   if (v < minimum) {
-    throw UsageError("--" + name + " must be at least " + std::to_string(minimum) + ", got " + std::to_string(v));
+    throw UsageError("--" + name + " must be at least " + std::to_string(minimum) + ", got " +
+                     std::to_string(v));
   }
   return v;
 }
@@ -88,7 +90,8 @@ std::string snapshot_path(const std::string& output, int iteration, int iteratio
 std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::string>& args) {
   StylizeOptions o;
   const StyleTransferSettings defaults;
-  cxxopts::Options options("nst stylize", "Paint a photo in the style of one or more pictures "
+  cxxopts::Options options("nst stylize",
+                           "Paint a photo in the style of one or more pictures "
                            "(Gatys et al.): optimise its pixels so that its VGG19 features match "
                            "the photo's and their Gram matrices match the style's.");
   auto join = [](const std::vector<std::string>& v) {
@@ -133,9 +136,11 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
     std::cout << options.help({"Images", "Optimisation", "Output"}) << "\n";
     return std::nullopt;
   }
-  positionals(r, 0, "nst stylize --content PHOTO --style PAINTING[,PAINTING...] --output OUT [options]");
+  positionals(r, 0,
+              "nst stylize --content PHOTO --style PAINTING[,PAINTING...] --output OUT [options]");
   for (const char* required : {"content", "style", "output"}) {
-    if (!r.count(required)) throw UsageError(std::string("--") + required + " is required (see nst stylize --help)");
+    if (!r.count(required))
+      throw UsageError(std::string("--") + required + " is required (see nst stylize --help)");
   }
   o.content = r["content"].as<std::string>();
   o.styles = split(r["style"].as<std::string>());
@@ -154,7 +159,8 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
   StyleTransferSettings& t = o.transfer;
   t.iterations = at_least(r, "iterations", 1);
   const std::string optimizer = r["optimizer"].as<std::string>();
-  if (optimizer != "adam" && optimizer != "lbfgs") throw UsageError("--optimizer must be adam or lbfgs, got '" + optimizer + "'");
+  if (optimizer != "adam" && optimizer != "lbfgs")
+    throw UsageError("--optimizer must be adam or lbfgs, got '" + optimizer + "'");
   t.optimizer = optimizer == "adam" ? OptimizerKind::adam : OptimizerKind::lbfgs;
   t.learning_rate = r["learning-rate"].as<double>();
   if (!(t.learning_rate > 0.0)) throw UsageError("--learning-rate must be positive");
@@ -166,7 +172,8 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
   }
   t.content_layers = relu_layers("--content-layers", r["content-layers"].as<std::string>());
   t.style_layers = relu_layers("--style-layers", r["style-layers"].as<std::string>());
-  if (t.content_layers.empty() && t.style_layers.empty()) throw UsageError("no content or style layers");
+  if (t.content_layers.empty() && t.style_layers.empty())
+    throw UsageError("no content or style layers");
   if (r.count("style-blend")) {
     for (const std::string& w : split(r["style-blend"].as<std::string>())) {
       try {
@@ -184,10 +191,13 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
     }
   }
   const std::string pooling = r["pooling"].as<std::string>();
-  if (pooling != "max" && pooling != "avg") throw UsageError("--pooling must be max or avg, got '" + pooling + "'");
+  if (pooling != "max" && pooling != "avg")
+    throw UsageError("--pooling must be max or avg, got '" + pooling + "'");
   o.pooling = pooling == "max" ? nn::Pooling::max : nn::Pooling::average;
   const std::string init = r["init"].as<std::string>();
-  o.init = init == "content" ? InitKind::content : init == "noise" ? InitKind::noise : InitKind::file;
+  o.init = init == "content" ? InitKind::content
+           : init == "noise" ? InitKind::noise
+                             : InitKind::file;
   if (o.init == InitKind::file) o.init_file = init;
   o.seed = r["seed"].as<uint64_t>();
 

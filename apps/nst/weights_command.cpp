@@ -25,14 +25,15 @@ int fetch(const std::vector<std::string>& args) {
   cxxopts::Options options("nst weights fetch",
                            "Download pretrained VGG19 weights, check their SHA-256 and convert "
                            "them to a conv-only safetensors file.");
-  options.add_options()
-      ("source", "torchvision (download.pytorch.org, pinned SHA-256) or hf (Hugging Face timm/vgg19.tv_in1k)",
-       cxxopts::value<std::string>()->default_value("torchvision"))
-      ("dir", "folder for the download and the result", cxxopts::value<std::string>()->default_value(nst_cache_dir()))
-      ("url", "download from this mirror instead (needs --sha256)", cxxopts::value<std::string>())
-      ("sha256", "the expected SHA-256 of the download", cxxopts::value<std::string>())
-      ("keep-download", "keep the original file after converting it")
-      ("h,help", "show this help");
+  options.add_options()(
+      "source",
+      "torchvision (download.pytorch.org, pinned SHA-256) or hf (Hugging Face timm/vgg19.tv_in1k)",
+      cxxopts::value<std::string>()->default_value("torchvision"))(
+      "dir", "folder for the download and the result",
+      cxxopts::value<std::string>()->default_value(nst_cache_dir()))(
+      "url", "download from this mirror instead (needs --sha256)", cxxopts::value<std::string>())(
+      "sha256", "the expected SHA-256 of the download", cxxopts::value<std::string>())(
+      "keep-download", "keep the original file after converting it")("h,help", "show this help");
   const auto result = parse(options, args);
   if (result.count("help")) {
     std::cout << options.help() << "\n";
@@ -67,7 +68,8 @@ int convert(const std::vector<std::string>& args) {
     return kExitOk;
   }
   const auto files = positionals(result, 2, "nst weights convert IN OUT.safetensors");
-  NST_CHECK(files[1].ends_with(".safetensors"), files[1], ": the output name must end in .safetensors");
+  NST_CHECK(files[1].ends_with(".safetensors"), files[1],
+            ": the output name must end in .safetensors");
   const Vgg19Weights weights = read_vgg19_weights(files[0]);
   write_vgg19_safetensors(files[1], weights, files[0] + " sha256:" + sha256_file(files[0]));
   std::cerr << "Wrote " << files[1] << " (" << weights.key_style << " keys from a "
@@ -86,7 +88,8 @@ void print_preprocessing(const nn::Preprocessing& p) {
 }
 
 int info(const std::vector<std::string>& args) {
-  cxxopts::Options options("nst weights info", "Describe a weights file: format, tensors, "
+  cxxopts::Options options("nst weights info",
+                           "Describe a weights file: format, tensors, "
                            "whether it holds VGG19, its preprocessing and SHA-256.");
   options.add_options()("h,help", "show this help");
   options.positional_help("FILE");
