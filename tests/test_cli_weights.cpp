@@ -1,6 +1,7 @@
 // The nst binary's weights commands and exit codes, end to end.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "nn/vgg19.h"
@@ -48,6 +49,22 @@ TEST(Cli, VersionHelpAndUsageErrors) {
   EXPECT_EQ(run_nst("weights fetch --url file:///x").code, 2);  // --url needs --sha256
   EXPECT_EQ(run_nst("weights fetch --no-such-option").code, 2);
   EXPECT_EQ(run_nst("weights convert --help").code, 0);
+  r = run_nst("stylize --help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("--style-blend"), std::string::npos) << r.out;
+  EXPECT_EQ(run_nst("stylize").code, 2);
+}
+
+TEST(Cli, WhereFollowsTheLookupOrder) {
+  TempDir dir;
+  const std::string weights = dir.write("mine.safetensors", "x");
+  auto r = run_nst("weights where");  // the environment is the test's own: no assumption
+  EXPECT_TRUE(r.code == 0 || r.code == 1) << r.err;
+  ::setenv("NST_WEIGHTS", weights.c_str(), 1);
+  r = run_nst("weights where");
+  ::unsetenv("NST_WEIGHTS");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, weights + "\n");
 }
 
 TEST(Cli, InfoDescribesACheckpoint) {
