@@ -55,16 +55,18 @@ TEST(Cli, VersionHelpAndUsageErrors) {
   EXPECT_EQ(run_nst("stylize").code, 2);
 }
 
-TEST(Cli, WhereFollowsTheLookupOrder) {
+TEST(Cli, WherePrintsTheFileInUse) {
   TempDir dir;
   const std::string weights = dir.write("mine.safetensors", "x");
-  auto r = run_nst("weights where");  // the environment is the test's own: no assumption
-  EXPECT_TRUE(r.code == 0 || r.code == 1) << r.err;
   ::setenv("NST_WEIGHTS", weights.c_str(), 1);
-  r = run_nst("weights where");
-  ::unsetenv("NST_WEIGHTS");
+  auto r = run_nst("weights where");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, weights + "\n");
+  ::setenv("NST_WEIGHTS", dir.file("gone.safetensors").c_str(), 1);
+  r = run_nst("weights where");
+  ::unsetenv("NST_WEIGHTS");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("gone.safetensors is not a file"), std::string::npos) << r.err;
 }
 
 TEST(Cli, InfoDescribesACheckpoint) {
