@@ -35,6 +35,10 @@ void write_image(const std::string& path, const Tensor& image, int jpeg_quality 
 
 ImageSize image_size(const Tensor& image);  // checks the shape is [1, 3, H, W]
 
+// Throws nst::Error naming `what` if a width x height image is empty or has more than
+// max_pixels pixels.
+void check_pixel_limit(int64_t width, int64_t height, int64_t max_pixels, const std::string& what);
+
 // Orientation handling (exif.cpp): the EXIF orientation (1-8) of a JPEG's APP1 segment, or
 // 1 when there is none; and the upright image for a stored one with that orientation.
 int exif_orientation(const uint8_t* app1, std::size_t size);

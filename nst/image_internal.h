@@ -22,6 +22,4 @@ std::vector<uint8_t> encode_jpeg(const Tensor& image, int quality, const std::st
 // Planar [1, 3, H, W] floats from 8-bit interleaved samples with `channels` per pixel (3).
 Tensor from_rgb8(const uint8_t* pixels, int width, int height);
 
-void check_pixel_limit(int64_t width, int64_t height, int64_t max_pixels, const std::string& path);
-
 }  // namespace nst

@@ -140,6 +140,7 @@ TEST_F(Stylize, RuntimeProblemsAreExitCodeOneWithNoOutput) {
       {command({empty, style_}, out), "empty.png: the file is empty"},
       {command({notes, style_}, out), "notes.png: not a PNG or JPEG"},
       {fast(out, "--max-pixels 1000"), "over the limit of 1000"},
+      {command({content_, style_, "random:3", "relu1_1", 20000}, out), "the working size (--size)"},
       {fast(dir_.file("no/such/folder/out.png")), "does not exist"},
       {command({content_, style_, bad_weights}, out), "w.safetensors"},
       {command({content_, style_, "random:3", "relu5_1", 16}, out), "needs at least 16 pixels"},

@@ -80,6 +80,8 @@ int run_stylize_command(const std::vector<std::string>& args) {
          std::to_string(size.height) + " (use --size " +
          std::to_string(std::max(original.width, original.height)) + " to keep its size)");
   }
+  // The working size obeys the input limit too: --size 20000 must not exhaust memory.
+  check_pixel_limit(size.width, size.height, o.max_pixels, "the working size (--size)");
   content = resize_image(content, size);
   const int min_side = min_side_for(o.transfer);
   check_big_enough(o.content, size, min_side);
@@ -91,6 +93,7 @@ int run_stylize_command(const std::vector<std::string>& args) {
   for (const std::string& path : o.styles) {
     Tensor style = read_image(path, o.max_pixels);
     const ImageSize style_size = fit_longest_side(image_size(style), style_side);
+    check_pixel_limit(style_size.width, style_size.height, o.max_pixels, path + " at --style-scale");
     check_big_enough(path, style_size, min_side);
     styles.push_back(resize_image(style, style_size));
   }
