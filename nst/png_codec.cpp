@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "nst/image.h"
 #include "nst/image_internal.h"
 #include "tensor/error.h"
 
