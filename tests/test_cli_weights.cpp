@@ -6,6 +6,7 @@
 
 #include "nn/vgg19.h"
 #include "tests/cli_runner.h"
+#include "tests/vgg_test_util.h"
 #include "weights/safetensors.h"
 #include "weights/sha256.h"
 #include "weights/vgg19_weights.h"
@@ -23,13 +24,9 @@ std::string write_caffe_vgg19(const TempDir& dir) {
   nn::Vgg19 model;
   model.init_random(21);
   NamedTensors tensors;
-  const auto& layers = nn::vgg19_layers();
-  for (auto& [name, p] : model.named_parameters()) {
-    const int index = std::stoi(name.substr(9));
-    tensors.emplace_back(layers[index].name + name.substr(name.rfind('.')), p.value());
-  }
+  for (auto& [name, p] : model.named_parameters()) tensors.emplace_back(name, p.value());
   const std::string path = dir.file("vgg19-caffe.safetensors");
-  write_safetensors(path, tensors, {});
+  write_safetensors(path, testing::with_caffe_names(tensors), {});
   return path;
 }
 

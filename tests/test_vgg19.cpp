@@ -14,6 +14,7 @@
 #include "tests/fixture.h"
 #include "tests/temp_dir.h"
 #include "tests/test_util.h"
+#include "tests/vgg_test_util.h"
 #include "weights/locate.h"
 #include "weights/safetensors.h"
 #include "weights/vgg19_weights.h"
@@ -108,12 +109,7 @@ TEST(Vgg19, FullSizeRandomCheckpointRoundTripsInBothKeyStyles) {
   EXPECT_NEAR(static_cast<double>(std::filesystem::file_size(tv_path)), 80.1e6, 0.2e6);
 
   // The same tensors under Caffe-style names, without metadata: preprocessing follows the keys.
-  NamedTensors caffe;
-  const auto& layers = nn::vgg19_layers();
-  for (const auto& [name, t] : weights.tensors) {
-    const int index = std::stoi(name.substr(9));  // "features.<i>.<part>"
-    caffe.emplace_back(layers[index].name + name.substr(name.rfind('.')), t);
-  }
+  const NamedTensors caffe = testing::with_caffe_names(weights.tensors);
   const std::string caffe_path = dir.file("caffe.safetensors");
   write_safetensors(caffe_path, caffe, {});
 
