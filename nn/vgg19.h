@@ -56,7 +56,6 @@ class Vgg19 : public Module {
   std::vector<Var> features(const Var& image, const std::vector<std::string>& layers);
 
   Conv2d& conv(int i) { return *convs_.at(i); }  // the i-th convolution, 0..15
-  nn::Sequential& layers() { return *features_; }
   const Preprocessing& preprocessing() const { return preprocessing_; }
   void set_preprocessing(Preprocessing p) { preprocessing_ = std::move(p); }
   Pooling pooling() const { return pooling_; }
