@@ -16,6 +16,7 @@
 
 #include "bench/vgg19_shapes.h"
 #include "tensor/blas_runtime.h"
+#include "tensor/conv2d.h"
 #include "tensor/cpu_features.h"
 #include "tensor/gemm.h"
 #include "tensor/random.h"

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "nn/conv2d.h"
+#include "tensor/conv2d_shape.h"
 
 namespace nst::bench {
 
@@ -15,7 +15,10 @@ struct VggLayer {
 };
 
 inline std::vector<VggLayer> vgg19_conv_shapes(int side) {
-  auto conv = [](int C, int K, int size) { return Conv2dShape{1, C, size, size, K, 3, 1, 1}; };
+  auto conv = [](int C, int K, int size) {
+    return Conv2dShape{
+        .N = 1, .C = C, .H = size, .W = size, .K = K, .kernel = 3, .stride = 1, .padding = 1};
+  };
   return {{"conv1_1", conv(3, 64, side), 1},        {"conv1_2", conv(64, 64, side), 1},
           {"conv2_1", conv(64, 128, side / 2), 1},  {"conv2_2", conv(128, 128, side / 2), 1},
           {"conv3_1", conv(128, 256, side / 4), 1}, {"conv3_2", conv(256, 256, side / 4), 3},

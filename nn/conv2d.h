@@ -1,39 +1,11 @@
-// 2-D convolution (cross-correlation, as in PyTorch): kernels and the autograd op.
-//
-// Kernels, llm.c style, over raw arrays with the shape letters named once:
-//   in  [N, C, H, W]   weight [K, C, k, k]   bias [K]   out [N, K, Ho, Wo]
-// Forward is im2col + GEMM, band by band of output rows:  out_n = weight[K x Ckk] * col[Ckk x P]
-// Backward (each part optional):
-//   dweight += dout_n[K x P] * col^T           (im2col of the input again, band by band)
-//   din     += col2im(weight^T[Ckk x K] * dout_n)
-//   dbias   += sum over positions of dout_n
+// 2-D convolution as an autograd op: checks the shapes, runs the kernels of tensor/conv2d.h and
+// records their backward.
 #pragma once
 
 #include "autograd/variable.h"
-#include "tensor/im2col.h"
+#include "tensor/conv2d_shape.h"
 
-namespace nst {
-
-struct Conv2dShape {
-  int N = 1, C = 0, H = 0, W = 0;  // input
-  int K = 0;                       // output channels
-  int kernel = 3, stride = 1, padding = 0;
-
-  int Ho() const { return image().out_height(); }
-  int Wo() const { return image().out_width(); }
-  ConvGeometry image() const { return {C, H, W, kernel, stride, padding}; }
-};
-
-// Output rows per im2col band: keeps the column matrix near a fixed budget that stays in cache.
-int conv2d_band_rows(const Conv2dShape& s);
-
-void conv2d_forward(float* out, const float* in, const float* weight, const float* bias,
-                    const Conv2dShape& s);  // bias may be null
-// Adds into din, dweight, dbias; pass null for any gradient that is not wanted.
-void conv2d_backward(float* din, float* dweight, float* dbias, const float* dout, const float* in,
-                     const float* weight, const Conv2dShape& s);
-
-namespace nn {
+namespace nst::nn {
 
 struct Conv2dOptions {
   int stride = 1;
@@ -48,5 +20,4 @@ Conv2dShape conv2d_shape(const Shape& input, const Shape& weight, const Conv2dOp
 // gradient, and the weight-gradient GEMM is skipped: in style transfer only the image learns.
 Var conv2d(const Var& input, const Var& weight, const Var& bias, const Conv2dOptions& options);
 
-}  // namespace nn
-}  // namespace nst
+}  // namespace nst::nn

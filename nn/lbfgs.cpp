@@ -146,7 +146,8 @@ double Lbfgs::step(const Closure& closure) {
         set_parameters(x_init);
         return std::pair{f, g};
       };
-      LineSearchResult ls = strong_wolfe(evaluate, t_, d_, loss, flat_grad, gtd);
+      const LineSearchResult ls = strong_wolfe(
+          evaluate, {.t = t_, .direction = d_, .loss = loss, .flat_grad = flat_grad, .gtd = gtd});
       loss = ls.loss;
       flat_grad = ls.flat_grad;
       t_ = ls.t;

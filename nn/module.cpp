@@ -47,7 +47,7 @@ Conv2d::Conv2d(const Conv2dParams& params) : params_(params) {
 }
 
 Var Conv2d::forward(const Var& x) {
-  return conv2d(x, weight_, bias_, Conv2dOptions{params_.stride, params_.padding});
+  return conv2d(x, weight_, bias_, {.stride = params_.stride, .padding = params_.padding});
 }
 
 Sequential& Sequential::append(std::shared_ptr<Module> layer) {

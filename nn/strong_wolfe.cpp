@@ -30,9 +30,13 @@ struct Point {
 
 }  // namespace
 
-LineSearchResult strong_wolfe(const DirectionalEvaluate& evaluate, double t, const Tensor& d,
-                              double loss, const Tensor& flat_grad, double gtd, double c1,
-                              double c2, double tolerance_change, int max_ls) {
+LineSearchResult strong_wolfe(const DirectionalEvaluate& evaluate, const LineSearchStart& start,
+                              const StrongWolfeOptions& options) {
+  const auto [c1, c2, tolerance_change, max_ls] = options;
+  const Tensor& d = start.direction;
+  const Tensor& flat_grad = start.flat_grad;
+  const double loss = start.loss, gtd = start.gtd;
+  double t = start.t;
   double d_norm = 0.0;  // max |d_i|
   for (float v : d.values()) d_norm = std::max(d_norm, static_cast<double>(std::abs(v)));
 

@@ -27,8 +27,23 @@ struct LineSearchResult {
 // evaluate(t) returns f and the flat gradient at x + t d, leaving the parameters at x.
 using DirectionalEvaluate = std::function<std::pair<double, Tensor>(double t)>;
 
-LineSearchResult strong_wolfe(const DirectionalEvaluate& evaluate, double t, const Tensor& d,
-                              double loss, const Tensor& flat_grad, double gtd, double c1 = 1e-4,
-                              double c2 = 0.9, double tolerance_change = 1e-9, int max_ls = 25);
+// Where the search starts: at x (t = 0) with loss f(x), gradient g(x) and g.d, trying step t.
+struct LineSearchStart {
+  double t;
+  const Tensor& direction;  // d
+  double loss;
+  const Tensor& flat_grad;
+  double gtd;
+};
+
+struct StrongWolfeOptions {
+  double c1 = 1e-4;  // sufficient decrease
+  double c2 = 0.9;   // curvature
+  double tolerance_change = 1e-9;
+  int max_ls = 25;  // evaluations
+};
+
+LineSearchResult strong_wolfe(const DirectionalEvaluate& evaluate, const LineSearchStart& start,
+                              const StrongWolfeOptions& options = {});
 
 }  // namespace nst::nn

@@ -69,8 +69,10 @@ Vgg19::Vgg19(Pooling pooling, Preprocessing preprocessing)
   for (const Vgg19Layer& layer : vgg19_layers()) {
     switch (layer.kind) {
       case Vgg19Layer::Kind::conv: {
-        auto conv = std::make_shared<Conv2d>(
-            Conv2dParams{layer.in_channels, layer.out_channels, 3, 1, 1, true});
+        auto conv = std::make_shared<Conv2d>(Conv2dParams{.in_channels = layer.in_channels,
+                                                          .out_channels = layer.out_channels,
+                                                          .kernel = 3,
+                                                          .padding = 1});
         convs_.push_back(conv);
         features_->append(conv);
         break;

@@ -10,29 +10,17 @@
 // enough to stay in cache instead of being C*k*k times the size of the image.
 #pragma once
 
-#include <cstdint>
+#include "tensor/conv2d_shape.h"
 
 namespace nst {
 
-struct ConvGeometry {
-  int channels = 0, height = 0, width = 0;  // input C, H, W
-  int kernel = 3, stride = 1, padding = 0;
-
-  int out_height() const { return (height + 2 * padding - kernel) / stride + 1; }
-  int out_width() const { return (width + 2 * padding - kernel) / stride + 1; }
-  int col_rows() const { return channels * kernel * kernel; }
-  void validate() const;  // throws nst::Error naming the geometry if it makes no sense
-};
-
 // col[Ckk x (row_end-row_begin)*Wo] = the patches of image[C x H x W] for those output rows.
-void im2col(const float* image, const ConvGeometry& g, int row_begin, int row_end, float* col);
+void im2col(const float* image, const Conv2dShape& s, int row_begin, int row_end, float* col);
 // image += the patches in col scattered back (the adjoint of im2col).
-void col2im(const float* col, const ConvGeometry& g, int row_begin, int row_end, float* image);
+void col2im(const float* col, const Conv2dShape& s, int row_begin, int row_end, float* image);
 
 // Element-by-element versions that follow the definition literally, for the tests.
-void im2col_naive(const float* image, const ConvGeometry& g, int row_begin, int row_end,
-                  float* col);
-void col2im_naive(const float* col, const ConvGeometry& g, int row_begin, int row_end,
-                  float* image);
+void im2col_naive(const float* image, const Conv2dShape& s, int row_begin, int row_end, float* col);
+void col2im_naive(const float* col, const Conv2dShape& s, int row_begin, int row_end, float* image);
 
 }  // namespace nst

@@ -256,7 +256,7 @@ def vgg19_layout():
 
 
 def style_transfer_case():
-    """The style transfer of GUIDE section 3, written directly in PyTorch, on a small problem:
+    """The style transfer of README's "The losses", written directly in PyTorch, on a small problem:
     VGG19 up to relu2_1 (random weights; stored, so both sides use the same), two style
     images blended 2:1, content relu2_1, style relu1_1 and relu2_1, TV on; 15 Adam steps with
     clamping, and 10 L-BFGS evaluations. Records the loss log rows and the final images."""

@@ -3,7 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "nn/conv2d.h"
-#include "nn/conv2d_reference.h"
+#include "tensor/conv2d.h"
+#include "tensor/conv2d_reference.h"
 #include "tensor/error.h"
 #include "tests/test_util.h"
 
@@ -41,24 +42,35 @@ TEST_P(Conv2dVsNaive, ForwardAndBackward) {
   EXPECT_TRUE(all_close(db_got, db_want, 1e-4, 1e-3));
 }
 
-Conv2dShape shape(int N, int C, int H, int W, int K, int kernel, int stride, int padding) {
-  return Conv2dShape{N, C, H, W, K, kernel, stride, padding};
-}
+// C*k*k = 27 (< 64): the forward pass takes the per-thread path, in 6 bands of 37 rows.
+constexpr Conv2dShape kPerThreadBands{.C = 3, .H = 200, .W = 64, .K = 4, .padding = 1};
+// 64*9 column rows times 64 columns per output row: the 2 Mi-element budget takes 56 rows per
+// band, so 64 rows make 2 bands, forward and backward.
+constexpr Conv2dShape kSharedBands{.C = 64, .H = 64, .W = 64, .K = 8, .padding = 1};
 
-INSTANTIATE_TEST_SUITE_P(Shapes, Conv2dVsNaive,
-                         ::testing::Values(shape(2, 3, 9, 11, 5, 3, 1, 1),
-                                           shape(1, 4, 10, 9, 3, 3, 2, 0),
-                                           shape(1, 1, 6, 6, 1, 3, 1, 1),
-                                           shape(1, 3, 12, 7, 2, 5, 2, 2),
-                                           // C*k*k = 27: the per-thread path, in 6 bands.
-                                           shape(1, 3, 200, 64, 4, 3, 1, 1),
-                                           // 64 x 9 x 64 column rows per output row: the
-                                           // 1 Mi-element budget cuts 64 rows into 3 bands.
-                                           shape(1, 64, 64, 64, 8, 3, 1, 1)));
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, Conv2dVsNaive,
+    ::testing::Values(Conv2dShape{.N = 2, .C = 3, .H = 9, .W = 11, .K = 5, .padding = 1},
+                      Conv2dShape{.C = 4, .H = 10, .W = 9, .K = 3, .stride = 2},
+                      Conv2dShape{.C = 1, .H = 6, .W = 6, .K = 1, .padding = 1},
+                      Conv2dShape{
+                          .C = 3, .H = 12, .W = 7, .K = 2, .kernel = 5, .stride = 2, .padding = 2},
+                      kPerThreadBands, kSharedBands));
 
+// The two shapes above are there to run several bands: if the budgets change, they must too.
 TEST(Conv2dVsNaive, LargeShapesAreCutIntoBands) {
-  EXPECT_LT(conv2d_band_rows(shape(1, 64, 64, 64, 8, 3, 1, 1)), 64);
-  EXPECT_EQ(conv2d_band_rows(shape(1, 3, 9, 11, 5, 3, 1, 1)), 9);
+  const Conv2dBands per_thread = conv2d_forward_bands(kPerThreadBands);
+  EXPECT_TRUE(per_thread.per_thread);
+  EXPECT_EQ(per_thread.rows, 37);
+  EXPECT_EQ(per_thread.count, 6);
+  for (const Conv2dBands& shared :
+       {conv2d_forward_bands(kSharedBands), conv2d_backward_bands(kSharedBands)}) {
+    EXPECT_FALSE(shared.per_thread);
+    EXPECT_EQ(shared.rows, 56);
+    EXPECT_EQ(shared.count, 2);
+  }
+  const Conv2dBands small = conv2d_forward_bands({.N = 2, .C = 3, .H = 9, .W = 11, .K = 5});
+  EXPECT_EQ(small.count, 1);  // a small image is one band
 }
 
 TEST(Conv2d, ShapeErrorsNameBothShapes) {

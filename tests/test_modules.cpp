@@ -18,10 +18,13 @@ class TinyNet : public nn::Module {
  public:
   TinyNet() {
     features_ = std::make_shared<nn::Sequential>();
-    features_->append(std::make_shared<nn::Conv2d>(nn::Conv2dParams{3, 4, 3, 1, 1}))
+    features_
+        ->append(std::make_shared<nn::Conv2d>(
+            nn::Conv2dParams{.in_channels = 3, .out_channels = 4, .padding = 1}))
         .append(std::make_shared<nn::ReLU>())
         .append(std::make_shared<nn::MaxPool2d>())
-        .append(std::make_shared<nn::Conv2d>(nn::Conv2dParams{4, 2, 3, 1, 1, false}));
+        .append(std::make_shared<nn::Conv2d>(
+            nn::Conv2dParams{.in_channels = 4, .out_channels = 2, .padding = 1, .bias = false}));
     register_child("features", features_);
   }
   Var forward(const Var& x) override { return features_->forward(x); }

@@ -56,7 +56,7 @@ TEST_P(Conv2dGradcheck, InputWeightAndBias) {
   Var x = random_var(Shape{c.N, c.C, c.H, c.W}, 1);
   Var w = random_var(Shape{c.K, c.C, c.kernel, c.kernel}, 2);
   Var b = c.bias ? random_var(Shape{c.K}, 3) : Var();
-  nn::Conv2dOptions options{c.stride, c.padding};
+  const nn::Conv2dOptions options{.stride = c.stride, .padding = c.padding};
   std::vector<Var> inputs{x, w};
   if (c.bias) inputs.push_back(b);
   expect_gradcheck(

@@ -31,8 +31,8 @@ TEST(Parity, Conv2d) {
     Var x(f[p + "input"].clone(), true), w(f[p + "weight"].clone(), true);
     Var b = has_bias ? Var(f[p + "bias"].clone(), true) : Var();
     const Tensor& params = f[p + "params"];
-    nn::Conv2dOptions options{static_cast<int>(params.data()[0]),
-                              static_cast<int>(params.data()[1])};
+    const nn::Conv2dOptions options{.stride = static_cast<int>(params.data()[0]),
+                                    .padding = static_cast<int>(params.data()[1])};
     Var y = nn::conv2d(x, w, b, options);
     EXPECT_TRUE(all_close(y.value(), f[p + "output"], 1e-5, 1e-5));
     backward(y, f[p + "grad_output"]);

@@ -42,7 +42,7 @@ TEST(Vgg19, LayoutMatchesTorchvision) {
 }
 
 TEST(Vgg19, LayerNamesHaveTorchvisionIndices) {
-  // GUIDE section 3: relu1_1=1, relu1_2=3, relu2_1=6, relu2_2=8, relu3_1=11, ..., relu5_4=35.
+  // README, "The losses": relu1_1=1, relu1_2=3, relu2_1=6, relu2_2=8, relu3_1=11, ..., relu5_4=35.
   const std::pair<const char*, int> expected[] = {
       {"relu1_1", 1},  {"relu1_2", 3},  {"relu2_1", 6},  {"relu2_2", 8},  {"relu3_1", 11},
       {"relu3_2", 13}, {"relu3_3", 15}, {"relu3_4", 17}, {"relu4_1", 20}, {"relu4_2", 22},

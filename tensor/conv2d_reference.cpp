@@ -1,4 +1,4 @@
-#include "nn/conv2d_reference.h"
+#include "tensor/conv2d_reference.h"
 
 #include <cstdint>
 #include <vector>

@@ -2,7 +2,7 @@
 // tests and benchmarks compare the im2col + GEMM kernels of conv2d.h with.
 #pragma once
 
-#include "nn/conv2d.h"
+#include "tensor/conv2d_shape.h"
 
 namespace nst {
 
