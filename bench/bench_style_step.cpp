@@ -12,6 +12,7 @@
 #include "nn/adam.h"
 #include "nn/vgg19.h"
 #include "nst/style_transfer.h"
+#include "tensor/aligned_buffer.h"
 #include "tensor/blas_runtime.h"
 #include "tensor/elementwise.h"
 #include "tensor/random.h"
@@ -34,6 +35,7 @@ void style_step(benchmark::State& state) {
   }
   nst::StyleTransfer transfer(model, random_image(side, side, 1), {random_image(side, side, 2)},
                               {});
+  const nst::BlockReuseScope reuse_blocks;  // as a job does
   nst::Var image(random_image(side, side, 3), true);
   nst::nn::Adam adam({image}, {.lr = 0.02});
   for (auto _ : state) {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "tensor/error.h"
+#include "tensor/threads.h"
 
 namespace nst::nn {
 namespace {
@@ -13,7 +14,7 @@ struct AdamScalars {  // one step's constants, rounded to float where PyTorch's 
 };
 
 void adam_update(float* p, const float* g, float* m, float* v, int64_t n, const AdamScalars& c) {
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for num_threads(num_threads()) schedule(static) if (n > 65536)
   for (int64_t i = 0; i < n; ++i) {
     const float grad = c.weight_decay != 0.0f ? g[i] + c.weight_decay * p[i] : g[i];
     m[i] = m[i] * c.beta1 + c.one_minus_beta1 * grad;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tensor/error.h"
+#include "tensor/threads.h"
 
 namespace nst {
 namespace {
@@ -65,7 +66,7 @@ Tensor resize_image(const Tensor& image, ImageSize size) {
   // Horizontal pass: [3, H, W_in] -> [3, H, W_out]; then vertical: -> [3, H_out, W_out].
   const int rows = 3 * from.height;
   std::vector<float> wide(static_cast<std::size_t>(rows) * size.width);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(num_threads()) schedule(static)
   for (int r = 0; r < rows; ++r) {
     const float* in = image.data() + static_cast<int64_t>(r) * from.width;
     float* out = wide.data() + static_cast<int64_t>(r) * size.width;
@@ -78,7 +79,7 @@ Tensor resize_image(const Tensor& image, ImageSize size) {
     }
   }
   Tensor result(Shape{1, 3, size.height, size.width});
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(num_threads()) schedule(static)
   for (int r = 0; r < 3 * size.height; ++r) {
     const int c = r / size.height, y = r % size.height;
     const Taps& t = down[y];

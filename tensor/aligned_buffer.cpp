@@ -9,10 +9,12 @@
 namespace nst {
 namespace {
 
-// Freed blocks of 1 MiB or more are kept and handed out again for the same size. A style
-// transfer allocates the same few dozen activation and gradient buffers every iteration; from
-// the OS each would arrive as fresh pages the kernel must zero first (measured: ~8% of an
-// iteration at 512x384). The cache holds at most kMaxCachedBytes; beyond that blocks are freed.
+// Freed blocks of 1 MiB or more are kept and handed out again for the same size while a job
+// runs (at least one BlockReuseScope is alive). A style transfer allocates the same few dozen
+// activation and gradient buffers every iteration; from the OS each would arrive as fresh pages
+// the kernel must zero first (measured: ~8% of an iteration at 512x384). The cache holds at
+// most kMaxCachedBytes; beyond that blocks are freed. When the last scope ends, every kept
+// block goes back to the system, so an idle server holds no memory for finished jobs.
 class BlockCache {
  public:
   static constexpr std::size_t kMinBytes = std::size_t{1} << 20;
@@ -35,7 +37,7 @@ class BlockCache {
   void give(void* p, std::size_t bytes) {
     if (bytes >= kMinBytes) {
       std::lock_guard lock(mutex_);
-      if (cached_ + bytes <= kMaxCachedBytes) {
+      if (users_ > 0 && cached_ + bytes <= kMaxCachedBytes) {
         blocks_[bytes].push_back(p);
         cached_ += bytes;
         return;
@@ -44,16 +46,31 @@ class BlockCache {
     std::free(p);
   }
 
-  ~BlockCache() {
+  void enter() {
+    std::lock_guard lock(mutex_);
+    ++users_;
+  }
+
+  void leave() {
+    std::lock_guard lock(mutex_);
+    if (--users_ > 0) return;
     for (auto& [bytes, list] : blocks_) {
       for (void* p : list) std::free(p);
     }
+    blocks_.clear();
+    cached_ = 0;
+  }
+
+  std::size_t cached_bytes() {
+    std::lock_guard lock(mutex_);
+    return cached_;
   }
 
  private:
   std::mutex mutex_;
   std::map<std::size_t, std::vector<void*>> blocks_;
   std::size_t cached_ = 0;
+  int users_ = 0;  // live BlockReuseScopes
 };
 
 BlockCache& cache() {
@@ -78,5 +95,9 @@ AlignedBuffer::AlignedBuffer(std::size_t count) : count_(count) {
 }
 
 void AlignedBuffer::Free::operator()(float* p) const { cache().give(p, bytes); }
+
+BlockReuseScope::BlockReuseScope() { cache().enter(); }
+BlockReuseScope::~BlockReuseScope() { cache().leave(); }
+std::size_t BlockReuseScope::cached_bytes() { return cache().cached_bytes(); }
 
 }  // namespace nst

@@ -1,6 +1,6 @@
 // The one owner of tensor memory: a 64-byte aligned block of floats (one cache line, one
-// AVX-512 register), released when the last Tensor handle that shares it goes away. Large
-// blocks go back to a bounded cache for reuse (aligned_buffer.cpp says why).
+// AVX-512 register), released when the last Tensor handle that shares it goes away. While a
+// job runs, large blocks go back to a bounded cache for reuse (aligned_buffer.cpp says why).
 #pragma once
 
 #include <cstddef>
@@ -25,6 +25,20 @@ class AlignedBuffer {
   };
   std::unique_ptr<float[], Free> data_{nullptr, Free{0}};
   std::size_t count_ = 0;
+};
+
+// While at least one scope is alive anywhere in the process, freed blocks of 1 MiB or more are
+// kept (up to 1 GiB) and handed out again for the same size; when the last scope ends, they are
+// all returned to the system. A job holds one for its whole run; concurrent jobs share the
+// cache. Outside any scope, freed blocks go straight back to the system.
+class BlockReuseScope {
+ public:
+  BlockReuseScope();
+  ~BlockReuseScope();
+  BlockReuseScope(const BlockReuseScope&) = delete;
+  BlockReuseScope& operator=(const BlockReuseScope&) = delete;
+
+  static std::size_t cached_bytes();  // held for reuse right now
 };
 
 }  // namespace nst

@@ -6,6 +6,7 @@
 #include "tensor/gemm.h"
 #include "tensor/im2col.h"
 #include "tensor/tensor.h"
+#include "tensor/threads.h"
 
 namespace nst {
 namespace {
@@ -76,7 +77,7 @@ void conv2d_forward(float* out, const float* in, const float* weight, const floa
     if (bands.per_thread) {
       // Each thread takes whole bands small enough for its L2 cache and multiplies them with a
       // single-threaded GEMM (OpenBLAS runs single-threaded inside a parallel region).
-#pragma omp parallel
+#pragma omp parallel num_threads(num_threads())
       {
         Tensor col(Shape{col_size});
 #pragma omp for schedule(static)

@@ -7,6 +7,7 @@
 #include "tensor/cpu_features.h"
 #include "tensor/elementwise_kernels.h"
 #include "tensor/error.h"
+#include "tensor/threads.h"
 
 namespace nst {
 
@@ -73,7 +74,7 @@ void for_blocks(std::size_t n, Body body) {
     return;
   }
   const auto blocks = static_cast<std::ptrdiff_t>((n + kBlock - 1) / kBlock);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(num_threads()) schedule(static)
   for (std::ptrdiff_t b = 0; b < blocks; ++b) {
     std::size_t begin = static_cast<std::size_t>(b) * kBlock;
     body(begin, std::min(kBlock, n - begin));

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "tensor/threads.h"
+
 namespace nst {
 
 namespace {
@@ -25,7 +27,8 @@ ValidRange valid_columns(const Conv2dShape& shape, int kj) {
 void im2col(const float* image, const Conv2dShape& shape, int row_begin, int row_end, float* col) {
   const int k = shape.kernel, s = shape.stride, p = shape.padding, wo = shape.Wo();
   const int64_t band = static_cast<int64_t>(row_end - row_begin) * wo;
-#pragma omp parallel for schedule(static) if (shape.col_rows() * band > 65536)
+#pragma omp parallel for num_threads(num_threads()) \
+    schedule(static) if (shape.col_rows() * band > 65536)
   for (int row = 0; row < shape.col_rows(); ++row) {
     const int c = row / (k * k), ki = row / k % k, kj = row % k;
     const float* plane = image + static_cast<int64_t>(c) * shape.H * shape.W;
@@ -55,7 +58,8 @@ void col2im(const float* col, const Conv2dShape& shape, int row_begin, int row_e
   const int k = shape.kernel, s = shape.stride, p = shape.padding, wo = shape.Wo();
   const int64_t band = static_cast<int64_t>(row_end - row_begin) * wo;
   // One thread per channel: the k*k rows of a channel all add into the same plane.
-#pragma omp parallel for schedule(static) if (shape.col_rows() * band > 65536)
+#pragma omp parallel for num_threads(num_threads()) \
+    schedule(static) if (shape.col_rows() * band > 65536)
   for (int c = 0; c < shape.C; ++c) {
     float* plane = image + static_cast<int64_t>(c) * shape.H * shape.W;
     for (int kk = 0; kk < k * k; ++kk) {

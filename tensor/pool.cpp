@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "tensor/error.h"
+#include "tensor/threads.h"
 
 namespace nst {
 
@@ -27,7 +28,8 @@ template <class Visit>
 void for_each_window(const PoolGeometry& g, Visit visit) {
   g.validate();
   const int ho = g.out_height(), wo = g.out_width();
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(g.planes) * ho * wo > 16384)
+#pragma omp parallel for num_threads(num_threads()) \
+    schedule(static) if (static_cast <int64_t>(g.planes) * ho * wo > 16384)
   for (int plane = 0; plane < g.planes; ++plane) {
     const int64_t in_offset = static_cast<int64_t>(plane) * g.height * g.width;
     const int64_t out_offset = static_cast<int64_t>(plane) * ho * wo;
@@ -75,7 +77,8 @@ template <class Visit>
 void for_each_2x2(const PoolGeometry& g, Visit visit) {
   g.validate();
   const int ho = g.out_height(), wo = g.out_width();
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(g.planes) * ho * wo > 16384)
+#pragma omp parallel for num_threads(num_threads()) \
+    schedule(static) if (static_cast <int64_t>(g.planes) * ho * wo > 16384)
   for (int plane = 0; plane < g.planes; ++plane) {
     for (int oy = 0; oy < ho; ++oy) {
       const int64_t row = (static_cast<int64_t>(plane) * g.height + 2 * oy) * g.width;

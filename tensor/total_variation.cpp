@@ -2,11 +2,13 @@
 
 #include <cstdint>
 
+#include "tensor/threads.h"
+
 namespace nst {
 
 double total_variation_forward(const float* x, int planes, int H, int W) {
   double total = 0.0;
-#pragma omp parallel for reduction(+ : total) schedule(static) if (int64_t{planes} * H * W > 65536)
+#pragma omp parallel for num_threads(num_threads()) reduction(+ : total) schedule(static) if (int64_t{planes} * H * W > 65536)
   for (int p = 0; p < planes; ++p) {
     const float* plane = x + static_cast<int64_t>(p) * H * W;
     double plane_total = 0.0;
@@ -30,7 +32,8 @@ double total_variation_forward(const float* x, int planes, int H, int W) {
 
 void total_variation_backward(float* dx, float dout, const float* x, int planes, int H, int W) {
   const float g = 2.0f * dout;
-#pragma omp parallel for schedule(static) if (int64_t{planes} * H * W > 65536)
+#pragma omp parallel for num_threads(num_threads()) \
+    schedule(static) if (int64_t{planes} * H * W > 65536)
   for (int p = 0; p < planes; ++p) {
     const int64_t offset = static_cast<int64_t>(p) * H * W;
     const float* in = x + offset;

@@ -13,6 +13,7 @@
 #include "nst/progress.h"
 #include "nst/resize.h"
 #include "nst/style_transfer.h"
+#include "tensor/aligned_buffer.h"
 #include "tensor/error.h"
 #include "tensor/random.h"
 #include "tensor/threads.h"
@@ -62,7 +63,12 @@ int run_stylize_command(const std::vector<std::string>& args) {
   const std::optional<StylizeOptions> parsed = parse_stylize_options(args);
   if (!parsed) return kExitOk;
   const StylizeOptions& o = *parsed;
-  if (o.threads) set_num_threads(*o.threads);
+  std::optional<ThreadCountScope> threads;
+  if (o.threads) {
+    threads.emplace(*o.threads);
+    set_blas_threads(*o.threads);
+  }
+  const BlockReuseScope reuse_blocks;
   // Fail now, not after minutes of work, if the results cannot be written.
   check_writable_location(o.output);
   if (!o.loss_log.empty()) check_writable_location(o.loss_log);
@@ -93,7 +99,8 @@ int run_stylize_command(const std::vector<std::string>& args) {
   for (const std::string& path : o.styles) {
     Tensor style = read_image(path, o.max_pixels);
     const ImageSize style_size = fit_longest_side(image_size(style), style_side);
-    check_pixel_limit(style_size.width, style_size.height, o.max_pixels, path + " at --style-scale");
+    check_pixel_limit(style_size.width, style_size.height, o.max_pixels,
+                      path + " at --style-scale");
     check_big_enough(path, style_size, min_side);
     styles.push_back(resize_image(style, style_size));
   }
