@@ -8,13 +8,10 @@
 
 #include <memory>
 
-#include "autograd/variable.h"
-#include "nn/adam.h"
 #include "nn/vgg19.h"
-#include "nst/style_transfer.h"
+#include "nst/drivers.h"
 #include "tensor/aligned_buffer.h"
 #include "tensor/blas_runtime.h"
-#include "tensor/elementwise.h"
 #include "tensor/random.h"
 
 namespace {
@@ -33,16 +30,12 @@ void style_step(benchmark::State& state) {
     model.init_random(0);
     initialised = true;
   }
-  nst::StyleTransfer transfer(model, random_image(side, side, 1), {random_image(side, side, 2)},
-                              {});
   const nst::BlockReuseScope reuse_blocks;  // as a job does
-  nst::Var image(random_image(side, side, 3), true);
-  nst::nn::Adam adam({image}, {.lr = 0.02});
-  for (auto _ : state) {
-    transfer.evaluate(image);
-    adam.step();
-    nst::clamp(image.value().values(), 0.0f, 1.0f, image.value().values());
-  }
+  const nst::JobSettings defaults;          // layers relu4_2 and relu1_1..relu5_1
+  nst::StyleObjective objective(model, random_image(side, side, 1), {random_image(side, side, 2)},
+                                defaults);
+  nst::AdamDriver driver(objective, random_image(side, side, 3), defaults.learning_rate);
+  for (auto _ : state) driver.step();
   state.counters["s/iteration"] = benchmark::Counter(
       1.0, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }

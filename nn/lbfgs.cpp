@@ -110,6 +110,27 @@ Tensor Lbfgs::direction(const Tensor& flat_grad) {
   return q;
 }
 
+double Lbfgs::begin_iteration(const Tensor& flat_grad, double loss) {
+  ++iterations_;
+  if (iterations_ == 1) {
+    d_ = Tensor(flat_grad.shape());
+    scale(flat_grad.values(), -1.0f, d_.values());
+    h_diag_ = 1.0;
+  } else {
+    d_ = direction(flat_grad);
+  }
+  prev_flat_grad_ = flat_grad.clone();
+  prev_loss_ = loss;
+  // The first step ever is scaled down, as the gradient's size is unknown until then.
+  t_ = iterations_ == 1 ? std::min(1.0, 1.0 / sum_abs(flat_grad)) * options_.lr : options_.lr;
+  return dot(flat_grad.values(), d_.values());
+}
+
+bool Lbfgs::stalled(double loss) const {
+  return max_abs(d_) * std::abs(t_) <= options_.tolerance_change ||  // no progress
+         std::abs(loss - prev_loss_) < options_.tolerance_change;
+}
+
 double Lbfgs::step(const Closure& closure) {
   const double orig_loss = closure();
   double loss = orig_loss;
@@ -119,20 +140,7 @@ double Lbfgs::step(const Closure& closure) {
   if (max_abs(flat_grad) <= options_.tolerance_grad) return orig_loss;
 
   for (int n_iter = 1; n_iter <= options_.max_iter; ++n_iter) {
-    ++iterations_;
-    if (iterations_ == 1) {
-      d_ = Tensor(flat_grad.shape());
-      scale(flat_grad.values(), -1.0f, d_.values());
-      h_diag_ = 1.0;
-    } else {
-      d_ = direction(flat_grad);
-    }
-    prev_flat_grad_ = flat_grad.clone();
-    prev_loss_ = loss;
-
-    // The first step ever is scaled down, as the gradient's size is unknown until then.
-    t_ = iterations_ == 1 ? std::min(1.0, 1.0 / sum_abs(flat_grad)) * options_.lr : options_.lr;
-    const double gtd = dot(flat_grad.values(), d_.values());
+    const double gtd = begin_iteration(flat_grad, loss);
     if (gtd > -options_.tolerance_change) break;  // not a descent direction
 
     int ls_evals = 0;
@@ -156,8 +164,8 @@ double Lbfgs::step(const Closure& closure) {
       optimal = max_abs(flat_grad) <= options_.tolerance_grad;
     } else {
       add_to_parameters(t_, d_);
-      if (n_iter !=
-          options_.max_iter) {  // the last iteration's re-evaluation is left to the next step()
+      // The last iteration's re-evaluation is left to the next step().
+      if (n_iter != options_.max_iter) {
         loss = closure();
         flat_grad = gather_flat_grad();
         optimal = max_abs(flat_grad) <= options_.tolerance_grad;
@@ -168,10 +176,27 @@ double Lbfgs::step(const Closure& closure) {
     function_evaluations_ += ls_evals;
 
     if (n_iter == options_.max_iter || current_evals >= options_.max_eval || optimal) break;
-    if (max_abs(d_) * std::abs(t_) <= options_.tolerance_change) break;  // no progress
-    if (std::abs(loss - prev_loss_) < options_.tolerance_change) break;
+    if (stalled(loss)) break;
   }
   return orig_loss;
+}
+
+bool Lbfgs::evaluated(double loss) {
+  NST_CHECK(!options_.strong_wolfe, "L-BFGS: evaluated()/advance() take fixed steps only");
+  ++function_evaluations_;
+  const bool first = !flat_grad_.defined();
+  flat_grad_ = gather_flat_grad();
+  loss_ = loss;
+  if (max_abs(flat_grad_) <= options_.tolerance_grad) return false;  // optimal
+  return first || !stalled(loss);
+}
+
+bool Lbfgs::advance() {
+  NST_CHECK(flat_grad_.defined(), "L-BFGS: advance() before the first evaluated()");
+  const double gtd = begin_iteration(flat_grad_, loss_);
+  if (gtd > -options_.tolerance_change) return false;  // not a descent direction
+  add_to_parameters(t_, d_);
+  return true;
 }
 
 }  // namespace nst::nn

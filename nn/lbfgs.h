@@ -38,7 +38,22 @@ class Lbfgs {
   double step(const Closure& closure);
   int64_t function_evaluations() const { return function_evaluations_; }
 
+  // Fixed-step L-BFGS one function evaluation at a time, for a caller that owns the loop
+  // (style transfer counts one iteration per evaluation and may stop, save or show the image
+  // between them). After each evaluation of the objective at the current parameters, with their
+  // gradients filled, call evaluated(loss): false means the algorithm has stopped (gradient,
+  // step or change of loss below tolerance). To go on, advance() moves the parameters to the
+  // next point to evaluate; false means there is no descent direction left (nothing moved).
+  // evaluated(), then n - 1 times advance() and evaluated(), evaluates the same points as
+  // step() with max_iter = max_eval = n and stops where it stops.
+  bool evaluated(double loss);
+  bool advance();
+
  private:
+  // Starts an iteration from the gradient and loss at the current point: the direction d_ and
+  // step t_; returns the directional derivative g.d.
+  double begin_iteration(const Tensor& flat_grad, double loss);
+  bool stalled(double loss) const;  // the step or the change of loss fell below tolerance
   Tensor gather_flat_grad() const;
   void add_to_parameters(double t, const Tensor& direction);
   void set_parameters(const Tensor& flat);
@@ -56,6 +71,8 @@ class Lbfgs {
   double t_ = 0.0, prev_loss_ = 0.0, h_diag_ = 1.0;
   std::deque<Tensor> old_dirs_, old_steps_;  // y and s of the curvature pairs, oldest first
   std::deque<double> rho_;                   // 1 / (y.s)
+  Tensor flat_grad_;                         // evaluated(): the gradient at the current point
+  double loss_ = 0.0;                        // and its loss
 };
 
 }  // namespace nst::nn

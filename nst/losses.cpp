@@ -32,20 +32,4 @@ Tensor blend_grams(const std::vector<Tensor>& grams, const std::vector<double>& 
   return blend;
 }
 
-std::vector<double> normalized_blend(const std::vector<double>& weights, std::size_t styles) {
-  if (weights.empty()) return std::vector<double>(styles, 1.0 / static_cast<double>(styles));
-  NST_CHECK(weights.size() == styles, "--style-blend has ", weights.size(), " weight",
-            weights.size() == 1 ? "" : "s", " for ", styles, " style image",
-            styles == 1 ? "" : "s");
-  double total = 0.0;
-  for (double w : weights) {
-    NST_CHECK(w >= 0.0, "--style-blend weights must not be negative, got ", w);
-    total += w;
-  }
-  NST_CHECK(total > 0.0, "--style-blend weights must not all be zero");
-  std::vector<double> normalized;
-  for (double w : weights) normalized.push_back(w / total);
-  return normalized;
-}
-
 }  // namespace nst

@@ -18,8 +18,4 @@ Var style_layer_loss(const Var& features, const Tensor& target_gram);
 // sum_k weights[k] grams[k]; the weights must already sum to 1.
 Tensor blend_grams(const std::vector<Tensor>& grams, const std::vector<double>& weights);
 
-// Blend weights normalised to sum to 1 (equal weights when `weights` is empty); errors for a
-// negative weight, an all-zero list, or a count that differs from the number of styles.
-std::vector<double> normalized_blend(const std::vector<double>& weights, std::size_t styles);
-
 }  // namespace nst

@@ -19,9 +19,9 @@ int num_threads() { return t_threads > 0 ? t_threads : kDefaultThreads; }
 
 ThreadCountScope::ThreadCountScope(int threads)
     : previous_count_(t_threads), previous_openmp_(omp_get_max_threads()) {
-  NST_CHECK(threads >= 1, "the number of threads must be at least 1, got ", threads);
+  NST_CHECK(threads >= 0, "the number of threads must not be negative, got ", threads);
   t_threads = threads;
-  omp_set_num_threads(threads);  // affects only this thread's later parallel regions
+  omp_set_num_threads(num_threads());  // affects only this thread's later parallel regions
 }
 
 ThreadCountScope::~ThreadCountScope() {

@@ -21,7 +21,7 @@ int num_threads();  // the calling thread's count: its innermost ThreadCountScop
 // scope ends; scopes nest.
 class ThreadCountScope {
  public:
-  explicit ThreadCountScope(int threads);  // threads >= 1
+  explicit ThreadCountScope(int threads);  // threads >= 1, or 0 for the process's default
   ~ThreadCountScope();
   ThreadCountScope(const ThreadCountScope&) = delete;
   ThreadCountScope& operator=(const ThreadCountScope&) = delete;

@@ -93,6 +93,40 @@ TEST(Lbfgs, StopsAtOnceAtAStationaryPoint) {
   EXPECT_THROW(nn::Lbfgs({}, {}), Error);
 }
 
+// The one-evaluation-at-a-time interface must visit exactly the points step() visits with the
+// same budget, and stop where it stops (here: at the minimum, before the budget is spent).
+TEST(Lbfgs, EvaluatedAndAdvanceRetraceStep) {
+  Quadratic q;
+  auto evaluate = [&](Var& x) {
+    x.zero_grad();
+    Var l = q.loss(x);
+    backward(l);
+    return static_cast<double>(l.value().item());
+  };
+  for (int budget : {2, 7, 200}) {  // (with 1, step() also moves after its evaluation)
+    SCOPED_TRACE("budget " + std::to_string(budget));
+    Var a(Tensor::zeros(Shape{4}), true), b(Tensor::zeros(Shape{4}), true);
+    std::vector<double> by_step, by_evaluation;
+    nn::Lbfgs whole({a}, {.max_iter = budget, .max_eval = budget, .history_size = 3});
+    whole.step([&] {
+      by_step.push_back(evaluate(a));
+      return by_step.back();
+    });
+    nn::Lbfgs incremental({b}, {.max_iter = budget, .max_eval = budget, .history_size = 3});
+    by_evaluation.push_back(evaluate(b));
+    bool going = incremental.evaluated(by_evaluation.back());
+    while (going && static_cast<int>(by_evaluation.size()) < budget && incremental.advance()) {
+      by_evaluation.push_back(evaluate(b));
+      going = incremental.evaluated(by_evaluation.back());
+    }
+    EXPECT_EQ(by_evaluation, by_step);
+    EXPECT_TRUE(all_close(b.value(), a.value(), 0, 0));
+    if (budget == 200) {
+      EXPECT_LT(by_step.size(), 200u) << "converges before the budget";
+    }
+  }
+}
+
 TEST(CubicInterpolate, FindsTheMinimumOfACubic) {
   // f(t) = (t - 1)^2 (t + 2) = t^3 - 3t + 2, f' = 3t^2 - 3: local minimum at t = 1.
   auto f = [](double t) { return t * t * t - 3 * t + 2; };

@@ -3,8 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "nn/vgg19.h"
-#include "nst/losses.h"
-#include "nst/style_transfer.h"
+#include "nst/drivers.h"
+#include "nst/job.h"
+#include "nst/settings.h"
 #include "tensor/error.h"
 #include "tests/fixture.h"
 #include "tests/test_util.h"
@@ -14,6 +15,14 @@ namespace {
 
 using testing::all_close;
 using testing::Fixture;
+
+class RowRecorder : public JobObserver {
+ public:
+  void on_iteration(const IterationLosses& losses, const Tensor&) override {
+    rows.push_back(losses);
+  }
+  std::vector<IterationLosses> rows;
+};
 
 class StyleTransferParity : public ::testing::Test {
  protected:
@@ -37,10 +46,14 @@ class StyleTransferParity : public ::testing::Test {
   // the final images to `image_tolerance` (absolute, on [0, 1]).
   void expect_same_run(const std::string& name, std::size_t tight_rows, double late_tolerance,
                        double image_tolerance) {
-    StyleTransfer transfer(model_, f_["content"], {f_["style0"], f_["style1"]}, settings_);
-    std::vector<IterationLosses> rows;
-    const Tensor image = transfer.run(
-        f_["content"], [&](const IterationLosses& l, const Tensor&) { rows.push_back(l); });
+    const PreparedJob job{.settings = settings_,
+                          .content = f_["content"],
+                          .styles = {f_["style0"], f_["style1"]},
+                          .initial = f_["content"],
+                          .notes = {}};
+    RowRecorder recorder;
+    const Tensor image = run_job(job, model_, &recorder).image;
+    const std::vector<IterationLosses>& rows = recorder.rows;
     const Tensor& expected = f_[name + "/loss_log"];
     ASSERT_EQ(static_cast<int64_t>(rows.size()), expected.dim(0));
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -58,7 +71,7 @@ class StyleTransferParity : public ::testing::Test {
 
   Fixture f_;
   nn::Vgg19 model_;
-  StyleTransferSettings settings_;
+  JobSettings settings_;
 };
 
 TEST_F(StyleTransferParity, AdamMatchesPyTorch) {
@@ -82,10 +95,10 @@ TEST_F(StyleTransferParity, LbfgsMatchesPyTorch) {
 TEST(StyleTransfer, RejectsImpossibleSettings) {
   nn::Vgg19 model;
   const Tensor image = Tensor::full(Shape{1, 3, 16, 16}, 0.5f);
-  StyleTransferSettings s;
+  JobSettings s;
   s.content_layers = {"relu1_1"};
   s.style_layers = {"relu1_1"};
-  auto make = [&] { StyleTransfer(model, image, {image}, s); };
+  auto make = [&] { StyleObjective(model, image, {image}, s); };
   s.iterations = 0;
   EXPECT_THROW(make(), Error);
   s.iterations = 1;
@@ -98,9 +111,10 @@ TEST(StyleTransfer, RejectsImpossibleSettings) {
   s.style_blend = {1, 2};  // two weights, one style
   EXPECT_THROW(make(), Error);
   s.style_blend = {};
-  EXPECT_THROW(StyleTransfer(model, image, {}, s), Error);
-  StyleTransfer ok(model, image, {image}, s);
-  EXPECT_THROW(ok.run(Tensor::full(Shape{1, 3, 8, 8}, 0.5f)), Error);  // not the content's size
+  EXPECT_THROW(StyleObjective(model, image, {}, s), Error);
+  StyleObjective ok(model, image, {image}, s);
+  EXPECT_THROW(make_driver(ok, Tensor::full(Shape{1, 3, 8, 8}, 0.5f), s),
+               Error);  // not the content's size
 }
 
 TEST(Losses, BlendWeightsAreNormalised) {

@@ -38,9 +38,13 @@ TEST(Threads, ScopeSetsTheCountAndRestoresIt) {
       EXPECT_EQ(team_size(), 3);
     }
     EXPECT_EQ(num_threads(), 1);
+    {
+      ThreadCountScope process_default(0);
+      EXPECT_EQ(num_threads(), outside);
+    }
   }
   EXPECT_EQ(num_threads(), outside);
-  EXPECT_THROW(ThreadCountScope(0), Error);
+  EXPECT_THROW(ThreadCountScope(-1), Error);
 }
 
 TEST(Threads, TwoJobsKeepTheirOwnCounts) {

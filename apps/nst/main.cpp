@@ -7,6 +7,7 @@
 #include "apps/nst/cli.h"
 #include "apps/nst/stylize_command.h"
 #include "apps/nst/weights_command.h"
+#include "nst/settings.h"
 #include "tensor/blas_runtime.h"
 #include "tensor/cpu_features.h"
 #include "tensor/error.h"
@@ -50,6 +51,9 @@ int main(int argc, char** argv) {
     if (args[0] == "weights") return nst::cli::run_weights_command(rest);
     throw nst::cli::UsageError("unknown command '" + args[0] + "' (try nst --help)");
   } catch (const nst::cli::UsageError& e) {
+    std::cerr << "nst: usage error: " << e.what() << "\n";
+    return nst::cli::kExitUsage;
+  } catch (const nst::SettingError& e) {  // a job setting that cannot work: the command line's
     std::cerr << "nst: usage error: " << e.what() << "\n";
     return nst::cli::kExitUsage;
   } catch (const nst::Error& e) {

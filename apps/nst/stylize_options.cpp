@@ -1,13 +1,13 @@
 #include "apps/nst/stylize_options.h"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
 #include "apps/nst/cli.h"
 #include "nst/image.h"
-#include "nst/losses.h"
 #include "tensor/error.h"
 
 namespace nst::cli {
@@ -23,24 +23,17 @@ std::vector<std::string> split(const std::string& text) {
   return parts;
 }
 
-std::vector<std::string> relu_layers(const std::string& option, const std::string& text) {
-  const std::vector<std::string> valid = nn::vgg19_relu_names();
-  std::vector<std::string> layers = split(text);
-  for (const std::string& name : layers) {
-    if (std::find(valid.begin(), valid.end(), name) == valid.end()) {
-      std::string list;
-      for (const std::string& v : valid) list += (list.empty() ? "" : ", ") + v;
-      throw UsageError(option + ": unknown layer '" + name + "'; valid layers: " + list);
-    }
-  }
-  return layers;
+std::string join(const std::vector<std::string>& parts) {
+  std::string text;
+  for (const std::string& p : parts) text += (text.empty() ? "" : ",") + p;
+  return text;
 }
 
-double non_negative(const cxxopts::ParseResult& r, const std::string& name) {
-  const double v = r[name].as<double>();
-  if (!(v >= 0.0))
-    throw UsageError("--" + name + " must not be negative, got " + std::to_string(v));
-  return v;
+// A default for --help, as short as it can be while reading back as the same number.
+std::string shortest(double value) {
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+  return std::string(text, end);
 }
 
 int at_least(const cxxopts::ParseResult& r, const std::string& name, int minimum) {
@@ -63,9 +56,9 @@ void check_output(const std::string& option, const std::string& path, const Styl
     throw UsageError(option + " " + e.what());
   }
   std::error_code ec;
-  std::vector<std::string> inputs = o.styles;
-  inputs.push_back(o.content);
-  if (!o.init_file.empty()) inputs.push_back(o.init_file);
+  std::vector<std::string> inputs{o.job.content.name};
+  for (const ImageSource& style : o.job.styles) inputs.push_back(style.name);
+  if (!o.job.init_image.empty()) inputs.push_back(o.job.init_image.name);
   if (!o.weights.empty()) inputs.push_back(o.weights);
   for (const std::string& input : inputs) {
     if (fs::exists(path, ec) && fs::equivalent(path, input, ec)) {
@@ -77,7 +70,56 @@ void check_output(const std::string& option, const std::string& path, const Styl
   }
 }
 
+// The job's settings from the options; their defaults are JobSettings' own.
+JobSettings job_settings(const cxxopts::ParseResult& r) {
+  JobSettings s;
+  s.size = r["size"].as<int>();
+  s.style_scale = r["style-scale"].as<double>();
+  s.max_pixels = r["max-pixels"].as<int64_t>();
+  s.iterations = r["iterations"].as<int>();
+  const std::string optimizer = r["optimizer"].as<std::string>();
+  const std::optional<OptimizerKind> optimizer_kind = parse_optimizer(optimizer);
+  if (!optimizer_kind)
+    throw UsageError("--optimizer must be adam or lbfgs, got '" + optimizer + "'");
+  s.optimizer = *optimizer_kind;
+  s.learning_rate = r["learning-rate"].as<double>();
+  s.content_weight = r["content-weight"].as<double>();
+  s.style_weight = r["style-weight"].as<double>();
+  s.tv_weight = r["tv-weight"].as<double>();
+  s.content_layers = split(r["content-layers"].as<std::string>());
+  s.style_layers = split(r["style-layers"].as<std::string>());
+  if (r.count("style-blend")) {
+    for (const std::string& w : split(r["style-blend"].as<std::string>())) {
+      try {
+        std::size_t used = 0;
+        s.style_blend.push_back(std::stod(w, &used));
+        if (used != w.size()) throw std::invalid_argument(w);
+      } catch (const std::exception&) {
+        throw UsageError("--style-blend: '" + w + "' is not a number");
+      }
+    }
+  }
+  const std::string pooling = r["pooling"].as<std::string>();
+  const std::optional<nn::Pooling> pooling_kind = parse_pooling(pooling);
+  if (!pooling_kind) throw UsageError("--pooling must be max or avg, got '" + pooling + "'");
+  s.pooling = *pooling_kind;
+  // --init takes content, noise, or the starting image's file.
+  const std::optional<InitKind> init = parse_init(r["init"].as<std::string>());
+  s.init = init && *init != InitKind::image ? *init : InitKind::image;
+  s.seed = r["seed"].as<uint64_t>();
+  s.threads = r["threads"].as<int>();
+  return s;
+}
+
 }  // namespace
+
+std::string flag_for_field(std::string_view field) {
+  if (field == "styles") return "--style";
+  if (field == "init_image") return "--init";
+  std::string flag = "--" + std::string(field);
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
 
 std::string snapshot_path(const std::string& output, int iteration, int iterations) {
   const std::filesystem::path p(output);
@@ -88,46 +130,40 @@ std::string snapshot_path(const std::string& output, int iteration, int iteratio
 }
 
 std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::string>& args) {
-  StylizeOptions o;
-  const StyleTransferSettings defaults;
+  const JobSettings d;  // the defaults
   cxxopts::Options options("nst stylize",
                            "Paint a photo in the style of one or more pictures "
                            "(Gatys et al.): optimise its pixels so that its VGG19 features match "
                            "the photo's and their Gram matrices match the style's.");
-  auto join = [](const std::vector<std::string>& v) {
-    std::string s;
-    for (const std::string& x : v) s += (s.empty() ? "" : ",") + x;
-    return s;
-  };
   // clang-format off
   options.add_options("Images")
       ("content", "the photo (PNG or JPEG)", cxxopts::value<std::string>())
       ("style", "the style picture(s), comma-separated", cxxopts::value<std::string>())
       ("output", "where to write the result; .png, .jpg or .jpeg", cxxopts::value<std::string>())
-      ("size", "longest side of the output in pixels", cxxopts::value<int>()->default_value("512"))
-      ("style-scale", "style images are resized to this times the output's longest side", cxxopts::value<double>()->default_value("1"))
+      ("size", "longest side of the output in pixels", cxxopts::value<int>()->default_value(std::to_string(d.size)))
+      ("style-scale", "style images are resized to this times the output's longest side", cxxopts::value<double>()->default_value(shortest(d.style_scale)))
       ("jpeg-quality", "quality of a JPEG output, 1-100", cxxopts::value<int>()->default_value("95"))
-      ("max-pixels", "refuse input images with more pixels than this", cxxopts::value<int64_t>()->default_value(std::to_string(kDefaultMaxPixels)))
+      ("max-pixels", "refuse input images with more pixels than this", cxxopts::value<int64_t>()->default_value(std::to_string(d.max_pixels)))
       ("overwrite", "replace the output (and loss log) if they exist");
   options.add_options("Optimisation")
-      ("iterations", "number of iterations", cxxopts::value<int>()->default_value("500"))
-      ("optimizer", "adam or lbfgs", cxxopts::value<std::string>()->default_value("adam"))
-      ("learning-rate", "Adam's step size on the [0,1] image", cxxopts::value<double>()->default_value("0.02"))
-      ("content-weight", "alpha, weight of the content loss", cxxopts::value<double>()->default_value("1"))
-      ("style-weight", "beta, weight of the style loss", cxxopts::value<double>()->default_value("330"))
-      ("tv-weight", "gamma, weight of the total variation loss", cxxopts::value<double>()->default_value("0"))
-      ("content-layers", "VGG19 layers for the content loss", cxxopts::value<std::string>()->default_value(join(defaults.content_layers)))
-      ("style-layers", "VGG19 layers for the style loss", cxxopts::value<std::string>()->default_value(join(defaults.style_layers)))
+      ("iterations", "number of iterations", cxxopts::value<int>()->default_value(std::to_string(d.iterations)))
+      ("optimizer", "adam or lbfgs", cxxopts::value<std::string>()->default_value(std::string(optimizer_name(d.optimizer))))
+      ("learning-rate", "Adam's step size on the [0,1] image", cxxopts::value<double>()->default_value(shortest(d.learning_rate)))
+      ("content-weight", "alpha, weight of the content loss", cxxopts::value<double>()->default_value(shortest(d.content_weight)))
+      ("style-weight", "beta, weight of the style loss", cxxopts::value<double>()->default_value(shortest(d.style_weight)))
+      ("tv-weight", "gamma, weight of the total variation loss", cxxopts::value<double>()->default_value(shortest(d.tv_weight)))
+      ("content-layers", "VGG19 layers for the content loss", cxxopts::value<std::string>()->default_value(join(d.content_layers)))
+      ("style-layers", "VGG19 layers for the style loss", cxxopts::value<std::string>()->default_value(join(d.style_layers)))
       ("style-blend", "weights of the style images, e.g. 2,1 (normalised to sum 1)", cxxopts::value<std::string>())
-      ("pooling", "max or avg", cxxopts::value<std::string>()->default_value("max"))
-      ("init", "starting image: content, noise or a FILE", cxxopts::value<std::string>()->default_value("content"))
-      ("seed", "seed for --init noise", cxxopts::value<uint64_t>()->default_value("0"))
+      ("pooling", "max or avg", cxxopts::value<std::string>()->default_value(std::string(pooling_name(d.pooling))))
+      ("init", "starting image: content, noise or a FILE", cxxopts::value<std::string>()->default_value(std::string(init_name(d.init))))
+      ("seed", "seed for --init noise", cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)))
       ("weights", "VGG19 weights FILE, or random[:SEED] for an untrained network (default: $NST_WEIGHTS, ~/.cache/nst, ~/.cache/torch)", cxxopts::value<std::string>());
   options.add_options("Output")
       ("print-every", "print the losses every N iterations (0: automatic)", cxxopts::value<int>()->default_value("0"))
       ("save-every", "also save the image every N iterations as OUTPUT_<iteration>", cxxopts::value<int>()->default_value("0"))
       ("loss-log", "write the losses of every iteration to this CSV file", cxxopts::value<std::string>())
-      ("threads", "number of threads (default: all cores)", cxxopts::value<int>())
+      ("threads", "number of threads (0: all cores)", cxxopts::value<int>()->default_value(std::to_string(d.threads)))
       ("quiet", "print nothing but errors")
       ("h,help", "show this help");
   // clang-format on
@@ -142,76 +178,33 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
     if (!r.count(required))
       throw UsageError(std::string("--") + required + " is required (see nst stylize --help)");
   }
-  o.content = r["content"].as<std::string>();
-  o.styles = split(r["style"].as<std::string>());
-  if (o.styles.empty()) throw UsageError("--style names no file");
+  StylizeOptions o;
+  Job& job = o.job;
+  job.content = ImageSource::file(r["content"].as<std::string>());
+  for (const std::string& path : split(r["style"].as<std::string>()))
+    job.styles.push_back(ImageSource::file(path));
+  if (job.styles.empty()) throw UsageError("--style names no file");
+  job.settings = job_settings(r);
+  if (job.settings.init == InitKind::image)
+    job.init_image = ImageSource::file(r["init"].as<std::string>());
+  validate_settings(job.settings, job.styles.size(), flag_for_field);
+
   o.output = r["output"].as<std::string>();
   if (r.count("weights")) o.weights = r["weights"].as<std::string>();
-  o.size = at_least(r, "size", 16);
-  o.style_scale = r["style-scale"].as<double>();
-  if (!(o.style_scale > 0.0)) throw UsageError("--style-scale must be positive");
   o.jpeg_quality = at_least(r, "jpeg-quality", 1);
   if (o.jpeg_quality > 100) throw UsageError("--jpeg-quality must be at most 100");
-  o.max_pixels = r["max-pixels"].as<int64_t>();
-  if (o.max_pixels < 1) throw UsageError("--max-pixels must be positive");
   o.overwrite = r.count("overwrite") > 0;
-
-  StyleTransferSettings& t = o.transfer;
-  t.iterations = at_least(r, "iterations", 1);
-  const std::string optimizer = r["optimizer"].as<std::string>();
-  if (optimizer != "adam" && optimizer != "lbfgs")
-    throw UsageError("--optimizer must be adam or lbfgs, got '" + optimizer + "'");
-  t.optimizer = optimizer == "adam" ? OptimizerKind::adam : OptimizerKind::lbfgs;
-  t.learning_rate = r["learning-rate"].as<double>();
-  if (!(t.learning_rate > 0.0)) throw UsageError("--learning-rate must be positive");
-  t.content_weight = non_negative(r, "content-weight");
-  t.style_weight = non_negative(r, "style-weight");
-  t.tv_weight = non_negative(r, "tv-weight");
-  if (t.content_weight == 0 && t.style_weight == 0 && t.tv_weight == 0) {
-    throw UsageError("all loss weights are 0: there is nothing to optimise");
-  }
-  t.content_layers = relu_layers("--content-layers", r["content-layers"].as<std::string>());
-  t.style_layers = relu_layers("--style-layers", r["style-layers"].as<std::string>());
-  if (t.content_layers.empty() && t.style_layers.empty())
-    throw UsageError("no content or style layers");
-  if (r.count("style-blend")) {
-    for (const std::string& w : split(r["style-blend"].as<std::string>())) {
-      try {
-        std::size_t used = 0;
-        t.style_blend.push_back(std::stod(w, &used));
-        if (used != w.size()) throw std::invalid_argument(w);
-      } catch (const std::exception&) {
-        throw UsageError("--style-blend: '" + w + "' is not a number");
-      }
-    }
-    try {
-      normalized_blend(t.style_blend, o.styles.size());
-    } catch (const Error& e) {
-      throw UsageError(e.what());
-    }
-  }
-  const std::string pooling = r["pooling"].as<std::string>();
-  if (pooling != "max" && pooling != "avg")
-    throw UsageError("--pooling must be max or avg, got '" + pooling + "'");
-  o.pooling = pooling == "max" ? nn::Pooling::max : nn::Pooling::average;
-  const std::string init = r["init"].as<std::string>();
-  o.init = init == "content" ? InitKind::content
-           : init == "noise" ? InitKind::noise
-                             : InitKind::file;
-  if (o.init == InitKind::file) o.init_file = init;
-  o.seed = r["seed"].as<uint64_t>();
-
   o.print_every = at_least(r, "print-every", 0);
   o.save_every = at_least(r, "save-every", 0);
   if (r.count("loss-log")) o.loss_log = r["loss-log"].as<std::string>();
-  if (r.count("threads")) o.threads = at_least(r, "threads", 1);
   o.quiet = r.count("quiet") > 0;
 
   check_output("--output", o.output, o, true);
   if (!o.loss_log.empty()) check_output("--loss-log", o.loss_log, o, false);
   if (o.save_every > 0) {
-    for (int i = o.save_every; i <= t.iterations; i += o.save_every) {
-      check_output("--save-every", snapshot_path(o.output, i, t.iterations), o, true);
+    const int iterations = job.settings.iterations;
+    for (int i = o.save_every; i <= iterations; i += o.save_every) {
+      check_output("--save-every", snapshot_path(o.output, i, iterations), o, true);
     }
   }
   return o;

@@ -1,43 +1,36 @@
-// The options of `nst stylize`, parsed and checked before any work starts: a wrong value is a
-// usage error (exit 2) that names the option, found here rather than after minutes of work.
+// The options of `nst stylize`: a Job (nst/job.h) plus what only the command line has (output
+// files, weights file, display). Everything is parsed and checked before any work starts: a
+// wrong value is a usage error (exit 2) that names the option, found here rather than after
+// minutes of work. Job settings are checked by the job API itself, which names them through
+// flag_for_field.
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "nn/vgg19.h"
-#include "nst/style_transfer.h"
+#include "nst/job.h"
 
 namespace nst::cli {
 
-enum class InitKind { content, noise, file };
-
 struct StylizeOptions {
-  std::string content;
-  std::vector<std::string> styles;
+  Job job;
   std::string output;
   std::string weights;  // empty: the lookup order
-  int size = 512;
-  double style_scale = 1.0;
-  StyleTransferSettings transfer;
-  nn::Pooling pooling = nn::Pooling::max;
-  InitKind init = InitKind::content;
-  std::string init_file;
-  uint64_t seed = 0;
+  std::string loss_log;
   int print_every = 0;
   int save_every = 0;
-  std::string loss_log;
-  std::optional<int> threads;
-  bool quiet = false;
   int jpeg_quality = 95;
-  int64_t max_pixels = 0;
+  bool quiet = false;
   bool overwrite = false;
 };
 
-// Throws UsageError for anything wrong; returns std::nullopt after printing --help.
+// Throws UsageError (or SettingError) for anything wrong; std::nullopt after printing --help.
 std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::string>& args);
+
+// The flag that sets a job field: "style_weight" -> "--style-weight", "styles" -> "--style".
+std::string flag_for_field(std::string_view field);
 
 // The name of the snapshot written after `iteration` with --save-every: out.png -> out_0100.png.
 std::string snapshot_path(const std::string& output, int iteration, int iterations);

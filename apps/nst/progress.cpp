@@ -1,16 +1,16 @@
-#include "nst/progress.h"
+#include "apps/nst/progress.h"
 
 #include <cstdio>
 #include <string>
 
-namespace nst {
+namespace nst::cli {
 
-Progress::Progress(std::ostream& out, bool terminal, int total, int print_every, bool quiet)
+Progress::Progress(std::ostream& out, const ProgressOptions& options)
     : out_(out),
-      terminal_(terminal),
-      quiet_(quiet),
-      total_(total),
-      print_every_(print_every),
+      terminal_(options.terminal),
+      quiet_(options.quiet),
+      total_(options.total),
+      print_every_(options.print_every),
       start_(std::chrono::steady_clock::now()) {
   if (print_every_ == 0 && !terminal_) print_every_ = std::max(1, total_ / 10);
 }
@@ -55,4 +55,4 @@ void Progress::finish() {
   out_ << std::flush;
 }
 
-}  // namespace nst
+}  // namespace nst::cli

@@ -1,0 +1,69 @@
+// Optimiser drivers: they move an image downhill on a StyleObjective one iteration at a time,
+// so that whoever runs them (a job, a schedule of scales, a resumed run) can observe, stop or
+// save between iterations.
+//
+//   adam:  torch.optim.Adam on the [0, 1] image, which is clamped to [0, 1] after every step;
+//          an iteration is one evaluation of E and one update.
+//   lbfgs: torch.optim.LBFGS (history 10, fixed step, lr 1); as in the classic Torch
+//          implementation, an iteration is one evaluation of E: iteration 1 evaluates the
+//          starting image, each later one moves along the L-BFGS direction and evaluates there.
+//          The image is clamped to [0, 1] only in result().
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "nn/adam.h"
+#include "nn/lbfgs.h"
+#include "nst/objective.h"
+
+namespace nst {
+
+class OptimizerDriver {
+ public:
+  virtual ~OptimizerDriver() = default;
+
+  // One iteration: the losses of the image it evaluated (before its update), or nothing when
+  // the optimiser has converged and stops early (L-BFGS can).
+  virtual std::optional<IterationLosses> step() = 0;
+  // The image as it stands now, as a view: the updated one for Adam, the one last evaluated for
+  // L-BFGS. Valid until the next step().
+  const Tensor& image() const { return image_.value(); }
+  // The run's answer: the current image, in [0, 1].
+  virtual Tensor result() const = 0;
+  int iterations() const { return iterations_; }  // steps that returned losses
+
+ protected:
+  OptimizerDriver(StyleObjective& objective, const Tensor& initial);
+  StyleObjective& objective_;
+  Var image_;
+  int iterations_ = 0;
+};
+
+class AdamDriver final : public OptimizerDriver {
+ public:
+  AdamDriver(StyleObjective& objective, const Tensor& initial, double learning_rate);
+  std::optional<IterationLosses> step() override;
+  Tensor result() const override { return image().clone(); }
+
+ private:
+  nn::Adam adam_;
+};
+
+class LbfgsDriver final : public OptimizerDriver {
+ public:
+  // `iterations` is the whole run's budget of evaluations, as torch's max_iter and max_eval.
+  LbfgsDriver(StyleObjective& objective, const Tensor& initial, int iterations);
+  std::optional<IterationLosses> step() override;
+  Tensor result() const override;
+
+ private:
+  nn::Lbfgs lbfgs_;
+  bool going_ = true;  // false once L-BFGS has converged
+};
+
+// The driver the settings ask for, starting from `initial` (the content's size).
+std::unique_ptr<OptimizerDriver> make_driver(StyleObjective& objective, const Tensor& initial,
+                                             const JobSettings& settings);
+
+}  // namespace nst

@@ -1,0 +1,119 @@
+#include "nst/job.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "nst/drivers.h"
+#include "nst/resize.h"
+#include "tensor/aligned_buffer.h"
+#include "tensor/error.h"
+#include "tensor/random.h"
+#include "tensor/threads.h"
+
+namespace nst {
+namespace {
+
+std::string text(ImageSize size) {
+  return std::to_string(size.width) + "x" + std::to_string(size.height);
+}
+
+// The image a source stands for, held to the same pixel limit whether read or given decoded.
+Tensor load(const ImageSource& source, int64_t max_pixels) {
+  if (!source.decoded.defined()) return read_image(source.name, max_pixels);
+  const ImageSize size = image_size(source.decoded);
+  check_pixel_limit(size.width, size.height, max_pixels, source.name);
+  return source.decoded;
+}
+
+void check_big_enough(const std::string& what, ImageSize size, int min_side,
+                      const FieldNames& names) {
+  NST_CHECK(std::min(size.width, size.height) >= min_side, what, " is ", text(size),
+            " at the working size; the deepest layer used needs at least ", min_side,
+            " pixels on each side (raise ", name_of(names, "size"), " or ",
+            name_of(names, "style_scale"), ", or use shallower layers)");
+}
+
+}  // namespace
+
+PreparedJob prepare(const Job& job, const FieldNames& names) {
+  const JobSettings& s = job.settings;
+  validate_settings(s, job.styles.size(), names);
+  if (job.content.empty())
+    throw SettingError("content", name_of(names, "content") + " is required");
+  if (s.init == InitKind::image && job.init_image.empty()) {
+    throw SettingError("init_image", name_of(names, "init_image") +
+                                         " is required when the run starts from an image");
+  }
+  const ThreadCountScope threads(s.threads);
+  PreparedJob prepared;
+  prepared.settings = s;
+
+  // The content at the working size, which obeys the pixel limit too: a size of 20000 must not
+  // exhaust memory.
+  const Tensor content = load(job.content, s.max_pixels);
+  const ImageSize original = image_size(content);
+  const ImageSize size = fit_longest_side(original, s.size);
+  if (std::max(original.width, original.height) < s.size) {
+    prepared.notes.push_back("the content is " + text(original) + "; upscaling it to " +
+                             text(size) + " (use " + name_of(names, "size") + " " +
+                             std::to_string(std::max(original.width, original.height)) +
+                             " to keep its size)");
+  }
+  check_pixel_limit(size.width, size.height, s.max_pixels,
+                    "the working size (" + name_of(names, "size") + ")");
+  prepared.content = resize_image(content, size);
+  const int min_side = min_side_for(s);
+  check_big_enough(job.content.name, size, min_side, names);
+
+  // Style images: longest side style_scale times the output's.
+  const int style_side =
+      std::max(1, static_cast<int>(std::lround(s.style_scale * std::max(size.width, size.height))));
+  for (const ImageSource& source : job.styles) {
+    const Tensor style = load(source, s.max_pixels);
+    const ImageSize style_size = fit_longest_side(image_size(style), style_side);
+    check_pixel_limit(style_size.width, style_size.height, s.max_pixels,
+                      source.name + " at " + name_of(names, "style_scale"));
+    check_big_enough(source.name, style_size, min_side, names);
+    prepared.styles.push_back(resize_image(style, style_size));
+  }
+
+  switch (s.init) {
+    case InitKind::content: prepared.initial = prepared.content; break;
+    case InitKind::noise:
+      prepared.initial = Tensor(prepared.content.shape());
+      Random(s.seed).fill_uniform(prepared.initial.values(), 0.0f, 1.0f);
+      break;
+    case InitKind::image:
+      prepared.initial = resize_image(load(job.init_image, s.max_pixels), size);
+      break;
+  }
+  return prepared;
+}
+
+JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observer) {
+  const JobSettings& s = job.settings;
+  NST_CHECK(model.pooling() == s.pooling, "the model's pooling differs from the settings'");
+  const ThreadCountScope threads(s.threads);
+  const BlockReuseScope reuse_blocks;
+  StyleObjective objective(model, job.content, job.styles, s);
+  const std::unique_ptr<OptimizerDriver> driver = make_driver(objective, job.initial, s);
+  JobResult result;
+  while (driver->iterations() < s.iterations) {
+    if (observer != nullptr && observer->stop_requested()) {
+      result.stopped = true;
+      break;
+    }
+    const std::optional<IterationLosses> losses = driver->step();
+    if (!losses) {
+      result.converged = true;
+      break;
+    }
+    if (observer != nullptr) observer->on_iteration(*losses, driver->image());
+  }
+  result.iterations = driver->iterations();
+  result.image = driver->result();
+  return result;
+}
+
+}  // namespace nst

@@ -1,0 +1,79 @@
+// A style-transfer job, from description to picture: the one API that the CLI and the service
+// are thin faces of.
+//
+//   Job job{.content = ImageSource::file("photo.jpg"), .styles = {...}, .settings = {...}};
+//   PreparedJob prepared = prepare(job);          // reads, checks and resizes the images
+//   JobResult result = run_job(prepared, model, &observer);
+//
+// prepare() does everything that can fail before the optimisation starts (unreadable or
+// oversized images, working sizes too small for the deepest layer used), so a run fails fast.
+// run_job() optimises on the job's own threads, reports every iteration to an observer, and
+// stops early when the observer asks, returning the picture so far.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nn/vgg19.h"
+#include "nst/objective.h"
+#include "nst/settings.h"
+#include "tensor/tensor.h"
+
+namespace nst {
+
+// An input picture: a file to read, or an image already decoded ([1, 3, H, W] in [0, 1], e.g.
+// an upload). `name` is what messages call it: the path, or a label for a decoded image.
+struct ImageSource {
+  std::string name;
+  Tensor decoded;  // undefined: read the file `name`
+
+  static ImageSource file(std::string path) { return {std::move(path), Tensor()}; }
+  static ImageSource image(Tensor image, std::string label) {
+    return {std::move(label), std::move(image)};
+  }
+  bool empty() const { return name.empty() && !decoded.defined(); }
+};
+
+struct Job {
+  ImageSource content;
+  std::vector<ImageSource> styles;
+  ImageSource init_image;  // the starting image when settings.init is InitKind::image
+  JobSettings settings;
+};
+
+// A job ready to run: the images at their working sizes.
+struct PreparedJob {
+  JobSettings settings;
+  Tensor content;                  // [1, 3, H, W], H and W from settings.size
+  std::vector<Tensor> styles;      // each at its own working size
+  Tensor initial;                  // the starting image, the content's size
+  std::vector<std::string> notes;  // things a user should hear about (an upscaled content)
+};
+
+// Validates the settings (SettingError) and reads, checks and resizes the images (nst::Error
+// naming the image and what to change). `names` spells settings in messages (settings.h).
+PreparedJob prepare(const Job& job, const FieldNames& names = {});
+
+// Watches a run. Both calls come from the thread that runs the job.
+class JobObserver {
+ public:
+  virtual ~JobObserver() = default;
+  // After every iteration: its losses (of the image before its update) and the image now, a
+  // view valid only during the call (clone it to keep it).
+  virtual void on_iteration(const IterationLosses& losses, const Tensor& image) = 0;
+  // Asked before every iteration; true ends the run there with the picture so far.
+  virtual bool stop_requested() { return false; }
+};
+
+struct JobResult {
+  Tensor image;            // [1, 3, H, W] in [0, 1]
+  int iterations = 0;      // iterations done
+  bool stopped = false;    // the observer asked to stop before the end
+  bool converged = false;  // the optimiser stopped early on its own (L-BFGS)
+};
+
+// Runs a prepared job with `model` (whose pooling must be the settings'), on settings.threads
+// threads, reusing large blocks during the run and returning them to the system at its end.
+JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observer = nullptr);
+
+}  // namespace nst

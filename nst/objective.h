@@ -1,0 +1,50 @@
+// The objective of Gatys et al.: how far an image's VGG19 features are from the content
+// image's, and its Gram matrices from the style images'.
+//
+//   E = content_weight * E_c + style_weight * E_s + tv_weight * E_tv   (losses.h, README)
+//
+// The content targets P and the (blended) style Gram targets A are computed once, without
+// building a graph. evaluate() then gives E and its gradient for any image of the content's
+// size; the optimiser drivers (drivers.h) decide what to do with them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "autograd/variable.h"
+#include "nn/vgg19.h"
+#include "nst/image.h"
+#include "nst/settings.h"
+
+namespace nst {
+
+// The losses of one image: E_c, E_s and E_tv unweighted, `total` the weighted sum that is
+// minimised. In a run, `iteration` (1-based) says which update they came before.
+struct IterationLosses {
+  int iteration = 0;
+  double total = 0.0, content = 0.0, style = 0.0, tv = 0.0;
+};
+
+class StyleObjective {
+ public:
+  // Validates the settings and computes the targets. content and styles are images
+  // [1, 3, H, W] in [0, 1]; each style may have its own size. The model must outlive this.
+  StyleObjective(nn::Vgg19& model, const Tensor& content, const std::vector<Tensor>& styles,
+                 const JobSettings& settings);
+
+  // E at `image` and the unweighted terms; fills image's gradient (a Var that requires one).
+  IterationLosses evaluate(Var& image);
+
+  ImageSize content_size() const { return content_size_; }
+
+ private:
+  nn::Vgg19& model_;
+  double content_weight_, style_weight_, tv_weight_;
+  std::size_t content_layer_count_, style_layer_count_;
+  ImageSize content_size_;
+  std::vector<std::string> layers_;      // content layers, then style layers
+  std::vector<Tensor> content_targets_;  // per content layer
+  std::vector<Tensor> style_targets_;    // per style layer: the blended Gram matrix
+};
+
+}  // namespace nst

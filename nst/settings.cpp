@@ -1,0 +1,135 @@
+#include "nst/settings.h"
+
+#include <algorithm>
+
+namespace nst {
+namespace {
+
+template <class... Parts>
+[[noreturn]] void fail_setting(const std::string& field, const Parts&... parts) {
+  std::ostringstream message;
+  (message << ... << parts);
+  throw SettingError(field, message.str());
+}
+
+void check_layers(const std::vector<std::string>& layers, const std::string& field,
+                  const FieldNames& names) {
+  const std::vector<std::string> valid = nn::vgg19_relu_names();
+  for (const std::string& name : layers) {
+    if (std::find(valid.begin(), valid.end(), name) != valid.end()) continue;
+    std::string list;
+    for (const std::string& v : valid) list += (list.empty() ? "" : ", ") + v;
+    fail_setting(field, name_of(names, field), ": unknown layer '", name,
+                 "'; valid layers: ", list);
+  }
+}
+
+}  // namespace
+
+std::string_view optimizer_name(OptimizerKind kind) {
+  return kind == OptimizerKind::adam ? "adam" : "lbfgs";
+}
+std::string_view pooling_name(nn::Pooling pooling) {
+  return pooling == nn::Pooling::max ? "max" : "avg";
+}
+std::string_view init_name(InitKind kind) {
+  switch (kind) {
+    case InitKind::content: return "content";
+    case InitKind::noise: return "noise";
+    case InitKind::image: return "image";
+  }
+  return "";
+}
+
+std::optional<OptimizerKind> parse_optimizer(std::string_view name) {
+  for (OptimizerKind kind : {OptimizerKind::adam, OptimizerKind::lbfgs}) {
+    if (name == optimizer_name(kind)) return kind;
+  }
+  return std::nullopt;
+}
+std::optional<nn::Pooling> parse_pooling(std::string_view name) {
+  for (nn::Pooling pooling : {nn::Pooling::max, nn::Pooling::average}) {
+    if (name == pooling_name(pooling)) return pooling;
+  }
+  return std::nullopt;
+}
+std::optional<InitKind> parse_init(std::string_view name) {
+  for (InitKind kind : {InitKind::content, InitKind::noise, InitKind::image}) {
+    if (name == init_name(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+std::string name_of(const FieldNames& names, std::string_view field) {
+  return names ? names(field) : std::string(field);
+}
+
+void validate_settings(const JobSettings& s, std::size_t styles, const FieldNames& names) {
+  auto name = [&](std::string_view field) { return name_of(names, field); };
+  auto at_least = [&](const char* field, int64_t value, int64_t minimum) {
+    if (value < minimum)
+      fail_setting(field, name(field), " must be at least ", minimum, ", got ", value);
+  };
+  auto non_negative = [&](const char* field, double value) {
+    if (!(value >= 0.0)) fail_setting(field, name(field), " must not be negative, got ", value);
+  };
+  auto positive = [&](const char* field, double value) {
+    if (!(value > 0.0)) fail_setting(field, name(field), " must be positive, got ", value);
+  };
+
+  if (styles == 0) fail_setting("styles", name("styles"), ": at least one style image is needed");
+  at_least("size", s.size, 16);
+  positive("style_scale", s.style_scale);
+  at_least("max_pixels", s.max_pixels, 1);
+  check_layers(s.content_layers, "content_layers", names);
+  check_layers(s.style_layers, "style_layers", names);
+  if (s.content_layers.empty() && s.style_layers.empty()) {
+    fail_setting("", "no layers: ", name("content_layers"), " and ", name("style_layers"),
+                 " are both empty");
+  }
+  non_negative("content_weight", s.content_weight);
+  non_negative("style_weight", s.style_weight);
+  non_negative("tv_weight", s.tv_weight);
+  if (s.content_weight == 0 && s.style_weight == 0 && s.tv_weight == 0)
+    fail_setting("", "all loss weights are 0: there is nothing to optimise");
+  normalized_blend(s.style_blend, styles, names);
+  at_least("iterations", s.iterations, 1);
+  positive("learning_rate", s.learning_rate);
+  at_least("threads", s.threads, 0);
+}
+
+std::vector<double> normalized_blend(const std::vector<double>& weights, std::size_t styles,
+                                     const FieldNames& names) {
+  if (weights.empty()) return std::vector<double>(styles, 1.0 / static_cast<double>(styles));
+  const std::string field = name_of(names, "style_blend");
+  if (weights.size() != styles) {
+    fail_setting("style_blend", field, " has ", weights.size(), " weight",
+                 weights.size() == 1 ? "" : "s", " for ", styles, " style image",
+                 styles == 1 ? "" : "s");
+  }
+  double total = 0.0;
+  for (double w : weights) {
+    if (!(w >= 0.0)) fail_setting("style_blend", field, " weights must not be negative, got ", w);
+    total += w;
+  }
+  if (!(total > 0.0)) fail_setting("style_blend", field, " weights must not all be zero");
+  std::vector<double> normalized;
+  for (double w : weights) normalized.push_back(w / total);
+  return normalized;
+}
+
+int min_side_for(const JobSettings& settings) {
+  int deepest = 0;
+  for (const auto* layers : {&settings.content_layers, &settings.style_layers}) {
+    for (const std::string& name : *layers)
+      deepest = std::max(deepest, nn::vgg19_layer_index(name));
+  }
+  int side = 1;
+  const auto& all = nn::vgg19_layers();
+  for (int i = 0; i < deepest; ++i) {
+    if (all[i].kind == nn::Vgg19Layer::Kind::pool) side *= 2;
+  }
+  return side;
+}
+
+}  // namespace nst

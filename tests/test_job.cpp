@@ -1,0 +1,175 @@
+// The job API that the CLI and the service share: preparing a job from files or decoded
+// images, messages that name settings the way each face spells them, and a run that an
+// observer watches and can stop, on the job's own threads.
+#include <gtest/gtest.h>
+
+#include "nst/image.h"
+#include "nst/job.h"
+#include "tensor/aligned_buffer.h"
+#include "tensor/threads.h"
+#include "tests/temp_dir.h"
+#include "tests/test_util.h"
+
+namespace nst {
+namespace {
+
+using testing::all_close;
+using testing::random_tensor;
+using testing::TempDir;
+
+Tensor picture(int height, int width, uint64_t seed) {
+  return random_tensor(Shape{1, 3, height, width}, seed, 0.0f, 1.0f);
+}
+
+// A job that runs in milliseconds: 32 pixels, shallow layers.
+Job small_job() {
+  Job job;
+  job.content = ImageSource::image(picture(40, 48, 1), "the content");
+  job.styles = {ImageSource::image(picture(40, 40, 2), "the style")};
+  job.settings.size = 32;
+  job.settings.iterations = 6;
+  job.settings.content_layers = {"relu2_1"};
+  job.settings.style_layers = {"relu1_1", "relu2_1"};
+  return job;
+}
+
+nn::Vgg19 small_model() {
+  nn::Vgg19 model;
+  model.init_random(3);
+  return model;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Job, PreparesFilesAndDecodedImagesAlike) {
+  TempDir dir;
+  Job from_files = small_job(), decoded = small_job();
+  write_image(dir.file("content.png"), from_files.content.decoded);
+  write_image(dir.file("style.png"), from_files.styles[0].decoded);
+  from_files.content = ImageSource::file(dir.file("content.png"));
+  from_files.styles = {ImageSource::file(dir.file("style.png"))};
+  decoded.content.decoded = read_image(dir.file("content.png"));  // the same 8-bit values
+  decoded.styles[0].decoded = read_image(dir.file("style.png"));
+  const PreparedJob a = prepare(from_files), b = prepare(decoded);
+  EXPECT_EQ(image_size(a.content).width, 32);
+  EXPECT_EQ(image_size(a.content).height, 27);
+  EXPECT_EQ(image_size(a.styles[0]).width, 32);
+  EXPECT_TRUE(all_close(a.content, b.content, 0, 0));
+  EXPECT_TRUE(all_close(a.styles[0], b.styles[0], 0, 0));
+  EXPECT_TRUE(all_close(a.initial, a.content, 0, 0));  // init = content
+  EXPECT_TRUE(a.notes.empty());
+}
+
+TEST(Job, MessagesNameSettingsAsTheCallerSpellsThem) {
+  Job job = small_job();
+  job.settings.style_weight = -1;
+  EXPECT_EQ(error_of([&] { prepare(job); }), "style_weight must not be negative, got -1");
+  auto flags = [](std::string_view field) { return "--" + std::string(field); };
+  EXPECT_EQ(error_of([&] { prepare(job, flags); }), "--style_weight must not be negative, got -1");
+  try {
+    prepare(job);
+    FAIL() << "expected a SettingError";
+  } catch (const SettingError& e) {
+    EXPECT_EQ(e.field(), "style_weight");
+  }
+
+  job = small_job();
+  job.settings.size = 64;  // the 48-pixel content is upscaled: a note says how to avoid it
+  const PreparedJob prepared = prepare(job, flags);
+  ASSERT_EQ(prepared.notes.size(), 1u);
+  EXPECT_NE(prepared.notes[0].find("upscaling it to 64x53 (use --size 48"), std::string::npos)
+      << prepared.notes[0];
+
+  job = small_job();
+  job.settings.style_layers = {"relu5_1"};  // needs 16 pixels; the content is 32x27 ...
+  job.settings.style_scale = 0.25;          // ... but the style only 8x8
+  EXPECT_EQ(error_of([&] { prepare(job); }),
+            "the style is 8x8 at the working size; the deepest layer used needs at least 16 "
+            "pixels on each side (raise size or style_scale, or use shallower layers)");
+  job = small_job();
+  job.settings.max_pixels = 1000;
+  EXPECT_NE(error_of([&] { prepare(job); }).find("the content"), std::string::npos);
+  job = small_job();
+  job.settings.init = InitKind::image;
+  EXPECT_EQ(error_of([&] { prepare(job); }),
+            "init_image is required when the run starts from an image");
+}
+
+class StopAfter : public JobObserver {
+ public:
+  explicit StopAfter(int iterations) : stop_after_(iterations) {}
+  void on_iteration(const IterationLosses& losses, const Tensor& image) override {
+    seen.push_back(losses.iteration);
+    last_image = image.clone();
+    threads_seen = num_threads();
+  }
+  bool stop_requested() override { return static_cast<int>(seen.size()) >= stop_after_; }
+  std::vector<int> seen;
+  Tensor last_image;
+  int threads_seen = 0;
+
+ private:
+  int stop_after_;
+};
+
+TEST(Job, AnObserverSeesEveryIterationAndCanStopTheRun) {
+  nn::Vgg19 model = small_model();
+  const PreparedJob job = prepare(small_job());
+  StopAfter observer(4);
+  const JobResult result = run_job(job, model, &observer);
+  EXPECT_TRUE(result.stopped);
+  EXPECT_EQ(result.iterations, 4);
+  EXPECT_EQ(observer.seen, (std::vector<int>{1, 2, 3, 4}));
+  EXPECT_TRUE(all_close(result.image, observer.last_image, 0, 0)) << "the picture so far";
+
+  StopAfter never(100);
+  const JobResult whole = run_job(job, model, &never);
+  EXPECT_FALSE(whole.stopped);
+  EXPECT_EQ(whole.iterations, 6);
+  // The stopped run is the start of the whole one: same arithmetic, same images.
+  EXPECT_FALSE(all_close(whole.image, result.image, 0, 0));
+}
+
+TEST(Job, RunsOnItsOwnThreadsAndGivesItsMemoryBack) {
+  nn::Vgg19 model = small_model();
+  Job job = small_job();
+  job.settings.threads = 1;
+  StopAfter observer(100);
+  const int outside = num_threads();
+  run_job(prepare(job), model, &observer);
+  EXPECT_EQ(observer.threads_seen, 1);
+  EXPECT_EQ(num_threads(), outside);
+  EXPECT_EQ(BlockReuseScope::cached_bytes(), 0u);
+}
+
+TEST(Job, RefusesAModelWithOtherPooling) {
+  nn::Vgg19 model = small_model();  // max pooling
+  Job job = small_job();
+  job.settings.pooling = nn::Pooling::average;
+  EXPECT_THROW(run_job(prepare(job), model), Error);
+}
+
+TEST(Job, LbfgsRunsOneEvaluationPerIteration) {
+  nn::Vgg19 model = small_model();
+  Job job = small_job();
+  job.settings.optimizer = OptimizerKind::lbfgs;
+  StopAfter observer(100);
+  const JobResult result = run_job(prepare(job), model, &observer);
+  EXPECT_EQ(observer.seen, (std::vector<int>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(result.iterations, 6);
+  EXPECT_FALSE(result.converged);
+  // The answer is the last image evaluated, clamped to [0, 1].
+  Tensor clamped = observer.last_image.clone();
+  for (float& v : clamped.values()) v = std::clamp(v, 0.0f, 1.0f);
+  EXPECT_TRUE(all_close(result.image, clamped, 0, 0));
+}
+
+}  // namespace
+}  // namespace nst
