@@ -49,7 +49,8 @@ void backward(const Var& root, const Tensor& seed) {
     Node& node = *slot->producer;
     NST_CHECK(node.backward, "backward() through '", node.name,
               "' a second time: the graph is released after its first backward pass");
-    if (slot->grad.defined()) {  // no gradient reached this output: nothing to pass on
+    // An output that no gradient reached has nothing to pass on.
+    if (slot->grad.defined()) {
       InputGrads grads(node.inputs);
       node.backward(slot->grad, grads);
     }

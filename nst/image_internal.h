@@ -19,7 +19,7 @@ std::vector<uint8_t> to_rgb8(const Tensor& image);
 std::vector<uint8_t> encode_png(const Tensor& image, const std::string& path);
 std::vector<uint8_t> encode_jpeg(const Tensor& image, int quality, const std::string& path);
 
-// Planar [1, 3, H, W] floats from 8-bit interleaved samples with `channels` per pixel (3).
+// Planar [1, 3, H, W] floats from 8-bit interleaved RGB samples (3 per pixel).
 Tensor from_rgb8(const uint8_t* pixels, int width, int height);
 
 }  // namespace nst

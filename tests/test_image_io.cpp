@@ -232,18 +232,9 @@ TEST(ImageIo, JpegWriteHonoursQuality) {
   EXPECT_EQ(image_size(read_image(dir.file("lq.jpeg"))).width, 32);
 }
 
-std::string read_error(const std::string& path, int64_t max_pixels = kDefaultMaxPixels) {
-  try {
-    read_image(path, max_pixels);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 void expect_read_error(const std::string& path, const std::string& fragment,
                        int64_t max_pixels = kDefaultMaxPixels) {
-  const std::string m = read_error(path, max_pixels);
+  const std::string m = testing::error_of([&] { read_image(path, max_pixels); });
   EXPECT_TRUE(m.starts_with(path)) << m;
   EXPECT_NE(m.find(fragment), std::string::npos) << m;
 }
@@ -293,7 +284,7 @@ std::string zero_width_png() {
 TEST(ImageIo, ZeroSizedImageIsAnError) {
   TempDir dir;
   const std::string path = dir.write("zero.png", zero_width_png());
-  const std::string m = read_error(path);
+  const std::string m = testing::error_of([&] { read_image(path); });
   EXPECT_TRUE(m.starts_with(path)) << m;
   EXPECT_NE(m.find("corrupt PNG: Invalid IHDR"), std::string::npos) << m;  // libpng refuses it
 }

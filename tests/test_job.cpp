@@ -14,6 +14,7 @@ namespace nst {
 namespace {
 
 using testing::all_close;
+using testing::error_of;
 using testing::random_tensor;
 using testing::TempDir;
 
@@ -37,15 +38,6 @@ nn::Vgg19 small_model() {
   nn::Vgg19 model;
   model.init_random(3);
   return model;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(Job, PreparesFilesAndDecodedImagesAlike) {

@@ -5,13 +5,32 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <exception>
+#include <functional>
 #include <span>
 #include <string>
 
+#include "tensor/error.h"
 #include "tensor/random.h"
 #include "tensor/tensor.h"
 
 namespace nst::testing {
+
+// What error_of says when nothing was thrown.
+inline const std::string kNoError = "(no error)";
+
+// The message of the nst::Error that f throws, kNoError if it throws none; any other exception
+// is reported as such, so a test that expects a message fails saying what happened instead.
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    return std::string("unexpected exception type: ") + e.what();
+  }
+  return kNoError;
+}
 
 inline Tensor random_tensor(const Shape& shape, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
   Tensor t(shape);

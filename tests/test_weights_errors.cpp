@@ -7,6 +7,7 @@
 
 #include "tensor/error.h"
 #include "tests/temp_dir.h"
+#include "tests/test_util.h"
 #include "weights/checkpoint.h"
 #include "weights/safetensors.h"
 #include "weights/vgg19_weights.h"
@@ -14,6 +15,7 @@
 namespace nst {
 namespace {
 
+using testing::error_of;
 using testing::TempDir;
 
 const std::string kWeightsDir = std::string(NST_FIXTURE_DIR) + "/weights/";
@@ -27,20 +29,8 @@ std::string safetensors_bytes(const std::string& header, const std::string& data
   return bytes + header + data;
 }
 
-// The error message reading `path` gives; fails the test if there is none.
-std::string load_error(const std::string& path) {
-  try {
-    read_checkpoint(path);
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("unexpected exception type: ") + e.what();
-  }
-  return "(loaded without error)";
-}
-
 void expect_error(const std::string& path, const std::string& fragment) {
-  const std::string message = load_error(path);
+  const std::string message = error_of([&] { read_checkpoint(path); });
   EXPECT_TRUE(message.starts_with(path))
       << "the message should start with the file name: " << message;
   EXPECT_NE(message.find(fragment), std::string::npos)
@@ -53,8 +43,8 @@ const std::string kTwelveBytes(12, '\x01');
 
 TEST(BadWeights, TheValidBaselineLoads) {
   TempDir dir;
-  EXPECT_EQ(load_error(dir.write("ok.safetensors", safetensors_bytes(kTwoTensors, kTwelveBytes))),
-            "(loaded without error)");
+  const std::string ok = dir.write("ok.safetensors", safetensors_bytes(kTwoTensors, kTwelveBytes));
+  EXPECT_EQ(error_of([&] { read_checkpoint(ok); }), testing::kNoError);
 }
 
 TEST(BadWeights, EmptyFile) {
@@ -173,20 +163,10 @@ TEST(BadWeights, TruncatedTorchFiles) {
     for (std::size_t keep :
          {bytes.size() - 1, bytes.size() * 3 / 4, bytes.size() / 2, std::size_t{20}}) {
       const std::string path = dir.write(std::string("cut_") + name, bytes.substr(0, keep));
-      const std::string message = load_error(path);
+      const std::string message = error_of([&] { read_checkpoint(path); });
       EXPECT_TRUE(message.starts_with(path)) << name << " cut at " << keep << ": " << message;
     }
   }
-}
-
-// The message read_vgg19_weights gives for `path`.
-std::string vgg19_error(const std::string& path) {
-  try {
-    read_vgg19_weights(path);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(loaded without error)";
 }
 
 TEST(BadWeights, Vgg19WithAWrongShape) {
@@ -196,7 +176,7 @@ TEST(BadWeights, Vgg19WithAWrongShape) {
                     {{"features.0.weight", Tensor::zeros(Shape{64, 3, 5, 5})},
                      {"features.0.bias", Tensor::zeros(Shape{64})}},
                     {});
-  const std::string m = vgg19_error(path);
+  const std::string m = error_of([&] { read_vgg19_weights(path); });
   EXPECT_NE(m.find(path), std::string::npos) << m;
   EXPECT_NE(m.find("features.0.weight has shape [64, 3, 5, 5]"), std::string::npos) << m;
   EXPECT_NE(m.find("needs [64, 3, 3, 3]"), std::string::npos) << m;
@@ -209,12 +189,12 @@ TEST(BadWeights, Vgg19WithAMissingLayer) {
                     {{"features.0.weight", Tensor::zeros(Shape{64, 3, 3, 3})},
                      {"features.0.bias", Tensor::zeros(Shape{64})}},
                     {});
-  const std::string m = vgg19_error(path);
+  const std::string m = error_of([&] { read_vgg19_weights(path); });
   EXPECT_NE(m.find("missing features.2.weight (VGG19 layer conv1_2"), std::string::npos) << m;
 }
 
 TEST(BadWeights, NoVgg19KeysAtAll) {
-  const std::string m = vgg19_error(kWeightsDir + "small.safetensors");
+  const std::string m = error_of([&] { read_vgg19_weights(kWeightsDir + "small.safetensors"); });
   EXPECT_NE(m.find("no VGG19 convolution weights"), std::string::npos) << m;
 }
 

@@ -19,19 +19,11 @@ namespace nst {
 namespace {
 
 using testing::all_close;
+using testing::error_of;
 using testing::Fixture;
 using testing::TempDir;
 
 const std::string kWeightsDir = std::string(NST_FIXTURE_DIR) + "/weights/";
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(Json, ParsesTheValuesAHeaderUses) {
   const json::Value v = json::parse(
