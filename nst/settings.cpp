@@ -1,6 +1,7 @@
 #include "nst/settings.h"
 
 #include <algorithm>
+#include <sstream>
 
 namespace nst {
 namespace {

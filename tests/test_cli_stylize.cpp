@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "nst/image.h"
@@ -46,6 +47,42 @@ class Stylize : public ::testing::Test {
   TempDir dir_;
   std::string content_, style_;
 };
+
+// The defaults live in JobSettings; --help shows them, and README's table must say the same.
+TEST(StylizeHelp, ReadmeShowsTheDefaultsThatHelpPrints) {
+  const auto help = run_nst("stylize --help");
+  ASSERT_EQ(help.code, 0);
+  std::ifstream readme_file(NST_README);
+  std::stringstream readme;
+  readme << readme_file.rdbuf();
+  // Each option's block of help text: "--name arg  description (default: VALUE)", wrapped.
+  const std::regex option(R"(\n\s+(?:-\w, )?--([a-z-]+)(?: arg)?\s)");
+  std::vector<std::pair<std::string, std::size_t>> starts;
+  for (auto it = std::sregex_iterator(help.out.begin(), help.out.end(), option);
+       it != std::sregex_iterator(); ++it) {
+    starts.emplace_back((*it)[1], static_cast<std::size_t>(it->position()));
+  }
+  int checked = 0;
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    const auto& [name, begin] = starts[i];
+    const std::size_t end = i + 1 < starts.size() ? starts[i + 1].second : help.out.size();
+    std::string block = help.out.substr(begin, end - begin);
+    block = std::regex_replace(block, std::regex(R"(\s+)"), " ");
+    std::smatch value;
+    if (name == "weights" ||
+        !std::regex_search(block, value, std::regex(R"(\(default: ([^)]*)\))")))
+      continue;  // --weights describes a lookup order, not a value
+    std::smatch row;
+    // The option's cell may hold escaped pipes: `--optimizer adam\|lbfgs`.
+    const std::regex readme_row(R"(\| `--)" + name + R"([ `](?:[^|\\]|\\.)*\| ([^|]*) \|)");
+    const std::string text = readme.str();
+    ASSERT_TRUE(std::regex_search(text, row, readme_row)) << "README has no row for --" << name;
+    EXPECT_TRUE(row[1].str().starts_with(value[1].str()))
+        << "--" << name << ": --help says " << value[1] << ", README says " << row[1];
+    ++checked;
+  }
+  EXPECT_GE(checked, 15);
+}
 
 TEST_F(Stylize, SmallRunWritesTheImageAndALossLogThatFalls) {
   const std::string out = dir_.file("out.png"), log = dir_.file("loss.csv");
