@@ -1,5 +1,6 @@
 #include "tensor/aligned_buffer.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -79,8 +80,10 @@ BlockCache& cache() {
 }
 
 std::size_t rounded_bytes(std::size_t count) {
-  // std::aligned_alloc wants a size that is a multiple of the alignment.
+  // std::aligned_alloc wants a size that is a multiple of the alignment; a count whose byte
+  // size would wrap around is one no allocator can serve.
   const std::size_t a = AlignedBuffer::kAlignment;
+  if (count > (SIZE_MAX - a) / sizeof(float)) throw std::bad_alloc();
   return (count * sizeof(float) + a - 1) / a * a;
 }
 

@@ -4,14 +4,8 @@
 
 namespace nst {
 
-Shape::Shape(std::initializer_list<int64_t> dims) {
-  NST_CHECK(dims.size() <= kMaxRank, "a shape has at most ", kMaxRank, " dimensions, got ",
-            dims.size());
-  for (int64_t d : dims) {
-    NST_CHECK(d >= 0, "shape dimensions must be non-negative, got ", d);
-    dims_[rank_++] = d;
-  }
-}
+Shape::Shape(std::initializer_list<int64_t> dims)
+    : Shape(from_dims(std::span<const int64_t>(dims.begin(), dims.size()))) {}
 
 Shape Shape::from_dims(std::span<const int64_t> dims) {
   NST_CHECK(dims.size() <= kMaxRank, "a shape has at most ", kMaxRank, " dimensions, got ",
@@ -20,6 +14,12 @@ Shape Shape::from_dims(std::span<const int64_t> dims) {
   for (int64_t d : dims) {
     NST_CHECK(d >= 0, "shape dimensions must be non-negative, got ", d);
     shape.dims_[shape.rank_++] = d;
+  }
+  // Dimensions often come from files: their product must not wrap around.
+  int64_t numel = 1;
+  for (int64_t d : dims) {
+    NST_CHECK(!__builtin_mul_overflow(numel, d, &numel) && numel <= kMaxNumel, "shape ", shape,
+              " has more than ", kMaxNumel, " elements");
   }
   return shape;
 }

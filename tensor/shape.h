@@ -13,6 +13,8 @@ namespace nst {
 class Shape {
  public:
   static constexpr int kMaxRank = 4;
+  // 2^60 elements: the byte count of any shape fits in 64 bits with room to spare.
+  static constexpr int64_t kMaxNumel = int64_t{1} << 60;
 
   Shape() = default;  // rank 0: a scalar with one element
   Shape(std::initializer_list<int64_t> dims);

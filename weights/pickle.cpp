@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string_view>
+#include <unordered_map>
 
 #include "tensor/error.h"
 
@@ -33,16 +34,11 @@ constexpr std::array<std::string_view, 14> kAllowedGlobals{"collections.OrderedD
                                                            "torch.ByteStorage",
                                                            "torch.BoolStorage"};
 
-ObjectPtr make(Object::Kind kind) {
-  auto o = std::make_shared<Object>();
-  o->kind = kind;
-  return o;
-}
-
 class Machine {
  public:
-  Machine(std::span<const uint8_t> bytes, const std::string& path, const PersistentLoad& load)
-      : bytes_(bytes), path_(path), persistent_load_(load) {}
+  Machine(std::span<const uint8_t> bytes, const std::string& path, Arena& arena,
+          const PersistentLoad& load)
+      : bytes_(bytes), path_(path), arena_(arena), persistent_load_(load) {}
 
   ObjectPtr run(std::size_t* consumed) {
     while (true) {
@@ -109,6 +105,22 @@ class Machine {
     NST_CHECK(stack_.size() < (1u << 20), path_, ": pickle stack grows without bound");
     stack_.push_back(std::move(o));
   }
+  ObjectPtr make(Object::Kind kind) { return arena_.make(kind, path_); }
+  // A container's depth after `item` went into it.
+  void nest(Object& container, const Object& item, std::size_t at) {
+    container.depth = std::max(container.depth, item.depth + 1);
+    if (container.depth > kMaxDepth) {
+      error(at, "containers nest deeper than " + std::to_string(kMaxDepth) +
+                    " levels (not a state dict)");
+    }
+  }
+  ObjectPtr container(Object::Kind kind, std::vector<ObjectPtr> items, std::size_t at) {
+    ObjectPtr o = make(kind);
+    for (ObjectPtr item : items) nest(*o, *item, at);
+    o->items = std::move(items);
+    return o;
+  }
+
   ObjectPtr integer(int64_t v) {
     auto o = make(Object::Kind::integer);
     o->integer = v;
@@ -117,11 +129,6 @@ class Machine {
   ObjectPtr string(std::string s) {
     auto o = make(Object::Kind::string);
     o->text = std::move(s);
-    return o;
-  }
-  ObjectPtr tuple(std::vector<ObjectPtr> items) {
-    auto o = make(Object::Kind::tuple);
-    o->items = std::move(items);
     return o;
   }
   ObjectPtr long_integer(std::size_t n) {
@@ -138,14 +145,12 @@ class Machine {
   }
   void memo_put(uint64_t index, std::size_t at) {
     if (stack_.empty()) error(at, "memoize with an empty stack");
-    NST_CHECK(index < (1u << 24), path_, ": pickle memo index ", index, " is implausible");
-    if (memo_.size() <= index) memo_.resize(index + 1);
     memo_[index] = stack_.back();
   }
   ObjectPtr memo_get(uint64_t index, std::size_t at) {
-    if (index >= memo_.size() || !memo_[index])
-      error(at, "memo entry " + std::to_string(index) + " is not set");
-    return memo_[index];
+    const auto it = memo_.find(index);
+    if (it == memo_.end()) error(at, "memo entry " + std::to_string(index) + " is not set");
+    return it->second;
   }
 
   ObjectPtr global(std::string module, std::string name, std::size_t at) {
@@ -206,7 +211,11 @@ class Machine {
     if (dict->kind != Object::Kind::dict)
       error(at, "SETITEM(S) on a " + std::string(dict->kind_name()));
     if (kv.size() % 2 != 0) error(at, "SETITEMS with an odd number of values");
-    for (std::size_t i = 0; i < kv.size(); i += 2) dict->entries.emplace_back(kv[i], kv[i + 1]);
+    for (std::size_t i = 0; i < kv.size(); i += 2) {
+      nest(*dict, *kv[i], at);
+      nest(*dict, *kv[i + 1], at);
+      dict->entries.emplace_back(kv[i], kv[i + 1]);
+    }
   }
 
   void step(uint8_t op, std::size_t at) {
@@ -251,27 +260,23 @@ class Machine {
       case 'U': push(string(text(u8()))); break;                // SHORT_BINSTRING
       case 'B': push(string(text(little<uint32_t>()))); break;  // BINBYTES
       case 'C': push(string(text(u8()))); break;                // SHORT_BINBYTES
-      case ')': push(tuple({})); break;                         // EMPTY_TUPLE
-      case 't': push(tuple(pop_to_mark(at))); break;            // TUPLE
+      case ')': push(make(Object::Kind::tuple)); break;         // EMPTY_TUPLE
+      case 't': push(container(Object::Kind::tuple, pop_to_mark(at), at)); break;  // TUPLE
       case 0x85:
       case 0x86:
       case 0x87: {  // TUPLE1..3
         std::vector<ObjectPtr> items(op - 0x84);
         for (auto it = items.rbegin(); it != items.rend(); ++it) *it = pop(at);
-        push(tuple(std::move(items)));
+        push(container(Object::Kind::tuple, std::move(items), at));
         break;
       }
-      case ']': push(make(Object::Kind::list)); break;  // EMPTY_LIST
-      case 'l': {                                       // LIST
-        auto list = make(Object::Kind::list);
-        list->items = pop_to_mark(at);
-        push(list);
-        break;
-      }
-      case 'a': {  // APPEND
+      case ']': push(make(Object::Kind::list)); break;                            // EMPTY_LIST
+      case 'l': push(container(Object::Kind::list, pop_to_mark(at), at)); break;  // LIST
+      case 'a': {                                                                 // APPEND
         ObjectPtr value = pop(at);
         ObjectPtr list = pop(at);
         if (list->kind != Object::Kind::list) error(at, "APPEND to a non-list");
+        nest(*list, *value, at);
         list->items.push_back(value);
         push(list);
         break;
@@ -280,7 +285,10 @@ class Machine {
         std::vector<ObjectPtr> values = pop_to_mark(at);
         if (stack_.empty() || stack_.back()->kind != Object::Kind::list)
           error(at, "APPENDS to a non-list");
-        for (auto& v : values) stack_.back()->items.push_back(v);
+        for (ObjectPtr v : values) {
+          nest(*stack_.back(), *v, at);
+          stack_.back()->items.push_back(v);
+        }
         break;
       }
       case '}': push(make(Object::Kind::dict)); break;  // EMPTY_DICT
@@ -331,7 +339,7 @@ class Machine {
         break;
       }
       case 'b': {  // BUILD: an OrderedDict's attributes (e.g. _metadata) are not needed
-        ObjectPtr state = pop(at);
+        pop(at);  // the state
         if (stack_.empty() || stack_.back()->kind != Object::Kind::dict) {
           error(at, "BUILD is only accepted on a dict");
         }
@@ -366,19 +374,28 @@ class Machine {
 
   std::span<const uint8_t> bytes_;
   const std::string& path_;
+  Arena& arena_;
   const PersistentLoad& persistent_load_;
   std::size_t pos_ = 0;
   std::vector<ObjectPtr> stack_;
   std::vector<std::size_t> marks_;
-  std::vector<ObjectPtr> memo_;
+  std::unordered_map<uint64_t, ObjectPtr> memo_;
 };
 
 }  // namespace
 
-ObjectPtr load(std::span<const uint8_t> bytes, const std::string& path,
+ObjectPtr Arena::make(Object::Kind kind, const std::string& path) {
+  NST_CHECK(objects_.size() < kMaxObjects, path, ": the pickle makes more than ", kMaxObjects,
+            " objects (not a state dict)");
+  objects_.push_back(std::make_unique<Object>());
+  objects_.back()->kind = kind;
+  return objects_.back().get();
+}
+
+ObjectPtr load(std::span<const uint8_t> bytes, const std::string& path, Arena& arena,
                const PersistentLoad& persistent_load, std::size_t* consumed) {
   NST_CHECK(!bytes.empty(), path, ": no pickle data");
-  return Machine(bytes, path, persistent_load).run(consumed);
+  return Machine(bytes, path, arena, persistent_load).run(consumed);
 }
 
 }  // namespace nst::pickle

@@ -8,6 +8,12 @@
 //   Long,Int,Short,Char,Byte,Bool}Storage.
 // Any other global is refused with an error naming it; nothing is ever executed or guessed at.
 // Tensors come out as references to storages, which the checkpoint reader resolves.
+//
+// A hostile pickle is a program too, so its resources are bounded: every object lives in an
+// Arena that frees them all at once (a list that contains itself, or a million nested tuples,
+// cannot leak or overflow the stack when freed), containers nest at most kMaxDepth deep, an
+// arena holds at most kMaxObjects objects, and the memo is a map, not a table sized by the
+// largest index a file names.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +26,7 @@
 namespace nst::pickle {
 
 struct Object;
-using ObjectPtr = std::shared_ptr<Object>;
+using ObjectPtr = Object*;  // owned by an Arena
 
 // A tensor described by a pickle: which storage it views and how.
 struct TensorRef {
@@ -53,16 +59,31 @@ struct Object {
   std::string module, name;   // global; a storage's type name ("FloatStorage")
   int64_t storage_numel = 0;  // storage
   TensorRef tensor;           // tensor
+  int depth = 1;              // containers: 1 + the deepest item when built
 
   const char* kind_name() const;
+};
+
+constexpr int kMaxDepth = 100;                             // a state dict nests a few levels
+constexpr std::size_t kMaxObjects = std::size_t{1} << 18;  // a state dict has thousands
+
+// Owns every object of one or more pickles (a legacy checkpoint holds five).
+class Arena {
+ public:
+  ObjectPtr make(Object::Kind kind, const std::string& path);  // errors name path
+  std::size_t size() const { return objects_.size(); }
+
+ private:
+  std::vector<std::unique_ptr<Object>> objects_;
 };
 
 // Turns a persistent id (the tuple a BINPERSID names) into a storage object.
 using PersistentLoad = std::function<ObjectPtr(const ObjectPtr& pid)>;
 
-// Runs one pickle from the start of `bytes`; returns the result and sets `consumed` to the
-// bytes read (a legacy checkpoint holds several pickles back to back). Errors name `path`.
-ObjectPtr load(std::span<const uint8_t> bytes, const std::string& path,
+// Runs one pickle from the start of `bytes`; returns the result, owned by `arena`, and sets
+// `consumed` to the bytes read (a legacy checkpoint holds several pickles back to back).
+// Errors name `path`.
+ObjectPtr load(std::span<const uint8_t> bytes, const std::string& path, Arena& arena,
                const PersistentLoad& persistent_load, std::size_t* consumed = nullptr);
 
 }  // namespace nst::pickle

@@ -59,7 +59,8 @@ const StorageType& storage_type(const std::string& name, const std::string& path
 // Storages by key, made once per key however often the pickle names them.
 class Storages {
  public:
-  Storages(const std::string& path, std::size_t pid_size) : path_(path), pid_size_(pid_size) {}
+  Storages(const std::string& path, std::size_t pid_size, pickle::Arena& arena)
+      : path_(path), pid_size_(pid_size), arena_(arena) {}
 
   ObjectPtr load(const ObjectPtr& pid) {
     const auto& f = pid->items;
@@ -68,14 +69,15 @@ class Storages {
                   f[1]->kind == Object::Kind::global && f[2]->kind == Object::Kind::string &&
                   f[4]->kind == Object::Kind::integer,
               path_, ": unexpected persistent id in the pickle (not a PyTorch storage)");
+    NST_CHECK(f[4]->integer >= 0, path_, ": storage '", f[2]->text, "' has ", f[4]->integer,
+              " elements");
     if (pid_size_ == 6) {
       NST_CHECK(f[5]->kind == Object::Kind::none, path_,
                 ": storage views (legacy view_metadata) are not supported");
     }
-    auto& slot = by_key_[f[2]->text];
-    if (!slot) {
-      slot = std::make_shared<Object>();
-      slot->kind = Object::Kind::storage;
+    ObjectPtr& slot = by_key_[f[2]->text];
+    if (slot == nullptr) {
+      slot = arena_.make(Object::Kind::storage, path_);
       slot->text = f[2]->text;
       slot->name = f[1]->name;
       slot->storage_numel = f[4]->integer;
@@ -86,37 +88,52 @@ class Storages {
 
   const Object* find(const std::string& key) const {
     auto it = by_key_.find(key);
-    return it == by_key_.end() ? nullptr : it->second.get();
+    return it == by_key_.end() ? nullptr : it->second;
   }
 
  private:
   const std::string& path_;
   std::size_t pid_size_;
+  pickle::Arena& arena_;
   std::map<std::string, ObjectPtr> by_key_;
 };
 
-// Gathers a tensor's elements from its storage bytes, honouring offset and strides.
+// Gathers a tensor's elements from its storage bytes, honouring offset and strides. Every
+// number here comes from the file, so all arithmetic on them is checked, the view must lie
+// inside its storage, and it may not have more elements than the storage: a view that repeats
+// elements (stride 0) could otherwise turn a few hundred bytes into gigabytes.
 Tensor materialize(const pickle::TensorRef& ref, std::span<const uint8_t> bytes,
                    const std::string& name, const std::string& path) {
   const Object& storage = *ref.storage;
   const StorageType& type = storage_type(storage.name, path);
-  NST_CHECK(bytes.size() == static_cast<std::size_t>(storage.storage_numel) * type.size, path,
-            ": storage '", storage.text, "' of tensor '", name, "' holds ", bytes.size(),
-            " bytes, expected ", storage.storage_numel * type.size, " (truncated file?)");
+  NST_CHECK(bytes.size() % type.size == 0 &&
+                bytes.size() / type.size == static_cast<uint64_t>(storage.storage_numel),
+            path, ": storage '", storage.text, "' of tensor '", name, "' holds ", bytes.size(),
+            " bytes, not ", storage.storage_numel, " elements of ", type.size,
+            " bytes (truncated file?)");
   const std::size_t rank = ref.shape.size();
   NST_CHECK(rank <= 4 && ref.strides.size() == rank, path, ": tensor '", name, "' has rank ", rank,
-            "; at most 4 is supported");
-  Tensor t(Shape::from_dims(ref.shape));
-  // The largest storage index the view touches must lie inside the storage.
-  int64_t last = ref.offset;
+            " with ", ref.strides.size(), " strides; at most rank 4 is supported");
+  int64_t numel = 1, last = ref.offset;  // the largest storage index the view touches
+  bool too_many = false, too_far = ref.offset < 0;
   for (std::size_t d = 0; d < rank; ++d) {
-    NST_CHECK(ref.strides[d] >= 0, path, ": tensor '", name, "' has a negative stride");
-    if (ref.shape[d] > 0) last += (ref.shape[d] - 1) * ref.strides[d];
+    NST_CHECK(ref.shape[d] >= 0 && ref.strides[d] >= 0, path, ": tensor '", name,
+              "' has a negative size or stride");
+    too_many = too_many || __builtin_mul_overflow(numel, ref.shape[d], &numel);
+    int64_t reach = 0;
+    if (ref.shape[d] > 0) {
+      too_far = too_far || __builtin_mul_overflow(ref.shape[d] - 1, ref.strides[d], &reach) ||
+                __builtin_add_overflow(last, reach, &last);
+    }
   }
-  NST_CHECK(ref.offset >= 0 && (t.numel() == 0 || last < storage.storage_numel), path, ": tensor '",
-            name, "' reaches past the end of its storage");
+  NST_CHECK(!too_many && numel <= storage.storage_numel, path, ": tensor '", name,
+            "' has more elements than its storage '", storage.text, "' (", storage.storage_numel,
+            ")");
+  NST_CHECK(numel == 0 || (!too_far && last < storage.storage_numel), path, ": tensor '", name,
+            "' reaches past the end of its storage");
+  Tensor t(Shape::from_dims(ref.shape));
   std::array<int64_t, 4> index{};
-  for (int64_t i = 0; i < t.numel(); ++i) {
+  for (int64_t i = 0; i < numel; ++i) {
     int64_t at = ref.offset;
     for (std::size_t d = 0; d < rank; ++d) at += index[d] * ref.strides[d];
     t.data()[i] = type.read(bytes.data() + at * type.size);
@@ -167,8 +184,9 @@ NamedTensors read_zip(const MappedFile& file, const NameFilter& wanted) {
   NST_CHECK(pickle_record != nullptr, path,
             ": zip archive without a data.pkl record (not a PyTorch checkpoint?)");
   const std::string prefix = pickle_record->name.substr(0, pickle_record->name.size() - 8);
-  Storages storages(path, 5);
-  const ObjectPtr root = pickle::load(zip.data(*pickle_record), path,
+  pickle::Arena arena;
+  Storages storages(path, 5, arena);
+  const ObjectPtr root = pickle::load(zip.data(*pickle_record), path, arena,
                                       [&](const ObjectPtr& pid) { return storages.load(pid); });
   return collect(state_dict(root, path), wanted, path, [&](const Object& storage) {
     const std::string name = prefix + "data/" + storage.text;
@@ -185,11 +203,12 @@ constexpr uint8_t kLegacyMagic[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c,
 NamedTensors read_legacy(const MappedFile& file, const NameFilter& wanted) {
   const std::string& path = file.path();
   std::span<const uint8_t> rest = file.bytes();
-  Storages storages(path, 6);
+  pickle::Arena arena;
+  Storages storages(path, 6, arena);
   auto next_pickle = [&] {
     std::size_t used = 0;
     ObjectPtr o = pickle::load(
-        rest, path, [&](const ObjectPtr& pid) { return storages.load(pid); }, &used);
+        rest, path, arena, [&](const ObjectPtr& pid) { return storages.load(pid); }, &used);
     rest = rest.subspan(used);
     return o;
   };
@@ -220,9 +239,11 @@ NamedTensors read_legacy(const MappedFile& file, const NameFilter& wanted) {
     rest = rest.subspan(8);
     NST_CHECK(numel == storage->storage_numel, path, ": storage '", key->text, "' holds ", numel,
               " elements, the pickle says ", storage->storage_numel);
-    const auto bytes = static_cast<std::size_t>(numel) * storage_type(storage->name, path).size;
-    NST_CHECK(bytes <= rest.size(), path, ": storage '", key->text, "' is truncated (", rest.size(),
-              " of ", bytes, " bytes left)");
+    const std::size_t element = storage_type(storage->name, path).size;
+    NST_CHECK(static_cast<uint64_t>(numel) <= rest.size() / element, path, ": storage '", key->text,
+              "' is truncated (", rest.size(), " bytes left for ", numel, " elements of ", element,
+              " bytes)");
+    const std::size_t bytes = static_cast<std::size_t>(numel) * element;
     data[key->text] = rest.first(bytes);
     rest = rest.subspan(bytes);
   }
