@@ -20,7 +20,7 @@ struct ErrorManager {
   jpeg_error_mgr manager;
   std::jmp_buf jump;
   char message[JMSG_LENGTH_MAX] = {};
-  bool truncated = false;
+  bool past_header = false;  // the image data is being read
 };
 
 [[noreturn]] void on_error(j_common_ptr info) {
@@ -29,11 +29,33 @@ struct ErrorManager {
   std::longjmp(err->jump, 1);
 }
 
-// Warnings do not stop libjpeg; running out of data does matter: libjpeg would fill the rest
-// of the picture with grey, so it is recorded and reported as a truncated file.
+// libjpeg goes on after a warning. Most warnings are harmless and common in camera files
+// (extraneous bytes before a marker, odd progression parameters) and stay silent; the ones
+// that mean pixel data is missing stop the decoder at once, before it fills the rest of the
+// picture with grey: the data ends early (JWRN_JPEG_EOF), a segment ends early
+// (JWRN_HIT_MARKER), or data was skipped to resynchronise (JWRN_MUST_RESYNC). (A file that
+// ends inside its header gets libjpeg's own error, which says more.)
 void on_message(j_common_ptr info, int level) {
+  const int code = info->err->msg_code;
   auto* err = reinterpret_cast<ErrorManager*>(info->err);
-  if (level == -1 && info->err->msg_code == JWRN_JPEG_EOF) err->truncated = true;
+  if (level != -1 || !err->past_header) return;  // trace messages
+  if (code == JWRN_JPEG_EOF) {
+    std::snprintf(err->message, sizeof err->message, "%s",
+                  "truncated JPEG: the data ends before the image does");
+    std::longjmp(err->jump, 2);
+  }
+  if (code == JWRN_HIT_MARKER || code == JWRN_MUST_RESYNC) on_error(info);
+}
+
+// Each 8x8 block of a Huffman-coded JPEG costs at least one bit (its DC code), so a file
+// smaller than that for its largest component is cut short or crafted; refusing it here saves
+// the whole-image buffers a progressive decoder would allocate first. (Arithmetic coding can
+// go below a bit per block, so it has no such bound.)
+bool too_small_for_its_size(const jpeg_decompress_struct& info, std::size_t file_size) {
+  if (info.arith_code) return false;
+  const uint64_t blocks =
+      (uint64_t{info.image_width} + 7) / 8 * ((uint64_t{info.image_height} + 7) / 8);
+  return blocks > 8 * uint64_t{file_size};
 }
 
 ErrorManager* install(jpeg_error_mgr** slot, ErrorManager& err) {
@@ -70,18 +92,24 @@ Tensor decode_jpeg(std::span<const uint8_t> file, const std::string& path, int64
   std::vector<uint8_t> rgb, row;
   volatile int orientation = 1;  // set after setjmp: volatile keeps it defined across a jump
   install(&info.err, err);
-  if (setjmp(err.jump) != 0) {
+  if (const int why = setjmp(err.jump); why != 0) {
     jpeg_destroy_decompress(&info);
-    fail(path, ": corrupt JPEG: ", err.message);
+    fail(path, why == 2 ? ": " : ": corrupt JPEG: ", err.message);
   }
   jpeg_create_decompress(&info);
   jpeg_mem_src(&info, file.data(), static_cast<unsigned long>(file.size()));
   jpeg_save_markers(&info, JPEG_APP0 + 1, 0xFFFF);  // APP1 holds EXIF
   jpeg_read_header(&info, TRUE);
+  err.past_header = true;
   const int64_t width = info.image_width, height = info.image_height;
   if (width * height > max_pixels || width == 0 || height == 0) {
     jpeg_destroy_decompress(&info);
     check_pixel_limit(width, height, max_pixels, path);
+  }
+  if (too_small_for_its_size(info, file.size())) {
+    jpeg_destroy_decompress(&info);
+    fail(path, ": truncated JPEG: it claims ", width, "x", height, " pixels, more than its ",
+         file.size(), " bytes can hold");
   }
   orientation = orientation_of(info);  // markers live only until jpeg_finish_decompress
   const bool cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
@@ -97,7 +125,6 @@ Tensor decode_jpeg(std::span<const uint8_t> file, const std::string& path, int64
   }
   jpeg_finish_decompress(&info);
   jpeg_destroy_decompress(&info);
-  NST_CHECK(!err.truncated, path, ": truncated JPEG: the data ends before the image does");
   return apply_orientation(from_rgb8(rgb.data(), static_cast<int>(width), static_cast<int>(height)),
                            orientation);
 }

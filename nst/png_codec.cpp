@@ -17,6 +17,21 @@ struct PngImage {
   ~PngImage() { png_image_free(&image); }
 };
 
+// The fewest bytes of filtered image data (before compression) a PNG of this size and format
+// can have: a filter byte per row and, per pixel, 1 bit for palette or grey images (their
+// depth may be 1), 16 bits for grey with alpha, 24 for RGB, 32 for RGBA.
+uint64_t min_raw_bytes(const png_image& image) {
+  const bool colour = (image.format & PNG_FORMAT_FLAG_COLOR) != 0;
+  const bool alpha = (image.format & PNG_FORMAT_FLAG_ALPHA) != 0;
+  const bool palette = (image.format & PNG_FORMAT_FLAG_COLORMAP) != 0;
+  const uint64_t bits = palette ? 1 : colour ? (alpha ? 32 : 24) : (alpha ? 16 : 1);
+  return uint64_t{image.height} * (1 + (uint64_t{image.width} * bits + 7) / 8);
+}
+
+// Deflate cannot compress better than 1032:1, so a file whose size could not hold the image
+// data it claims is truncated or crafted: say so before allocating the picture.
+constexpr uint64_t kDeflateMaxRatio = 1032;
+
 }  // namespace
 
 Tensor decode_png(std::span<const uint8_t> file, const std::string& path, int64_t max_pixels) {
@@ -28,6 +43,9 @@ Tensor decode_png(std::span<const uint8_t> file, const std::string& path, int64_
   // ones. (It must be set here: beginning a read clears the flags.)
   png.image.flags |= PNG_IMAGE_FLAG_16BIT_sRGB;
   check_pixel_limit(png.image.width, png.image.height, max_pixels, path);
+  NST_CHECK(min_raw_bytes(png.image) <= kDeflateMaxRatio * file.size(), path,
+            ": truncated PNG: it claims ", png.image.width, "x", png.image.height,
+            " pixels, more than its ", file.size(), " bytes can hold");
   png.image.format = PNG_FORMAT_RGB;  // no alpha: the reader composites onto `white`
   std::vector<uint8_t> rgb(PNG_IMAGE_SIZE(png.image));
   png_color white{255, 255, 255};

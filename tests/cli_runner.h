@@ -27,14 +27,8 @@ inline CliResult run_nst(const std::string& args) {
   const std::string command = std::string(NST_BINARY) + " " + args + " > " + dir.file("out") +
                               " 2> " + dir.file("err") + " < /dev/null";
   const int status = std::system(command.c_str());
-  auto slurp = [](const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  };
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir.file("out")),
-          slurp(dir.file("err"))};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_bytes(dir.file("out")),
+          read_bytes(dir.file("err"))};
 }
 
 }  // namespace nst::testing

@@ -52,9 +52,7 @@ class Stylize : public ::testing::Test {
 TEST(StylizeHelp, ReadmeShowsTheDefaultsThatHelpPrints) {
   const auto help = run_nst("stylize --help");
   ASSERT_EQ(help.code, 0);
-  std::ifstream readme_file(NST_README);
-  std::stringstream readme;
-  readme << readme_file.rdbuf();
+  const std::string readme = testing::read_bytes(NST_README);
   // Each option's block of help text: "--name arg  description (default: VALUE)", wrapped.
   const std::regex option(R"(\n\s+(?:-\w, )?--([a-z-]+)(?: arg)?\s)");
   std::vector<std::pair<std::string, std::size_t>> starts;
@@ -75,8 +73,7 @@ TEST(StylizeHelp, ReadmeShowsTheDefaultsThatHelpPrints) {
     std::smatch row;
     // The option's cell may hold escaped pipes: `--optimizer adam\|lbfgs`.
     const std::regex readme_row(R"(\| `--)" + name + R"([ `](?:[^|\\]|\\.)*\| ([^|]*) \|)");
-    const std::string text = readme.str();
-    ASSERT_TRUE(std::regex_search(text, row, readme_row)) << "README has no row for --" << name;
+    ASSERT_TRUE(std::regex_search(readme, row, readme_row)) << "README has no row for --" << name;
     EXPECT_TRUE(row[1].str().starts_with(value[1].str()))
         << "--" << name << ": --help says " << value[1] << ", README says " << row[1];
     ++checked;

@@ -244,10 +244,8 @@ TEST(ImageIo, BadFilesAreClearErrors) {
   Tensor image = testing::random_tensor(Shape{1, 3, 40, 50}, 6, 0.0f, 1.0f);
   write_image(dir.file("ok.png"), image);
   write_image(dir.file("ok.jpg"), image);
-  std::ifstream png_in(dir.file("ok.png"), std::ios::binary),
-      jpg_in(dir.file("ok.jpg"), std::ios::binary);
-  const std::string png((std::istreambuf_iterator<char>(png_in)), {}),
-      jpg((std::istreambuf_iterator<char>(jpg_in)), {});
+  const std::string png = testing::read_bytes(dir.file("ok.png")),
+                    jpg = testing::read_bytes(dir.file("ok.jpg"));
 
   expect_read_error(dir.file("missing.png"), "no such file");
   expect_read_error(dir.write("empty.png", ""), "the file is empty");
@@ -263,8 +261,10 @@ TEST(ImageIo, BadFilesAreClearErrors) {
   EXPECT_EQ(image_size(read_image(dir.write("really_png.jpg", png))).width, 50);
 }
 
-// A PNG whose header declares a 0 x 5 image (valid signature and chunk CRCs).
-std::string zero_width_png() {
+// A PNG that claims an 8-bit RGB image of the given size and holds almost no image data: the
+// header chunk, an image-data chunk with an empty zlib stream, and the end chunk (valid
+// signature and chunk CRCs).
+std::string png_without_data(uint32_t width, uint32_t height) {
   auto crc32 = [](const std::string& bytes) {
     uint32_t crc = 0xFFFFFFFFu;
     for (unsigned char b : bytes) {
@@ -277,16 +277,37 @@ std::string zero_width_png() {
     return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
                        static_cast<char>(v >> 8), static_cast<char>(v)};
   };
-  const std::string ihdr = "IHDR" + be32(0) + be32(5) + std::string("\x08\x02\x00\x00\x00", 5);
-  return std::string("\x89PNG\r\n\x1a\n", 8) + be32(13) + ihdr + be32(crc32(ihdr));
+  const std::string ihdr =
+      "IHDR" + be32(width) + be32(height) + std::string("\x08\x02\x00\x00\x00", 5);
+  const std::string idat = "IDAT" + std::string("\x78\x9c\x03\x00\x00\x00\x00\x01", 8);
+  return std::string("\x89PNG\r\n\x1a\n", 8) + be32(13) + ihdr + be32(crc32(ihdr)) + be32(8) +
+         idat + be32(crc32(idat)) + be32(0) + "IEND" + be32(crc32("IEND"));
 }
 
 TEST(ImageIo, ZeroSizedImageIsAnError) {
   TempDir dir;
-  const std::string path = dir.write("zero.png", zero_width_png());
+  const std::string path = dir.write("zero.png", png_without_data(0, 5));
   const std::string m = testing::error_of([&] { read_image(path); });
   EXPECT_TRUE(m.starts_with(path)) << m;
   EXPECT_NE(m.find("corrupt PNG: Invalid IHDR"), std::string::npos) << m;  // libpng refuses it
+}
+
+// Small files that claim enormous pictures (16383 x 16383 is under the default pixel limit)
+// are refused from their size before anything that large is allocated or decoded.
+TEST(ImageIo, TinyFilesClaimingHugePicturesAreRefusedAtOnce) {
+  TempDir dir;
+  const std::string png = dir.write("huge.png", png_without_data(16383, 16383));
+  expect_read_error(png, "truncated PNG: it claims 16383x16383 pixels, more than its 65 bytes");
+  for (bool progressive : {false, true}) {
+    const std::string small = dir.file("small.jpg");
+    write_jpeg(small, 16, 16, {.progressive = progressive}, [](int, int, int) { return 128; });
+    std::string bytes = testing::read_bytes(small);
+    const std::size_t sof = bytes.find(progressive ? "\xff\xc2" : "\xff\xc0");
+    ASSERT_NE(sof, std::string::npos);
+    bytes.replace(sof + 5, 4, "\x3f\xff\x3f\xff");  // height and width: 16383
+    const std::string huge = dir.write("huge.jpg", bytes);
+    expect_read_error(huge, "truncated JPEG: it claims 16383x16383 pixels");
+  }
 }
 
 TEST(ImageIo, WritingFailsCleanly) {

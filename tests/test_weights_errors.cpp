@@ -157,8 +157,7 @@ TEST(BadWeights, ZipWithAMissingRecord) {
 TEST(BadWeights, TruncatedTorchFiles) {
   TempDir dir;
   for (const char* name : {"state_zip.pth", "state_legacy.pth"}) {
-    std::ifstream in(kWeightsDir + name, std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string bytes = testing::read_bytes(kWeightsDir + name);
     // Cut the file short at many points: every one must be an error, none a crash.
     for (std::size_t keep :
          {bytes.size() - 1, bytes.size() * 3 / 4, bytes.size() / 2, std::size_t{20}}) {
