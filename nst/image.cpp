@@ -80,16 +80,19 @@ ImageFormat image_format_for_output(const std::string& path) {
        "'; use a .png, .jpg or .jpeg name");
 }
 
-void write_image(const std::string& path, const Tensor& image, int jpeg_quality) {
+void write_image(const std::string& path, const Tensor& image, int jpeg_quality, bool replace) {
   NST_CHECK(jpeg_quality >= 1 && jpeg_quality <= 100, "JPEG quality must be 1..100, got ",
             jpeg_quality);
   const std::vector<uint8_t> bytes = image_format_for_output(path) == ImageFormat::png
                                          ? encode_png(image, path)
                                          : encode_jpeg(image, jpeg_quality, path);
-  write_file_atomically(path, [&](std::ostream& out) {
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-  });
+  write_file_atomically(
+      path,
+      [&](std::ostream& out) {
+        out.write(reinterpret_cast<const char*>(bytes.data()),
+                  static_cast<std::streamsize>(bytes.size()));
+      },
+      replace);
 }
 
 }  // namespace nst

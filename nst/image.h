@@ -30,8 +30,10 @@ enum class ImageFormat { png, jpeg };
 // From the extension (.png, .jpg, .jpeg, any case); throws nst::Error for anything else.
 ImageFormat image_format_for_output(const std::string& path);
 
-// Writes round(255 x) of an image [1, 3, H, W] with values clamped to [0, 1].
-void write_image(const std::string& path, const Tensor& image, int jpeg_quality = 95);
+// Writes round(255 x) of an image [1, 3, H, W] with values clamped to [0, 1]; without
+// `replace`, a file that exists by the time it is written is an error and stays as it was.
+void write_image(const std::string& path, const Tensor& image, int jpeg_quality = 95,
+                 bool replace = true);
 
 ImageSize image_size(const Tensor& image);  // checks the shape is [1, 3, H, W]
 

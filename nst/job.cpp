@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <tuple>
 
 #include "nst/drivers.h"
 #include "nst/resize.h"
@@ -34,6 +35,22 @@ void check_big_enough(const std::string& what, ImageSize size, int min_side,
             name_of(names, "style_scale"), ", or use shallower layers)");
 }
 
+// Diverged losses: name the weighted terms that overflowed, and the step size, which can make
+// the image itself non-finite whatever the weights.
+void check_finite(const IterationLosses& l, const JobSettings& s, const FieldNames& names) {
+  if (std::isfinite(l.total)) return;
+  std::string lower;
+  for (const auto& [value, weight, field] :
+       {std::tuple{l.content, s.content_weight, "content_weight"},
+        std::tuple{l.style, s.style_weight, "style_weight"},
+        std::tuple{l.tv, s.tv_weight, "tv_weight"}}) {
+    if (!std::isfinite(value) && weight > 0) lower += name_of(names, field) + " or ";
+  }
+  fail("iteration ", l.iteration, ": the loss is no longer finite (total ", l.total, ", content ",
+       l.content, ", style ", l.style, ", tv ", l.tv, "); lower ", lower,
+       name_of(names, "learning_rate"));
+}
+
 }  // namespace
 
 PreparedJob prepare(const Job& job, const FieldNames& names) {
@@ -48,6 +65,7 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
   const ThreadCountScope threads(s.threads);
   PreparedJob prepared;
   prepared.settings = s;
+  prepared.names = names;
 
   // The content at the working size, which obeys the pixel limit too: a size of 20000 must not
   // exhaust memory.
@@ -84,9 +102,20 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
       prepared.initial = Tensor(prepared.content.shape());
       Random(s.seed).fill_uniform(prepared.initial.values(), 0.0f, 1.0f);
       break;
-    case InitKind::image:
-      prepared.initial = resize_image(load(job.init_image, s.max_pixels), size);
+    case InitKind::image: {
+      const Tensor init = load(job.init_image, s.max_pixels);
+      const ImageSize init_size = image_size(init);
+      // Aspect ratios that differ by more than a pixel's worth get stretched: say so.
+      if (std::abs(int64_t{init_size.width} * size.height -
+                   int64_t{init_size.height} * size.width) >
+          std::max(init_size.width, init_size.height)) {
+        prepared.notes.push_back("the starting image " + job.init_image.name + " is " +
+                                 text(init_size) + "; it is stretched to the content's " +
+                                 text(size));
+      }
+      prepared.initial = resize_image(init, size);
       break;
+    }
   }
   return prepared;
 }
@@ -96,6 +125,7 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
   NST_CHECK(model.pooling() == s.pooling, "the model's pooling differs from the settings'");
   const ThreadCountScope threads(s.threads);
   const BlockReuseScope reuse_blocks;
+  if (observer != nullptr) observer->on_stage("computing the content and style targets");
   StyleObjective objective(model, job.content, job.styles, s);
   const std::unique_ptr<OptimizerDriver> driver = make_driver(objective, job.initial, s);
   JobResult result;
@@ -109,6 +139,7 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
       result.converged = true;
       break;
     }
+    check_finite(*losses, s, job.names);
     if (observer != nullptr) observer->on_iteration(*losses, driver->image());
   }
   result.iterations = driver->iterations();

@@ -48,6 +48,7 @@ struct PreparedJob {
   std::vector<Tensor> styles;      // each at its own working size
   Tensor initial;                  // the starting image, the content's size
   std::vector<std::string> notes;  // things a user should hear about (an upscaled content)
+  FieldNames names;                // how messages of the run spell settings
 };
 
 // Validates the settings (SettingError) and reads, checks and resizes the images (nst::Error
@@ -63,6 +64,8 @@ class JobObserver {
   virtual void on_iteration(const IterationLosses& losses, const Tensor& image) = 0;
   // Asked before every iteration; true ends the run there with the picture so far.
   virtual bool stop_requested() { return false; }
+  // What the run does before its first iteration, which takes a while on large images.
+  virtual void on_stage(const std::string& /*what*/) {}
 };
 
 struct JobResult {
@@ -74,6 +77,8 @@ struct JobResult {
 
 // Runs a prepared job with `model` (whose pooling must be the settings'), on settings.threads
 // threads, reusing large blocks during the run and returning them to the system at its end.
+// A loss that stops being finite ends the run with an nst::Error naming the iteration and what
+// to lower: its picture would be black or noise.
 JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observer = nullptr);
 
 }  // namespace nst

@@ -1,6 +1,8 @@
 #include "nst/settings.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <sstream>
 
 namespace nst {
@@ -77,6 +79,22 @@ void validate_settings(const JobSettings& s, std::size_t styles, const FieldName
   auto positive = [&](const char* field, double value) {
     if (!(value > 0.0)) fail_setting(field, name(field), " must be positive, got ", value);
   };
+  // The numbers reach float arithmetic; one that float cannot hold would make every loss
+  // infinite or NaN.
+  auto fits_float = [&](const char* field, double value) {
+    if (!(std::abs(value) <= std::numeric_limits<float>::max())) {
+      fail_setting(field, name(field), " is ", value, ", more than a float can hold (",
+                   std::numeric_limits<float>::max(), ")");
+    }
+  };
+  for (const auto& [field, value] : {std::pair{"style_scale", s.style_scale},
+                                     {"content_weight", s.content_weight},
+                                     {"style_weight", s.style_weight},
+                                     {"tv_weight", s.tv_weight},
+                                     {"learning_rate", s.learning_rate}}) {
+    fits_float(field, value);
+  }
+  for (double w : s.style_blend) fits_float("style_blend", w);
 
   if (styles == 0) fail_setting("styles", name("styles"), ": at least one style image is needed");
   at_least("size", s.size, 16);

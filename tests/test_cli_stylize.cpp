@@ -1,6 +1,8 @@
 // `nst stylize` end to end: a small run with an untrained VGG19, and every kind of bad input.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -35,7 +37,8 @@ class Stylize : public ::testing::Test {
   std::string command(const Run& r, const std::string& output,
                       const std::string& extra = "") const {
     return "stylize --content " + r.content + " --style " + r.style + " --output " + output +
-           " --size " + std::to_string(r.size) + " --iterations 12 --weights " + r.weights +
+           " --size " + std::to_string(r.size) + " --iterations 12" +
+           (r.weights.empty() ? "" : " --weights " + r.weights) +  // empty: the lookup order
            " --content-layers relu2_1 --style-layers " + r.style_layers + " " + extra;
   }
   std::vector<std::string> lines(const std::string& path) const {
@@ -185,6 +188,86 @@ TEST_F(Stylize, RuntimeProblemsAreExitCodeOneWithNoOutput) {
     EXPECT_NE(r.err.find(message), std::string::npos) << args << "\n" << r.err;
     EXPECT_FALSE(std::filesystem::exists(out)) << args;
   }
+}
+
+TEST_F(Stylize, OptionValuesAreCheckedAndNamed) {
+  const std::string out = dir_.file("out.png");
+  const std::pair<std::string, std::string> usage[] = {
+      {fast(out, "--size abc"), "--size: 'abc' is not a whole number"},
+      {fast(out, "--style-weight 1e4x"), "--style-weight: '1e4x' is not a number"},
+      {fast(out, "--seed -3"), "--seed: '-3' is not a non-negative whole number"},
+      {fast(out, "--iterations 99999999999"), "--iterations: '99999999999' is out of range"},
+      {command({content_, style_, "random:3", "relu1_1,,relu2_1"}, out), "an empty entry"},
+      {command({content_, style_, "random:3", "''"}, out), "--style-layers: names nothing"},
+      {command({content_, style_ + ","}, out), "--style: an empty entry"},
+      {command({content_, style_, "random:abc"}, out), "--weights random:abc: the seed"},
+      {fast(out, "--style-weight 1e40"), "--style-weight is 1e+40, more than a float can hold"},
+      {fast(out, "--loss-log " + out), "--loss-log " + out + " is also what --output writes"},
+      {fast(out, "--save-every 5 --loss-log " + dir_.file("out_05.png")),
+       "is also what --loss-log writes"},
+  };
+  for (const auto& [args, message] : usage) {
+    const auto r = run_nst(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << args << "\n" << r.err;
+  }
+  // Spaces around list entries are fine.
+  const auto r = run_nst(command({content_, style_, "random:3", "'relu1_1, relu2_1'"}, out));
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
+TEST_F(Stylize, DivergingLossesStopTheRunWithoutAPicture) {
+  const std::string out = dir_.file("out.png");
+  // Float holds the weight, but not the gradient it makes: the first step makes the image NaN.
+  const auto r = run_nst(fast(out, "--tv-weight 3e38"));
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("iteration 2: the loss is no longer finite"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("lower --tv-weight or --learning-rate"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out)) << "no picture, not even an empty placeholder";
+}
+
+TEST_F(Stylize, SaysWhatItDoesAndWhatOptionsDoNotDo) {
+  const std::string wide = dir_.file("wide.png");
+  write_image(wide, testing::random_tensor(Shape{1, 3, 10, 40}, 3, 0.0f, 1.0f));
+  const auto r = run_nst(fast(dir_.file("out.png"),
+                              "--optimizer lbfgs --learning-rate 0.5 "
+                              "--init " +
+                                  wide));
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* text :
+       {"reading the images", "loading the weights", "computing the content and style targets",
+        "--learning-rate is Adam's; L-BFGS takes unit steps",
+        "wide.png is 40x10; it is stretched to the content's 32x27"}) {
+    EXPECT_NE(r.err.find(text), std::string::npos) << text << "\n" << r.err;
+  }
+}
+
+TEST_F(Stylize, RandomWeightsFromTheEnvironment) {
+  ::setenv("NST_WEIGHTS", "random:5", 1);
+  const auto r = run_nst(command({content_, style_, ""}, dir_.file("out.png")));
+  ::unsetenv("NST_WEIGHTS");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("UNTRAINED VGG19 (random weights, seed 5)"), std::string::npos) << r.err;
+}
+
+// Of two runs started at once on the same output, the second fails at once and the first's
+// picture is what remains.
+TEST_F(Stylize, TwoRunsOnOneOutput) {
+  const std::string out = dir_.file("out.png");
+  const std::string first = std::string(NST_BINARY) + " " + fast(out, "--iterations 400 --quiet") +
+                            " 2> " + dir_.file("first.err") + "; echo $? > " +
+                            dir_.file("first.code") + " &";
+  ASSERT_EQ(std::system(first.c_str()), 0);
+  for (int i = 0; i < 500 && !std::filesystem::exists(out); ++i) ::usleep(10'000);
+  ASSERT_TRUE(std::filesystem::exists(out)) << "the first run claims its output at once";
+  const auto second = run_nst(fast(out));
+  EXPECT_EQ(second.code, 2) << second.err;
+  EXPECT_NE(second.err.find("already exists"), std::string::npos) << second.err;
+  for (int i = 0; i < 6000 && testing::read_bytes(dir_.file("first.code")).empty(); ++i)
+    ::usleep(10'000);
+  EXPECT_EQ(testing::read_bytes(dir_.file("first.code")), "0\n")
+      << testing::read_bytes(dir_.file("first.err"));
+  EXPECT_EQ(image_size(read_image(out)).width, 32);
 }
 
 }  // namespace

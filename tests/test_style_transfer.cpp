@@ -50,7 +50,8 @@ class StyleTransferParity : public ::testing::Test {
                           .content = f_["content"],
                           .styles = {f_["style0"], f_["style1"]},
                           .initial = f_["content"],
-                          .notes = {}};
+                          .notes = {},
+                          .names = {}};
     RowRecorder recorder;
     const Tensor image = run_job(job, model_, &recorder).image;
     const std::vector<IterationLosses>& rows = recorder.rows;

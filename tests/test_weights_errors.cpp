@@ -130,7 +130,9 @@ TEST(BadWeights, KnownButNonFloatDtype) {
 TEST(BadWeights, NotAWeightsFileAtAll) {
   TempDir dir;
   expect_error(dir.write("photo.jpg", "\xff\xd8\xff\xe0 this is a JPEG, not weights........"),
-               "not a safetensors file?");
+               "neither a safetensors file nor a PyTorch checkpoint (it is a JPEG image)");
+  expect_error(dir.write("notes.txt", "some notes that are not weights at all"),
+               "neither a safetensors file nor a PyTorch checkpoint");
 }
 
 TEST(BadWeights, DirectoryGivenAsAFile) {

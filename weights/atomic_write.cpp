@@ -33,8 +33,22 @@ void check_writable_location(const std::string& path) {
             std::strerror(errno));
 }
 
+OutputClaim::OutputClaim(std::string path, bool replace) : path_(std::move(path)) {
+  check_writable_location(path_);
+  if (replace) return;
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  NST_CHECK(fd >= 0, path_, errno == EEXIST ? ": already exists" : ": cannot create: ",
+            errno == EEXIST ? "" : std::strerror(errno));
+  ::close(fd);
+  created_ = true;
+}
+
+OutputClaim::~OutputClaim() {
+  if (created_ && !done_) std::remove(path_.c_str());
+}
+
 void write_file_atomically(const std::string& path,
-                           const std::function<void(std::ostream&)>& write_body) {
+                           const std::function<void(std::ostream&)>& write_body, bool replace) {
   check_writable_location(path);
   std::string temporary = path + ".tmp-XXXXXX";
   const int fd = ::mkstemp(temporary.data());
@@ -58,8 +72,13 @@ void write_file_atomically(const std::string& path,
     const mode_t mask = ::umask(0);
     ::umask(mask);
     std::filesystem::permissions(temporary, static_cast<std::filesystem::perms>(0666 & ~mask));
-    NST_CHECK(std::rename(temporary.c_str(), path.c_str()) == 0, path, ": cannot rename ",
-              temporary, " into place: ", std::strerror(errno));
+    const int renamed = replace ? std::rename(temporary.c_str(), path.c_str())
+                                : ::renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, path.c_str(),
+                                              RENAME_NOREPLACE);
+    NST_CHECK(renamed == 0, path,
+              errno == EEXIST ? ": appeared while it was being written; not replaced"
+                              : ": cannot rename the temporary file into place: ",
+              errno == EEXIST ? "" : std::strerror(errno));
   } catch (...) {
     std::remove(temporary.c_str());
     throw;

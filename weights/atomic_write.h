@@ -9,9 +9,31 @@
 
 namespace nst {
 
-// write_body streams the contents; any exception it throws removes the temporary file.
+// write_body streams the contents; any exception it throws removes the temporary file. Without
+// `replace`, the rename fails (nst::Error) if a file of that name exists by then, however it
+// got there.
 void write_file_atomically(const std::string& path,
-                           const std::function<void(std::ostream&)>& write_body);
+                           const std::function<void(std::ostream&)>& write_body,
+                           bool replace = true);
+
+// Takes the name of an output before the work that makes it starts, so that of two runs aimed
+// at the same name the second fails at once instead of silently replacing the first's result.
+// Without `replace` the file is created empty and exclusively (O_EXCL; nst::Error if it
+// exists); with it the folder is only checked to be writable. Unless done() is called once the
+// output is written (atomically, over the placeholder), the destructor removes the placeholder,
+// so a failed run leaves nothing behind.
+class OutputClaim {
+ public:
+  OutputClaim(std::string path, bool replace);
+  ~OutputClaim();
+  OutputClaim(const OutputClaim&) = delete;
+  OutputClaim& operator=(const OutputClaim&) = delete;
+  void done() { done_ = true; }
+
+ private:
+  std::string path_;
+  bool created_ = false, done_ = false;
+};
 
 // Throws nst::Error naming the folder unless a file can be created in the folder of `path`.
 void check_writable_location(const std::string& path);

@@ -42,6 +42,11 @@ std::string torch_hub_weights_path() {
 std::string locate_weights() {
   const std::string from_env = env("NST_WEIGHTS");
   if (!from_env.empty()) {
+    try {
+      if (random_weights_seed(from_env)) return from_env;
+    } catch (const Error& e) {
+      fail("NST_WEIGHTS=", e.what());
+    }
     NST_CHECK(is_file(from_env), "NST_WEIGHTS=", from_env, " is not a file");
     return from_env;
   }
@@ -55,16 +60,22 @@ std::string locate_weights() {
        "or use --weights random for an untrained network");
 }
 
+std::optional<uint64_t> random_weights_seed(std::string_view value) {
+  if (value == "random") return 0;
+  if (!value.starts_with("random:")) return std::nullopt;
+  const std::string_view digits = value.substr(7);
+  uint64_t seed = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seed);
+  NST_CHECK(ec == std::errc() && end == digits.data() + digits.size() && !digits.empty(), value,
+            ": the seed after 'random:' must be a non-negative integer");
+  return seed;
+}
+
 std::shared_ptr<nn::Vgg19> load_vgg19_model(const std::string& weights_option, nn::Pooling pooling,
                                             std::ostream& notices, std::string* description) {
-  if (weights_option == "random" || weights_option.starts_with("random:")) {
-    uint64_t seed = 0;
-    if (weights_option.size() > 7) {
-      const std::string digits = weights_option.substr(7);
-      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seed);
-      NST_CHECK(ec == std::errc() && end == digits.data() + digits.size(), "--weights ",
-                weights_option, ": the seed after 'random:' must be a non-negative integer");
-    }
+  const std::string chosen = weights_option.empty() ? locate_weights() : weights_option;
+  if (const std::optional<uint64_t> random_seed = random_weights_seed(chosen)) {
+    const uint64_t seed = *random_seed;
     auto model = std::make_shared<nn::Vgg19>(pooling);
     model->init_random(seed);
     notices << "nst: note: using an UNTRAINED VGG19 (random weights, seed " << seed
@@ -72,7 +83,7 @@ std::shared_ptr<nn::Vgg19> load_vgg19_model(const std::string& weights_option, n
     if (description != nullptr) *description = "random VGG19 (seed " + std::to_string(seed) + ")";
     return model;
   }
-  const std::string path = weights_option.empty() ? locate_weights() : weights_option;
+  const std::string& path = chosen;
   const Vgg19Weights weights = read_vgg19_weights(path);
   auto model = std::make_shared<nn::Vgg19>(pooling, weights.preprocessing);
   load_vgg19(*model, weights);

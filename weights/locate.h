@@ -10,8 +10,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include "nn/vgg19.h"
 
@@ -21,9 +23,13 @@ std::string nst_cache_dir();
 std::string default_weights_path();    // nst_cache_dir() + "/vgg19.safetensors"
 std::string torch_hub_weights_path();  // .../hub/checkpoints/vgg19-dcbb9e9d.pth
 
-// The weights file to use when none is given; throws an error that lists the places tried and
-// how to get weights.
+// The weights to use when none are given: $NST_WEIGHTS (a file, or random[:SEED]), else the
+// first file found above; throws an error that lists the places tried and how to get weights.
 std::string locate_weights();
+
+// The seed of "random" (0) or "random:SEED", an untrained network; nothing for any other value
+// (a file name). Throws nst::Error for "random:" followed by anything but a seed.
+std::optional<uint64_t> random_weights_seed(std::string_view value);
 
 // Builds VGG19 from a --weights value: a file, "random" or "random:SEED" (an untrained
 // network, announced as such on `notices`), or empty for the lookup above. `description`

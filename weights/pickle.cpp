@@ -339,7 +339,7 @@ class Machine {
         break;
       }
       case 'b': {  // BUILD: an OrderedDict's attributes (e.g. _metadata) are not needed
-        pop(at);  // the state
+        pop(at);   // the state
         if (stack_.empty() || stack_.back()->kind != Object::Kind::dict) {
           error(at, "BUILD is only accepted on a dict");
         }

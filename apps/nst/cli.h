@@ -1,6 +1,7 @@
 // Shared pieces of the nst command line: exit codes, usage errors, option parsing helpers.
 #pragma once
 
+#include <cstdint>
 #include <cxxopts.hpp>
 #include <stdexcept>
 #include <string>
@@ -25,5 +26,16 @@ cxxopts::ParseResult parse(cxxopts::Options& options, const std::vector<std::str
 // Positional arguments left after parsing, checked to be exactly `count`.
 std::vector<std::string> positionals(const cxxopts::ParseResult& result, std::size_t count,
                                      const std::string& usage);
+
+// The value of option `name` (declared as a string, so that a bad value is ours to report) as
+// a number, surrounding spaces allowed: UsageError "--size: 'abc' is not a whole number".
+int int_option(const cxxopts::ParseResult& result, const std::string& name);
+int64_t int64_option(const cxxopts::ParseResult& result, const std::string& name);
+uint64_t uint64_option(const cxxopts::ParseResult& result, const std::string& name);
+double double_option(const cxxopts::ParseResult& result, const std::string& name);
+
+// A comma-separated option's entries, each trimmed of spaces; UsageError for an empty entry
+// ("a,,b", or nothing at all).
+std::vector<std::string> list_option(const cxxopts::ParseResult& result, const std::string& name);
 
 }  // namespace nst::cli

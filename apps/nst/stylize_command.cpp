@@ -46,8 +46,12 @@ class CommandObserver : public JobObserver {
     progress_.update(losses);
     if (o_.save_every > 0 && losses.iteration % o_.save_every == 0) {
       write_image(snapshot_path(o_.output, losses.iteration, o_.job.settings.iterations), image,
-                  o_.jpeg_quality);
+                  o_.jpeg_quality, o_.overwrite);
     }
+  }
+
+  void on_stage(const std::string& what) override {
+    if (!o_.quiet) std::cerr << "nst: " << what << "\n";
   }
 
   void finish() { progress_.finish(); }
@@ -68,15 +72,20 @@ int run_stylize_command(const std::vector<std::string>& args) {
   const JobSettings& settings = o.job.settings;
   // The process runs this one job: OpenBLAS's process-wide count follows it (tensor/threads.h).
   if (settings.threads > 0) set_blas_threads(settings.threads);
-  // Fail now, not after minutes of work, if the results cannot be written.
-  check_writable_location(o.output);
-  if (!o.loss_log.empty()) check_writable_location(o.loss_log);
+  // Fail now, not after minutes of work, if the results cannot be written; and take their names,
+  // so that a second run aimed at them fails now too.
+  OutputClaim output(o.output, o.overwrite);
+  std::optional<OutputClaim> loss_log;
+  if (!o.loss_log.empty()) loss_log.emplace(o.loss_log, o.overwrite);
   auto note = [&](const std::string& text) {
     if (!o.quiet) std::cerr << "nst: " << text << "\n";
   };
 
+  note("reading the images");
   const PreparedJob prepared = prepare(o.job, flag_for_field);
   for (const std::string& text : prepared.notes) note("note: " + text);
+  for (const std::string& text : o.notes) note("note: " + text);
+  note("loading the weights");
   std::string weights_description;
   const auto model = load_vgg19_model(o.weights, settings.pooling, std::cerr, &weights_description);
   note("weights: " + weights_description);
@@ -92,7 +101,11 @@ int run_stylize_command(const std::vector<std::string>& args) {
   const JobResult result = run_job(prepared, *model, &observer);
   observer.finish();
   write_image(o.output, result.image, o.jpeg_quality);
-  if (!o.loss_log.empty()) write_loss_log(o.loss_log, observer.rows());
+  output.done();
+  if (loss_log) {
+    write_loss_log(o.loss_log, observer.rows());
+    loss_log->done();
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   char summary[200];

@@ -9,19 +9,10 @@
 #include "apps/nst/cli.h"
 #include "nst/image.h"
 #include "tensor/error.h"
+#include "weights/locate.h"
 
 namespace nst::cli {
 namespace {
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> parts;
-  std::stringstream in(text);
-  std::string part;
-  while (std::getline(in, part, ',')) {
-    if (!part.empty()) parts.push_back(part);
-  }
-  return parts;
-}
 
 std::string join(const std::vector<std::string>& parts) {
   std::string text;
@@ -37,7 +28,7 @@ std::string shortest(double value) {
 }
 
 int at_least(const cxxopts::ParseResult& r, const std::string& name, int minimum) {
-  const int v = r[name].as<int>();
+  const int v = int_option(r, name);
   if (v < minimum) {
     throw UsageError("--" + name + " must be at least " + std::to_string(minimum) + ", got " +
                      std::to_string(v));
@@ -45,58 +36,70 @@ int at_least(const cxxopts::ParseResult& r, const std::string& name, int minimum
   return v;
 }
 
-// Each output must have a known format (images), a folder that exists and is writable, must
-// not be one of the inputs, and may replace an existing file only with --overwrite.
-void check_output(const std::string& option, const std::string& path, const StylizeOptions& o,
-                  bool image) {
+bool same_file(const std::string& a, const std::string& b) {
   namespace fs = std::filesystem;
-  try {
-    if (image) image_format_for_output(path);
-  } catch (const Error& e) {
-    throw UsageError(option + " " + e.what());
-  }
-  std::error_code ec;
+  std::error_code ec1, ec2, ec3;
+  if (fs::weakly_canonical(a, ec1) == fs::weakly_canonical(b, ec2) && !ec1 && !ec2) return true;
+  return fs::exists(a, ec3) && fs::equivalent(a, b, ec3);
+}
+
+// The outputs (option, path) must have a known format (images), must differ from each other
+// and from every input, and may replace an existing file only with --overwrite.
+void check_outputs(const std::vector<std::pair<std::string, std::string>>& outputs,
+                   const StylizeOptions& o) {
   std::vector<std::string> inputs{o.job.content.name};
   for (const ImageSource& style : o.job.styles) inputs.push_back(style.name);
   if (!o.job.init_image.empty()) inputs.push_back(o.job.init_image.name);
   if (!o.weights.empty()) inputs.push_back(o.weights);
-  for (const std::string& input : inputs) {
-    if (fs::exists(path, ec) && fs::equivalent(path, input, ec)) {
-      throw UsageError(option + " " + path + " is also an input; choose another name");
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const auto& [option, path] = outputs[i];
+    try {
+      if (option != "--loss-log") image_format_for_output(path);
+    } catch (const Error& e) {
+      throw UsageError(option + " " + e.what());
     }
-  }
-  if (fs::exists(path, ec) && !o.overwrite) {
-    throw UsageError(option + " " + path + " already exists; pass --overwrite to replace it");
+    for (const std::string& input : inputs) {
+      if (same_file(path, input))
+        throw UsageError(option + " " + path + " is also an input; choose another name");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (same_file(path, outputs[j].second)) {
+        throw UsageError(option + " " + path + " is also what " + outputs[j].first +
+                         " writes; choose another name");
+      }
+    }
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) && !o.overwrite) {
+      throw UsageError(option + " " + path + " already exists; pass --overwrite to replace it");
+    }
   }
 }
 
 // The job's settings from the options; their defaults are JobSettings' own.
 JobSettings job_settings(const cxxopts::ParseResult& r) {
   JobSettings s;
-  s.size = r["size"].as<int>();
-  s.style_scale = r["style-scale"].as<double>();
-  s.max_pixels = r["max-pixels"].as<int64_t>();
-  s.iterations = r["iterations"].as<int>();
+  s.size = int_option(r, "size");
+  s.style_scale = double_option(r, "style-scale");
+  s.max_pixels = int64_option(r, "max-pixels");
+  s.iterations = int_option(r, "iterations");
   const std::string optimizer = r["optimizer"].as<std::string>();
   const std::optional<OptimizerKind> optimizer_kind = parse_optimizer(optimizer);
   if (!optimizer_kind)
     throw UsageError("--optimizer must be adam or lbfgs, got '" + optimizer + "'");
   s.optimizer = *optimizer_kind;
-  s.learning_rate = r["learning-rate"].as<double>();
-  s.content_weight = r["content-weight"].as<double>();
-  s.style_weight = r["style-weight"].as<double>();
-  s.tv_weight = r["tv-weight"].as<double>();
-  s.content_layers = split(r["content-layers"].as<std::string>());
-  s.style_layers = split(r["style-layers"].as<std::string>());
+  s.learning_rate = double_option(r, "learning-rate");
+  s.content_weight = double_option(r, "content-weight");
+  s.style_weight = double_option(r, "style-weight");
+  s.tv_weight = double_option(r, "tv-weight");
+  s.content_layers = list_option(r, "content-layers");
+  s.style_layers = list_option(r, "style-layers");
   if (r.count("style-blend")) {
-    for (const std::string& w : split(r["style-blend"].as<std::string>())) {
-      try {
-        std::size_t used = 0;
-        s.style_blend.push_back(std::stod(w, &used));
-        if (used != w.size()) throw std::invalid_argument(w);
-      } catch (const std::exception&) {
+    for (const std::string& w : list_option(r, "style-blend")) {
+      double weight = 0;
+      const auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), weight);
+      if (ec != std::errc() || end != w.data() + w.size())
         throw UsageError("--style-blend: '" + w + "' is not a number");
-      }
+      s.style_blend.push_back(weight);
     }
   }
   const std::string pooling = r["pooling"].as<std::string>();
@@ -106,8 +109,8 @@ JobSettings job_settings(const cxxopts::ParseResult& r) {
   // --init takes content, noise, or the starting image's file.
   const std::optional<InitKind> init = parse_init(r["init"].as<std::string>());
   s.init = init && *init != InitKind::image ? *init : InitKind::image;
-  s.seed = r["seed"].as<uint64_t>();
-  s.threads = r["threads"].as<int>();
+  s.seed = uint64_option(r, "seed");
+  s.threads = int_option(r, "threads");
   return s;
 }
 
@@ -140,30 +143,30 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
       ("content", "the photo (PNG or JPEG)", cxxopts::value<std::string>())
       ("style", "the style picture(s), comma-separated", cxxopts::value<std::string>())
       ("output", "where to write the result; .png, .jpg or .jpeg", cxxopts::value<std::string>())
-      ("size", "longest side of the output in pixels", cxxopts::value<int>()->default_value(std::to_string(d.size)))
-      ("style-scale", "style images are resized to this times the output's longest side", cxxopts::value<double>()->default_value(shortest(d.style_scale)))
-      ("jpeg-quality", "quality of a JPEG output, 1-100", cxxopts::value<int>()->default_value("95"))
-      ("max-pixels", "refuse input images with more pixels than this", cxxopts::value<int64_t>()->default_value(std::to_string(d.max_pixels)))
+      ("size", "longest side of the output in pixels", cxxopts::value<std::string>()->default_value(std::to_string(d.size)))
+      ("style-scale", "style images are resized to this times the output's longest side", cxxopts::value<std::string>()->default_value(shortest(d.style_scale)))
+      ("jpeg-quality", "quality of a JPEG output, 1-100", cxxopts::value<std::string>()->default_value("95"))
+      ("max-pixels", "refuse input images with more pixels than this", cxxopts::value<std::string>()->default_value(std::to_string(d.max_pixels)))
       ("overwrite", "replace the output (and loss log) if they exist");
   options.add_options("Optimisation")
-      ("iterations", "number of iterations", cxxopts::value<int>()->default_value(std::to_string(d.iterations)))
+      ("iterations", "number of iterations", cxxopts::value<std::string>()->default_value(std::to_string(d.iterations)))
       ("optimizer", "adam or lbfgs", cxxopts::value<std::string>()->default_value(std::string(optimizer_name(d.optimizer))))
-      ("learning-rate", "Adam's step size on the [0,1] image", cxxopts::value<double>()->default_value(shortest(d.learning_rate)))
-      ("content-weight", "alpha, weight of the content loss", cxxopts::value<double>()->default_value(shortest(d.content_weight)))
-      ("style-weight", "beta, weight of the style loss", cxxopts::value<double>()->default_value(shortest(d.style_weight)))
-      ("tv-weight", "gamma, weight of the total variation loss", cxxopts::value<double>()->default_value(shortest(d.tv_weight)))
+      ("learning-rate", "Adam's step size on the [0,1] image", cxxopts::value<std::string>()->default_value(shortest(d.learning_rate)))
+      ("content-weight", "alpha, weight of the content loss", cxxopts::value<std::string>()->default_value(shortest(d.content_weight)))
+      ("style-weight", "beta, weight of the style loss", cxxopts::value<std::string>()->default_value(shortest(d.style_weight)))
+      ("tv-weight", "gamma, weight of the total variation loss", cxxopts::value<std::string>()->default_value(shortest(d.tv_weight)))
       ("content-layers", "VGG19 layers for the content loss", cxxopts::value<std::string>()->default_value(join(d.content_layers)))
       ("style-layers", "VGG19 layers for the style loss", cxxopts::value<std::string>()->default_value(join(d.style_layers)))
       ("style-blend", "weights of the style images, e.g. 2,1 (normalised to sum 1)", cxxopts::value<std::string>())
       ("pooling", "max or avg", cxxopts::value<std::string>()->default_value(std::string(pooling_name(d.pooling))))
       ("init", "starting image: content, noise or a FILE", cxxopts::value<std::string>()->default_value(std::string(init_name(d.init))))
-      ("seed", "seed for --init noise", cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)))
+      ("seed", "seed for --init noise", cxxopts::value<std::string>()->default_value(std::to_string(d.seed)))
       ("weights", "VGG19 weights FILE, or random[:SEED] for an untrained network (default: $NST_WEIGHTS, ~/.cache/nst, ~/.cache/torch)", cxxopts::value<std::string>());
   options.add_options("Output")
-      ("print-every", "print the losses every N iterations (0: automatic)", cxxopts::value<int>()->default_value("0"))
-      ("save-every", "also save the image every N iterations as OUTPUT_<iteration>", cxxopts::value<int>()->default_value("0"))
+      ("print-every", "print the losses every N iterations (0: automatic)", cxxopts::value<std::string>()->default_value("0"))
+      ("save-every", "also save the image every N iterations as OUTPUT_<iteration>", cxxopts::value<std::string>()->default_value("0"))
       ("loss-log", "write the losses of every iteration to this CSV file", cxxopts::value<std::string>())
-      ("threads", "number of threads (0: all cores)", cxxopts::value<int>()->default_value(std::to_string(d.threads)))
+      ("threads", "number of threads (0: all cores)", cxxopts::value<std::string>()->default_value(std::to_string(d.threads)))
       ("quiet", "print nothing but errors")
       ("h,help", "show this help");
   // clang-format on
@@ -181,16 +184,25 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
   StylizeOptions o;
   Job& job = o.job;
   job.content = ImageSource::file(r["content"].as<std::string>());
-  for (const std::string& path : split(r["style"].as<std::string>()))
+  for (const std::string& path : list_option(r, "style"))
     job.styles.push_back(ImageSource::file(path));
-  if (job.styles.empty()) throw UsageError("--style names no file");
   job.settings = job_settings(r);
   if (job.settings.init == InitKind::image)
     job.init_image = ImageSource::file(r["init"].as<std::string>());
   validate_settings(job.settings, job.styles.size(), flag_for_field);
+  if (job.settings.optimizer == OptimizerKind::lbfgs && r.count("learning-rate") > 0) {
+    o.notes.push_back("--learning-rate is Adam's; L-BFGS takes unit steps along its direction");
+  }
 
   o.output = r["output"].as<std::string>();
-  if (r.count("weights")) o.weights = r["weights"].as<std::string>();
+  if (r.count("weights")) {
+    o.weights = r["weights"].as<std::string>();
+    try {
+      random_weights_seed(o.weights);
+    } catch (const Error& e) {
+      throw UsageError(std::string("--weights ") + e.what());
+    }
+  }
   o.jpeg_quality = at_least(r, "jpeg-quality", 1);
   if (o.jpeg_quality > 100) throw UsageError("--jpeg-quality must be at most 100");
   o.overwrite = r.count("overwrite") > 0;
@@ -199,14 +211,14 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
   if (r.count("loss-log")) o.loss_log = r["loss-log"].as<std::string>();
   o.quiet = r.count("quiet") > 0;
 
-  check_output("--output", o.output, o, true);
-  if (!o.loss_log.empty()) check_output("--loss-log", o.loss_log, o, false);
+  std::vector<std::pair<std::string, std::string>> outputs{{"--output", o.output}};
+  if (!o.loss_log.empty()) outputs.emplace_back("--loss-log", o.loss_log);
   if (o.save_every > 0) {
     const int iterations = job.settings.iterations;
-    for (int i = o.save_every; i <= iterations; i += o.save_every) {
-      check_output("--save-every", snapshot_path(o.output, i, iterations), o, true);
-    }
+    for (int i = o.save_every; i <= iterations; i += o.save_every)
+      outputs.emplace_back("--save-every", snapshot_path(o.output, i, iterations));
   }
+  check_outputs(outputs, o);
   return o;
 }
 

@@ -24,6 +24,7 @@ struct StylizeOptions {
   int jpeg_quality = 95;
   bool quiet = false;
   bool overwrite = false;
+  std::vector<std::string> notes;  // about options that do less than a user may think
 };
 
 // Throws UsageError (or SettingError) for anything wrong; std::nullopt after printing --help.
