@@ -60,6 +60,28 @@ void Adam::step() {
   }
 }
 
+Adam::State Adam::state() const {
+  State s{.steps = steps_, .m = {}, .v = {}};
+  for (const Moments& moments : moments_) {
+    s.m.push_back(moments.m.clone());
+    s.v.push_back(moments.v.clone());
+  }
+  return s;
+}
+
+void Adam::set_state(const State& s) {
+  NST_CHECK(s.steps >= 0 && s.m.size() == moments_.size() && s.v.size() == moments_.size(),
+            "Adam: a saved state for ", s.m.size(), " parameters, this optimiser has ",
+            moments_.size());
+  for (std::size_t i = 0; i < moments_.size(); ++i) {
+    check_same_shape(s.m[i], moments_[i].m, "Adam state m");
+    check_same_shape(s.v[i], moments_[i].v, "Adam state v");
+    moments_[i].m.copy_from(s.m[i]);
+    moments_[i].v.copy_from(s.v[i]);
+  }
+  steps_ = s.steps;
+}
+
 void Adam::zero_grad() {
   for (Var& p : parameters_) p.zero_grad();
 }

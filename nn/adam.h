@@ -31,6 +31,15 @@ class Adam {
   int64_t steps() const { return steps_; }
   AdamOptions& options() { return options_; }
 
+  // Everything step() carries from one call to the next, to save a run and continue it later
+  // exactly: the step count and each parameter's moments.
+  struct State {
+    int64_t steps = 0;
+    std::vector<Tensor> m, v;  // per parameter
+  };
+  State state() const;
+  void set_state(const State& state);  // shapes must match the parameters
+
  private:
   struct Moments {
     Tensor m, v;

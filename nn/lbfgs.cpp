@@ -181,6 +181,57 @@ double Lbfgs::step(const Closure& closure) {
   return orig_loss;
 }
 
+Lbfgs::State Lbfgs::state() const {
+  auto copy = [](const Tensor& t) { return t.defined() ? t.clone() : Tensor(); };
+  State s{.iterations = iterations_,
+          .function_evaluations = function_evaluations_,
+          .d = copy(d_),
+          .prev_flat_grad = copy(prev_flat_grad_),
+          .flat_grad = copy(flat_grad_),
+          .t = t_,
+          .prev_loss = prev_loss_,
+          .h_diag = h_diag_,
+          .loss = loss_,
+          .old_dirs = {},
+          .old_steps = {},
+          .rho = {rho_.begin(), rho_.end()}};
+  for (const Tensor& y : old_dirs_) s.old_dirs.push_back(y.clone());
+  for (const Tensor& step : old_steps_) s.old_steps.push_back(step.clone());
+  return s;
+}
+
+void Lbfgs::set_state(const State& s) {
+  const std::size_t pairs = s.old_dirs.size();
+  NST_CHECK(s.iterations >= 0 && s.function_evaluations >= 0 && s.old_steps.size() == pairs &&
+                s.rho.size() == pairs && static_cast<int>(pairs) <= options_.history_size,
+            "L-BFGS: an inconsistent saved state (", pairs, " curvature pairs)");
+  for (const Tensor* t : {&s.d, &s.prev_flat_grad, &s.flat_grad}) {
+    NST_CHECK(!t->defined() || t->shape() == Shape{numel_}, "L-BFGS: a saved vector of shape ",
+              t->shape(), " for ", numel_, " parameters");
+  }
+  for (std::size_t i = 0; i < pairs; ++i) {
+    NST_CHECK(s.old_dirs[i].shape() == Shape{numel_} && s.old_steps[i].shape() == Shape{numel_},
+              "L-BFGS: a saved curvature pair does not fit ", numel_, " parameters");
+  }
+  auto copy = [](const Tensor& t) { return t.defined() ? t.clone() : Tensor(); };
+  iterations_ = s.iterations;
+  function_evaluations_ = s.function_evaluations;
+  d_ = copy(s.d);
+  prev_flat_grad_ = copy(s.prev_flat_grad);
+  flat_grad_ = copy(s.flat_grad);
+  t_ = s.t;
+  prev_loss_ = s.prev_loss;
+  h_diag_ = s.h_diag;
+  loss_ = s.loss;
+  old_dirs_.clear();
+  old_steps_.clear();
+  for (std::size_t i = 0; i < pairs; ++i) {
+    old_dirs_.push_back(s.old_dirs[i].clone());
+    old_steps_.push_back(s.old_steps[i].clone());
+  }
+  rho_.assign(s.rho.begin(), s.rho.end());
+}
+
 bool Lbfgs::evaluated(double loss) {
   NST_CHECK(!options_.strong_wolfe, "L-BFGS: evaluated()/advance() take fixed steps only");
   ++function_evaluations_;

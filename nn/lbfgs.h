@@ -49,6 +49,17 @@ class Lbfgs {
   bool evaluated(double loss);
   bool advance();
 
+  // Everything carried between calls, to save a run and continue it later exactly.
+  struct State {
+    int64_t iterations = 0, function_evaluations = 0;
+    Tensor d, prev_flat_grad, flat_grad;  // undefined until first needed
+    double t = 0.0, prev_loss = 0.0, h_diag = 1.0, loss = 0.0;
+    std::vector<Tensor> old_dirs, old_steps;  // y and s of the curvature pairs, oldest first
+    std::vector<double> rho;
+  };
+  State state() const;
+  void set_state(const State& state);  // sizes must match the parameters
+
  private:
   // Starts an iteration from the gradient and loss at the current point: the direction d_ and
   // step t_; returns the directional derivative g.d.

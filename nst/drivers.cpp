@@ -5,8 +5,9 @@
 
 namespace nst {
 
-OptimizerDriver::OptimizerDriver(StyleObjective& objective, const Tensor& initial)
-    : objective_(objective) {
+OptimizerDriver::OptimizerDriver(StyleObjective& objective, const Tensor& initial,
+                                 OptimizerKind kind)
+    : objective_(objective), kind_(kind) {
   const ImageSize size = image_size(initial), content = objective.content_size();
   NST_CHECK(size.width == content.width && size.height == content.height, "the initial image is ",
             size.width, "x", size.height, " but the content is ", content.width, "x",
@@ -14,8 +15,28 @@ OptimizerDriver::OptimizerDriver(StyleObjective& objective, const Tensor& initia
   image_ = Var(initial.clone(), true);
 }
 
+RunState OptimizerDriver::save() const {
+  RunState state;
+  state.iteration = iterations_;
+  state.image = image().clone();
+  state.optimizer = kind_;
+  save_optimizer(state);
+  return state;
+}
+
+void OptimizerDriver::restore(const RunState& state) {
+  NST_CHECK(state.optimizer == kind_, "the saved run used ", optimizer_name(state.optimizer),
+            ", this one ", optimizer_name(kind_));
+  check_same_shape(state.image, image(), "the saved run's image");
+  NST_CHECK(state.iteration >= 0, "a saved run at iteration ", state.iteration);
+  image_.value().copy_from(state.image);
+  iterations_ = state.iteration;
+  restore_optimizer(state);
+}
+
 AdamDriver::AdamDriver(StyleObjective& objective, const Tensor& initial, double learning_rate)
-    : OptimizerDriver(objective, initial), adam_({image_}, {.lr = learning_rate}) {}
+    : OptimizerDriver(objective, initial, OptimizerKind::adam),
+      adam_({image_}, {.lr = learning_rate}) {}
 
 std::optional<IterationLosses> AdamDriver::step() {
   IterationLosses losses = objective_.evaluate(image_);
@@ -26,7 +47,7 @@ std::optional<IterationLosses> AdamDriver::step() {
 }
 
 LbfgsDriver::LbfgsDriver(StyleObjective& objective, const Tensor& initial, int iterations)
-    : OptimizerDriver(objective, initial),
+    : OptimizerDriver(objective, initial, OptimizerKind::lbfgs),
       lbfgs_({image_},
              {.lr = 1.0, .max_iter = iterations, .max_eval = iterations, .history_size = 10}) {}
 
@@ -36,6 +57,16 @@ std::optional<IterationLosses> LbfgsDriver::step() {
   losses.iteration = ++iterations_;
   going_ = lbfgs_.evaluated(losses.total);
   return losses;
+}
+
+void LbfgsDriver::save_optimizer(RunState& state) const {
+  state.lbfgs = lbfgs_.state();
+  state.lbfgs_going = going_;
+}
+
+void LbfgsDriver::restore_optimizer(const RunState& state) {
+  lbfgs_.set_state(state.lbfgs);
+  going_ = state.lbfgs_going;
 }
 
 Tensor LbfgsDriver::result() const {

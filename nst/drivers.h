@@ -19,9 +19,23 @@
 
 namespace nst {
 
+// Where a run stands between two iterations: enough to continue it later exactly.
+struct RunState {
+  int iteration = 0;  // iterations done
+  Tensor image;       // the optimiser's image (for L-BFGS not yet clamped)
+  OptimizerKind optimizer = OptimizerKind::adam;
+  nn::Adam::State adam;     // optimizer adam
+  nn::Lbfgs::State lbfgs;   // optimizer lbfgs
+  bool lbfgs_going = true;  // L-BFGS has not converged
+};
+
 class OptimizerDriver {
  public:
   virtual ~OptimizerDriver() = default;
+
+  RunState save() const;
+  // Continues from a saved state of the same optimiser on an image of the same size.
+  void restore(const RunState& state);
 
   // One iteration: the losses of the image it evaluated (before its update), or nothing when
   // the optimiser has converged and stops early (L-BFGS can).
@@ -34,8 +48,11 @@ class OptimizerDriver {
   int iterations() const { return iterations_; }  // steps that returned losses
 
  protected:
-  OptimizerDriver(StyleObjective& objective, const Tensor& initial);
+  OptimizerDriver(StyleObjective& objective, const Tensor& initial, OptimizerKind kind);
+  virtual void save_optimizer(RunState& state) const = 0;
+  virtual void restore_optimizer(const RunState& state) = 0;
   StyleObjective& objective_;
+  OptimizerKind kind_;
   Var image_;
   int iterations_ = 0;
 };
@@ -47,6 +64,8 @@ class AdamDriver final : public OptimizerDriver {
   Tensor result() const override { return image().clone(); }
 
  private:
+  void save_optimizer(RunState& state) const override { state.adam = adam_.state(); }
+  void restore_optimizer(const RunState& state) override { adam_.set_state(state.adam); }
   nn::Adam adam_;
 };
 
@@ -58,6 +77,8 @@ class LbfgsDriver final : public OptimizerDriver {
   Tensor result() const override;
 
  private:
+  void save_optimizer(RunState& state) const override;
+  void restore_optimizer(const RunState& state) override;
   nn::Lbfgs lbfgs_;
   bool going_ = true;  // false once L-BFGS has converged
 };

@@ -120,7 +120,8 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
   return prepared;
 }
 
-JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observer) {
+JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observer,
+                  const RunState* resume) {
   const JobSettings& s = job.settings;
   NST_CHECK(model.pooling() == s.pooling, "the model's pooling differs from the settings'");
   const ThreadCountScope threads(s.threads);
@@ -128,6 +129,7 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
   if (observer != nullptr) observer->on_stage("computing the content and style targets");
   StyleObjective objective(model, job.content, job.styles, s);
   const std::unique_ptr<OptimizerDriver> driver = make_driver(objective, job.initial, s);
+  if (resume != nullptr) driver->restore(*resume);
   JobResult result;
   while (driver->iterations() < s.iterations) {
     if (observer != nullptr && observer->stop_requested()) {
@@ -140,10 +142,14 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
       break;
     }
     check_finite(*losses, s, job.names);
-    if (observer != nullptr) observer->on_iteration(*losses, driver->image());
+    if (observer != nullptr) {
+      observer->on_iteration(*losses, driver->image());
+      if (observer->checkpoint_due(losses->iteration)) observer->on_checkpoint(driver->save());
+    }
   }
   result.iterations = driver->iterations();
   result.image = driver->result();
+  result.state = driver->save();
   return result;
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "nn/vgg19.h"
+#include "nst/drivers.h"
 #include "nst/objective.h"
 #include "nst/settings.h"
 #include "tensor/tensor.h"
@@ -66,6 +67,10 @@ class JobObserver {
   virtual bool stop_requested() { return false; }
   // What the run does before its first iteration, which takes a while on large images.
   virtual void on_stage(const std::string& /*what*/) {}
+  // Asked after every iteration; true: on_checkpoint() receives the run's state, from which
+  // run_job() can continue it exactly (e.g. saved as a resume file).
+  virtual bool checkpoint_due(int /*iteration*/) { return false; }
+  virtual void on_checkpoint(const RunState& /*state*/) {}
 };
 
 struct JobResult {
@@ -73,12 +78,16 @@ struct JobResult {
   int iterations = 0;      // iterations done
   bool stopped = false;    // the observer asked to stop before the end
   bool converged = false;  // the optimiser stopped early on its own (L-BFGS)
+  RunState state;          // where the run ended, to continue a stopped run
 };
 
 // Runs a prepared job with `model` (whose pooling must be the settings'), on settings.threads
 // threads, reusing large blocks during the run and returning them to the system at its end.
 // A loss that stops being finite ends the run with an nst::Error naming the iteration and what
 // to lower: its picture would be black or noise.
-JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observer = nullptr);
+// With `resume`, the run continues from that state (same settings and images) instead of
+// starting from job.initial.
+JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observer = nullptr,
+                  const RunState* resume = nullptr);
 
 }  // namespace nst

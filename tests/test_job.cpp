@@ -5,6 +5,7 @@
 
 #include "nst/image.h"
 #include "nst/job.h"
+#include "nst/resume.h"
 #include "tensor/aligned_buffer.h"
 #include "tensor/threads.h"
 #include "tests/temp_dir.h"
@@ -99,11 +100,13 @@ class StopAfter : public JobObserver {
   explicit StopAfter(int iterations) : stop_after_(iterations) {}
   void on_iteration(const IterationLosses& losses, const Tensor& image) override {
     seen.push_back(losses.iteration);
+    rows.push_back(losses);
     last_image = image.clone();
     threads_seen = num_threads();
   }
   bool stop_requested() override { return static_cast<int>(seen.size()) >= stop_after_; }
   std::vector<int> seen;
+  std::vector<IterationLosses> rows;
   Tensor last_image;
   int threads_seen = 0;
 
@@ -161,6 +164,63 @@ TEST(Job, LbfgsRunsOneEvaluationPerIteration) {
   Tensor clamped = observer.last_image.clone();
   for (float& v : clamped.values()) v = std::clamp(v, 0.0f, 1.0f);
   EXPECT_TRUE(all_close(result.image, clamped, 0, 0));
+}
+
+// A run stopped after 3 iterations, saved to a resume file, read back and continued, gives the
+// same rows and picture, bit for bit, as the run that was never stopped.
+TEST(Job, AStoppedRunContinuesExactlyFromItsResumeFile) {
+  TempDir dir;
+  nn::Vgg19 model = small_model();
+  for (OptimizerKind optimizer : {OptimizerKind::adam, OptimizerKind::lbfgs}) {
+    SCOPED_TRACE(std::string(optimizer_name(optimizer)));
+    Job job = small_job();
+    job.settings.optimizer = optimizer;
+    job.settings.tv_weight = 1e-3;
+    const PreparedJob prepared = prepare(job);
+    StopAfter whole_run(100), first_part(3), second_part(100);
+    const JobResult whole = run_job(prepared, model, &whole_run);
+    const JobResult stopped = run_job(prepared, model, &first_part);
+    ASSERT_TRUE(stopped.stopped);
+
+    const std::string path = dir.file("run.nstresume");
+    write_resume_file(path, {.settings = job.settings,
+                             .state = stopped.state,
+                             .rows = first_part.rows,
+                             .fingerprints = {{"content", fingerprint(job.content)}},
+                             .extra = {{"note", "from the test"}}});
+    const ResumeFile resume = read_resume_file(path);
+    EXPECT_EQ(resume.settings.tv_weight, 1e-3);
+    EXPECT_EQ(resume.settings.style_layers, job.settings.style_layers);
+    EXPECT_EQ(resume.fingerprints[0].second, fingerprint(job.content));
+    EXPECT_EQ(resume.extra[0].second, "from the test");
+    const JobResult continued = run_job(prepare(job), model, &second_part, &resume.state);
+
+    std::vector<IterationLosses> rows = resume.rows;
+    rows.insert(rows.end(), second_part.rows.begin(), second_part.rows.end());
+    ASSERT_EQ(rows.size(), whole_run.rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(rows[i].iteration, whole_run.rows[i].iteration);
+      EXPECT_EQ(rows[i].total, whole_run.rows[i].total) << "row " << i;  // exactly
+      EXPECT_EQ(rows[i].tv, whole_run.rows[i].tv) << "row " << i;
+    }
+    EXPECT_EQ(continued.iterations, whole.iterations);
+    EXPECT_TRUE(all_close(continued.image, whole.image, 0, 0));
+  }
+}
+
+TEST(Job, ResumeFilesOfAnotherKindAreRefused) {
+  TempDir dir;
+  const std::string weights = dir.file("w.safetensors");
+  write_safetensors(weights, {{"x", Tensor::zeros(Shape{2})}}, {});
+  EXPECT_NE(error_of([&] { read_resume_file(weights); }).find("not an nst resume file"),
+            std::string::npos);
+  const std::string future = dir.file("future.nstresume");
+  write_safetensors(future, {}, {{"format", "nst-resume"}, {"version", "99"}});
+  EXPECT_NE(error_of([&] { read_resume_file(future); }).find("version 99"), std::string::npos);
+  const std::string partial = dir.file("partial.nstresume");
+  write_safetensors(partial, {}, {{"format", "nst-resume"}, {"version", "1"}});
+  EXPECT_NE(error_of([&] { read_resume_file(partial); }).find("lacks 'settings.size'"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,272 @@
+#include "nst/resume.h"
+
+#include <charconv>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "tensor/error.h"
+#include "weights/sha256.h"
+
+namespace nst {
+namespace {
+
+constexpr const char* kFormat = "nst-resume";
+constexpr const char* kVersion = "1";
+
+// Numbers as text that reads back to the same value.
+std::string exact(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", v);
+  return text;
+}
+
+std::string joined(const std::vector<std::string>& parts, char separator) {
+  std::string text;
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    text += (i > 0 ? std::string(1, separator) : "") + parts[i];
+  return text;
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  if (text.empty()) return parts;
+  std::stringstream in(text);
+  for (std::string part; std::getline(in, part, separator);) parts.push_back(part);
+  if (text.back() == separator) parts.emplace_back();
+  return parts;
+}
+
+// Writes the metadata of a resume file, in a fixed order.
+class Writer {
+ public:
+  void put(const std::string& key, const std::string& value) { metadata.emplace_back(key, value); }
+  void put(const std::string& key, double value) { put(key, exact(value)); }
+  void put_int(const std::string& key, int64_t value) { put(key, std::to_string(value)); }
+  void put_tensor(const std::string& name, const Tensor& t) {
+    if (t.defined()) tensors.emplace_back(name, t);
+  }
+  Metadata metadata;
+  NamedTensors tensors;
+};
+
+// Reads it back; every lookup that fails names the file and the field.
+class Reader {
+ public:
+  explicit Reader(const std::string& path) : file_(path), path_(path) {
+    for (const auto& [key, value] : file_.metadata()) values_[key] = value;
+  }
+
+  const std::string& text(const std::string& key) const {
+    const auto it = values_.find(key);
+    NST_CHECK(it != values_.end(), path_, ": the resume file lacks '", key, "'");
+    return it->second;
+  }
+  bool has(const std::string& key) const { return values_.count(key) > 0; }
+
+  template <class T>
+  T number(const std::string& key, const std::string& value) const {
+    T v{};
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    NST_CHECK(ec == std::errc() && end == value.data() + value.size() && !value.empty(), path_,
+              ": the resume file's '", key, "' is not a number: '", value, "'");
+    return v;
+  }
+  template <class T>
+  T number(const std::string& key) const {
+    return number<T>(key, text(key));
+  }
+  std::vector<double> numbers(const std::string& key) const {
+    std::vector<double> out;
+    for (const std::string& part : split(text(key), ',')) out.push_back(number<double>(key, part));
+    return out;
+  }
+
+  Tensor tensor(const std::string& name, bool required = true) const {
+    const SafetensorsEntry* entry = file_.find(name);
+    NST_CHECK(entry != nullptr || !required, path_, ": the resume file lacks the tensor '", name,
+              "'");
+    return entry != nullptr ? file_.load(*entry) : Tensor();
+  }
+
+  const std::string& path() const { return path_; }
+  const Metadata& metadata() const { return file_.metadata(); }
+
+ private:
+  SafetensorsFile file_;
+  std::string path_;
+  std::map<std::string, std::string> values_;
+};
+
+void write_settings(Writer& w, const JobSettings& s) {
+  w.put_int("settings.size", s.size);
+  w.put("settings.style_scale", s.style_scale);
+  w.put_int("settings.max_pixels", s.max_pixels);
+  w.put("settings.init", std::string(init_name(s.init)));
+  w.put("settings.seed", std::to_string(s.seed));
+  w.put("settings.content_layers", joined(s.content_layers, ','));
+  w.put("settings.style_layers", joined(s.style_layers, ','));
+  w.put("settings.content_weight", s.content_weight);
+  w.put("settings.style_weight", s.style_weight);
+  w.put("settings.tv_weight", s.tv_weight);
+  std::vector<std::string> blend;
+  for (double b : s.style_blend) blend.push_back(exact(b));
+  w.put("settings.style_blend", joined(blend, ','));
+  w.put("settings.pooling", std::string(pooling_name(s.pooling)));
+  w.put("settings.optimizer", std::string(optimizer_name(s.optimizer)));
+  w.put_int("settings.iterations", s.iterations);
+  w.put("settings.learning_rate", s.learning_rate);
+  w.put_int("settings.threads", s.threads);
+}
+
+JobSettings read_settings(const Reader& r) {
+  JobSettings s;
+  s.size = r.number<int>("settings.size");
+  s.style_scale = r.number<double>("settings.style_scale");
+  s.max_pixels = r.number<int64_t>("settings.max_pixels");
+  const auto init = parse_init(r.text("settings.init"));
+  NST_CHECK(init.has_value(), r.path(), ": unknown settings.init '", r.text("settings.init"), "'");
+  s.init = *init;
+  s.seed = r.number<uint64_t>("settings.seed");
+  s.content_layers = split(r.text("settings.content_layers"), ',');
+  s.style_layers = split(r.text("settings.style_layers"), ',');
+  s.content_weight = r.number<double>("settings.content_weight");
+  s.style_weight = r.number<double>("settings.style_weight");
+  s.tv_weight = r.number<double>("settings.tv_weight");
+  s.style_blend = r.numbers("settings.style_blend");
+  const auto pooling = parse_pooling(r.text("settings.pooling"));
+  NST_CHECK(pooling.has_value(), r.path(), ": unknown settings.pooling");
+  s.pooling = *pooling;
+  const auto optimizer = parse_optimizer(r.text("settings.optimizer"));
+  NST_CHECK(optimizer.has_value(), r.path(), ": unknown settings.optimizer");
+  s.optimizer = *optimizer;
+  s.iterations = r.number<int>("settings.iterations");
+  s.learning_rate = r.number<double>("settings.learning_rate");
+  s.threads = r.number<int>("settings.threads");
+  return s;
+}
+
+void write_state(Writer& w, const RunState& state) {
+  w.put_int("state.iteration", state.iteration);
+  w.put_tensor("image", state.image);
+  if (state.optimizer == OptimizerKind::adam) {
+    w.put_int("adam.steps", state.adam.steps);
+    NST_CHECK(state.adam.m.size() == 1, "a style-transfer Adam has one parameter");
+    w.put_tensor("adam.m", state.adam.m[0]);
+    w.put_tensor("adam.v", state.adam.v[0]);
+    return;
+  }
+  const nn::Lbfgs::State& l = state.lbfgs;
+  w.put_int("lbfgs.iterations", l.iterations);
+  w.put_int("lbfgs.function_evaluations", l.function_evaluations);
+  w.put("lbfgs.t", l.t);
+  w.put("lbfgs.prev_loss", l.prev_loss);
+  w.put("lbfgs.h_diag", l.h_diag);
+  w.put("lbfgs.loss", l.loss);
+  w.put_int("lbfgs.going", state.lbfgs_going ? 1 : 0);
+  std::vector<std::string> rho;
+  for (double r : l.rho) rho.push_back(exact(r));
+  w.put("lbfgs.rho", joined(rho, ','));
+  w.put_tensor("lbfgs.d", l.d);
+  w.put_tensor("lbfgs.prev_flat_grad", l.prev_flat_grad);
+  w.put_tensor("lbfgs.flat_grad", l.flat_grad);
+  for (std::size_t i = 0; i < l.old_dirs.size(); ++i) {
+    w.put_tensor("lbfgs.y." + std::to_string(i), l.old_dirs[i]);
+    w.put_tensor("lbfgs.s." + std::to_string(i), l.old_steps[i]);
+  }
+}
+
+RunState read_state(const Reader& r, OptimizerKind optimizer) {
+  RunState state;
+  state.optimizer = optimizer;
+  state.iteration = r.number<int>("state.iteration");
+  state.image = r.tensor("image");
+  if (optimizer == OptimizerKind::adam) {
+    state.adam.steps = r.number<int64_t>("adam.steps");
+    state.adam.m = {r.tensor("adam.m")};
+    state.adam.v = {r.tensor("adam.v")};
+    return state;
+  }
+  nn::Lbfgs::State& l = state.lbfgs;
+  l.iterations = r.number<int64_t>("lbfgs.iterations");
+  l.function_evaluations = r.number<int64_t>("lbfgs.function_evaluations");
+  l.t = r.number<double>("lbfgs.t");
+  l.prev_loss = r.number<double>("lbfgs.prev_loss");
+  l.h_diag = r.number<double>("lbfgs.h_diag");
+  l.loss = r.number<double>("lbfgs.loss");
+  state.lbfgs_going = r.number<int>("lbfgs.going") != 0;
+  l.rho = r.numbers("lbfgs.rho");
+  l.d = r.tensor("lbfgs.d", false);
+  l.prev_flat_grad = r.tensor("lbfgs.prev_flat_grad", false);
+  l.flat_grad = r.tensor("lbfgs.flat_grad", false);
+  for (std::size_t i = 0; i < l.rho.size(); ++i) {
+    l.old_dirs.push_back(r.tensor("lbfgs.y." + std::to_string(i)));
+    l.old_steps.push_back(r.tensor("lbfgs.s." + std::to_string(i)));
+  }
+  return state;
+}
+
+std::string rows_text(const std::vector<IterationLosses>& rows) {
+  std::string text;
+  for (const IterationLosses& r : rows) {
+    text += std::to_string(r.iteration) + "," + exact(r.total) + "," + exact(r.content) + "," +
+            exact(r.style) + "," + exact(r.tv) + "\n";
+  }
+  return text;
+}
+
+std::vector<IterationLosses> read_rows(const Reader& r) {
+  std::vector<IterationLosses> rows;
+  for (const std::string& line : split(r.text("rows"), '\n')) {
+    if (line.empty()) continue;
+    const std::vector<std::string> f = split(line, ',');
+    NST_CHECK(f.size() == 5, r.path(), ": a malformed loss row '", line, "'");
+    rows.push_back({.iteration = r.number<int>("rows", f[0]),
+                    .total = r.number<double>("rows", f[1]),
+                    .content = r.number<double>("rows", f[2]),
+                    .style = r.number<double>("rows", f[3]),
+                    .tv = r.number<double>("rows", f[4])});
+  }
+  return rows;
+}
+
+}  // namespace
+
+void write_resume_file(const std::string& path, const ResumeFile& resume) {
+  Writer w;
+  w.put("format", kFormat);
+  w.put("version", kVersion);
+  write_settings(w, resume.settings);
+  write_state(w, resume.state);
+  w.put("rows", rows_text(resume.rows));
+  for (const auto& [name, digest] : resume.fingerprints) w.put("input." + name, digest);
+  for (const auto& [key, value] : resume.extra) w.put("extra." + key, value);
+  write_safetensors(path, w.tensors, w.metadata);
+}
+
+ResumeFile read_resume_file(const std::string& path) {
+  const Reader r(path);
+  NST_CHECK(r.has("format") && r.text("format") == kFormat, path,
+            ": not an nst resume file (no format = nst-resume in its metadata)");
+  NST_CHECK(r.text("version") == kVersion, path, ": resume file version ", r.text("version"),
+            "; this nst reads version ", kVersion);
+  ResumeFile resume;
+  resume.settings = read_settings(r);
+  resume.state = read_state(r, resume.settings.optimizer);
+  resume.rows = read_rows(r);
+  NST_CHECK(static_cast<int>(resume.rows.size()) == resume.state.iteration, path, ": ",
+            resume.rows.size(), " loss rows for ", resume.state.iteration, " iterations");
+  for (const auto& [key, value] : r.metadata()) {
+    if (key.starts_with("input.")) resume.fingerprints.emplace_back(key.substr(6), value);
+    if (key.starts_with("extra.")) resume.extra.emplace_back(key.substr(6), value);
+  }
+  return resume;
+}
+
+std::string fingerprint(const ImageSource& source) {
+  if (!source.decoded.defined()) return sha256_file(source.name);
+  const auto values = source.decoded.values();
+  return sha256_hex({reinterpret_cast<const uint8_t*>(values.data()), values.size_bytes()});
+}
+
+}  // namespace nst
