@@ -53,7 +53,7 @@ class Writer {
 // Reads it back; every lookup that fails names the file and the field.
 class Reader {
  public:
-  explicit Reader(const std::string& path) : file_(path), path_(path) {
+  explicit Reader(const std::string& path) : file_(checked(path)), path_(path) {
     for (const auto& [key, value] : file_.metadata()) values_[key] = value;
   }
 
@@ -93,6 +93,13 @@ class Reader {
   const Metadata& metadata() const { return file_.metadata(); }
 
  private:
+  // A clear word for files of other kinds before the safetensors reader describes their bytes.
+  static const std::string& checked(const std::string& path) {
+    const MappedFile file(path);
+    NST_CHECK(may_be_safetensors(file.bytes()), path, ": not an nst resume file",
+              apparent_kind(file.bytes()));
+    return path;
+  }
   SafetensorsFile file_;
   std::string path_;
   std::map<std::string, std::string> values_;

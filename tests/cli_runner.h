@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -29,6 +30,35 @@ inline CliResult run_nst(const std::string& args) {
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_bytes(dir.file("out")),
           read_bytes(dir.file("err"))};
+}
+
+// Starts nst with `args` in the background (stderr to `err_file`) and returns its process id,
+// for tests that send it signals; wait_nst() collects its exit code.
+inline pid_t start_nst(const std::string& args, const std::string& err_file) {
+  const std::string command = "exec " + std::string(NST_BINARY) + " " + args + " 2> " + err_file +
+                              " > /dev/null < /dev/null";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+inline int wait_nst(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Waits up to `seconds` for `ready()`; false if it never became true.
+template <class Ready>
+bool wait_for(Ready ready, double seconds = 60) {
+  for (int i = 0; i < seconds * 200; ++i) {
+    if (ready()) return true;
+    ::usleep(5'000);
+  }
+  return ready();
 }
 
 }  // namespace nst::testing

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +16,49 @@
 
 namespace nst {
 namespace {
+
+// The names of the files being written, for remove_unfinished_files(). A signal handler reads
+// the slots, so they are lock-free atomics holding pointers to strings that outlive their slot.
+class UnfinishedFiles {
+ public:
+  int add(const char* path) {
+    for (int i = 0; i < kSlots; ++i) {
+      const char* empty = nullptr;
+      if (slots_[i].compare_exchange_strong(empty, path)) return i;
+    }
+    return -1;  // more at once than slots: that one is not cleaned up on a hard exit
+  }
+  void remove(int slot) {
+    if (slot >= 0) slots_[slot].store(nullptr);
+  }
+  void unlink_all() {
+    for (auto& slot : slots_) {
+      if (const char* path = slot.load(); path != nullptr) ::unlink(path);
+    }
+  }
+
+ private:
+  static constexpr int kSlots = 32;
+  std::array<std::atomic<const char*>, kSlots> slots_{};
+};
+static_assert(std::atomic<const char*>::is_always_lock_free);
+
+UnfinishedFiles& unfinished() {
+  static UnfinishedFiles files;
+  return files;
+}
+
+// Registers a path for as long as it lives.
+class Unfinished {
+ public:
+  explicit Unfinished(const std::string& path) : slot_(unfinished().add(path.c_str())) {}
+  ~Unfinished() { unfinished().remove(slot_); }
+  Unfinished(const Unfinished&) = delete;
+  Unfinished& operator=(const Unfinished&) = delete;
+
+ private:
+  int slot_;
+};
 
 std::string folder_of(const std::string& path) {
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
@@ -33,6 +78,8 @@ void check_writable_location(const std::string& path) {
             std::strerror(errno));
 }
 
+void remove_unfinished_files() { unfinished().unlink_all(); }
+
 OutputClaim::OutputClaim(std::string path, bool replace) : path_(std::move(path)) {
   check_writable_location(path_);
   if (replace) return;
@@ -41,10 +88,18 @@ OutputClaim::OutputClaim(std::string path, bool replace) : path_(std::move(path)
             errno == EEXIST ? "" : std::strerror(errno));
   ::close(fd);
   created_ = true;
+  slot_ = unfinished().add(path_.c_str());
 }
 
 OutputClaim::~OutputClaim() {
+  unfinished().remove(slot_);
   if (created_ && !done_) std::remove(path_.c_str());
+}
+
+void OutputClaim::done() {
+  unfinished().remove(slot_);
+  slot_ = -1;
+  done_ = true;
 }
 
 void write_file_atomically(const std::string& path,
@@ -54,6 +109,7 @@ void write_file_atomically(const std::string& path,
   const int fd = ::mkstemp(temporary.data());
   NST_CHECK(fd >= 0, path, ": cannot create a temporary file: ", std::strerror(errno));
   ::close(fd);
+  const Unfinished registered(temporary);
   try {
     {
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);

@@ -28,14 +28,19 @@ class OutputClaim {
   ~OutputClaim();
   OutputClaim(const OutputClaim&) = delete;
   OutputClaim& operator=(const OutputClaim&) = delete;
-  void done() { done_ = true; }
+  void done();
 
  private:
   std::string path_;
   bool created_ = false, done_ = false;
+  int slot_ = -1;  // in the list of unfinished files while the placeholder is ours
 };
 
 // Throws nst::Error naming the folder unless a file can be created in the folder of `path`.
 void check_writable_location(const std::string& path);
+
+// Removes the files being written right now (temporary files, unfinished claims): for a
+// process that must exit at once, e.g. on a second Ctrl-C. Safe to call from a signal handler.
+void remove_unfinished_files();
 
 }  // namespace nst

@@ -130,6 +130,24 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(path) {
             " bytes but the data section holds ", data_size);
 }
 
+std::string apparent_kind(std::span<const uint8_t> bytes) {
+  auto starts = [&](std::string_view magic) {
+    return bytes.size() >= magic.size() &&
+           std::memcmp(bytes.data(), magic.data(), magic.size()) == 0;
+  };
+  if (starts("\x89PNG")) return " (it is a PNG image)";
+  if (starts("\xff\xd8\xff")) return " (it is a JPEG image)";
+  if (starts("\x1f\x8b")) return " (it is gzip-compressed)";
+  return "";
+}
+
+bool may_be_safetensors(std::span<const uint8_t> bytes) {
+  if (!apparent_kind(bytes).empty()) return false;
+  if (bytes.size() < 9) return true;
+  const uint64_t header_size = read_u64_le(bytes.data());
+  return header_size <= bytes.size() - 8 || bytes[8] == '{';
+}
+
 const SafetensorsEntry* SafetensorsFile::find(const std::string& name) const {
   for (const SafetensorsEntry& e : entries_) {
     if (e.name == name) return &e;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,6 +53,13 @@ class SafetensorsFile {
 };
 
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+// Whether `bytes` can begin a safetensors file: no other format's signature, and an 8-byte
+// header size that fits the file or a header that opens with '{' (or too few bytes to tell, so
+// that the reader can say precisely what is missing).
+bool may_be_safetensors(std::span<const uint8_t> bytes);
+// What a file seems to be from its first bytes, for messages: " (it is a PNG image)", or "".
+std::string apparent_kind(std::span<const uint8_t> bytes);
 
 // Writes float32 tensors (in the order given) and metadata, atomically.
 void write_safetensors(const std::string& path, const NamedTensors& tensors,

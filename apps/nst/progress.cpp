@@ -11,6 +11,8 @@ Progress::Progress(std::ostream& out, const ProgressOptions& options)
       quiet_(options.quiet),
       total_(options.total),
       print_every_(options.print_every),
+      already_done_(options.already_done),
+      done_(options.already_done),
       start_(std::chrono::steady_clock::now()) {
   if (print_every_ == 0 && !terminal_) print_every_ = std::max(1, total_ / 10);
 }
@@ -18,7 +20,7 @@ Progress::Progress(std::ostream& out, const ProgressOptions& options)
 double Progress::iterations_per_second() const {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  return seconds > 0.0 ? done_ / seconds : 0.0;
+  return seconds > 0.0 ? (done_ - already_done_) / seconds : 0.0;
 }
 
 void Progress::draw_bar(int done) {

@@ -15,6 +15,7 @@ namespace nst::cli {
 struct ProgressOptions {
   bool terminal = false;  // redraw a bar in place
   int total = 0;          // iterations in the run
+  int already_done = 0;   // iterations done before this process (a resumed run)
   int print_every = 0;    // loss lines; 0: automatic (above)
   bool quiet = false;     // print nothing
 };
@@ -31,7 +32,7 @@ class Progress {
   std::ostream& out_;
   bool terminal_, quiet_;
   int total_, print_every_;
-  int done_ = 0;
+  int already_done_, done_;
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 

@@ -54,7 +54,7 @@ void check_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const auto& [option, path] = outputs[i];
     try {
-      if (option != "--loss-log") image_format_for_output(path);
+      if (option == "--output" || option == "--save-every") image_format_for_output(path);
     } catch (const Error& e) {
       throw UsageError(option + " " + e.what());
     }
@@ -70,7 +70,11 @@ void check_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
     }
     std::error_code ec;
     if (std::filesystem::exists(path, ec) && !o.overwrite) {
-      throw UsageError(option + " " + path + " already exists; pass --overwrite to replace it");
+      const std::string saved = resume_path(o.output);
+      throw UsageError(option + " " + path + " already exists; pass --overwrite to replace it" +
+                       (option == "--output" && std::filesystem::exists(saved, ec)
+                            ? ", or continue its run with --resume " + saved
+                            : ""));
     }
   }
 }
@@ -132,6 +136,8 @@ std::string snapshot_path(const std::string& output, int iteration, int iteratio
   return (p.parent_path() / (p.stem().string() + "_" + number + p.extension().string())).string();
 }
 
+std::string resume_path(const std::string& output) { return output + ".nstresume"; }
+
 std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::string>& args) {
   const JobSettings d;  // the defaults
   cxxopts::Options options("nst stylize",
@@ -166,6 +172,8 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
       ("print-every", "print the losses every N iterations (0: automatic)", cxxopts::value<std::string>()->default_value("0"))
       ("save-every", "also save the image every N iterations as OUTPUT_<iteration>", cxxopts::value<std::string>()->default_value("0"))
       ("loss-log", "write the losses of every iteration to this CSV file", cxxopts::value<std::string>())
+      ("checkpoint-every", "save the run to OUTPUT.nstresume every N iterations (0: about once a minute)", cxxopts::value<std::string>()->default_value("0"))
+      ("resume", "continue the run saved in FILE.nstresume (by Ctrl-C or a checkpoint)", cxxopts::value<std::string>())
       ("threads", "number of threads (0: all cores)", cxxopts::value<std::string>()->default_value(std::to_string(d.threads)))
       ("quiet", "print nothing but errors")
       ("h,help", "show this help");
@@ -177,6 +185,19 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
   }
   positionals(r, 0,
               "nst stylize --content PHOTO --style PAINTING[,PAINTING...] --output OUT [options]");
+  if (r.count("resume")) {
+    for (const auto& given : r.arguments()) {
+      if (given.key() != "resume" && given.key() != "quiet") {
+        throw UsageError(
+            "--resume continues a run with the settings saved in its file; leave out --" +
+            given.key());
+      }
+    }
+    StylizeOptions o;
+    o.resume = r["resume"].as<std::string>();
+    o.quiet = r.count("quiet") > 0;
+    return o;
+  }
   for (const char* required : {"content", "style", "output"}) {
     if (!r.count(required))
       throw UsageError(std::string("--") + required + " is required (see nst stylize --help)");
@@ -208,11 +229,13 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
   o.overwrite = r.count("overwrite") > 0;
   o.print_every = at_least(r, "print-every", 0);
   o.save_every = at_least(r, "save-every", 0);
+  o.checkpoint_every = at_least(r, "checkpoint-every", 0);
   if (r.count("loss-log")) o.loss_log = r["loss-log"].as<std::string>();
   o.quiet = r.count("quiet") > 0;
 
   std::vector<std::pair<std::string, std::string>> outputs{{"--output", o.output}};
   if (!o.loss_log.empty()) outputs.emplace_back("--loss-log", o.loss_log);
+  outputs.emplace_back("the resume file", resume_path(o.output));
   if (o.save_every > 0) {
     const int iterations = job.settings.iterations;
     for (int i = o.save_every; i <= iterations; i += o.save_every)

@@ -19,8 +19,10 @@ struct StylizeOptions {
   std::string output;
   std::string weights;  // empty: the lookup order
   std::string loss_log;
+  std::string resume;  // a resume file to continue; then nothing else is parsed but --quiet
   int print_every = 0;
   int save_every = 0;
+  int checkpoint_every = 0;  // iterations between resume files; 0: about once a minute
   int jpeg_quality = 95;
   bool quiet = false;
   bool overwrite = false;
@@ -35,5 +37,8 @@ std::string flag_for_field(std::string_view field);
 
 // The name of the snapshot written after `iteration` with --save-every: out.png -> out_0100.png.
 std::string snapshot_path(const std::string& output, int iteration, int iterations);
+
+// Where an interrupted or checkpointed run is saved: out.png -> out.png.nstresume.
+std::string resume_path(const std::string& output);
 
 }  // namespace nst::cli
