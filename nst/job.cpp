@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "nst/drivers.h"
+#include "nst/memory.h"
 #include "nst/resize.h"
 #include "tensor/aligned_buffer.h"
 #include "tensor/error.h"
@@ -66,36 +67,55 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
   PreparedJob prepared;
   prepared.settings = s;
   prepared.names = names;
+  JobSizes sizes;
 
-  // The content at the working size, which obeys the pixel limit too: a size of 20000 must not
-  // exhaust memory.
+  // The working sizes first, each held to the pixel limit (a size of 20000 must not exhaust
+  // memory), then the memory the whole run needs, and only then the resizing.
   const Tensor content = load(job.content, s.max_pixels);
-  const ImageSize original = image_size(content);
-  const ImageSize size = fit_longest_side(original, s.size);
-  if (std::max(original.width, original.height) < s.size) {
-    prepared.notes.push_back("the content is " + text(original) + "; upscaling it to " +
-                             text(size) + " (use " + name_of(names, "size") + " " +
-                             std::to_string(std::max(original.width, original.height)) +
-                             " to keep its size)");
+  sizes.content_original = image_size(content);
+  const ImageSize size = sizes.content = fit_longest_side(sizes.content_original, s.size);
+  const int original_side = std::max(sizes.content_original.width, sizes.content_original.height);
+  if (original_side < s.size) {
+    prepared.notes.push_back("the content is " + text(sizes.content_original) +
+                             "; upscaling it to " + text(size) + " (use " + name_of(names, "size") +
+                             " " + std::to_string(original_side) + " to keep its size)");
   }
   check_pixel_limit(size.width, size.height, s.max_pixels,
                     "the working size (" + name_of(names, "size") + ")");
-  prepared.content = resize_image(content, size);
   const int min_side = min_side_for(s);
   check_big_enough(job.content.name, size, min_side, names);
 
   // Style images: longest side style_scale times the output's.
   const int style_side =
       std::max(1, static_cast<int>(std::lround(s.style_scale * std::max(size.width, size.height))));
+  std::vector<Tensor> styles;
   for (const ImageSource& source : job.styles) {
-    const Tensor style = load(source, s.max_pixels);
-    const ImageSize style_size = fit_longest_side(image_size(style), style_side);
+    styles.push_back(load(source, s.max_pixels));
+    sizes.styles_original.push_back(image_size(styles.back()));
+    const ImageSize style_size = fit_longest_side(sizes.styles_original.back(), style_side);
     check_pixel_limit(style_size.width, style_size.height, s.max_pixels,
                       source.name + " at " + name_of(names, "style_scale"));
     check_big_enough(source.name, style_size, min_side, names);
-    prepared.styles.push_back(resize_image(style, style_size));
+    sizes.styles.push_back(style_size);
+  }
+  Tensor init;
+  if (s.init == InitKind::image) {
+    init = load(job.init_image, s.max_pixels);
+    sizes.init_original = image_size(init);
   }
 
+  prepared.memory = estimate_memory(s, sizes);
+  const int64_t limit = s.max_memory > 0 ? s.max_memory : default_max_memory();
+  NST_CHECK(prepared.memory.total() <= limit, "this run would need about ",
+            format_bytes(prepared.memory.total()), " of memory (",
+            format_bytes(prepared.memory.work), " of it for ", prepared.memory.phase,
+            "), more than the ", format_bytes(limit), " that ", name_of(names, "max_memory"),
+            " allows; lower ", name_of(names, "size"), " or ", name_of(names, "style_scale"),
+            ", use shallower layers, or raise ", name_of(names, "max_memory"));
+
+  prepared.content = resize_image(content, size);
+  for (std::size_t i = 0; i < styles.size(); ++i)
+    prepared.styles.push_back(resize_image(styles[i], sizes.styles[i]));
   switch (s.init) {
     case InitKind::content: prepared.initial = prepared.content; break;
     case InitKind::noise:
@@ -103,9 +123,8 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
       Random(s.seed).fill_uniform(prepared.initial.values(), 0.0f, 1.0f);
       break;
     case InitKind::image: {
-      const Tensor init = load(job.init_image, s.max_pixels);
-      const ImageSize init_size = image_size(init);
       // Aspect ratios that differ by more than a pixel's worth get stretched: say so.
+      const ImageSize init_size = sizes.init_original;
       if (std::abs(int64_t{init_size.width} * size.height -
                    int64_t{init_size.height} * size.width) >
           std::max(init_size.width, init_size.height)) {
@@ -125,9 +144,11 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
   const JobSettings& s = job.settings;
   NST_CHECK(model.pooling() == s.pooling, "the model's pooling differs from the settings'");
   const ThreadCountScope threads(s.threads);
-  const BlockReuseScope reuse_blocks;
   if (observer != nullptr) observer->on_stage("computing the content and style targets");
   StyleObjective objective(model, job.content, job.styles, s);
+  // Blocks are worth keeping only where the same sizes come back: in the iterations. (The
+  // targets' blocks, often of other sizes, go straight back to the system.)
+  const BlockReuseScope reuse_blocks;
   const std::unique_ptr<OptimizerDriver> driver = make_driver(objective, job.initial, s);
   if (resume != nullptr) driver->restore(*resume);
   JobResult result;

@@ -16,6 +16,7 @@
 
 #include "nn/vgg19.h"
 #include "nst/drivers.h"
+#include "nst/memory.h"
 #include "nst/objective.h"
 #include "nst/settings.h"
 #include "tensor/tensor.h"
@@ -50,6 +51,7 @@ struct PreparedJob {
   Tensor initial;                  // the starting image, the content's size
   std::vector<std::string> notes;  // things a user should hear about (an upscaled content)
   FieldNames names;                // how messages of the run spell settings
+  MemoryEstimate memory;           // the run's estimated peak (nst/memory.h)
 };
 
 // Validates the settings (SettingError) and reads, checks and resizes the images (nst::Error

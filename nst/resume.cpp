@@ -124,6 +124,7 @@ void write_settings(Writer& w, const JobSettings& s) {
   w.put_int("settings.iterations", s.iterations);
   w.put("settings.learning_rate", s.learning_rate);
   w.put_int("settings.threads", s.threads);
+  w.put_int("settings.max_memory", s.max_memory);
 }
 
 JobSettings read_settings(const Reader& r) {
@@ -150,6 +151,7 @@ JobSettings read_settings(const Reader& r) {
   s.iterations = r.number<int>("settings.iterations");
   s.learning_rate = r.number<double>("settings.learning_rate");
   s.threads = r.number<int>("settings.threads");
+  s.max_memory = r.number<int64_t>("settings.max_memory");
   return s;
 }
 

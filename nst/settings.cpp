@@ -115,6 +115,7 @@ void validate_settings(const JobSettings& s, std::size_t styles, const FieldName
   at_least("iterations", s.iterations, 1);
   positive("learning_rate", s.learning_rate);
   at_least("threads", s.threads, 0);
+  at_least("max_memory", s.max_memory, 0);
 }
 
 std::vector<double> normalized_blend(const std::vector<double>& weights, std::size_t styles,

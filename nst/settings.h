@@ -44,7 +44,8 @@ struct JobSettings {
   int iterations = 500;
   double learning_rate = 0.02;  // Adam's step, on the [0, 1] image
 
-  int threads = 0;  // 0: the process's default (all cores, or OMP_NUM_THREADS)
+  int threads = 0;         // 0: the process's default (all cores, or OMP_NUM_THREADS)
+  int64_t max_memory = 0;  // bytes a run may need (nst/memory.h); 0: 3/4 of physical memory
 };
 
 // The words the faces use for the choices: "adam" / "lbfgs", "max" / "avg", "content" /

@@ -51,7 +51,8 @@ class StyleTransferParity : public ::testing::Test {
                           .styles = {f_["style0"], f_["style1"]},
                           .initial = f_["content"],
                           .notes = {},
-                          .names = {}};
+                          .names = {},
+                          .memory = {}};
     RowRecorder recorder;
     const Tensor image = run_job(job, model_, &recorder).image;
     const std::vector<IterationLosses>& rows = recorder.rows;

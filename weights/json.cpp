@@ -80,10 +80,10 @@ class Parser {
       if (peek() != '"') error("expected a string key");
       std::string key = string();
       for (const auto& entry : result) {
-        if (entry.first == key) error("duplicate key \"" + key + "\"");
+        if (entry.key == key) error("duplicate key \"" + key + "\"");
       }
       expect(':');
-      result.emplace_back(std::move(key), value(depth + 1));
+      result.push_back({std::move(key), value(depth + 1)});
       if (peek() == ',') {
         ++pos_;
         continue;

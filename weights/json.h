@@ -14,7 +14,8 @@
 namespace nst::json {
 
 struct Value;
-using Object = std::vector<std::pair<std::string, Value>>;  // in file order, keys unique
+struct Member;                       // a key and its value
+using Object = std::vector<Member>;  // in file order, keys unique
 using Array = std::vector<Value>;
 
 struct Value {
@@ -29,6 +30,13 @@ struct Value {
   const std::string& string() const { return std::get<std::string>(data); }
   int64_t integer() const { return std::get<int64_t>(data); }
   const Value* find(std::string_view key) const;  // in an object; null if absent
+};
+
+// (A struct rather than std::pair: a pair of an incomplete Value cannot be named inside Value
+// with every standard library.)
+struct Member {
+  std::string key;
+  Value value;
 };
 
 // Throws nst::Error "<what>: invalid JSON at byte N: <reason>".

@@ -14,6 +14,7 @@
 #include "apps/nst/stylize_resume.h"
 #include "nst/image.h"
 #include "nst/job.h"
+#include "nst/memory.h"
 #include "nst/resume.h"
 #include "tensor/threads.h"
 #include "weights/atomic_write.h"
@@ -118,6 +119,8 @@ int run_stylize_command(const std::vector<std::string>& args) {
   const PreparedJob prepared = prepare(o.job, flag_for_field);
   for (const std::string& text : prepared.notes) note("note: " + text);
   for (const std::string& text : o.notes) note("note: " + text);
+  note("estimated peak memory " + format_bytes(prepared.memory.total()) + " (" +
+       format_bytes(prepared.memory.work) + " for " + prepared.memory.phase + ")");
   note("loading the weights");
   const std::string weights = o.weights.empty() ? locate_weights() : o.weights;
   std::string weights_description;

@@ -1,6 +1,7 @@
 #include "apps/nst/stylize_options.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <iostream>
@@ -79,6 +80,25 @@ void check_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
   }
 }
 
+// A byte count with an optional K, M or G (powers of 1024).
+int64_t bytes_option(const cxxopts::ParseResult& r, const std::string& name) {
+  std::string text = r[name].as<std::string>();
+  int shift = 0;
+  if (!text.empty()) {
+    const char unit = static_cast<char>(std::toupper(static_cast<unsigned char>(text.back())));
+    shift = unit == 'K' ? 10 : unit == 'M' ? 20 : unit == 'G' ? 30 : 0;
+  }
+  if (shift > 0) text.pop_back();
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !(value >= 0) ||
+      value * static_cast<double>(int64_t{1} << shift) > 9e18) {
+    throw UsageError("--" + name + ": '" + r[name].as<std::string>() +
+                     "' is not a size such as 6G, 800M or a number of bytes");
+  }
+  return static_cast<int64_t>(value * static_cast<double>(int64_t{1} << shift));
+}
+
 // The job's settings from the options; their defaults are JobSettings' own.
 JobSettings job_settings(const cxxopts::ParseResult& r) {
   JobSettings s;
@@ -115,6 +135,7 @@ JobSettings job_settings(const cxxopts::ParseResult& r) {
   s.init = init && *init != InitKind::image ? *init : InitKind::image;
   s.seed = uint64_option(r, "seed");
   s.threads = int_option(r, "threads");
+  s.max_memory = bytes_option(r, "max-memory");
   return s;
 }
 
@@ -153,6 +174,7 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
       ("style-scale", "style images are resized to this times the output's longest side", cxxopts::value<std::string>()->default_value(shortest(d.style_scale)))
       ("jpeg-quality", "quality of a JPEG output, 1-100", cxxopts::value<std::string>()->default_value("95"))
       ("max-pixels", "refuse input images with more pixels than this", cxxopts::value<std::string>()->default_value(std::to_string(d.max_pixels)))
+      ("max-memory", "refuse runs estimated to need more memory than this, e.g. 6G or 800M (0: 3/4 of physical memory)", cxxopts::value<std::string>()->default_value(std::to_string(d.max_memory)))
       ("overwrite", "replace the output (and loss log) if they exist");
   options.add_options("Optimisation")
       ("iterations", "number of iterations", cxxopts::value<std::string>()->default_value(std::to_string(d.iterations)))

@@ -1,0 +1,47 @@
+// How much memory a job will hold at its peak, estimated before the heavy work starts, so that
+// a run that cannot fit is refused with advice instead of exhausting the machine (a 64-pixel
+// output with --style-scale 100 once reached 13 GB while still computing its targets).
+//
+// The peak is what lives through the whole run (VGG19's weights, the program, the prepared
+// images and the optimiser's state) plus the largest of three phases:
+//   reading:    one decoded input at its own size, and its resized copy;
+//   targets:    VGG19 without a graph on the content or one style image: the features kept as
+//               targets and the largest layer's input and output;
+//   iterations: VGG19 with its graph at the content's size. Measured on this project's runs,
+//               the process holds about the sum of every layer's output up to the deepest
+//               layer used (times 1.05): the ReLU outputs the graph keeps plus the gradients of
+//               the backward pass, most of them kept between iterations by the block cache.
+// Tested against measured peaks (tests/test_cli_memory.cpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nst/image.h"
+#include "nst/settings.h"
+
+namespace nst {
+
+struct MemoryEstimate {
+  int64_t fixed = 0;   // the program, its libraries and threads, VGG19's weights
+  int64_t images = 0;  // prepared images, the starting image, the optimiser's state
+  int64_t work = 0;    // the largest phase
+  std::string phase;   // which: "reading the images", "computing the targets", "the iterations"
+  int64_t total() const { return fixed + images + work; }
+};
+
+struct JobSizes {
+  ImageSize content, content_original;
+  std::vector<ImageSize> styles, styles_original;
+  ImageSize init_original;  // 0x0 without a starting image
+};
+
+MemoryEstimate estimate_memory(const JobSettings& settings, const JobSizes& sizes);
+
+// The default limit: three quarters of the physical memory.
+int64_t default_max_memory();
+
+std::string format_bytes(int64_t bytes);  // "812 MB", "3.4 GB"
+
+}  // namespace nst
