@@ -84,4 +84,49 @@ inline std::string legacy_checkpoint(const CraftedTensor& t) {
   return legacy_checkpoint(tensor_dict_pickle(t), &t);
 }
 
+// A legacy checkpoint the way PyTorch 0.3 under Python 2 wrote one: the OrderedDict pickled with
+// its items as a list of [key, value] lists, byte-string keys, _rebuild_tensor with four
+// arguments, and two tensors that are views (view_metadata) of one storage "root" holding the
+// floats 0..5: a = root[0:2] as [2], b = root[2:6] as [2, 2].
+inline std::string python2_checkpoint() {
+  auto view = [](PickleWriter& p, const std::string& key, int64_t offset, int64_t size) {
+    p.op("(").string("storage").global("torch", "FloatStorage").string("root").string("cpu");
+    p.integer(6).op("(").op("U").op(std::string(1, static_cast<char>(key.size()))).op(key);
+    p.integer(offset).integer(size).op("t").op("t").op("Q");
+  };
+  PickleWriter p;
+  p.global("collections", "OrderedDict").op("(").op("]").op("(");
+  p.op("]")
+      .op("(")
+      .op("U\x01"
+          "a")
+      .global("torch._utils", "_rebuild_tensor")
+      .op("(");
+  view(p, "va", 0, 2);
+  p.integer(0).int_tuple({2}).int_tuple({1}).op("tR").op("e");
+  p.op("]")
+      .op("(")
+      .op("U\x01"
+          "b")
+      .global("torch._utils", "_rebuild_tensor")
+      .op("(");
+  view(p, "vb", 2, 4);
+  p.integer(0).int_tuple({2, 2}).int_tuple({2, 1}).op("tR").op("e");
+  p.op("e").op("t").op("R");  // the pairs, OrderedDict's argument tuple, REDUCE
+  std::string data;
+  for (int i = 0; i < 6; ++i) {
+    const float v = static_cast<float>(i);
+    data.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  CraftedTensor root;
+  root.storage_numel = 6;
+  root.data = data;
+  std::string file = legacy_checkpoint(p.finish(), &root);
+  // legacy_checkpoint names the storage "0": rename the key list's entry to "root".
+  const std::string listed = PickleWriter().op("]").string("0").op("a").finish();
+  file.replace(file.find(listed), listed.size(),
+               PickleWriter().op("]").string("root").op("a").finish());
+  return file;
+}
+
 }  // namespace nst::testing

@@ -43,6 +43,29 @@ TEST_F(HostileCheckpoint, TheCraftedBaselineLoads) {
   EXPECT_EQ(tensors[0].second.data()[1], 2.0f);
 }
 
+// torch.load reads these (checked with PyTorch 1.13: a = [0, 1], b = [[2, 3], [4, 5]]).
+TEST_F(HostileCheckpoint, APython2EraCheckpointWithSharedStorage) {
+  const std::string path = dir_.write("py2.pth", testing::python2_checkpoint());
+  const NamedTensors tensors = read_checkpoint(path).tensors;
+  ASSERT_EQ(tensors.size(), 2u);
+  EXPECT_EQ(tensors[0].first, "a");
+  EXPECT_EQ(tensors[0].second.shape(), (Shape{2}));
+  EXPECT_EQ(tensors[0].second.data()[1], 1.0f);
+  EXPECT_EQ(tensors[1].first, "b");
+  EXPECT_EQ(tensors[1].second.shape(), (Shape{2, 2}));
+  EXPECT_EQ(tensors[1].second.data()[0], 2.0f);
+  EXPECT_EQ(tensors[1].second.data()[3], 5.0f);
+}
+
+TEST_F(HostileCheckpoint, AViewOutsideItsStorage) {
+  std::string file = testing::python2_checkpoint();
+  const std::string size4 = testing::PickleWriter().integer(4).finish();  // b's view size
+  const auto at = file.find(size4.substr(2, 5));
+  ASSERT_NE(at, std::string::npos);
+  file[at + 1] = 9;  // b: 9 elements at offset 2 of a 6-element storage
+  EXPECT_NE(error_for(file).find("does not fit storage 'root'"), std::string::npos);
+}
+
 TEST_F(HostileCheckpoint, StorageWhoseByteCountWraps) {
   CraftedTensor t;  // 2^62 floats are 2^64 bytes: 0 after wrapping, with 4 bytes of data
   t.storage_numel = int64_t{1} << 62;

@@ -185,8 +185,19 @@ class Machine {
     const std::string full = callable->module + "." + callable->name;
     const auto& a = args->items;
     if (full == "collections.OrderedDict") {
-      if (!a.empty()) error(at, "OrderedDict with arguments is not supported");
-      return make(Object::Kind::dict);
+      ObjectPtr dict = make(Object::Kind::dict);
+      if (a.empty()) return dict;  // Python 3: the items follow with SETITEMS
+      // Python 2 pickles an OrderedDict with its items as the one argument: [[key, value], ...].
+      if (a.size() != 1 || (a[0]->kind != Object::Kind::list && a[0]->kind != Object::Kind::tuple))
+        error(at, "OrderedDict's argument must be a list of [key, value] pairs");
+      for (ObjectPtr pair : a[0]->items) {
+        if ((pair->kind != Object::Kind::list && pair->kind != Object::Kind::tuple) ||
+            pair->items.size() != 2) {
+          error(at, "OrderedDict's argument must be a list of [key, value] pairs");
+        }
+        set_items(dict, pair->items, at);
+      }
+      return dict;
     }
     if (full == "torch._utils._rebuild_tensor" || full == "torch._utils._rebuild_tensor_v2") {
       if (a.size() < 4 || a[0]->kind != Object::Kind::storage ||

@@ -56,10 +56,12 @@ struct Object {
   std::string text;              // string; big_integer's little-endian bytes; storage key
   std::vector<ObjectPtr> items;  // tuple, list
   std::vector<std::pair<ObjectPtr, ObjectPtr>> entries;  // dict, in insertion order
-  std::string module, name;   // global; a storage's type name ("FloatStorage")
-  int64_t storage_numel = 0;  // storage
-  TensorRef tensor;           // tensor
-  int depth = 1;              // containers: 1 + the deepest item when built
+  std::string module, name;    // global; a storage's type name ("FloatStorage")
+  int64_t storage_numel = 0;   // storage: elements
+  int64_t storage_offset = 0;  // storage: a view's first element in the storage `text` names
+  bool storage_view = false;   // storage: a legacy view into another storage
+  TensorRef tensor;            // tensor
+  int depth = 1;               // containers: 1 + the deepest item when built
 
   const char* kind_name() const;
 };

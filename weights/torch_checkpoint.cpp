@@ -71,10 +71,6 @@ class Storages {
               path_, ": unexpected persistent id in the pickle (not a PyTorch storage)");
     NST_CHECK(f[4]->integer >= 0, path_, ": storage '", f[2]->text, "' has ", f[4]->integer,
               " elements");
-    if (pid_size_ == 6) {
-      NST_CHECK(f[5]->kind == Object::Kind::none, path_,
-                ": storage views (legacy view_metadata) are not supported");
-    }
     ObjectPtr& slot = by_key_[f[2]->text];
     if (slot == nullptr) {
       slot = arena_.make(Object::Kind::storage, path_);
@@ -83,6 +79,7 @@ class Storages {
       slot->storage_numel = f[4]->integer;
       storage_type(slot->name, path_);  // fails now for an unknown type
     }
+    if (pid_size_ == 6 && f[5]->kind != Object::Kind::none) return view(*slot, *f[5]);
     return slot;
   }
 
@@ -92,10 +89,36 @@ class Storages {
   }
 
  private:
+  // Legacy files from before PyTorch 0.4 (often Python 2) may share a storage between
+  // tensors: view_metadata = (view_key, offset, size) names a slice of the root storage.
+  ObjectPtr view(const Object& root, const Object& metadata) {
+    const auto& m = metadata.items;
+    NST_CHECK(metadata.kind == Object::Kind::tuple && m.size() == 3 &&
+                  m[0]->kind == Object::Kind::string && m[1]->kind == Object::Kind::integer &&
+                  m[2]->kind == Object::Kind::integer,
+              path_, ": a storage view of '", root.text, "' is not (key, offset, size)");
+    const int64_t offset = m[1]->integer, size = m[2]->integer;
+    NST_CHECK(offset >= 0 && size >= 0 && offset <= root.storage_numel &&
+                  size <= root.storage_numel - offset,
+              path_, ": a view of ", size, " elements at ", offset, " does not fit storage '",
+              root.text, "' of ", root.storage_numel);
+    ObjectPtr& slot = views_[m[0]->text];
+    if (slot == nullptr) {
+      slot = arena_.make(Object::Kind::storage, path_);
+      slot->text = root.text;  // the data is the root's
+      slot->name = root.name;
+      slot->storage_numel = size;
+      slot->storage_offset = offset;
+      slot->storage_view = true;
+    }
+    return slot;
+  }
+
   const std::string& path_;
   std::size_t pid_size_;
   pickle::Arena& arena_;
-  std::map<std::string, ObjectPtr> by_key_;
+  std::map<std::string, ObjectPtr> by_key_;  // root storages
+  std::map<std::string, ObjectPtr> views_;   // legacy views, by view key
 };
 
 // Gathers a tensor's elements from its storage bytes, honouring offset and strides. Every
@@ -165,8 +188,16 @@ NamedTensors collect(const Object& dict, const NameFilter& wanted, const std::st
   for (const auto& [key, value] : dict.entries) {
     if (key->kind != Object::Kind::string || value->kind != Object::Kind::tensor) continue;
     if (wanted && !wanted(key->text)) continue;
-    out.emplace_back(key->text, materialize(value->tensor, storage_bytes(*value->tensor.storage),
-                                            key->text, path));
+    const Object& storage = *value->tensor.storage;
+    std::span<const uint8_t> bytes = storage_bytes(storage);
+    if (storage.storage_view) {  // a slice of its root storage, whose size was checked
+      const std::size_t element = storage_type(storage.name, path).size;
+      NST_CHECK(static_cast<uint64_t>(storage.storage_offset + storage.storage_numel) <=
+                    bytes.size() / element,
+                path, ": a view of storage '", storage.text, "' reaches past its data");
+      bytes = bytes.subspan(storage.storage_offset * element, storage.storage_numel * element);
+    }
+    out.emplace_back(key->text, materialize(value->tensor, bytes, key->text, path));
   }
   return out;
 }
