@@ -192,7 +192,9 @@ TEST_F(WeightsLookup, FollowsTheDocumentedOrder) {
   EXPECT_EQ(locate_weights(), cached);
   ::setenv("NST_WEIGHTS", dir_.file("explicit.safetensors").c_str(), 1);
   EXPECT_THROW(locate_weights(), Error);  // named but missing: an error, not a fallback
-  EXPECT_EQ(locate_weights(), touch(dir_.file("explicit.safetensors")));
+  // (Made first: the order in which EXPECT_EQ evaluates its arguments differs by compiler.)
+  const std::string explicit_file = touch(dir_.file("explicit.safetensors"));
+  EXPECT_EQ(locate_weights(), explicit_file);
 }
 
 TEST(LoadVgg19Model, RandomWeightsAreAnnouncedAndSeeded) {
