@@ -170,7 +170,7 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
   }
   result.iterations = driver->iterations();
   result.image = driver->result();
-  result.state = driver->save();
+  if (result.stopped) result.state = driver->save();  // (a copy of the optimiser's history)
   return result;
 }
 

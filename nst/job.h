@@ -80,7 +80,7 @@ struct JobResult {
   int iterations = 0;      // iterations done
   bool stopped = false;    // the observer asked to stop before the end
   bool converged = false;  // the optimiser stopped early on its own (L-BFGS)
-  RunState state;          // where the run ended, to continue a stopped run
+  RunState state;          // where a stopped run ended, to continue it
 };
 
 // Runs a prepared job with `model` (whose pooling must be the settings'), on settings.threads
