@@ -84,7 +84,7 @@ struct JobResult {
 };
 
 // Runs a prepared job with `model` (whose pooling must be the settings'), on settings.threads
-// threads, reusing large blocks during the run and returning them to the system at its end.
+// threads, reusing large blocks during its iterations and returning them to the system after.
 // A loss that stops being finite ends the run with an nst::Error naming the iteration and what
 // to lower: its picture would be black or noise.
 // With `resume`, the run continues from that state (same settings and images) instead of

@@ -29,8 +29,8 @@ class AlignedBuffer {
 
 // While at least one scope is alive anywhere in the process, freed blocks of 1 MiB or more are
 // kept (up to 1 GiB) and handed out again for the same size; when the last scope ends, they are
-// all returned to the system. A job holds one for its whole run; concurrent jobs share the
-// cache. Outside any scope, freed blocks go straight back to the system.
+// all returned to the system. A job holds one during its iterations; concurrent jobs share
+// the cache. Outside any scope, freed blocks go straight back to the system.
 class BlockReuseScope {
  public:
   BlockReuseScope();
