@@ -46,8 +46,14 @@ Conv2d::Conv2d(const Conv2dParams& params) : params_(params) {
   }
 }
 
-Var Conv2d::forward(const Var& x) {
-  return conv2d(x, weight_, bias_, {.stride = params_.stride, .padding = params_.padding});
+Var Conv2d::forward(const Var& x) { return forward(x, false); }
+
+Var Conv2d::forward(const Var& x, bool relu) {
+  return conv2d(x, weight_, bias_,
+                {.stride = params_.stride,
+                 .padding = params_.padding,
+                 .relu = relu,
+                 .winograd_cache = &winograd_cache_});
 }
 
 Sequential& Sequential::append(std::shared_ptr<Module> layer) {

@@ -51,6 +51,9 @@ class Conv2d : public Module {
  public:
   explicit Conv2d(const Conv2dParams& params);
   Var forward(const Var& x) override;
+  // With relu, max(conv(x), 0) in one op: the ReLU that follows a convolution costs no pass of
+  // its own and keeps a bit per element for backward (nn/conv2d.h).
+  Var forward(const Var& x, bool relu);
 
   const Conv2dParams& params() const { return params_; }
   Var& weight() { return weight_; }
@@ -59,6 +62,7 @@ class Conv2d : public Module {
  private:
   Conv2dParams params_;
   Var weight_, bias_;  // the same variables as the registered parameters (Var is a handle)
+  WinogradFilterCache winograd_cache_;
 };
 
 class ReLU : public Module {

@@ -1,5 +1,7 @@
 #include "nn/pooling.h"
 
+#include "autograd/grad_mode.h"
+#include "tensor/byte_tensor.h"
 #include "tensor/error.h"
 #include "tensor/pool.h"
 
@@ -23,13 +25,16 @@ PoolGeometry geometry(const Shape& x, const PoolOptions& o, const char* op) {
 Var max_pool2d(const Var& x, const PoolOptions& options) {
   const PoolGeometry g = geometry(x.shape(), options, "max_pool2d");
   Tensor out(Shape{x.shape()[0], x.shape()[1], g.out_height(), g.out_width()});
-  max_pool2d_forward(x.value().data(), g, out.data());
-  // Backward finds each window's maximum again from the input, which the caller usually keeps
-  // alive anyway (it is a ReLU output), instead of storing an index per output.
-  Tensor input = x.value();
+  if (!grad_enabled() || !x.requires_grad()) {
+    max_pool2d_forward(x.value().data(), g, out.data(), nullptr);
+    return Var(std::move(out));
+  }
+  // Backward needs only where each maximum was: a byte per output, not the input.
+  ByteTensor argmax(out.numel());
+  max_pool2d_forward(x.value().data(), g, out.data(), argmax.data());
   return record_op(std::move(out), "max_pool2d", {x},
-                   [input, g](const Tensor& dout, InputGrads& grads) {
-                     max_pool2d_backward(input.data(), dout.data(), g, grads[0].data());
+                   [argmax, g](const Tensor& dout, InputGrads& grads) {
+                     max_pool2d_backward(argmax.data(), dout.data(), g, grads[0].data());
                    });
 }
 

@@ -92,7 +92,8 @@ Vgg19::Vgg19(Pooling pooling, Preprocessing preprocessing)
 }
 
 Var Vgg19::forward(const Var& image) {
-  return features_->forward(channel_affine(image, preprocessing_.map));
+  std::vector<Var> none;
+  return run(image, static_cast<int>(vgg19_layers().size()) - 1, {}, none);
 }
 
 std::vector<Var> Vgg19::features(const Var& image, const std::vector<std::string>& layers) {
@@ -111,15 +112,33 @@ std::vector<Var> Vgg19::features(const Var& image, const std::vector<std::string
   }
   std::vector<Var> outputs(layers.size());
   if (layers.empty()) return outputs;
-  const int deepest = *std::max_element(indices.begin(), indices.end());
+  run(image, *std::max_element(indices.begin(), indices.end()), indices, outputs);
+  return outputs;
+}
+
+Var Vgg19::run(const Var& image, int last, const std::vector<int>& wanted,
+               std::vector<Var>& outputs) {
+  const std::vector<Vgg19Layer>& layers = vgg19_layers();
+  auto is_wanted = [&wanted](int i) {
+    return std::find(wanted.begin(), wanted.end(), i) != wanted.end();
+  };
+  // Each activation is released as soon as the next layer has run, unless it is wanted or an
+  // op's backward keeps it (fused convolutions keep only bits, pooling only argmaxes).
   Var x = channel_affine(image, preprocessing_.map);
-  for (int i = 0; i <= deepest; ++i) {
-    x = features_->forward_range(x, static_cast<std::size_t>(i), static_cast<std::size_t>(i) + 1);
-    for (std::size_t k = 0; k < indices.size(); ++k) {
-      if (indices[k] == i) outputs[k] = x;
+  for (int i = 0; i <= last; ++i) {
+    const bool fuse_relu = layers[i].kind == Vgg19Layer::Kind::conv && i < last &&
+                           layers[i + 1].kind == Vgg19Layer::Kind::relu && !is_wanted(i);
+    if (fuse_relu) {
+      x = static_cast<Conv2d&>((*features_)[i]).forward(x, true);
+      ++i;  // the ReLU ran inside the convolution
+    } else {
+      x = (*features_)[i].forward(x);
+    }
+    for (std::size_t k = 0; k < wanted.size(); ++k) {
+      if (wanted[k] == i) outputs[k] = x;
     }
   }
-  return outputs;
+  return x;
 }
 
 void Vgg19::init_random(uint64_t seed) {

@@ -65,6 +65,10 @@ class Vgg19 : public Module {
   void init_random(uint64_t seed);
 
  private:
+  // Runs layers 0..last, fusing each convolution with its ReLU unless the convolution's own
+  // output is wanted; outputs[k] gets the output of layer wanted[k].
+  Var run(const Var& image, int last, const std::vector<int>& wanted, std::vector<Var>& outputs);
+
   std::shared_ptr<Sequential> features_;
   std::vector<std::shared_ptr<Conv2d>> convs_;
   Preprocessing preprocessing_;

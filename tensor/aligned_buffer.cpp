@@ -74,6 +74,15 @@ class BlockCache {
   int users_ = 0;  // live BlockReuseScopes
 };
 
+std::atomic<std::size_t> live_total{0}, peak_total{0};
+
+void count_allocation(std::size_t bytes) {
+  const std::size_t live = live_total.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+  std::size_t peak = peak_total.load(std::memory_order_relaxed);
+  while (live > peak && !peak_total.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
+  }
+}
+
 BlockCache& cache() {
   static BlockCache* instance = new BlockCache;  // never destroyed: buffers may outlive statics
   return *instance;
@@ -95,9 +104,17 @@ AlignedBuffer::AlignedBuffer(std::size_t count) : count_(count) {
   void* memory = cache().take(bytes);
   if (memory == nullptr) throw std::bad_alloc();
   data_ = std::unique_ptr<float[], Free>(static_cast<float*>(memory), Free{bytes});
+  count_allocation(bytes);
 }
 
-void AlignedBuffer::Free::operator()(float* p) const { cache().give(p, bytes); }
+void AlignedBuffer::Free::operator()(float* p) const {
+  live_total.fetch_sub(bytes, std::memory_order_relaxed);
+  cache().give(p, bytes);
+}
+
+std::size_t TensorMemory::live_bytes() { return live_total.load(); }
+std::size_t TensorMemory::peak_bytes() { return peak_total.load(); }
+void TensorMemory::reset_peak() { peak_total.store(live_total.load()); }
 
 BlockReuseScope::BlockReuseScope() { cache().enter(); }
 BlockReuseScope::~BlockReuseScope() { cache().leave(); }

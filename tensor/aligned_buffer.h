@@ -3,7 +3,9 @@
 // job runs, large blocks go back to a bounded cache for reuse (aligned_buffer.cpp says why).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace nst {
@@ -18,6 +20,11 @@ class AlignedBuffer {
   const float* data() const { return data_.get(); }
   std::size_t size() const { return count_; }
 
+  // Counts handouts of writable access (Tensor's non-const data()): a cache derived from the
+  // values, such as a convolution's transformed filters, is stale once this has moved.
+  void note_write() { writes_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t writes() const { return writes_.load(std::memory_order_relaxed); }
+
  private:
   struct Free {
     std::size_t bytes;
@@ -25,6 +32,15 @@ class AlignedBuffer {
   };
   std::unique_ptr<float[], Free> data_{nullptr, Free{0}};
   std::size_t count_ = 0;
+  std::atomic<uint64_t> writes_{0};
+};
+
+// Bytes held by live AlignedBuffers (tensors, masks), and the most held at once since the last
+// reset: what the memory tests measure, without the allocator's or the block cache's slack.
+struct TensorMemory {
+  static std::size_t live_bytes();
+  static std::size_t peak_bytes();
+  static void reset_peak();  // peak = live
 };
 
 // While at least one scope is alive anywhere in the process, freed blocks of 1 MiB or more are

@@ -5,6 +5,7 @@
 #include "tensor/elementwise.h"
 #include "tensor/gemm.h"
 #include "tensor/im2col.h"
+#include "tensor/relu_mask.h"
 #include "tensor/tensor.h"
 #include "tensor/threads.h"
 
@@ -92,32 +93,47 @@ void conv2d_forward(float* out, const float* in, const float* weight, const floa
 }
 
 void conv2d_backward(float* din, float* dweight, float* dbias, const float* dout, const float* in,
-                     const float* weight, const Conv2dShape& s) {
+                     const float* weight, const Conv2dShape& s, const uint8_t* dout_mask) {
   s.validate();
   const int ckk = s.col_rows(), plane = s.Ho() * s.Wo();
   const Conv2dBands bands = conv2d_backward_bands(s);
   Tensor col(Shape{static_cast<int64_t>(ckk) * bands.rows * s.Wo()});
+  // With a mask, each band of dout is first copied through it (K x columns).
+  Tensor masked = dout_mask != nullptr
+                      ? Tensor(Shape{static_cast<int64_t>(s.K) * bands.rows * s.Wo()})
+                      : Tensor();
   for (int n = 0; n < s.N; ++n) {
     const float* image = in + static_cast<int64_t>(n) * s.C * s.H * s.W;
-    const float* grad = dout + static_cast<int64_t>(n) * s.K * plane;
-    if (dbias != nullptr) {
-      for (int k = 0; k < s.K; ++k) {
-        dbias[k] += static_cast<float>(
-            sum({grad + static_cast<int64_t>(k) * plane, static_cast<std::size_t>(plane)}));
-      }
-    }
     for (int i = 0; i < bands.count; ++i) {
       const Band b = band(s, bands, i);
+      // The band's gradient: grad[k * ld + column] for K rows of b.columns.
+      const float* grad = dout + static_cast<int64_t>(n) * s.K * plane + b.offset;
+      int ld = plane;
+      if (dout_mask != nullptr) {
+        for (int k = 0; k < s.K; ++k) {
+          const int64_t first = (static_cast<int64_t>(n) * s.K + k) * plane + b.offset;
+          relu_mask_apply(dout_mask, first, dout + first,
+                          masked.data() + static_cast<int64_t>(k) * b.columns, b.columns);
+        }
+        grad = masked.data();
+        ld = b.columns;
+      }
+      if (dbias != nullptr) {
+        for (int k = 0; k < s.K; ++k) {
+          dbias[k] += static_cast<float>(
+              sum({grad + static_cast<int64_t>(k) * ld, static_cast<std::size_t>(b.columns)}));
+        }
+      }
       if (dweight != nullptr) {
         im2col(image, s, b.row_begin, b.row_end, col.data());
         // dweight[K x Ckk] += dout[:, band][K x columns] * col^T[columns x Ckk]
-        gemm(Transpose::no, Transpose::yes, s.K, ckk, b.columns, 1.0f, grad + b.offset, plane,
-             col.data(), b.columns, 1.0f, dweight, ckk);
+        gemm(Transpose::no, Transpose::yes, s.K, ckk, b.columns, 1.0f, grad, ld, col.data(),
+             b.columns, 1.0f, dweight, ckk);
       }
       if (din != nullptr) {
         // col[Ckk x columns] = weight^T[Ckk x K] * dout[:, band][K x columns], then scatter.
-        gemm(Transpose::yes, Transpose::no, ckk, b.columns, s.K, 1.0f, weight, ckk, grad + b.offset,
-             plane, 0.0f, col.data(), b.columns);
+        gemm(Transpose::yes, Transpose::no, ckk, b.columns, s.K, 1.0f, weight, ckk, grad, ld, 0.0f,
+             col.data(), b.columns);
         col2im(col.data(), s, b.row_begin, b.row_end,
                din + static_cast<int64_t>(n) * s.C * s.H * s.W);
       }

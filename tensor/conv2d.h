@@ -9,6 +9,8 @@
 // tensor/conv2d_reference.h has the direct seven-loop versions the tests compare with.
 #pragma once
 
+#include <cstdint>
+
 #include "tensor/conv2d_shape.h"
 
 namespace nst {
@@ -25,8 +27,10 @@ Conv2dBands conv2d_backward_bands(const Conv2dShape& s);
 
 void conv2d_forward(float* out, const float* in, const float* weight, const float* bias,
                     const Conv2dShape& s);  // bias may be null
-// Adds into din, dweight, dbias; pass null for any gradient that is not wanted.
+// Adds into din, dweight, dbias; pass null for any gradient that is not wanted. With dout_mask
+// (one bit per output element, tensor/relu_mask.h), dout counts only where its bit is set:
+// the gradient through a fused ReLU.
 void conv2d_backward(float* din, float* dweight, float* dbias, const float* dout, const float* in,
-                     const float* weight, const Conv2dShape& s);
+                     const float* weight, const Conv2dShape& s, const uint8_t* dout_mask = nullptr);
 
 }  // namespace nst

@@ -49,8 +49,8 @@ void for_each_window(const PoolGeometry& g, Visit visit) {
 }
 
 // Index (within the whole input) of the first maximum of a window; NaN wins, as in PyTorch.
-int64_t argmax(const float* in, const PoolGeometry& g, int64_t offset, int y_begin, int y_end,
-               int x_begin, int x_end) {
+int64_t argmax_in_window(const float* in, const PoolGeometry& g, int64_t offset, int y_begin,
+                         int y_end, int x_begin, int x_end) {
   int64_t best = -1;
   float best_value = -std::numeric_limits<float>::infinity();
   for (int y = y_begin; y < y_end; ++y) {
@@ -67,7 +67,7 @@ int64_t argmax(const float* in, const PoolGeometry& g, int64_t offset, int y_beg
 }
 
 // VGG's pools are 2x2, stride 2, no padding: windows are disjoint and always whole, so each
-// output reads four known inputs. Same tie and NaN rules as argmax() above.
+// output reads four known inputs. Same tie and NaN rules as argmax_in_window() above.
 bool is_2x2_stride_2(const PoolGeometry& g) {
   return g.kernel == 2 && g.stride == 2 && g.padding == 0;
 }
@@ -88,39 +88,69 @@ void for_each_2x2(const PoolGeometry& g, Visit visit) {
   }
 }
 
-// Index of the first maximum of the window whose top-left input is i.
-inline int64_t argmax_2x2(const float* in, int64_t i, int width) {
-  const int64_t candidates[3] = {i + 1, i + width, i + width + 1};
-  int64_t best = i;
-  for (int64_t c : candidates) {
-    if (in[c] > in[best] || (std::isnan(in[c]) && !std::isnan(in[best]))) best = c;
+// Position (row * 2 + column) of the first maximum of the window whose top-left input is i.
+inline int argmax_2x2(const float* in, int64_t i, int width) {
+  const int64_t at[4] = {i, i + 1, i + width, i + width + 1};
+  int best = 0;
+  for (int p = 1; p < 4; ++p) {
+    const float v = in[at[p]], b = in[at[best]];
+    if (v > b || (std::isnan(v) && !std::isnan(b))) best = p;
   }
   return best;
 }
 
+// The input at `position` of the 2x2 window whose top-left input is i.
+inline int64_t input_2x2(int64_t i, int width, int position) {
+  return i + (position >> 1) * static_cast<int64_t>(width) + (position & 1);
+}
+
 }  // namespace
 
-void max_pool2d_forward(const float* in, const PoolGeometry& g, float* out) {
-  if (!is_2x2_stride_2(g)) return max_pool2d_forward_reference(in, g, out);
-  for_each_2x2(g, [&](int64_t o, int64_t i) { out[o] = in[argmax_2x2(in, i, g.width)]; });
+namespace {
+
+void check_argmax_fits(const PoolGeometry& g) {
+  NST_CHECK(g.kernel <= 16, "max pooling records each window's maximum in a byte: kernel ",
+            g.kernel, " is above 16");
 }
 
-void max_pool2d_backward(const float* in, const float* dout, const PoolGeometry& g, float* din) {
-  if (!is_2x2_stride_2(g)) return max_pool2d_backward_reference(in, dout, g, din);
-  for_each_2x2(g, [&](int64_t o, int64_t i) { din[argmax_2x2(in, i, g.width)] += dout[o]; });
-}
+}  // namespace
 
-void max_pool2d_forward_reference(const float* in, const PoolGeometry& g, float* out) {
-  for_each_window(g, [&](int64_t offset, int64_t o, int y0, int y1, int x0, int x1) {
-    out[o] = in[argmax(in, g, offset, y0, y1, x0, x1)];
+void max_pool2d_forward(const float* in, const PoolGeometry& g, float* out, uint8_t* argmax) {
+  if (!is_2x2_stride_2(g)) return max_pool2d_forward_reference(in, g, out, argmax);
+  for_each_2x2(g, [&](int64_t o, int64_t i) {
+    const int position = argmax_2x2(in, i, g.width);
+    out[o] = in[input_2x2(i, g.width, position)];
+    if (argmax != nullptr) argmax[o] = static_cast<uint8_t>(position);
   });
 }
 
-void max_pool2d_backward_reference(const float* in, const float* dout, const PoolGeometry& g,
-                                   float* din) {
-  // Windows overlap only inside one plane, and a plane belongs to one thread.
+void max_pool2d_backward(const uint8_t* argmax, const float* dout, const PoolGeometry& g,
+                         float* din) {
+  if (!is_2x2_stride_2(g)) return max_pool2d_backward_reference(argmax, dout, g, din);
+  for_each_2x2(g, [&](int64_t o, int64_t i) { din[input_2x2(i, g.width, argmax[o])] += dout[o]; });
+}
+
+void max_pool2d_forward_reference(const float* in, const PoolGeometry& g, float* out,
+                                  uint8_t* argmax) {
+  if (argmax != nullptr) check_argmax_fits(g);
   for_each_window(g, [&](int64_t offset, int64_t o, int y0, int y1, int x0, int x1) {
-    din[argmax(in, g, offset, y0, y1, x0, x1)] += dout[o];
+    const int64_t best = argmax_in_window(in, g, offset, y0, y1, x0, x1);
+    out[o] = in[best];
+    if (argmax != nullptr) {
+      const int64_t within = best - offset;
+      const auto y = static_cast<int>(within / g.width), x = static_cast<int>(within % g.width);
+      argmax[o] = static_cast<uint8_t>((y - y0) * g.kernel + (x - x0));
+    }
+  });
+}
+
+void max_pool2d_backward_reference(const uint8_t* argmax, const float* dout, const PoolGeometry& g,
+                                   float* din) {
+  check_argmax_fits(g);
+  // Windows overlap only inside one plane, and a plane belongs to one thread.
+  for_each_window(g, [&](int64_t offset, int64_t o, int y0, int, int x0, int) {
+    const int y = y0 + argmax[o] / g.kernel, x = x0 + argmax[o] % g.kernel;
+    din[offset + static_cast<int64_t>(y) * g.width + x] += dout[o];
   });
 }
 

@@ -4,6 +4,8 @@
 // padding in its divisor (count_include_pad = true), so every window divides by k*k.
 #pragma once
 
+#include <cstdint>
+
 namespace nst {
 
 struct PoolGeometry {
@@ -15,13 +17,18 @@ struct PoolGeometry {
   void validate() const;  // throws nst::Error naming the geometry if it makes no sense
 };
 
-void max_pool2d_forward(const float* in, const PoolGeometry& g, float* out);
-// din += dout routed to each window's first maximum (ties resolved as PyTorch does).
-void max_pool2d_backward(const float* in, const float* dout, const PoolGeometry& g, float* din);
+// Max pooling records, per output, where in its window the maximum was: byte
+// (row * kernel + column) of the window clipped to the image, so backward needs neither the
+// input nor a second search (kernel <= 16). argmax may be null when no backward follows.
+void max_pool2d_forward(const float* in, const PoolGeometry& g, float* out, uint8_t* argmax);
+// din += dout routed to each window's recorded maximum.
+void max_pool2d_backward(const uint8_t* argmax, const float* dout, const PoolGeometry& g,
+                         float* din);
 // The same for any geometry, window by window: the reference that the 2x2 stride-2 fast path
 // above is tested against (and what it uses for every other geometry).
-void max_pool2d_forward_reference(const float* in, const PoolGeometry& g, float* out);
-void max_pool2d_backward_reference(const float* in, const float* dout, const PoolGeometry& g,
+void max_pool2d_forward_reference(const float* in, const PoolGeometry& g, float* out,
+                                  uint8_t* argmax);
+void max_pool2d_backward_reference(const uint8_t* argmax, const float* dout, const PoolGeometry& g,
                                    float* din);
 
 void avg_pool2d_forward(const float* in, const PoolGeometry& g, float* out);

@@ -28,6 +28,7 @@ Tensor Tensor::from_values(const Shape& shape, std::span<const float> values) {
 
 float* Tensor::data() {
   NST_CHECK(defined(), "use of an undefined tensor");
+  storage_->note_write();
   return storage_->data();
 }
 

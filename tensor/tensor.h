@@ -40,6 +40,9 @@ class Tensor {
   void copy_from(const Tensor& source);  // shapes must match
 
   bool same_storage(const Tensor& other) const { return storage_ == other.storage_; }
+  // Moves whenever the storage's values may have been written through any handle (every call
+  // of the non-const data(), values(), fill() or copy_from()), like torch's _version.
+  uint64_t version() const { return storage_ != nullptr ? storage_->writes() : 0; }
 
  private:
   std::shared_ptr<AlignedBuffer> storage_;

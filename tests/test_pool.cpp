@@ -16,18 +16,20 @@ TEST(MaxPool, GradientGoesToTheFirstOfTiedMaxima) {
   const std::vector<float> in{1, 1, 1, 1};  // one 2x2 window, all equal
   PoolGeometry g{1, 2, 2};
   float out = 0;
-  max_pool2d_forward(in.data(), g, &out);
+  uint8_t argmax = 255;
+  max_pool2d_forward(in.data(), g, &out, &argmax);
   EXPECT_EQ(out, 1.0f);
+  EXPECT_EQ(argmax, 0);
   std::vector<float> din(4, 0.0f);
   const float dout = 3.0f;
-  max_pool2d_backward(in.data(), &dout, g, din.data());
+  max_pool2d_backward(&argmax, &dout, g, din.data());
   EXPECT_EQ(din, (std::vector<float>{3, 0, 0, 0}));
 }
 
 TEST(MaxPool, NanPropagates) {
   const std::vector<float> in{1, NAN, 5, 2};
   float out = 0;
-  max_pool2d_forward(in.data(), PoolGeometry{1, 2, 2}, &out);
+  max_pool2d_forward(in.data(), PoolGeometry{1, 2, 2}, &out, nullptr);
   EXPECT_TRUE(std::isnan(out));
 }
 
@@ -35,8 +37,15 @@ TEST(MaxPool, PaddingNeverWins) {
   const std::vector<float> in{-5, -6, -7, -8};  // all negative; padding is -inf, not 0
   PoolGeometry g{1, 2, 2, 2, 2, 1};             // 2x2 windows, stride 2, padding 1: 2x2 output
   std::vector<float> out(4);
-  max_pool2d_forward(in.data(), g, out.data());
+  std::vector<uint8_t> argmax(4);
+  max_pool2d_forward(in.data(), g, out.data(), argmax.data());
   EXPECT_EQ(out, (std::vector<float>{-5, -6, -7, -8}));
+  // Each window is clipped to its one input pixel: position 0 of the clipped window.
+  EXPECT_EQ(argmax, (std::vector<uint8_t>{0, 0, 0, 0}));
+  std::vector<float> din(4, 0.0f);
+  const std::vector<float> dout{1, 2, 3, 4};
+  max_pool2d_backward(argmax.data(), dout.data(), g, din.data());
+  EXPECT_EQ(din, dout);
 }
 
 TEST(AvgPool, PaddingCountsInTheDivisor) {
@@ -57,16 +66,19 @@ TEST(MaxPool, TwoByTwoFastPathMatchesTheReference) {
     in[5] = NAN;
     const std::size_t out_size = static_cast<std::size_t>(planes * g.out_height() * g.out_width());
     std::vector<float> fast(out_size), ref(out_size), dout(out_size);
+    std::vector<uint8_t> argmax_fast(out_size), argmax_ref(out_size);
     for (float& v : dout) v = random.uniform();
-    max_pool2d_forward(in.data(), g, fast.data());
-    max_pool2d_forward_reference(in.data(), g, ref.data());
+    max_pool2d_forward(in.data(), g, fast.data(), argmax_fast.data());
+    max_pool2d_forward_reference(in.data(), g, ref.data(), argmax_ref.data());
     for (std::size_t i = 0; i < out_size; ++i) {
       EXPECT_TRUE(fast[i] == ref[i] || (std::isnan(fast[i]) && std::isnan(ref[i]))) << i;
     }
+    EXPECT_EQ(argmax_fast, argmax_ref);
     std::vector<float> din_fast(in.size(), 0.0f), din_ref(in.size(), 0.0f);
-    max_pool2d_backward(in.data(), dout.data(), g, din_fast.data());
-    max_pool2d_backward_reference(in.data(), dout.data(), g, din_ref.data());
+    max_pool2d_backward(argmax_fast.data(), dout.data(), g, din_fast.data());
+    max_pool2d_backward_reference(argmax_ref.data(), dout.data(), g, din_ref.data());
     EXPECT_EQ(din_fast, din_ref);
+
   }
 }
 
@@ -74,6 +86,12 @@ TEST(Pool, RejectsBadGeometry) {
   EXPECT_THROW((PoolGeometry{1, 2, 2, 3, 1, 2}.validate()), Error);  // padding > kernel / 2
   EXPECT_THROW((PoolGeometry{1, 1, 1, 2, 2, 0}.validate()), Error);  // window larger than input
   EXPECT_THROW((PoolGeometry{0, 2, 2}.validate()), Error);
+  // The argmax of a 17x17 window does not fit a byte.
+  std::vector<float> in(17 * 17), out(1);
+  std::vector<uint8_t> argmax(1);
+  EXPECT_THROW(max_pool2d_forward(in.data(), PoolGeometry{1, 17, 17, 17, 1, 0}, out.data(),
+                                  argmax.data()),
+               Error);
 }
 
 }  // namespace

@@ -1,0 +1,218 @@
+#include "tensor/winograd.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "tensor/error.h"
+#include "tensor/gemm.h"
+#include "tensor/relu_mask.h"
+#include "tensor/tensor.h"
+#include "tensor/threads.h"
+#include "tensor/winograd_kernels.h"
+
+namespace nst {
+namespace {
+
+using winograd::kAlpha;
+using winograd::kPoints;
+using winograd::kTile;
+
+const WinogradKernels& active_kernels() {
+  static const WinogradKernels& table = winograd_kernels(active_isa());
+  return table;
+}
+
+int tiles_along(int pixels) { return (pixels + kTile - 1) / kTile; }
+
+// Copies `count` rows of a plane [H x W], starting at row y0, into `rows` (count x width):
+// staged column x holds plane column x0 + x, and zeros where that is outside the plane. With
+// a mask (bit `mask_first` + y * W + x for pixel (y, x)), masked-out pixels stage as zeros.
+void stage_rows(const float* plane, int H, int W, int y0, int x0, int count, int width,
+                float* rows, const uint8_t* mask = nullptr, int64_t mask_first = 0) {
+  const int begin = std::max(0, -x0), end = std::min(width, W - x0);
+  for (int i = 0; i < count; ++i) {
+    float* row = rows + static_cast<int64_t>(i) * width;
+    const int y = y0 + i;
+    if (y < 0 || y >= H) {
+      std::fill_n(row, width, 0.0f);
+      continue;
+    }
+    std::fill(row, row + begin, 0.0f);
+    const int64_t first = static_cast<int64_t>(y) * W + x0 + begin;
+    if (mask != nullptr) {
+      relu_mask_apply(mask, mask_first + first, plane + first, row + begin, end - begin);
+    } else {
+      std::copy(plane + first, plane + first + (end - begin), row + begin);
+    }
+    std::fill(row + end, row + width, 0.0f);
+  }
+}
+
+// The band of tile rows [first_row, first_row + rows) of one image.
+struct Band {
+  int first_row, rows;
+  int64_t tiles;
+};
+
+Band band_of(const WinogradBands& plan, int b) {
+  const int first = b * plan.rows_per_band;
+  const int rows = std::min(plan.rows_per_band, plan.tile_rows - first);
+  return {first, rows, static_cast<int64_t>(rows) * plan.tile_cols};
+}
+
+// Runs body(channel, row) for every channel of `channels` and tile row of the band, in
+// parallel, with a per-thread staging buffer of `staging_size` floats.
+template <class Body>
+void for_channel_rows(int channels, const Band& band, int64_t staging_size, Body body) {
+  const int64_t jobs = static_cast<int64_t>(channels) * band.rows;
+#pragma omp parallel num_threads(num_threads())
+  {
+    std::vector<float> staging(staging_size);
+#pragma omp for schedule(static)
+    for (int64_t job = 0; job < jobs; ++job)
+      body(static_cast<int>(job / band.rows), static_cast<int>(job % band.rows), staging.data());
+  }
+}
+
+// The 36 GEMMs of a band, parallel over the points: each is a single-threaded OpenBLAS call
+// (OpenBLAS does not start threads inside a parallel region).
+template <class Multiply>
+void for_points(Multiply multiply) {
+#pragma omp parallel for num_threads(num_threads()) schedule(dynamic)
+  for (int xi = 0; xi < kPoints; ++xi) multiply(xi);
+}
+
+}  // namespace
+
+bool winograd_applies(const Conv2dShape& s) {
+  return s.kernel == 3 && s.stride == 1 && s.padding == 1;
+}
+
+WinogradBands winograd_bands(const Conv2dShape& s, int64_t band_budget) {
+  WinogradBands plan;
+  plan.tile_rows = tiles_along(s.Ho());
+  plan.tile_cols = tiles_along(s.Wo());
+  const int64_t per_row = int64_t{kPoints} * (s.C + s.K) * plan.tile_cols;
+  plan.rows_per_band =
+      static_cast<int>(std::clamp<int64_t>(band_budget / per_row, 1, plan.tile_rows));
+  plan.count = (plan.tile_rows + plan.rows_per_band - 1) / plan.rows_per_band;
+  return plan;
+}
+
+int64_t winograd_filter_size(int K, int C) { return int64_t{kPoints} * K * C; }
+
+void winograd_transform_filter(const float* weight, int K, int C, float* u) {
+  const int64_t filters = static_cast<int64_t>(K) * C;
+  NST_CHECK(filters <= INT32_MAX, "winograd: ", K, " x ", C, " filters are too many");
+  active_kernels().filter_tiles(weight, static_cast<int>(filters), u, filters);
+}
+
+void winograd_forward(float* out, const float* in, const float* u, const float* bias,
+                      const Conv2dShape& s, bool relu, int64_t band_budget) {
+  s.validate();
+  NST_CHECK(winograd_applies(s), "winograd_forward: needs a 3x3 kernel, stride 1, padding 1");
+  const WinogradKernels& kernels = active_kernels();
+  const WinogradBands plan = winograd_bands(s, band_budget);
+  const int tw = plan.tile_cols, in_width = tw * kTile + 2, out_width = tw * kTile;
+  const int64_t max_tiles = static_cast<int64_t>(plan.rows_per_band) * tw;
+  Tensor v(Shape{kPoints * s.C * max_tiles}), m(Shape{kPoints * s.K * max_tiles});
+  const int64_t in_plane = static_cast<int64_t>(s.H) * s.W;
+  const int64_t out_plane = static_cast<int64_t>(s.Ho()) * s.Wo();
+
+  for (int n = 0; n < s.N; ++n) {
+    const float* image = in + n * s.C * in_plane;
+    float* result = out + n * s.K * out_plane;
+    for (int b = 0; b < plan.count; ++b) {
+      const Band band = band_of(plan, b);
+      const int64_t T = band.tiles;
+      for_channel_rows(s.C, band, kAlpha * in_width, [&](int c, int r, float* staging) {
+        const int y0 = (band.first_row + r) * kTile - 1;
+        stage_rows(image + c * in_plane, s.H, s.W, y0, -1, kAlpha, in_width, staging);
+        kernels.input_tiles(staging, in_width, tw, v.data() + c * T + r * tw, s.C * T);
+      });
+      for_points([&](int xi) {
+        gemm(Transpose::no, Transpose::no, s.K, static_cast<int>(T), s.C, 1.0f,
+             u + static_cast<int64_t>(xi) * s.K * s.C, s.C, v.data() + xi * s.C * T,
+             static_cast<int>(T), 0.0f, m.data() + xi * s.K * T, static_cast<int>(T));
+      });
+      for_channel_rows(s.K, band, kTile * out_width, [&](int k, int r, float* staging) {
+        kernels.output_tiles(m.data() + k * T + r * tw, s.K * T, tw,
+                             bias != nullptr ? bias[k] : 0.0f, relu, staging, out_width);
+        const int y0 = (band.first_row + r) * kTile;
+        for (int i = 0; i < kTile && y0 + i < s.Ho(); ++i) {
+          std::copy_n(staging + i * out_width, s.Wo(),
+                      result + k * out_plane + static_cast<int64_t>(y0 + i) * s.Wo());
+        }
+      });
+    }
+  }
+}
+
+void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_mask,
+                             const float* u, const Conv2dShape& s, int64_t band_budget) {
+  s.validate();
+  NST_CHECK(winograd_applies(s),
+            "winograd_backward_input: needs a 3x3 kernel, stride 1, padding 1");
+  const WinogradKernels& kernels = active_kernels();
+  const WinogradBands plan = winograd_bands(s, band_budget);
+  const int tw = plan.tile_cols, in_width = tw * kTile + 2, out_width = tw * kTile;
+  const int64_t max_tiles = static_cast<int64_t>(plan.rows_per_band) * tw;
+  Tensor z(Shape{kPoints * s.K * max_tiles}), products(Shape{kPoints * s.C * max_tiles});
+  const int64_t in_plane = static_cast<int64_t>(s.H) * s.W;
+  const int64_t out_plane = static_cast<int64_t>(s.Ho()) * s.Wo();
+
+  for (int n = 0; n < s.N; ++n) {
+    const float* grad = dout + n * s.K * out_plane;
+    float* result = din + n * s.C * in_plane;
+    for (int b = 0; b < plan.count; ++b) {
+      const Band band = band_of(plan, b);
+      const int64_t T = band.tiles;
+      for_channel_rows(s.K, band, kTile * out_width, [&](int k, int r, float* staging) {
+        const int y0 = (band.first_row + r) * kTile;
+        stage_rows(grad + k * out_plane, s.Ho(), s.Wo(), y0, 0, kTile, out_width, staging,
+                   relu_mask, (n * s.K + k) * out_plane);
+        kernels.grad_output_tiles(staging, out_width, tw, z.data() + k * T + r * tw, s.K * T);
+      });
+      for_points([&](int xi) {
+        gemm(Transpose::yes, Transpose::no, s.C, static_cast<int>(T), s.K, 1.0f,
+             u + static_cast<int64_t>(xi) * s.K * s.C, s.C, z.data() + xi * s.K * T,
+             static_cast<int>(T), 0.0f, products.data() + xi * s.C * T, static_cast<int>(T));
+      });
+      // Neighbouring tiles' gradients overlap by two pixels: each thread owns whole channels
+      // and adds its tile rows in order.
+#pragma omp parallel num_threads(num_threads())
+      {
+        std::vector<float> staging(static_cast<std::size_t>(kAlpha) * in_width);
+#pragma omp for schedule(static)
+        for (int c = 0; c < s.C; ++c) {
+          float* plane = result + c * in_plane;
+          for (int r = 0; r < band.rows; ++r) {
+            std::fill(staging.begin(), staging.end(), 0.0f);
+            kernels.grad_input_tiles(products.data() + c * T + r * tw, s.C * T, tw,
+                                     staging.data(), in_width);
+            const int y0 = (band.first_row + r) * kTile - 1;
+            for (int i = 0; i < kAlpha; ++i) {
+              const int y = y0 + i;
+              if (y < 0 || y >= s.H) continue;
+              const float* row = staging.data() + i * in_width + 1;  // staged column 1 = x 0
+              float* target = plane + static_cast<int64_t>(y) * s.W;
+              for (int x = 0; x < s.W; ++x) target[x] += row[x];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+const WinogradKernels& winograd_kernels(Isa isa) {
+  elementwise_kernels(isa);  // fails clearly if this CPU cannot run it
+  switch (isa) {
+    case Isa::avx2: return kernels::winograd_avx2();
+    case Isa::avx512: return kernels::winograd_avx512();
+    case Isa::scalar: break;
+  }
+  return kernels::winograd_scalar();
+}
+
+}  // namespace nst

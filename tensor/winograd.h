@@ -1,0 +1,59 @@
+// 3x3, stride-1, padding-1 convolutions by Winograd's minimal filtering F(4x4, 3x3): each 4x4
+// block of output pixels costs 36 multiplications per input channel instead of the direct
+// algorithm's 144, at the price of transforms before and after (tensor/winograd_kernels.h has
+// the algebra). The multiplications become 36 GEMMs per band of tiles:
+//
+//   forward:         M[xi] (K x T) = U[xi] (K x C)   * V[xi] (C x T),  V = B^T d B,  Y = A^T M A
+//   input gradient:  N[xi] (C x T) = U[xi]^T (C x K) * Z[xi] (K x T),  Z = A dY A^T, dX += B N B^T
+//
+// The input gradient of a convolution is the convolution of the output gradient with the
+// flipped, transposed filter. Computing it as the exact adjoint of the forward map (the
+// transposed transforms, and U transposed in the GEMM) gives the same numbers without a second
+// set of transformed filters: the filters of one VGG19 take 4x their size once transformed,
+// and that is paid once, not twice.
+//
+// Tiles are processed in bands of whole tile rows, sized so that the transformed band stays
+// near a fixed budget (as the im2col bands do), with the transforms parallel over channels and
+// tile rows and the 36 GEMMs parallel over the points.
+#pragma once
+
+#include <cstdint>
+
+#include "tensor/conv2d_shape.h"
+
+namespace nst {
+
+// Whether Winograd can compute this convolution: 3x3 kernel, stride 1, padding 1.
+bool winograd_applies(const Conv2dShape& s);
+
+// Floats of one band's transformed input and output, 36 * (C + K) * tiles: 16 MiB. Measured
+// with bench_conv2d on VGG19's shapes (README, speed section). Tests pass smaller budgets to
+// cut small images into several bands.
+constexpr int64_t kWinogradBandBudget = int64_t{1} << 22;
+
+// Floats of the transformed filters of a [K, C, 3, 3] weight: 36 * K * C.
+int64_t winograd_filter_size(int K, int C);
+// u[xi][k][c] = (G weight[k][c] G^T)[xi].
+void winograd_transform_filter(const float* weight, int K, int C, float* u);
+
+// out = conv(in) + bias (bias may be null), then max(out, 0) if relu; u from
+// winograd_transform_filter. Overwrites out.
+void winograd_forward(float* out, const float* in, const float* u, const float* bias,
+                      const Conv2dShape& s, bool relu,
+                      int64_t band_budget = kWinogradBandBudget);
+
+// din += the input gradient for dout. With relu_mask (one bit per output element, as
+// relu_mask.h packs it), dout is first multiplied by the mask: the gradient through a fused
+// ReLU.
+void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_mask,
+                             const float* u, const Conv2dShape& s,
+                             int64_t band_budget = kWinogradBandBudget);
+
+// The band plan, for tests and benchmarks: tile rows per band and bands per image.
+struct WinogradBands {
+  int tile_rows = 0, tile_cols = 0;  // tiles per image
+  int rows_per_band = 0, count = 0;
+};
+WinogradBands winograd_bands(const Conv2dShape& s, int64_t band_budget = kWinogradBandBudget);
+
+}  // namespace nst

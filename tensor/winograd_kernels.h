@@ -1,0 +1,60 @@
+// One instruction set's Winograd F(4x4, 3x3) tile transforms (Lavin and Gray, "Fast Algorithms
+// for Convolutional Neural Networks", 2016), as a table of function pointers; winograd.cpp
+// picks a table at run time, like the elementwise kernels, and does the staging, banding and
+// GEMMs around them.
+//
+// A 3x3 convolution over one 6x6 input tile d gives a 4x4 output tile
+//     Y = A^T [ (G g G^T) (.) (B^T d B) ] A        ((.) = element-wise product)
+// with g the 3x3 filter. Summed over input channels, the 36 element-wise products become 36
+// matrix products: M[xi] (K x tiles) = U[xi] (K x C) * V[xi] (C x tiles), xi = 6 * i + j.
+// The input gradient is the adjoint of that map, with the same U (see winograd.h).
+//
+// Every kernel works on one row of tiles of one channel, tile t covering columns 4t-1 .. 4t+4
+// of six staged rows (input and input gradient) or 4t .. 4t+3 of four (output and its
+// gradient). The staged rows are plain dense arrays that the caller has padded with zeros and
+// cut to the image, so the kernels never test a bound. Transformed values of tile t, point xi
+// live at v[xi * point_stride + t]: the tile index is the GEMMs' column index.
+#pragma once
+
+#include <cstdint>
+
+#include "tensor/elementwise_kernels.h"
+
+namespace nst {
+
+namespace winograd {
+constexpr int kTile = 4;     // output pixels per tile side (m)
+constexpr int kAlpha = 6;    // input pixels per tile side (m + r - 1)
+constexpr int kPoints = 36;  // kAlpha * kAlpha element-wise products per tile
+}  // namespace winograd
+
+struct WinogradKernels {
+  Isa isa;
+  // rows: 6 staged input rows of 4 * tiles + 2 floats (row_stride apart) -> V = B^T d B.
+  void (*input_tiles)(const float* rows, int64_t row_stride, int tiles, float* v,
+                      int64_t point_stride);
+  // M -> 4 rows of 4 * tiles outputs: Y = A^T M A + bias, then max(Y, 0) if relu.
+  void (*output_tiles)(const float* m, int64_t point_stride, int tiles, float bias, bool relu,
+                       float* rows, int64_t row_stride);
+  // rows: 4 staged rows of 4 * tiles output-gradient values -> Z = A dY A^T (the adjoint of
+  // output_tiles without bias and ReLU).
+  void (*grad_output_tiles)(const float* rows, int64_t row_stride, int tiles, float* z,
+                            int64_t point_stride);
+  // N -> adds B N B^T into 6 rows of 4 * tiles + 2 floats (the adjoint of input_tiles);
+  // neighbouring tiles overlap by two columns, and their sums add up.
+  void (*grad_input_tiles)(const float* n, int64_t point_stride, int tiles, float* rows,
+                           int64_t row_stride);
+  // count 3x3 filters, 9 floats apart -> U = G g G^T, filter f's point xi at u[xi * point_stride + f].
+  void (*filter_tiles)(const float* filters, int count, float* u, int64_t point_stride);
+};
+
+namespace kernels {
+const WinogradKernels& winograd_scalar();  // winograd_scalar.cpp: the reference
+const WinogradKernels& winograd_avx2();    // built with -mavx2 -mfma
+const WinogradKernels& winograd_avx512();  // built with -mavx512f
+}  // namespace kernels
+
+// The table for `isa`; throws nst::Error if this CPU cannot run it.
+const WinogradKernels& winograd_kernels(Isa isa);
+
+}  // namespace nst

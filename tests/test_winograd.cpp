@@ -1,0 +1,207 @@
+// Winograd F(4x4, 3x3) against the direct convolution in double, on sizes that are not
+// multiples of the tile (4) or of a vector (8, 16), with two images, in one band and in many;
+// every instruction set's transforms against the scalar ones; the input gradient as the exact
+// adjoint of the forward map.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "tensor/conv2d_reference.h"
+#include "tensor/elementwise.h"
+#include "tensor/relu_mask.h"
+#include "tensor/winograd.h"
+#include "tensor/winograd_kernels.h"
+#include "tests/test_util.h"
+
+namespace nst {
+namespace {
+
+using testing::random_tensor;
+
+// Winograd's float error is not relative to each output (an output near 0 is a sum of large
+// terms that cancel) but to the terms it sums: sum over c and taps of |w| |x|. Measured worst
+// case of |y - y_exact| / that scale: see kWinogradErrorBound's use below and README. The
+// bound: F(4x4, 3x3)'s transforms multiply by up to 5 (B), 8 (A) and 1/4 (G) in each
+// direction; the error of a float sum of such terms is a few units of 2^-24 times their
+// magnitudes, which gives ~1e-5 of the scale; 1e-5 * 10 leaves room and still catches any
+// wrong coefficient (those err by a whole term).
+constexpr double kWinogradErrorBound = 2e-5;
+
+// |got - want| / scale at the worst element, where scale is the sum of |terms| of each output.
+double worst_scaled_error(const Tensor& got, const Tensor& want, const Tensor& scale) {
+  double worst = 0.0;
+  for (int64_t i = 0; i < got.numel(); ++i) {
+    const double err = std::abs(static_cast<double>(got.data()[i]) - want.data()[i]);
+    worst = std::max(worst, err / std::max(1e-30, static_cast<double>(scale.data()[i])));
+  }
+  return worst;
+}
+
+Tensor absolute(const Tensor& t) {
+  Tensor out(t.shape());
+  for (int64_t i = 0; i < t.numel(); ++i) out.data()[i] = std::abs(t.data()[i]);
+  return out;
+}
+
+Tensor transformed_filter(const Tensor& weight, const Conv2dShape& s) {
+  Tensor u(Shape{winograd_filter_size(s.K, s.C)});
+  winograd_transform_filter(weight.data(), s.K, s.C, u.data());
+  return u;
+}
+
+struct Case {
+  Conv2dShape shape;
+  int64_t band_budget;
+};
+
+class WinogradVsNaive : public ::testing::TestWithParam<Case> {};
+
+TEST_P(WinogradVsNaive, Forward) {
+  const Conv2dShape s = GetParam().shape;
+  const Tensor in = random_tensor(Shape{s.N, s.C, s.H, s.W}, 1);
+  const Tensor weight = random_tensor(Shape{s.K, s.C, 3, 3}, 2, -0.2f, 0.2f);
+  const Tensor bias = random_tensor(Shape{s.K}, 3);
+  const Shape out_shape{s.N, s.K, s.Ho(), s.Wo()};
+  Tensor want(out_shape), got(out_shape), scale(out_shape);
+  conv2d_forward_naive(want.data(), in.data(), weight.data(), bias.data(), s);
+  conv2d_forward_naive(scale.data(), absolute(in).data(), absolute(weight).data(), nullptr, s);
+  const Tensor u = transformed_filter(weight, s);
+
+  winograd_forward(got.data(), in.data(), u.data(), bias.data(), s, false, GetParam().band_budget);
+  EXPECT_LT(worst_scaled_error(got, want, scale), kWinogradErrorBound);
+
+  // Fused ReLU: the same values, negatives clamped to 0.
+  Tensor relu_want(out_shape);
+  relu(want.values(), relu_want.values());
+  winograd_forward(got.data(), in.data(), u.data(), bias.data(), s, true, GetParam().band_budget);
+  EXPECT_LT(worst_scaled_error(got, relu_want, scale), kWinogradErrorBound);
+}
+
+TEST_P(WinogradVsNaive, InputGradientWithAndWithoutMask) {
+  const Conv2dShape s = GetParam().shape;
+  const Tensor in = random_tensor(Shape{s.N, s.C, s.H, s.W}, 1);
+  const Tensor weight = random_tensor(Shape{s.K, s.C, 3, 3}, 2, -0.2f, 0.2f);
+  const Tensor dout = random_tensor(Shape{s.N, s.K, s.Ho(), s.Wo()}, 4);
+  const Tensor u = transformed_filter(weight, s);
+  // The scale of each input-gradient element: the same sums over |dout| and |w|.
+  Tensor scale = Tensor::zeros(in.shape());
+  conv2d_backward_naive(scale.data(), nullptr, nullptr, absolute(dout).data(), in.data(),
+                        absolute(weight).data(), s);
+
+  // Adds into din: start from a non-zero gradient.
+  const Tensor start = random_tensor(in.shape(), 5);
+  Tensor want = start.clone(), got = start.clone();
+  conv2d_backward_naive(want.data(), nullptr, nullptr, dout.data(), in.data(), weight.data(), s);
+  winograd_backward_input(got.data(), dout.data(), nullptr, u.data(), s, GetParam().band_budget);
+  EXPECT_LT(worst_scaled_error(got, want, scale), kWinogradErrorBound);
+
+  // With a mask (here: where a random tensor is positive), dout counts only where it is set.
+  const Tensor masker = random_tensor(dout.shape(), 6);
+  std::vector<uint8_t> mask(relu_mask_bytes(dout.numel()));
+  relu_mask_pack(masker.data(), dout.numel(), mask.data());
+  Tensor masked(dout.shape());
+  for (int64_t i = 0; i < dout.numel(); ++i)
+    masked.data()[i] = masker.data()[i] > 0.0f ? dout.data()[i] : 0.0f;
+  want = start.clone();
+  got = start.clone();
+  conv2d_backward_naive(want.data(), nullptr, nullptr, masked.data(), in.data(), weight.data(), s);
+  winograd_backward_input(got.data(), dout.data(), mask.data(), u.data(), s,
+                          GetParam().band_budget);
+  EXPECT_LT(worst_scaled_error(got, want, scale), kWinogradErrorBound);
+}
+
+Conv2dShape shape3x3(int N, int C, int H, int W, int K) {
+  return {.N = N, .C = C, .H = H, .W = W, .K = K, .kernel = 3, .stride = 1, .padding = 1};
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, WinogradVsNaive,
+    ::testing::Values(
+        // Odd everything, two images: 4 x 3 tiles with a partial last row and column.
+        Case{shape3x3(2, 5, 13, 11, 7), kWinogradBandBudget},
+        // Smaller than one tile; one channel in and out.
+        Case{shape3x3(1, 1, 3, 2, 1), kWinogradBandBudget},
+        // 37 tile columns: vector lanes (8, 16) and a scalar tail in every row.
+        Case{shape3x3(1, 3, 9, 147, 17), kWinogradBandBudget},
+        // A budget of one tile row per band: 5 bands of 36 * 24 * 5 floats.
+        Case{shape3x3(2, 9, 18, 19, 15), 36 * 24 * 5},
+        // VGG19-like widths and scale in 2 bands (forward error measured here: see README).
+        Case{shape3x3(1, 64, 20, 20, 64), 36 * 128 * 5 * 3}));
+
+TEST(WinogradBands, SplitsTileRowsByBudget) {
+  const Conv2dShape s = shape3x3(1, 9, 18, 19, 15);  // 5 x 5 tiles
+  const WinogradBands one_row = winograd_bands(s, 36 * 24 * 5);
+  EXPECT_EQ(one_row.tile_rows, 5);
+  EXPECT_EQ(one_row.tile_cols, 5);
+  EXPECT_EQ(one_row.rows_per_band, 1);
+  EXPECT_EQ(one_row.count, 5);
+  const WinogradBands two_rows = winograd_bands(s, 36 * 24 * 5 * 2);
+  EXPECT_EQ(two_rows.rows_per_band, 2);
+  EXPECT_EQ(two_rows.count, 3);
+  EXPECT_EQ(winograd_bands(s).count, 1);  // the default budget holds the whole image
+}
+
+// The input gradient is the adjoint of the forward map: <conv(x), y> = <x, conv^T(y)>, which
+// a wrong transposition or a missing overlap of neighbouring tiles breaks.
+TEST(WinogradInputGradient, IsTheAdjointOfTheForwardMap) {
+  const Conv2dShape s = shape3x3(2, 6, 10, 13, 5);
+  const Tensor x = random_tensor(Shape{s.N, s.C, s.H, s.W}, 7);
+  const Tensor y = random_tensor(Shape{s.N, s.K, s.Ho(), s.Wo()}, 8);
+  const Tensor u = transformed_filter(random_tensor(Shape{s.K, s.C, 3, 3}, 9), s);
+  Tensor conv_x(y.shape());
+  winograd_forward(conv_x.data(), x.data(), u.data(), nullptr, s, false);
+  Tensor adjoint_y = Tensor::zeros(x.shape());
+  winograd_backward_input(adjoint_y.data(), y.data(), nullptr, u.data(), s);
+  const double lhs = dot(conv_x.values(), y.values());
+  const double rhs = dot(x.values(), adjoint_y.values());
+  EXPECT_NEAR(lhs, rhs, 1e-4 * (std::abs(lhs) + std::abs(rhs)));
+}
+
+// Every instruction set this CPU runs computes what the scalar reference computes, for tile
+// counts that leave a scalar tail after the vector groups.
+TEST(WinogradKernelTables, AgreeWithScalar) {
+  const WinogradKernels& reference = winograd_kernels(Isa::scalar);
+  for (Isa isa : {Isa::avx2, Isa::avx512}) {
+    if (!isa_supported(isa)) {
+      std::printf("  (%s: not on this CPU)\n", isa_name(isa));
+      continue;
+    }
+    SCOPED_TRACE(isa_name(isa));
+    const WinogradKernels& simd = winograd_kernels(isa);
+    const int tiles = 37;
+    const int64_t width = 4 * tiles + 2, stride = tiles;
+    const Tensor rows = random_tensor(Shape{6 * width}, 10);
+    const Tensor points = random_tensor(Shape{36 * stride}, 11);
+    const Tensor filters = random_tensor(Shape{9 * tiles}, 12);
+    Tensor want(Shape{36 * stride}), got(Shape{36 * stride});
+
+    reference.input_tiles(rows.data(), width, tiles, want.data(), stride);
+    simd.input_tiles(rows.data(), width, tiles, got.data(), stride);
+    EXPECT_TRUE(testing::all_close(got, want, 1e-6, 1e-5));
+
+    reference.grad_output_tiles(rows.data(), width, tiles, want.data(), stride);
+    simd.grad_output_tiles(rows.data(), width, tiles, got.data(), stride);
+    EXPECT_TRUE(testing::all_close(got, want, 1e-6, 1e-5));
+
+    reference.filter_tiles(filters.data(), tiles, want.data(), stride);
+    simd.filter_tiles(filters.data(), tiles, got.data(), stride);
+    EXPECT_TRUE(testing::all_close(got, want, 1e-6, 1e-6));
+
+    for (bool relu : {false, true}) {
+      Tensor out_want = Tensor::zeros(Shape{4 * width}), out_got = Tensor::zeros(Shape{4 * width});
+      reference.output_tiles(points.data(), stride, tiles, 0.5f, relu, out_want.data(), width);
+      simd.output_tiles(points.data(), stride, tiles, 0.5f, relu, out_got.data(), width);
+      EXPECT_TRUE(testing::all_close(out_got, out_want, 1e-6, 1e-5));
+    }
+
+    Tensor sum_want = rows.clone(), sum_got = rows.clone();
+    reference.grad_input_tiles(points.data(), stride, tiles, sum_want.data(), width);
+    simd.grad_input_tiles(points.data(), stride, tiles, sum_got.data(), width);
+    EXPECT_TRUE(testing::all_close(sum_got, sum_want, 1e-6, 1e-5));
+  }
+}
+
+}  // namespace
+}  // namespace nst
