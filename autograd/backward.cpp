@@ -10,40 +10,32 @@ namespace nst {
 namespace {
 
 // Slots with a producer, in topological order: every slot after the slots it was computed from.
-// Iterative depth-first search, so deep graphs cannot overflow the stack.
-std::vector<GradSlot*> topological_order(GradSlot* root) {
+// Iterative depth-first search from each root, so deep graphs cannot overflow the stack.
+std::vector<GradSlot*> topological_order(const std::vector<GradSlot*>& roots) {
   std::vector<GradSlot*> order;
   std::unordered_set<GradSlot*> visited;
   std::vector<std::pair<GradSlot*, std::size_t>> stack;  // slot, next input to visit
-  if (root->producer) stack.emplace_back(root, 0);
-  visited.insert(root);
-  while (!stack.empty()) {
-    auto& [slot, next] = stack.back();
-    const auto& inputs = slot->producer->inputs;
-    if (next < inputs.size()) {
-      GradSlot* input = inputs[next++].get();
-      if (input->producer && visited.insert(input).second) stack.emplace_back(input, 0);
-    } else {
-      order.push_back(slot);
-      stack.pop_back();
+  for (GradSlot* root : roots) {
+    if (!visited.insert(root).second) continue;
+    if (root->producer) stack.emplace_back(root, 0);
+    while (!stack.empty()) {
+      auto& [slot, next] = stack.back();
+      const auto& inputs = slot->producer->inputs;
+      if (next < inputs.size()) {
+        GradSlot* input = inputs[next++].get();
+        if (input->producer && visited.insert(input).second) stack.emplace_back(input, 0);
+      } else {
+        order.push_back(slot);
+        stack.pop_back();
+      }
     }
   }
   return order;
 }
 
-}  // namespace
-
-void backward(const Var& root, const Tensor& seed) {
-  NST_CHECK(root.defined(), "backward() on an undefined variable");
-  NST_CHECK(root.requires_grad(),
-            "backward() on a variable that does not require a gradient: "
-            "no input of the computation requires one, or it ran under NoGradGuard");
-  check_same_shape(root.value(), seed, "backward seed vs root");
-
-  GradSlot* root_slot = root.slot().get();
-  axpy(1.0f, seed.values(), root_slot->grad_buffer().values());
-
-  std::vector<GradSlot*> order = topological_order(root_slot);
+// Runs every node reachable from the roots, whose gradients are already seeded.
+void run_backward(const std::vector<GradSlot*>& roots) {
+  std::vector<GradSlot*> order = topological_order(roots);
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     GradSlot* slot = *it;
     Node& node = *slot->producer;
@@ -57,6 +49,44 @@ void backward(const Var& root, const Tensor& seed) {
     node.backward = nullptr;  // frees the saved tensors
     slot->grad = Tensor();    // an intermediate gradient is no longer needed
   }
+}
+
+void check_root(const Var& root) {
+  NST_CHECK(root.defined(), "backward() on an undefined variable");
+  NST_CHECK(root.requires_grad(),
+            "backward() on a variable that does not require a gradient: "
+            "no input of the computation requires one, or it ran under NoGradGuard");
+}
+
+}  // namespace
+
+void backward(const Var& root, const Tensor& seed) {
+  check_root(root);
+  check_same_shape(root.value(), seed, "backward seed vs root");
+  GradSlot* root_slot = root.slot().get();
+  axpy(1.0f, seed.values(), root_slot->grad_buffer().values());
+  run_backward({root_slot});
+}
+
+void backward(std::vector<RootGradient> roots) {
+  // The slots alone keep the graph: once seeded, each gradient is released as soon as its
+  // node has run, not when the last root is done.
+  std::vector<std::shared_ptr<GradSlot>> slots;
+  for (RootGradient& r : roots) {
+    check_root(r.root);
+    check_same_shape(r.root.value(), r.gradient, "backward gradient vs root");
+    std::shared_ptr<GradSlot> slot = r.root.slot();
+    if (slot->grad.defined()) {
+      axpy(1.0f, r.gradient.values(), slot->grad.values());
+    } else {
+      slot->grad = std::move(r.gradient);
+    }
+    slots.push_back(std::move(slot));
+  }
+  roots.clear();
+  std::vector<GradSlot*> order_from;
+  for (const auto& slot : slots) order_from.push_back(slot.get());
+  run_backward(order_from);
 }
 
 void backward(const Var& root) {

@@ -16,4 +16,18 @@ namespace nst {
 void backward(const Var& root);
 void backward(const Var& root, const Tensor& seed);
 
+// The gradient of some scalar with respect to `root`, known already (for example a loss term
+// computed without a graph).
+struct RootGradient {
+  Var root;
+  Tensor gradient;  // root's shape
+};
+
+// One backward pass from several roots at once, each seeded with its gradient, as if from
+// the sum of the scalars they came from. The roots are taken over (pass them with std::move)
+// and the gradients are not copied: each becomes its root's gradient buffer, which backward
+// adds into and frees once that root's node has run. So a gradient may share storage with the
+// root's value (a loss that overwrites features with their gradient, in place).
+void backward(std::vector<RootGradient> roots);
+
 }  // namespace nst

@@ -1,10 +1,15 @@
 // Convolution throughput on VGG19's layer shapes, next to plain SGEMM of the same size.
 //
 // For each layer, "sgemm" multiplies the weight [K x C*9] by a ready-made column matrix
-// [C*9 x H*W]: the arithmetic of the convolution with none of its data movement. "conv2d" is
-// our full forward (im2col band by band + GEMM + bias); "conv2d_dinput" the input gradient
-// (GEMM + col2im) that style transfer runs on every iteration. The table at the end gives each
-// one's median GFLOP/s as a fraction of SGEMM's on the same shape, measured in this run.
+// [C*9 x H*W]: the arithmetic of the convolution with none of its data movement. "im2col" is
+// our full forward by im2col band by band + GEMM + bias; "im2col_dinput" its input gradient
+// (GEMM + col2im) that style transfer runs on every iteration. "winograd" and
+// "winograd_dinput" are the same two by Winograd F(4x4, 3x3) (filters transformed beforehand,
+// as the network caches them). Both input gradients go through a ReLU mask, as in a job. Every
+// rate is
+// *effective*: the direct algorithm's 2*K*C*9*Ho*Wo operations divided by the time, so
+// Winograd, which does fewer multiplications, can beat SGEMM. The table at the end gives each
+// one's median GFLOP/s, measured in this run, and which one conv2d_algorithm.h picks.
 //
 //   build/bin/bench_conv2d [--side=256] [google benchmark flags]
 #include <benchmark/benchmark.h>
@@ -13,16 +18,22 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "bench/vgg19_shapes.h"
 #include "tensor/aligned_buffer.h"
 #include "tensor/blas_runtime.h"
 #include "tensor/conv2d.h"
+#include "tensor/conv2d_algorithm.h"
 #include "tensor/cpu_features.h"
 #include "tensor/gemm.h"
 #include "tensor/random.h"
+#include "tensor/relu_mask.h"
 #include "tensor/tensor.h"
 #include "tensor/threads.h"
+#include "tensor/winograd.h"
 
 namespace nst::bench {
 namespace {
@@ -60,12 +71,50 @@ void bench_conv2d(benchmark::State& state, Conv2dShape s) {
   set_rate(state, s);
 }
 
+// About half of the bits set, as after a ReLU.
+std::vector<uint8_t> relu_mask_of(const Tensor& dout) {
+  std::vector<uint8_t> mask(relu_mask_bytes(dout.numel()));
+  relu_mask_pack(dout.data(), dout.numel(), mask.data());
+  return mask;
+}
+
 void bench_conv2d_dinput(benchmark::State& state, Conv2dShape s) {
   Tensor weight = random_tensor(Shape{s.K, s.C, s.kernel, s.kernel}, 2);
   Tensor dout = random_tensor(Shape{s.N, s.K, s.Ho(), s.Wo()}, 3);
+  const std::vector<uint8_t> mask = relu_mask_of(dout);
   Tensor din = Tensor::zeros(Shape{s.N, s.C, s.H, s.W});
   for (auto _ : state) {
-    conv2d_backward(din.data(), nullptr, nullptr, dout.data(), nullptr, weight.data(), s);
+    conv2d_backward(din.data(), nullptr, nullptr, dout.data(), nullptr, weight.data(), s,
+                    mask.data());
+    benchmark::DoNotOptimize(din.data());
+  }
+  set_rate(state, s);
+}
+
+Tensor winograd_filters(const Conv2dShape& s) {
+  Tensor weight = random_tensor(Shape{s.K, s.C, s.kernel, s.kernel}, 2);
+  Tensor u(Shape{winograd_filter_size(s.K, s.C)});
+  winograd_transform_filter(weight.data(), s.K, s.C, u.data());
+  return u;
+}
+
+void bench_winograd(benchmark::State& state, Conv2dShape s) {
+  Tensor in = random_tensor(Shape{s.N, s.C, s.H, s.W}, 1), u = winograd_filters(s);
+  Tensor bias = random_tensor(Shape{s.K}, 3), out(Shape{s.N, s.K, s.Ho(), s.Wo()});
+  for (auto _ : state) {
+    winograd_forward(out.data(), in.data(), u.data(), bias.data(), s, /*relu=*/false);
+    benchmark::DoNotOptimize(out.data());
+  }
+  set_rate(state, s);
+}
+
+void bench_winograd_dinput(benchmark::State& state, Conv2dShape s) {
+  Tensor u = winograd_filters(s);
+  Tensor dout = random_tensor(Shape{s.N, s.K, s.Ho(), s.Wo()}, 3);
+  const std::vector<uint8_t> mask = relu_mask_of(dout);
+  Tensor din = Tensor::zeros(Shape{s.N, s.C, s.H, s.W});
+  for (auto _ : state) {
+    winograd_backward_input(din.data(), dout.data(), mask.data(), u.data(), s);
     benchmark::DoNotOptimize(din.data());
   }
   set_rate(state, s);
@@ -107,54 +156,80 @@ int main(int argc, char** argv) {
     if (std::strncmp(argv[i], "--side=", 7) == 0) side = std::atoi(argv[i] + 7);
   }
   const auto layers = vgg19_conv_shapes(side);
+  const std::pair<const char*, void (*)(benchmark::State&, nst::Conv2dShape)> kinds[] = {
+      {"sgemm", bench_sgemm},
+      {"im2col", bench_conv2d},
+      {"winograd", bench_winograd},
+      {"im2col_dinput", bench_conv2d_dinput},
+      {"winograd_dinput", bench_winograd_dinput}};
   for (const VggLayer& layer : layers) {
-    const std::string name = layer.name;
-    benchmark::RegisterBenchmark(("sgemm/" + name).c_str(), bench_sgemm, layer.shape)
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
-    benchmark::RegisterBenchmark(("conv2d/" + name).c_str(), bench_conv2d, layer.shape)
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
-    benchmark::RegisterBenchmark(("conv2d_dinput/" + name).c_str(), bench_conv2d_dinput,
-                                 layer.shape)
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
+    for (const auto& [kind, function] : kinds) {
+      if (std::string_view(kind).starts_with("winograd") && !nst::winograd_applies(layer.shape))
+        continue;
+      benchmark::RegisterBenchmark((std::string(kind) + "/" + layer.name).c_str(), function,
+                                   layer.shape)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+    }
   }
   benchmark::Initialize(&argc, argv);
   RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
 
-  std::printf(
-      "\nVGG19 convolutions at %dx%d: median GFLOP/s and ratio to SGEMM of the same shape\n", side,
-      side);
+  std::printf("\nVGG19 convolutions at %dx%d: median effective GFLOP/s (2*K*C*9*Ho*Wo / time)\n",
+              side, side);
   std::printf("CPU: %s; OpenBLAS kernels: %s; threads: %d\n", nst::cpu_features().summary().c_str(),
               nst::blas_core_name().c_str(), nst::num_threads());
-  std::printf("%-8s %10s %10s %7s %10s %7s\n", "layer", "sgemm", "conv2d", "ratio", "dinput",
-              "ratio");
+  std::printf("%-8s %7s | %7s %8s %8s %8s | %7s %8s %8s %8s\n", "", "", "forward", "", "", "",
+              "input", "gradient", "", "");
+  std::printf("%-8s %7s | %7s %8s %8s %8s | %7s %8s %8s %8s\n", "layer", "sgemm", "im2col",
+              "winograd", "picked", "speedup", "im2col", "winograd", "picked", "speedup");
   // The whole network: each shape's time counted as often as VGG19 (to conv5_1) runs it.
-  double flops = 0.0, gemm_time = 0.0, fwd_time = 0.0, bwd_time = 0.0;
-  auto row = [](const char* name, double gemm, double fwd, double bwd) {
-    std::printf("%-8s %10.1f %10.1f %6.0f%% %10.1f %6.0f%%\n", name, gemm, fwd, 100.0 * fwd / gemm,
-                bwd, 100.0 * bwd / gemm);
+  struct Column {
+    double time = 0.0;  // seconds per GFLOP, summed
+    void add(double gflop, double rate) { time += rate > 0.0 ? gflop / rate : 0.0; }
   };
+  double flops = 0.0;
+  Column gemm_total, fwd[3], bwd[3];  // im2col, winograd, picked
   bool complete = true;
   for (const VggLayer& layer : layers) {
     const std::string name = layer.name;
     const double gemm = reporter.rate("sgemm/" + name);
-    const double fwd = reporter.rate("conv2d/" + name);
-    const double bwd = reporter.rate("conv2d_dinput/" + name);
-    if (gemm <= 0.0 || fwd <= 0.0 || bwd <= 0.0) {  // filtered out
+    const double fwd_rate[2] = {reporter.rate("im2col/" + name), reporter.rate("winograd/" + name)};
+    const double bwd_rate[2] = {reporter.rate("im2col_dinput/" + name),
+                                reporter.rate("winograd_dinput/" + name)};
+    if (gemm <= 0.0 || fwd_rate[0] <= 0.0 || bwd_rate[0] <= 0.0) {  // filtered out
       complete = false;
       continue;
     }
-    row(layer.name, gemm, fwd, bwd);
+    const bool fwd_winograd = nst::forward_algorithm(layer.shape) == nst::ConvAlgorithm::winograd;
+    const bool bwd_winograd =
+        nst::input_gradient_algorithm(layer.shape) == nst::ConvAlgorithm::winograd;
+    const double fwd_picked = fwd_rate[fwd_winograd], bwd_picked = bwd_rate[bwd_winograd];
+    std::printf("%-8s %7.1f | %7.1f %8.1f %8s %7.2fx | %7.1f %8.1f %8s %7.2fx\n", layer.name, gemm,
+                fwd_rate[0], fwd_rate[1], fwd_winograd ? "winograd" : "im2col",
+                fwd_picked / fwd_rate[0], bwd_rate[0], bwd_rate[1],
+                bwd_winograd ? "winograd" : "im2col", bwd_picked / bwd_rate[0]);
     const double f = conv_flops(layer.shape) * layer.count * 1e-9;
     flops += f;
-    gemm_time += f / gemm;
-    fwd_time += f / fwd;
-    bwd_time += f / bwd;
+    gemm_total.add(f, gemm);
+    for (int a = 0; a < 2; ++a) {
+      // Where Winograd does not apply, its column counts im2col's time.
+      fwd[a].add(f, fwd_rate[a] > 0.0 ? fwd_rate[a] : fwd_rate[0]);
+      bwd[a].add(f, bwd_rate[a] > 0.0 ? bwd_rate[a] : bwd_rate[0]);
+    }
+    fwd[2].add(f, fwd_picked);
+    bwd[2].add(f, bwd_picked);
   }
-  if (complete) row("VGG19", flops / gemm_time, flops / fwd_time, flops / bwd_time);
+  if (complete) {
+    std::printf("%-8s %7.1f | %7.1f %8.1f %8.1f %7.2fx | %7.1f %8.1f %8.1f %7.2fx\n", "VGG19",
+                flops / gemm_total.time, flops / fwd[0].time, flops / fwd[1].time,
+                flops / fwd[2].time, fwd[0].time / fwd[2].time, flops / bwd[0].time,
+                flops / bwd[1].time, flops / bwd[2].time, bwd[0].time / bwd[2].time);
+    std::printf(
+        "(VGG19: conv1_1 to conv5_1 as a job runs them; \"picked\" uses the algorithm\n"
+        "conv2d_algorithm.h chooses per layer; speedup = picked over im2col)\n");
+  }
   benchmark::Shutdown();
   return 0;
 }

@@ -6,14 +6,16 @@
 #include <cstdio>
 
 #include "nn/vgg19.h"
+#include "tensor/conv2d_algorithm.h"
+#include "tensor/winograd.h"
 
 namespace nst {
 namespace {
 
 constexpr int64_t kFloat = 4;
 constexpr int64_t kProgram = int64_t{40} << 20;  // measured: libraries, OpenBLAS and OpenMP
-constexpr int64_t kIm2colBand = int64_t{8} << 20;
-constexpr double kIterationFactor = 1.05;  // measured, see memory.h
+// The convolutions' scratch buffers: im2col's column bands or Winograd's transformed tiles.
+constexpr int64_t kConvolutionBand = std::max(int64_t{8} << 20, kWinogradBandBudget* kFloat);
 
 int64_t pixels(ImageSize s) { return int64_t{s.width} * s.height; }
 int64_t image_bytes(ImageSize s) { return 3 * kFloat * pixels(s); }
@@ -57,7 +59,65 @@ int64_t targets_bytes(ImageSize size, const std::vector<std::string>& kept) {
     input = out[i];
     input_kept = is_kept[i];
   }
-  return peak;
+  return peak + kConvolutionBand;
+}
+
+// One iteration with its graph. The forward keeps, for the backward, a bit per element of
+// each ReLU (fused into its convolution) and a byte per element of each max pooling (the
+// argmax in its window); no convolution keeps its input, since the weights are frozen. The
+// requested features are kept too, and each is overwritten by its loss gradient, which
+// backward consumes when it reaches that layer. Backward through layer i holds the features
+// still to be consumed, the saved bits and bytes of layers 0..i, and the gradients of layer i's
+// output and input; that is the peak (the forward holds less at each layer).
+int64_t iteration_bytes(ImageSize size, const std::vector<std::string>& requested,
+                        nn::Pooling pooling) {
+  const int last = deepest(requested);
+  if (last < 0) return 0;
+  const std::vector<int64_t> out = layer_outputs(size, last);
+  std::vector<bool> is_requested(out.size());
+  for (const std::string& name : requested) is_requested[nn::vgg19_layer_index(name)] = true;
+  const auto& layers = nn::vgg19_layers();
+  int64_t requested_below = 0, saved = 0, peak = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (layers[i].kind == nn::Vgg19Layer::Kind::relu) saved += (out[i] + 31) / 32;
+    if (layers[i].kind == nn::Vgg19Layer::Kind::pool && pooling == nn::Pooling::max)
+      saved += out[i] / kFloat;
+    const int64_t input = i == 0 ? image_bytes(size) : out[i - 1];
+    peak = std::max(peak, requested_below + saved + out[i] + input);
+    if (is_requested[i]) requested_below += out[i];
+  }
+  return peak + kConvolutionBand;
+}
+
+// Winograd's transformed filters (36 floats per 3x3 filter, against the weights' 9), which a
+// convolution caches when the algorithm chosen for some image it sees is Winograd.
+int64_t winograd_filter_bytes(const std::vector<ImageSize>& sizes, int last) {
+  std::vector<bool> uses_winograd(nn::vgg19_layers().size());
+  for (ImageSize size : sizes) {
+    int h = size.height, w = size.width;
+    for (int i = 0; i <= last; ++i) {
+      const nn::Vgg19Layer& layer = nn::vgg19_layers()[i];
+      if (layer.kind == nn::Vgg19Layer::Kind::pool) h /= 2, w /= 2;
+      if (layer.kind != nn::Vgg19Layer::Kind::conv) continue;
+      const Conv2dShape shape{.N = 1,
+                              .C = layer.in_channels,
+                              .H = h,
+                              .W = w,
+                              .K = layer.out_channels,
+                              .kernel = 3,
+                              .stride = 1,
+                              .padding = 1};
+      if (forward_algorithm(shape) == ConvAlgorithm::winograd ||
+          input_gradient_algorithm(shape) == ConvAlgorithm::winograd)
+        uses_winograd[i] = true;
+    }
+  }
+  int64_t bytes = 0;
+  for (std::size_t i = 0; i < uses_winograd.size(); ++i) {
+    const nn::Vgg19Layer& layer = nn::vgg19_layers()[i];
+    if (uses_winograd[i]) bytes += winograd_filter_size(layer.out_channels, layer.in_channels);
+  }
+  return bytes * kFloat;
 }
 
 int64_t model_bytes() {
@@ -73,7 +133,11 @@ int64_t model_bytes() {
 
 MemoryEstimate estimate_memory(const JobSettings& settings, const JobSizes& sizes) {
   MemoryEstimate e;
-  e.fixed = kProgram + model_bytes();
+  std::vector<std::string> requested = settings.content_layers;
+  requested.insert(requested.end(), settings.style_layers.begin(), settings.style_layers.end());
+  std::vector<ImageSize> network_inputs = sizes.styles;
+  network_inputs.push_back(sizes.content);
+  e.fixed = kProgram + model_bytes() + winograd_filter_bytes(network_inputs, deepest(requested));
 
   const int64_t content = image_bytes(sizes.content);
   // The image and its gradient, the starting image, and what the optimiser keeps per pixel:
@@ -93,12 +157,7 @@ MemoryEstimate estimate_memory(const JobSettings& settings, const JobSizes& size
   for (ImageSize style : sizes.styles)
     targets = std::max(targets, targets_bytes(style, settings.style_layers));
 
-  int64_t all_outputs = 0;
-  const int last = std::max(deepest(settings.content_layers), deepest(settings.style_layers));
-  for (int64_t bytes : layer_outputs(sizes.content, last)) all_outputs += bytes;
-  const auto iterations =
-      static_cast<int64_t>(kIterationFactor * static_cast<double>(all_outputs)) + kIm2colBand;
-
+  const int64_t iterations = iteration_bytes(sizes.content, requested, settings.pooling);
   e.work = iterations;
   e.phase = "the iterations";
   if (targets > e.work) e.work = targets, e.phase = "computing the targets";

@@ -2,15 +2,17 @@
 // a run that cannot fit is refused with advice instead of exhausting the machine (a 64-pixel
 // output with --style-scale 100 once reached 13 GB while still computing its targets).
 //
-// The peak is what lives through the whole run (VGG19's weights, the program, the prepared
-// images and the optimiser's state) plus the largest of three phases:
+// The peak is what lives through the whole run (the program, VGG19's weights and the
+// Winograd filters its convolutions cache, the prepared images and the optimiser's state) plus
+// the largest of three phases:
 //   reading:    one decoded input at its own size, and its resized copy;
 //   targets:    VGG19 without a graph on the content or one style image: the features kept as
 //               targets and the largest layer's input and output;
-//   iterations: VGG19 with its graph at the content's size. Measured on this project's runs,
-//               the process holds about the sum of every layer's output up to the deepest
-//               layer used (times 1.05): the ReLU outputs the graph keeps plus the gradients of
-//               the backward pass, most of them kept between iterations by the block cache.
+//   iterations: VGG19 with its lean graph at the content's size: the requested features, the
+//               ReLU bits and pooling bytes, and the two gradients of the layer backward is in
+//               (memory.cpp, iteration_bytes).
+// Both phases with the network add the convolutions' scratch band. The block cache never
+// holds more than the most that was in use at once (tensor/aligned_buffer.cpp).
 // Tested against measured peaks (tests/test_cli_memory.cpp).
 #pragma once
 
@@ -24,7 +26,7 @@
 namespace nst {
 
 struct MemoryEstimate {
-  int64_t fixed = 0;   // the program, its libraries and threads, VGG19's weights
+  int64_t fixed = 0;   // the program, its libraries and threads, weights, Winograd filters
   int64_t images = 0;  // prepared images, the starting image, the optimiser's state
   int64_t work = 0;    // the largest phase
   std::string phase;   // which: "reading the images", "computing the targets", "the iterations"

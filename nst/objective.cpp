@@ -11,72 +11,113 @@
 
 namespace nst {
 
+namespace {
+
+// The entry for `name` in `layers`, appended if new.
+template <class Layer>
+Layer& layer_named(std::vector<Layer>& layers, const std::string& name) {
+  for (Layer& layer : layers) {
+    if (layer.name == name) return layer;
+  }
+  Layer& added = layers.emplace_back();
+  added.name = name;
+  return added;
+}
+
+std::vector<std::string> names_of(const auto& layers) {
+  std::vector<std::string> names;
+  for (const auto& layer : layers) names.push_back(layer.name);
+  return names;
+}
+
+}  // namespace
+
 StyleObjective::StyleObjective(nn::Vgg19& model, const Tensor& content,
                                const std::vector<Tensor>& styles, const JobSettings& settings)
     : model_(model),
       content_weight_(settings.content_weight),
       style_weight_(settings.style_weight),
       tv_weight_(settings.tv_weight),
-      content_layer_count_(settings.content_layers.size()),
       style_layer_count_(settings.style_layers.size()) {
   validate_settings(settings, styles.size());
+  // evaluate() overwrites feature maps with their gradients: only a frozen network, whose
+  // backward reads no activation, allows that.
+  for (const Var& p : model_.parameters()) {
+    NST_CHECK(!p.requires_grad(), "StyleObjective needs a frozen network (requires_grad false)");
+  }
   content_size_ = image_size(content);
   const std::vector<double> blend = normalized_blend(settings.style_blend, styles.size());
-  layers_ = settings.content_layers;
-  layers_.insert(layers_.end(), settings.style_layers.begin(), settings.style_layers.end());
+  for (const std::string& name : settings.content_layers)
+    ++layer_named(layers_, name).content_count;
+  for (const std::string& name : settings.style_layers) ++layer_named(layers_, name).style_count;
 
-  NoGradGuard no_grad;  // targets are constants
-  for (const Var& f : model_.features(Var(content), settings.content_layers)) {
-    content_targets_.push_back(f.value());
+  NoGradGuard no_grad;                                    // targets are constants
+  std::vector<std::size_t> content_layers, style_layers;  // indices into layers_
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    if (layers_[l].content_count > 0) content_layers.push_back(l);
+    if (layers_[l].style_count > 0) style_layers.push_back(l);
   }
-  std::vector<std::vector<Tensor>> grams(style_layer_count_);
+  auto names = [this](const std::vector<std::size_t>& indices) {
+    std::vector<std::string> out;
+    for (std::size_t l : indices) out.push_back(layers_[l].name);
+    return out;
+  };
+  const std::vector<Var> content_features = model_.features(Var(content), names(content_layers));
+  for (std::size_t k = 0; k < content_layers.size(); ++k)
+    layers_[content_layers[k]].content_target = content_features[k].value();
+  std::vector<std::vector<Tensor>> grams(style_layers.size());
   for (const Tensor& style : styles) {
     image_size(style);
-    const std::vector<Var> features = model_.features(Var(style), settings.style_layers);
-    for (std::size_t l = 0; l < features.size(); ++l)
-      grams[l].push_back(nn::gram(features[l]).value());
+    const std::vector<Var> features = model_.features(Var(style), names(style_layers));
+    for (std::size_t k = 0; k < style_layers.size(); ++k)
+      grams[k].push_back(nn::gram(features[k]).value());
   }
-  for (const auto& per_style : grams) style_targets_.push_back(blend_grams(per_style, blend));
+  for (std::size_t k = 0; k < style_layers.size(); ++k)
+    layers_[style_layers[k]].style_target = blend_grams(grams[k], blend);
 }
 
 IterationLosses StyleObjective::evaluate(Var& image) {
-  const std::vector<Var> features = model_.features(image, layers_);
+  // With only the total variation weighted, the network runs without a graph.
+  std::optional<NoGradGuard> no_graph;
+  if (content_weight_ == 0.0 && style_weight_ == 0.0) no_graph.emplace();
+  std::vector<Var> features = model_.features(image, names_of(layers_));
+  no_graph.reset();
 
-  // Sums of terms with their weights; a term whose weight is 0 is still reported but kept out
-  // of the graph, so backward does no work for it.
+  // Content terms add up over their layers; style terms are averaged (w_l = 1 / L). A term
+  // whose weight is 0 is still reported but sends no gradient.
   IterationLosses losses;
-  Var total;
-  auto add_term = [&total](const Var& term, double weight) {
-    if (weight == 0.0) return;
-    Var weighted = nn::scale(term, static_cast<float>(weight));
-    total = total.defined() ? nn::add(total, weighted) : weighted;
+  std::vector<RootGradient> roots;
+  // The share of the style term that one layer's entries carry (0 with no style layers).
+  auto style_share = [this](int count) {
+    return count == 0 ? 0.0 : count / static_cast<double>(style_layer_count_);
   };
-  for (std::size_t l = 0; l < content_layer_count_; ++l) {
-    std::optional<NoGradGuard> off;
-    if (content_weight_ == 0.0) off.emplace();
-    const Var term = content_layer_loss(features[l], content_targets_[l]);
-    losses.content += term.value().item();
-    add_term(term, content_weight_);
-  }
-  const auto n_style = static_cast<double>(style_layer_count_);
-  for (std::size_t l = 0; l < style_layer_count_; ++l) {
-    std::optional<NoGradGuard> off;
-    if (style_weight_ == 0.0) off.emplace();
-    const Var term = style_layer_loss(features[content_layer_count_ + l], style_targets_[l]);
-    losses.style += term.value().item() / n_style;
-    add_term(term, style_weight_ / n_style);  // w_l = 1 / L
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    const LayerTerms& layer = layers_[l];
+    const FeatureTerms terms{
+        .content_target = layer.content_count > 0 ? &layer.content_target : nullptr,
+        .content_weight = content_weight_ * layer.content_count,
+        .style_target = layer.style_count > 0 ? &layer.style_target : nullptr,
+        .style_weight = style_weight_ * style_share(layer.style_count)};
+    Tensor& value = features[l].value();
+    const FeatureLosses terms_losses = feature_losses_in_place(value, terms);
+    losses.content += terms_losses.content * layer.content_count;
+    losses.style += terms_losses.style * style_share(layer.style_count);
+    if (terms.content_weight != 0.0 || terms.style_weight != 0.0)
+      roots.push_back({.root = features[l], .gradient = value});
   }
   {
     std::optional<NoGradGuard> off;
     if (tv_weight_ == 0.0) off.emplace();
     const Var tv = nn::total_variation(image);
     losses.tv = tv.value().item();
-    add_term(tv, tv_weight_);
+    if (tv_weight_ != 0.0)
+      roots.push_back({.root = tv, .gradient = Tensor::scalar(static_cast<float>(tv_weight_))});
   }
   losses.total =
       content_weight_ * losses.content + style_weight_ * losses.style + tv_weight_ * losses.tv;
+  features.clear();  // the roots hold what backward needs
   image.zero_grad();
-  backward(total);  // defined: validate_settings() demands a positive weight
+  backward(std::move(roots));  // not empty: validate_settings() demands a positive weight
   return losses;
 }
 

@@ -6,6 +6,11 @@
 // The content targets P and the (blended) style Gram targets A are computed once, without
 // building a graph. evaluate() then gives E and its gradient for any image of the content's
 // size; the optimiser drivers (drivers.h) decide what to do with them.
+//
+// Memory: the loss terms are evaluated without a graph, each feature map overwritten by its
+// gradient (losses.h), and one backward pass starts from all of them at once. So an iteration
+// holds each requested feature map once (as value, then as gradient), the network's ReLU
+// bits and pooling bytes, and the two activations of the layer being computed.
 #pragma once
 
 #include <string>
@@ -40,11 +45,18 @@ class StyleObjective {
  private:
   nn::Vgg19& model_;
   double content_weight_, style_weight_, tv_weight_;
-  std::size_t content_layer_count_, style_layer_count_;
+  std::size_t style_layer_count_;
   ImageSize content_size_;
-  std::vector<std::string> layers_;      // content layers, then style layers
-  std::vector<Tensor> content_targets_;  // per content layer
-  std::vector<Tensor> style_targets_;    // per style layer: the blended Gram matrix
+  // Each distinct layer that some term reads, with its targets: a layer may be in both lists,
+  // or twice in one (its term then counts twice).
+  struct LayerTerms {
+    std::string name;
+    Tensor content_target;  // P; undefined if no content term reads the layer
+    int content_count = 0;
+    Tensor style_target;  // A, the blended Gram matrix; undefined if no style term
+    int style_count = 0;
+  };
+  std::vector<LayerTerms> layers_;
 };
 
 }  // namespace nst

@@ -1,5 +1,6 @@
 #include "tensor/conv2d_algorithm.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
@@ -27,10 +28,17 @@ ConvAlgorithm choose(const Conv2dShape& s, int in_channels) {
     case Override::winograd: return ConvAlgorithm::winograd;
     case Override::none: break;
   }
-  // Measured (bench_conv2d, README): with 3 input channels the transforms cost more than the
-  // multiplications they save.
+  // Measured (bench_conv2d, README's speed section): with 3 input channels (conv1_1 forward)
+  // the transforms cost more than the multiplications they save.
   constexpr int kMinInChannels = 16;
-  return in_channels >= kMinInChannels ? ConvAlgorithm::winograd : ConvAlgorithm::im2col;
+  // With few tiles, the 36 GEMMs are bound by reading the transformed filters, 4 times the
+  // weights' bytes: on planes of 8x8 (4 tiles; conv5_1 at 128 px, conv4 at 64 px) im2col was
+  // as fast or faster, from 16x16 (16 tiles; conv5_1 at 256 px) Winograd 1.5x faster.
+  constexpr int64_t kMinTiles = 16;
+  const WinogradBands plan = winograd_bands(s);
+  const int64_t tiles = int64_t{s.N} * plan.tile_rows * plan.tile_cols;
+  return in_channels >= kMinInChannels && tiles >= kMinTiles ? ConvAlgorithm::winograd
+                                                             : ConvAlgorithm::im2col;
 }
 
 }  // namespace

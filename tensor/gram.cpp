@@ -1,8 +1,11 @@
 #include "tensor/gram.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "tensor/gemm.h"
+#include "tensor/threads.h"
 
 namespace nst {
 
@@ -11,12 +14,54 @@ void gram_forward(float* gram, const float* features, int C, int HW) {
        features, HW, 0.0f, gram, C);
 }
 
-void gram_backward(float* dfeatures, const float* dgram, const float* features, int C, int HW) {
-  std::vector<float> symmetric(static_cast<std::size_t>(C) * C);  // dG + dG^T, C x C: small
+namespace {
+
+std::vector<float> symmetric_part(const float* dgram, int C) {  // dG + dG^T, C x C: small
+  std::vector<float> symmetric(static_cast<std::size_t>(C) * C);
   for (int i = 0; i < C; ++i)
     for (int j = 0; j < C; ++j) symmetric[i * C + j] = dgram[i * C + j] + dgram[j * C + i];
+  return symmetric;
+}
+
+}  // namespace
+
+void gram_backward(float* dfeatures, const float* dgram, const float* features, int C, int HW) {
+  const std::vector<float> symmetric = symmetric_part(dgram, C);
   gemm(Transpose::no, Transpose::no, C, HW, C, 1.0f / static_cast<float>(HW), symmetric.data(), C,
        features, HW, 1.0f, dfeatures, HW);
+}
+
+void gram_backward_in_place(float* features, const float* dgram, const float* target,
+                            float distance_scale, int C, int HW) {
+  const std::vector<float> symmetric =
+      dgram != nullptr ? symmetric_part(dgram, C) : std::vector<float>();
+  // 256 columns: a C x 256 block (512 KiB at C = 512) stays in L2 while it is written back.
+  constexpr int kColumns = 256;
+  const int blocks = (HW + kColumns - 1) / kColumns;
+#pragma omp parallel num_threads(num_threads())
+  {
+    std::vector<float> block(static_cast<std::size_t>(C) * kColumns);
+#pragma omp for schedule(static)
+    for (int b = 0; b < blocks; ++b) {
+      const int first = b * kColumns, n = std::min(kColumns, HW - first);
+      float* columns = features + first;  // row c at columns + c * HW
+      if (dgram != nullptr) {
+        gemm(Transpose::no, Transpose::no, C, n, C, 1.0f / static_cast<float>(HW), symmetric.data(),
+             C, columns, HW, 0.0f, block.data(), n);
+      } else {
+        std::fill(block.begin(), block.end(), 0.0f);
+      }
+      for (int c = 0; c < C; ++c) {
+        float* row = columns + static_cast<int64_t>(c) * HW;
+        float* out = block.data() + static_cast<int64_t>(c) * n;
+        if (target != nullptr) {
+          const float* t = target + first + static_cast<int64_t>(c) * HW;
+          for (int j = 0; j < n; ++j) out[j] += distance_scale * (row[j] - t[j]);
+        }
+        std::copy_n(out, n, row);
+      }
+    }
+  }
 }
 
 }  // namespace nst

@@ -11,4 +11,11 @@ namespace nst {
 void gram_forward(float* gram, const float* features, int C, int HW);
 void gram_backward(float* dfeatures, const float* dgram, const float* features, int C, int HW);
 
+// The gradient of a Gram term plus a distance term, written over the features themselves:
+//   F <- (dG + dG^T) F / (H W) + distance_scale * (F - target)
+// dgram or target may be null (that term is 0). It goes column block by block (each block's
+// product reads only its own columns), so a loss needs no second C x HW buffer.
+void gram_backward_in_place(float* features, const float* dgram, const float* target,
+                            float distance_scale, int C, int HW);
+
 }  // namespace nst

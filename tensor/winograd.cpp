@@ -48,6 +48,19 @@ void stage_rows(const float* plane, int H, int W, int y0, int x0, int count, int
   }
 }
 
+// The transformed band before and after its GEMMs, in one block of the full budget whatever the
+// layer: every convolution then asks the allocator for the same size, which its block cache
+// (aligned_buffer.h) hands back at once instead of fresh pages from the system.
+struct BandBuffers {
+  BandBuffers(int64_t first_size, int64_t second_size, int64_t band_budget)
+      : block(Shape{std::max(first_size + second_size, band_budget)}),
+        first(block.data()),
+        second(block.data() + first_size) {}
+  Tensor block;
+  float* first;
+  float* second;
+};
+
 // The band of tile rows [first_row, first_row + rows) of one image.
 struct Band {
   int first_row, rows;
@@ -115,7 +128,9 @@ void winograd_forward(float* out, const float* in, const float* u, const float* 
   const WinogradBands plan = winograd_bands(s, band_budget);
   const int tw = plan.tile_cols, in_width = tw * kTile + 2, out_width = tw * kTile;
   const int64_t max_tiles = static_cast<int64_t>(plan.rows_per_band) * tw;
-  Tensor v(Shape{kPoints * s.C * max_tiles}), m(Shape{kPoints * s.K * max_tiles});
+  const BandBuffers buffers(kPoints * s.C * max_tiles, kPoints * s.K * max_tiles, band_budget);
+  float* v = buffers.first;
+  float* m = buffers.second;
   const int64_t in_plane = static_cast<int64_t>(s.H) * s.W;
   const int64_t out_plane = static_cast<int64_t>(s.Ho()) * s.Wo();
 
@@ -128,15 +143,15 @@ void winograd_forward(float* out, const float* in, const float* u, const float* 
       for_channel_rows(s.C, band, kAlpha * in_width, [&](int c, int r, float* staging) {
         const int y0 = (band.first_row + r) * kTile - 1;
         stage_rows(image + c * in_plane, s.H, s.W, y0, -1, kAlpha, in_width, staging);
-        kernels.input_tiles(staging, in_width, tw, v.data() + c * T + r * tw, s.C * T);
+        kernels.input_tiles(staging, in_width, tw, v + c * T + r * tw, s.C * T);
       });
       for_points([&](int xi) {
         gemm(Transpose::no, Transpose::no, s.K, static_cast<int>(T), s.C, 1.0f,
-             u + static_cast<int64_t>(xi) * s.K * s.C, s.C, v.data() + xi * s.C * T,
-             static_cast<int>(T), 0.0f, m.data() + xi * s.K * T, static_cast<int>(T));
+             u + static_cast<int64_t>(xi) * s.K * s.C, s.C, v + xi * s.C * T,
+             static_cast<int>(T), 0.0f, m + xi * s.K * T, static_cast<int>(T));
       });
       for_channel_rows(s.K, band, kTile * out_width, [&](int k, int r, float* staging) {
-        kernels.output_tiles(m.data() + k * T + r * tw, s.K * T, tw,
+        kernels.output_tiles(m + k * T + r * tw, s.K * T, tw,
                              bias != nullptr ? bias[k] : 0.0f, relu, staging, out_width);
         const int y0 = (band.first_row + r) * kTile;
         for (int i = 0; i < kTile && y0 + i < s.Ho(); ++i) {
@@ -157,7 +172,9 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
   const WinogradBands plan = winograd_bands(s, band_budget);
   const int tw = plan.tile_cols, in_width = tw * kTile + 2, out_width = tw * kTile;
   const int64_t max_tiles = static_cast<int64_t>(plan.rows_per_band) * tw;
-  Tensor z(Shape{kPoints * s.K * max_tiles}), products(Shape{kPoints * s.C * max_tiles});
+  const BandBuffers buffers(kPoints * s.K * max_tiles, kPoints * s.C * max_tiles, band_budget);
+  float* z = buffers.first;
+  float* products = buffers.second;
   const int64_t in_plane = static_cast<int64_t>(s.H) * s.W;
   const int64_t out_plane = static_cast<int64_t>(s.Ho()) * s.Wo();
 
@@ -171,12 +188,12 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
         const int y0 = (band.first_row + r) * kTile;
         stage_rows(grad + k * out_plane, s.Ho(), s.Wo(), y0, 0, kTile, out_width, staging,
                    relu_mask, (n * s.K + k) * out_plane);
-        kernels.grad_output_tiles(staging, out_width, tw, z.data() + k * T + r * tw, s.K * T);
+        kernels.grad_output_tiles(staging, out_width, tw, z + k * T + r * tw, s.K * T);
       });
       for_points([&](int xi) {
         gemm(Transpose::yes, Transpose::no, s.C, static_cast<int>(T), s.K, 1.0f,
-             u + static_cast<int64_t>(xi) * s.K * s.C, s.C, z.data() + xi * s.K * T,
-             static_cast<int>(T), 0.0f, products.data() + xi * s.C * T, static_cast<int>(T));
+             u + static_cast<int64_t>(xi) * s.K * s.C, s.C, z + xi * s.K * T,
+             static_cast<int>(T), 0.0f, products + xi * s.C * T, static_cast<int>(T));
       });
       // Neighbouring tiles' gradients overlap by two pixels: each thread owns whole channels
       // and adds its tile rows in order.
@@ -188,7 +205,7 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
           float* plane = result + c * in_plane;
           for (int r = 0; r < band.rows; ++r) {
             std::fill(staging.begin(), staging.end(), 0.0f);
-            kernels.grad_input_tiles(products.data() + c * T + r * tw, s.C * T, tw,
+            kernels.grad_input_tiles(products + c * T + r * tw, s.C * T, tw,
                                      staging.data(), in_width);
             const int y0 = (band.first_row + r) * kTile - 1;
             for (int i = 0; i < kAlpha; ++i) {

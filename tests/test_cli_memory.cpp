@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cstdio>
 #include <regex>
 
 #include "nst/image.h"
@@ -68,6 +69,8 @@ TEST_F(Memory, TheEstimateIsWithinAQuarterOfTheMeasuredPeak) {
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << err;
     const double measured = static_cast<double>(usage.ru_maxrss) / 1024;  // KB -> MB
     const double estimated = estimate_mb(err);
+    std::printf("%-75s estimated %6.0f MB, measured %6.0f MB\n", extra.c_str(), estimated,
+                measured);
     EXPECT_NEAR(estimated / measured, 1.0, 0.25)
         << "estimated " << estimated << " MB, measured " << measured << " MB";
   }
