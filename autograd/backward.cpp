@@ -76,8 +76,9 @@ void backward(std::vector<RootGradient> roots) {
     check_root(r.root);
     check_same_shape(r.root.value(), r.gradient, "backward gradient vs root");
     std::shared_ptr<GradSlot> slot = r.root.slot();
-    if (slot->grad.defined()) {
-      axpy(1.0f, r.gradient.values(), slot->grad.values());
+    // A leaf keeps its gradient after backward, so it gets a copy, not the caller's tensor.
+    if (slot->grad.defined() || !slot->producer) {
+      axpy(1.0f, r.gradient.values(), slot->grad_buffer().values());
     } else {
       slot->grad = std::move(r.gradient);
     }

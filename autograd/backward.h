@@ -1,4 +1,4 @@
-// Runs reverse-mode differentiation from one variable back to the leaves.
+// Runs reverse-mode differentiation from one variable, or several at once, back to the leaves.
 #pragma once
 
 #include "autograd/variable.h"
@@ -27,7 +27,8 @@ struct RootGradient {
 // the sum of the scalars they came from. The roots are taken over (pass them with std::move)
 // and the gradients are not copied: each becomes its root's gradient buffer, which backward
 // adds into and frees once that root's node has run. So a gradient may share storage with the
-// root's value (a loss that overwrites features with their gradient, in place).
+// root's value (a loss that overwrites features with their gradient, in place). A leaf root,
+// which keeps its gradient, gets a copy instead.
 void backward(std::vector<RootGradient> roots);
 
 }  // namespace nst

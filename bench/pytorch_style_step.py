@@ -3,9 +3,10 @@
 oneDNN), written from the same formulas: VGG19 features to relu5_1 with random weights,
 content relu4_2, style relu1_1..relu5_1, Gram F F^T / (H W), an Adam step and a clamp.
 
-    /usr/bin/python3 bench/pytorch_style_step.py SIDE [REPEATS]
+    /usr/bin/python3 bench/pytorch_style_step.py SIZE [REPEATS]
 
-Prints one line: "pytorch SIDE median_seconds". Threads: $THREADS, else all cores, as nst uses
+SIZE is a side (512) or HEIGHTxWIDTH (2160x3840). Prints one line: "pytorch SIZE
+median_seconds". Threads: $THREADS, else all cores, as nst uses
 (torch's own default here can be 1 thread, which would make an unfair peer)."""
 import os
 import statistics
@@ -17,7 +18,8 @@ import torchvision
 
 
 def main():
-    side = int(sys.argv[1])
+    size = sys.argv[1]
+    height, width = (int(v) for v in size.split("x")) if "x" in size else (int(size),) * 2
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     torch.set_num_threads(int(os.environ.get("THREADS", os.cpu_count())))
     torch.manual_seed(0)
@@ -47,12 +49,12 @@ def main():
         f = f.reshape(c, h * w)
         return f @ f.t() / (h * w)
 
-    content, style = torch.rand(1, 3, side, side), torch.rand(1, 3, side, side)
+    content, style = torch.rand(1, 3, height, width), torch.rand(1, 3, height, width)
     with torch.no_grad():
         targets = layers(content)
         content_targets = [targets[i] for i in content_index]
         style_targets = [gram(layers(style)[i]) for i in style_index]
-    x = torch.rand(1, 3, side, side).requires_grad_()
+    x = torch.rand(1, 3, height, width).requires_grad_()
     adam = torch.optim.Adam([x], lr=0.02)
 
     def step():
@@ -73,7 +75,7 @@ def main():
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
-    print(f"pytorch {side} {statistics.median(times):.4f}")
+    print(f"pytorch {size} {statistics.median(times):.4f}")
 
 
 if __name__ == "__main__":

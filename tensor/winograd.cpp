@@ -27,8 +27,8 @@ int tiles_along(int pixels) { return (pixels + kTile - 1) / kTile; }
 // Copies `count` rows of a plane [H x W], starting at row y0, into `rows` (count x width):
 // staged column x holds plane column x0 + x, and zeros where that is outside the plane. With
 // a mask (bit `mask_first` + y * W + x for pixel (y, x)), masked-out pixels stage as zeros.
-void stage_rows(const float* plane, int H, int W, int y0, int x0, int count, int width,
-                float* rows, const uint8_t* mask = nullptr, int64_t mask_first = 0) {
+void stage_rows(const float* plane, int H, int W, int y0, int x0, int count, int width, float* rows,
+                const uint8_t* mask = nullptr, int64_t mask_first = 0) {
   const int begin = std::max(0, -x0), end = std::min(width, W - x0);
   for (int i = 0; i < count; ++i) {
     float* row = rows + static_cast<int64_t>(i) * width;
@@ -106,8 +106,12 @@ WinogradBands winograd_bands(const Conv2dShape& s, int64_t band_budget) {
   plan.tile_rows = tiles_along(s.Ho());
   plan.tile_cols = tiles_along(s.Wo());
   const int64_t per_row = int64_t{kPoints} * (s.C + s.K) * plan.tile_cols;
-  plan.rows_per_band =
+  const auto most_rows =
       static_cast<int>(std::clamp<int64_t>(band_budget / per_row, 1, plan.tile_rows));
+  plan.count = (plan.tile_rows + most_rows - 1) / most_rows;
+  // As many bands as the budget needs, all of nearly the same height: 64 tile rows with room
+  // for 14 make 5 bands of 13 or 12 rows, not 4 of 14 and one of 8.
+  plan.rows_per_band = (plan.tile_rows + plan.count - 1) / plan.count;
   plan.count = (plan.tile_rows + plan.rows_per_band - 1) / plan.rows_per_band;
   return plan;
 }
@@ -147,12 +151,12 @@ void winograd_forward(float* out, const float* in, const float* u, const float* 
       });
       for_points([&](int xi) {
         gemm(Transpose::no, Transpose::no, s.K, static_cast<int>(T), s.C, 1.0f,
-             u + static_cast<int64_t>(xi) * s.K * s.C, s.C, v + xi * s.C * T,
-             static_cast<int>(T), 0.0f, m + xi * s.K * T, static_cast<int>(T));
+             u + static_cast<int64_t>(xi) * s.K * s.C, s.C, v + xi * s.C * T, static_cast<int>(T),
+             0.0f, m + xi * s.K * T, static_cast<int>(T));
       });
       for_channel_rows(s.K, band, kTile * out_width, [&](int k, int r, float* staging) {
-        kernels.output_tiles(m + k * T + r * tw, s.K * T, tw,
-                             bias != nullptr ? bias[k] : 0.0f, relu, staging, out_width);
+        kernels.output_tiles(m + k * T + r * tw, s.K * T, tw, bias != nullptr ? bias[k] : 0.0f,
+                             relu, staging, out_width);
         const int y0 = (band.first_row + r) * kTile;
         for (int i = 0; i < kTile && y0 + i < s.Ho(); ++i) {
           std::copy_n(staging + i * out_width, s.Wo(),
@@ -192,8 +196,8 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
       });
       for_points([&](int xi) {
         gemm(Transpose::yes, Transpose::no, s.C, static_cast<int>(T), s.K, 1.0f,
-             u + static_cast<int64_t>(xi) * s.K * s.C, s.C, z + xi * s.K * T,
-             static_cast<int>(T), 0.0f, products + xi * s.C * T, static_cast<int>(T));
+             u + static_cast<int64_t>(xi) * s.K * s.C, s.C, z + xi * s.K * T, static_cast<int>(T),
+             0.0f, products + xi * s.C * T, static_cast<int>(T));
       });
       // Neighbouring tiles' gradients overlap by two pixels: each thread owns whole channels
       // and adds its tile rows in order.
@@ -205,8 +209,8 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
           float* plane = result + c * in_plane;
           for (int r = 0; r < band.rows; ++r) {
             std::fill(staging.begin(), staging.end(), 0.0f);
-            kernels.grad_input_tiles(products + c * T + r * tw, s.C * T, tw,
-                                     staging.data(), in_width);
+            kernels.grad_input_tiles(products + c * T + r * tw, s.C * T, tw, staging.data(),
+                                     in_width);
             const int y0 = (band.first_row + r) * kTile - 1;
             for (int i = 0; i < kAlpha; ++i) {
               const int y = y0 + i;

@@ -77,6 +77,44 @@ TEST(Autograd, GraphIsReleasedAfterBackward) {
   }
 }
 
+TEST(Autograd, SeveralRootsAreOneBackwardOfTheSumOfTheirTerms) {
+  Var x = leaf({1, 2, 3});
+  Var square = nn::mul(x, x);
+  Var tripled = nn::scale(x, 3.0f);
+  Var both = nn::add(square, tripled);  // a root computed from the other two
+  std::vector<RootGradient> roots;
+  // square's gradient given in its own value's storage (x^2), as an in-place loss does.
+  roots.push_back({.root = square, .gradient = square.value()});
+  roots.push_back({.root = tripled, .gradient = leaf({1, 1, 2}, false).value()});
+  roots.push_back({.root = both, .gradient = Tensor::full(Shape{3}, 0.5f)});
+  backward(std::move(roots));
+  // d/dx = 2x (x^2 + 0.5) + 3 (g + 0.5), by hand: 3 + 4.5, 18 + 4.5, 57 + 7.5.
+  EXPECT_EQ(x.grad().values()[0], 7.5f);
+  EXPECT_EQ(x.grad().values()[1], 22.5f);
+  EXPECT_EQ(x.grad().values()[2], 64.5f);
+  EXPECT_FALSE(square.grad().defined());  // released once its node ran
+}
+
+TEST(Autograd, ALeafRootDoesNotAdoptTheCallersTensor) {
+  Var x = leaf({1, 2});
+  Tensor gradient = leaf({5, 6}, false).value();
+  std::vector<RootGradient> roots;
+  roots.push_back({.root = x, .gradient = gradient});
+  backward(std::move(roots));
+  gradient.fill(0.0f);  // the caller's tensor is still the caller's
+  EXPECT_EQ(x.grad().values()[0], 5.0f);
+  EXPECT_EQ(x.grad().values()[1], 6.0f);
+}
+
+TEST(Autograd, RootGradientsMustHaveTheRootsShape) {
+  Var x = leaf({1, 2});
+  std::vector<RootGradient> roots;
+  roots.push_back({.root = nn::mul(x, x), .gradient = Tensor::full(Shape{3}, 1.0f)});
+  EXPECT_NE(
+      testing::error_of([&] { backward(std::move(roots)); }).find("backward gradient vs root"),
+      std::string::npos);
+}
+
 TEST(Autograd, NonScalarRootsNeedASeed) {
   Var x = leaf({1, 2, 3});
   Var y = nn::scale(x, 2.0f);

@@ -3,14 +3,17 @@
 #include <memory>
 
 #include "autograd/backward.h"
+#include "nn/conv2d.h"
 #include "nn/module.h"
 #include "nn/reduction_ops.h"
+#include "tensor/conv2d_reference.h"
 #include "tensor/error.h"
 #include "tests/test_util.h"
 
 namespace nst {
 namespace {
 
+using testing::all_close;
 using testing::random_tensor;
 
 // A torchvision-like layout: features = Sequential(conv, relu, pool, conv).
@@ -33,6 +36,27 @@ class TinyNet : public nn::Module {
  private:
   std::shared_ptr<nn::Sequential> features_;
 };
+
+// The Winograd filters a Conv2d caches follow its weight: a write to the weight's values, or
+// another weight tensor, makes them again (nn/conv2d.h, WinogradFilterCache).
+TEST(Conv2dModule, WinogradFiltersFollowTheWeight) {
+  const testing::ScopedEnv winograd("NST_CONV", "winograd");
+  nn::Conv2d conv(nn::Conv2dParams{.in_channels = 4, .out_channels = 3, .padding = 1});
+  conv.weight().value().copy_from(random_tensor(conv.weight().shape(), 1));
+  const Var x(random_tensor(Shape{1, 4, 9, 10}, 2));
+  const Conv2dShape s = nn::conv2d_shape(x.shape(), conv.weight().shape(), {.padding = 1});
+  auto expected = [&] {
+    Tensor out(Shape{1, 3, 9, 10});
+    conv2d_forward_naive(out.data(), x.value().data(), conv.weight().value().data(),
+                         conv.bias().value().data(), s);
+    return out;
+  };
+  EXPECT_TRUE(all_close(conv.forward(x).value(), expected(), 1e-5, 1e-5));
+  conv.weight().value().data()[5] += 1.0f;  // in place
+  EXPECT_TRUE(all_close(conv.forward(x).value(), expected(), 1e-5, 1e-5));
+  conv.weight().value() = random_tensor(conv.weight().shape(), 3);  // another tensor
+  EXPECT_TRUE(all_close(conv.forward(x).value(), expected(), 1e-5, 1e-5));
+}
 
 TEST(Module, ParametersAreNamedLikeAPyTorchStateDict) {
   TinyNet net;

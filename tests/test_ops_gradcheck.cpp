@@ -2,6 +2,7 @@
 // random shapes: odd sizes, stride 2, padding 0 and 1, one channel, batch 1 and 2.
 #include <gtest/gtest.h>
 
+#include "autograd/backward.h"
 #include "autograd/gradcheck.h"
 #include "nn/conv2d.h"
 #include "nn/elementwise_ops.h"
@@ -84,6 +85,42 @@ TEST(Conv2dGradcheck, FrozenWeightsGetNoGradientButTheInputDoes) {
       {x}, {.step = 1e-2});
   EXPECT_FALSE(w.grad().defined());
   EXPECT_FALSE(b.grad().defined());
+}
+
+// Winograd's input gradient (forced: the automatic choice keeps such small shapes on im2col),
+// two images, a partial last tile row and column. The step is as large as for im2col:
+// Winograd's float error (~1e-6 of the terms' sum) divided by a smaller step would swamp the
+// difference quotient.
+TEST(Conv2dGradcheck, WinogradInputGradient) {
+  const testing::ScopedEnv winograd("NST_CONV", "winograd");
+  Var x = random_var(Shape{2, 3, 6, 7}, 7);
+  Var w = random_var(Shape{4, 3, 3, 3}, 8, /*requires_grad=*/false);
+  Var b = random_var(Shape{4}, 9, false);
+  expect_gradcheck(
+      [&](const std::vector<Var>& in) {
+        return nn::conv2d(in[0], w, b, {1, 1});
+      },
+      {x}, {.step = 1e-2, .tolerance = 1e-3});
+}
+
+// The fused ReLU (a bit mask applied to the output gradient as Winograd stages it) gives the
+// gradient of relu(conv(x)) as two separate ops, whose parts the gradchecks above cover.
+// (A finite difference across a ReLU's kink would not, and conv outputs land anywhere.)
+TEST(Conv2dGradcheck, FusedReluGradientIsReluOfConv) {
+  Var w = random_var(Shape{4, 3, 3, 3}, 8, /*requires_grad=*/false);
+  Var b = random_var(Shape{4}, 9, false);
+  const Tensor seed = random_tensor(Shape{2, 4, 6, 7}, 10);
+  auto input_gradient = [&](const char* algorithm, bool fused) {
+    const testing::ScopedEnv conv("NST_CONV", algorithm);
+    Var x = random_var(Shape{2, 3, 6, 7}, 7);
+    const Var y = fused ? nn::conv2d(x, w, b, {.stride = 1, .padding = 1, .relu = true})
+                        : nn::relu(nn::conv2d(x, w, b, {1, 1}));
+    backward(y, seed);
+    return x.grad();
+  };
+  const Tensor reference = input_gradient("im2col", false);
+  EXPECT_TRUE(testing::all_close(input_gradient("winograd", true), reference, 1e-5, 1e-5));
+  EXPECT_TRUE(testing::all_close(input_gradient("im2col", true), reference, 1e-5, 1e-5));
 }
 
 TEST(OpsGradcheck, Relu) {

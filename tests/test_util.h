@@ -1,12 +1,14 @@
-// Helpers shared by the tests: seeded random tensors and comparisons that report the worst
-// element, so a failure says where and by how much.
+// Helpers shared by the tests: seeded random tensors, comparisons that report the worst
+// element, so a failure says where and by how much, and scoped environment variables.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -31,6 +33,32 @@ inline std::string error_of(const std::function<void()>& f) {
   }
   return kNoError;
 }
+
+// Sets (or, with null, unsets) an environment variable for one scope and restores it after.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value != nullptr) {
+      ::setenv(name, value, 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_.c_str(), old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_.c_str());
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
 
 inline Tensor random_tensor(const Shape& shape, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
   Tensor t(shape);

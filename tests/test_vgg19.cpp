@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "autograd/grad_mode.h"
 #include "nn/reduction_ops.h"
 #include "nn/vgg19.h"
+#include "tensor/aligned_buffer.h"
 #include "tensor/elementwise.h"
 #include "tensor/error.h"
 #include "tests/fixture.h"
@@ -81,6 +83,50 @@ TEST(Vgg19, FeaturesStopAtTheDeepestLayerAskedFor) {
     EXPECT_NE(std::string(e.what()).find("relu5_4"), std::string::npos)
         << "lists valid names: " << e.what();
   }
+}
+
+// The lean graph, in bytes: after the forward pass to relu5_1 with the image learning, the
+// only new tensor memory is the requested output, one bit per ReLU element and one byte per
+// max-pooling output (tensor buffers are rounded up to 64 bytes). No activation is kept: the
+// frozen convolutions need only their weights. The budget is computed by hand from the shapes.
+TEST(Vgg19, TheGraphKeepsOnlyReluBitsAndPoolingBytes) {
+  nn::Vgg19 model;
+  model.init_random(1);
+  const int64_t H = 37, W = 45;  // odd: every pooling drops a row or column
+  Var image(testing::random_tensor(Shape{1, 3, H, W}, 2, 0.0f, 1.0f), true);
+  model.features(image, {"relu5_1"});  // once first: the convolutions cache Winograd filters
+  const std::size_t before = TensorMemory::live_bytes();
+  std::vector<Var> out = model.features(image, {"relu5_1"});
+  const auto kept = static_cast<int64_t>(TensorMemory::live_bytes() - before);
+
+  auto round64 = [](int64_t bytes) { return (bytes + 63) / 64 * 64; };
+  struct Block {
+    int64_t channels, convs;
+  };
+  const Block blocks[] = {{64, 2}, {128, 2}, {256, 4}, {512, 4}, {512, 1}};  // to conv5_1
+  int64_t h = H, w = W, relu_bits = 0, pool_bytes = 0, activations = 0;
+  for (std::size_t b = 0; b < std::size(blocks); ++b) {
+    const auto [channels, convs] = blocks[b];
+    relu_bits += convs * round64((channels * h * w + 7) / 8);
+    activations += convs * channels * h * w * 4;
+    if (b + 1 < std::size(blocks)) {  // pool1..pool4
+      h /= 2, w /= 2;
+      pool_bytes += round64(channels * h * w);
+    }
+  }
+  const int64_t output = round64(512 * h * w * 4);
+  std::printf(
+      "graph to relu5_1 at %lldx%lld: %lld bytes kept = output %lld + ReLU bits %lld + "
+      "pooling bytes %lld (the ReLU outputs alone: %lld)\n",
+      static_cast<long long>(W), static_cast<long long>(H), static_cast<long long>(kept),
+      static_cast<long long>(output), static_cast<long long>(relu_bits),
+      static_cast<long long>(pool_bytes), static_cast<long long>(activations));
+  EXPECT_EQ(kept, output + relu_bits + pool_bytes);
+
+  // Backward frees all of it; what stays is the image's gradient.
+  backward(nn::sum(out[0]));
+  out.clear();
+  EXPECT_EQ(static_cast<int64_t>(TensorMemory::live_bytes() - before), round64(3 * H * W * 4));
 }
 
 TEST(Vgg19, RandomInitIsSeededAndHeScaled) {

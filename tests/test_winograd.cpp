@@ -6,10 +6,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <vector>
 
+#include "tensor/conv2d_algorithm.h"
 #include "tensor/conv2d_reference.h"
 #include "tensor/elementwise.h"
+#include "tensor/random.h"
 #include "tensor/relu_mask.h"
 #include "tensor/winograd.h"
 #include "tensor/winograd_kernels.h"
@@ -21,12 +24,12 @@ namespace {
 using testing::random_tensor;
 
 // Winograd's float error is not relative to each output (an output near 0 is a sum of large
-// terms that cancel) but to the terms it sums: sum over c and taps of |w| |x|. Measured worst
-// case of |y - y_exact| / that scale: see kWinogradErrorBound's use below and README. The
-// bound: F(4x4, 3x3)'s transforms multiply by up to 5 (B), 8 (A) and 1/4 (G) in each
-// direction; the error of a float sum of such terms is a few units of 2^-24 times their
-// magnitudes, which gives ~1e-5 of the scale; 1e-5 * 10 leaves room and still catches any
-// wrong coefficient (those err by a whole term).
+// terms that cancel) but to the terms it sums: sum over c and taps of |w| |x|, the "scale".
+// F(4x4, 3x3)'s transforms multiply by up to 5 (B), 8 (A) and 1/4 (G) in each direction, so
+// rounding errors of a few units of 2^-24 (6e-8) grow by up to ~100 before they reach the
+// output: a bound near 1e-5 of the scale. Measured worst cases (printed by
+// WinogradError.OnVgg19ScaledData, README): 4e-6 forward, 1e-6 input gradient. 2e-5 leaves
+// room and still catches any wrong coefficient, which errs by a whole term (~1e-1).
 constexpr double kWinogradErrorBound = 2e-5;
 
 // |got - want| / scale at the worst element, where scale is the sum of |terms| of each output.
@@ -127,8 +130,70 @@ INSTANTIATE_TEST_SUITE_P(
         Case{shape3x3(1, 3, 9, 147, 17), kWinogradBandBudget},
         // A budget of one tile row per band: 5 bands of 36 * 24 * 5 floats.
         Case{shape3x3(2, 9, 18, 19, 15), 36 * 24 * 5},
-        // VGG19-like widths and scale in 2 bands (forward error measured here: see README).
+        // VGG19-like widths in 2 bands.
         Case{shape3x3(1, 64, 20, 20, 64), 36 * 128 * 5 * 3}));
+
+// The error on data shaped like VGG19's: conv3_x's 256 input channels (16 of its outputs, to
+// keep the double-precision reference quick), torchvision's He initialisation N(0, 2 / (9 K)),
+// inputs that went through a ReLU. Printed as the scaled error above and relative to the
+// outputs' RMS, the figure a user compares with the image's 8 bits (4e-3).
+TEST(WinogradError, OnVgg19ScaledData) {
+  const Conv2dShape s = shape3x3(1, 256, 28, 28, 16);
+  Tensor in(Shape{s.N, s.C, s.H, s.W}), weight(Shape{s.K, s.C, 3, 3});
+  Random(1).fill_normal(in.values(), 0.0f, 1.0f);
+  relu(in.values(), in.values());
+  Random(2).fill_normal(weight.values(), 0.0f, std::sqrt(2.0f / (9.0f * 256.0f)));
+  const Shape out_shape{s.N, s.K, s.Ho(), s.Wo()};
+  Tensor want(out_shape), got(out_shape), scale(out_shape);
+  conv2d_forward_naive(want.data(), in.data(), weight.data(), nullptr, s);
+  conv2d_forward_naive(scale.data(), in.data(), absolute(weight).data(), nullptr, s);
+  winograd_forward(got.data(), in.data(), transformed_filter(weight, s).data(), nullptr, s, false);
+  double squares = 0.0, worst = 0.0;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    squares += static_cast<double>(want.data()[i]) * want.data()[i];
+    worst = std::max(worst, std::abs(static_cast<double>(got.data()[i]) - want.data()[i]));
+  }
+  const double rms = std::sqrt(squares / static_cast<double>(want.numel()));
+  const double scaled = worst_scaled_error(got, want, scale);
+  std::printf(
+      "Winograd forward on VGG19-scaled data: worst error %.2e of the scale, %.2e of the "
+      "outputs' RMS\n",
+      scaled, worst / rms);
+  EXPECT_LT(scaled, kWinogradErrorBound);
+  EXPECT_LT(worst / rms, 2e-4);
+}
+
+// NST_CONV picks the algorithm for comparisons; anything else than its three words is an error
+// that says what it accepts.
+TEST(ConvAlgorithm, FollowsTheRuleAndNstConv) {
+  const Conv2dShape rgb = shape3x3(1, 3, 64, 64, 64), deep = shape3x3(1, 64, 16, 16, 64);
+  const Conv2dShape small_plane = shape3x3(1, 512, 8, 8, 512);
+  const Conv2dShape strided{.C = 64, .H = 16, .W = 16, .K = 64, .stride = 2, .padding = 1};
+  {
+    const testing::ScopedEnv unset("NST_CONV", nullptr);
+    EXPECT_EQ(forward_algorithm(rgb), ConvAlgorithm::im2col);           // 3 input channels
+    EXPECT_EQ(input_gradient_algorithm(rgb), ConvAlgorithm::winograd);  // 64 "input" channels
+    EXPECT_EQ(forward_algorithm(deep), ConvAlgorithm::winograd);
+    EXPECT_EQ(forward_algorithm(small_plane), ConvAlgorithm::im2col);  // 4 tiles
+    EXPECT_EQ(forward_algorithm(strided), ConvAlgorithm::im2col);      // Winograd cannot
+  }
+  {
+    const testing::ScopedEnv winograd("NST_CONV", "winograd");
+    EXPECT_EQ(forward_algorithm(rgb), ConvAlgorithm::winograd);
+    EXPECT_EQ(forward_algorithm(small_plane), ConvAlgorithm::winograd);
+    EXPECT_EQ(forward_algorithm(strided), ConvAlgorithm::im2col);
+  }
+  {
+    const testing::ScopedEnv im2col("NST_CONV", "im2col");
+    EXPECT_EQ(forward_algorithm(deep), ConvAlgorithm::im2col);
+    EXPECT_EQ(input_gradient_algorithm(deep), ConvAlgorithm::im2col);
+  }
+  const testing::ScopedEnv wrong("NST_CONV", "fast");
+  EXPECT_NE(testing::error_of([&] {
+              forward_algorithm(deep);
+            }).find("NST_CONV=fast is not one of im2col, winograd, auto"),
+            std::string::npos);
+}
 
 TEST(WinogradBands, SplitsTileRowsByBudget) {
   const Conv2dShape s = shape3x3(1, 9, 18, 19, 15);  // 5 x 5 tiles
