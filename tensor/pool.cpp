@@ -88,17 +88,6 @@ void for_each_2x2(const PoolGeometry& g, Visit visit) {
   }
 }
 
-// Position (row * 2 + column) of the first maximum of the window whose top-left input is i.
-inline int argmax_2x2(const float* in, int64_t i, int width) {
-  const int64_t at[4] = {i, i + 1, i + width, i + width + 1};
-  int best = 0;
-  for (int p = 1; p < 4; ++p) {
-    const float v = in[at[p]], b = in[at[best]];
-    if (v > b || (std::isnan(v) && !std::isnan(b))) best = p;
-  }
-  return best;
-}
-
 // The input at `position` of the 2x2 window whose top-left input is i.
 inline int64_t input_2x2(int64_t i, int width, int position) {
   return i + (position >> 1) * static_cast<int64_t>(width) + (position & 1);
@@ -117,11 +106,35 @@ void check_argmax_fits(const PoolGeometry& g) {
 
 void max_pool2d_forward(const float* in, const PoolGeometry& g, float* out, uint8_t* argmax) {
   if (!is_2x2_stride_2(g)) return max_pool2d_forward_reference(in, g, out, argmax);
-  for_each_2x2(g, [&](int64_t o, int64_t i) {
-    const int position = argmax_2x2(in, i, g.width);
-    out[o] = in[input_2x2(i, g.width, position)];
-    if (argmax != nullptr) argmax[o] = static_cast<uint8_t>(position);
-  });
+  g.validate();
+  const int ho = g.out_height(), wo = g.out_width();
+  // Row by row with selects instead of branches, so that the compiler vectorises the windows.
+  // The rule of the reference: the first maximum in reading order wins, and NaN wins over
+  // numbers (as in PyTorch). argmax gets its position, row * 2 + column.
+#pragma omp parallel for num_threads(num_threads()) \
+    schedule(static) if (static_cast <int64_t>(g.planes) * ho * wo > 16384)
+  for (int plane = 0; plane < g.planes; ++plane) {
+    for (int oy = 0; oy < ho; ++oy) {
+      const float* top = in + (static_cast<int64_t>(plane) * g.height + 2 * oy) * g.width;
+      const float* bottom = top + g.width;
+      const int64_t o = (static_cast<int64_t>(plane) * ho + oy) * wo;
+      float* out_row = out + o;
+      uint8_t* argmax_row = argmax != nullptr ? argmax + o : nullptr;
+      for (int ox = 0; ox < wo; ++ox) {
+        const float window[4] = {top[2 * ox], top[2 * ox + 1], bottom[2 * ox], bottom[2 * ox + 1]};
+        float best = window[0];
+        int position = 0;
+        for (int p = 1; p < 4; ++p) {
+          const float v = window[p];
+          const bool wins = v > best || (v != v && best == best);
+          best = wins ? v : best;
+          position = wins ? p : position;
+        }
+        out_row[ox] = best;
+        if (argmax_row != nullptr) argmax_row[ox] = static_cast<uint8_t>(position);
+      }
+    }
+  }
 }
 
 void max_pool2d_backward(const uint8_t* argmax, const float* dout, const PoolGeometry& g,

@@ -31,6 +31,10 @@ void* map_huge_aligned(std::size_t length) {
 
 }  // namespace
 
+std::size_t system_block_size(std::size_t bytes) {
+  return bytes >= kHugePage ? whole_huge_pages(bytes) : bytes;
+}
+
 void* allocate_from_system(std::size_t bytes, std::size_t alignment) {
   if (bytes >= kHugePage) return map_huge_aligned(whole_huge_pages(bytes));
   return std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment * alignment);

@@ -16,6 +16,10 @@
 
 namespace nst {
 
+// The bytes a block of `bytes` really takes: whole huge pages from 2 MiB up. Blocks of the same
+// size here are interchangeable.
+std::size_t system_block_size(std::size_t bytes);
+
 // `bytes` aligned to `alignment` (a power of two, at most 4096), or null if none is left.
 void* allocate_from_system(std::size_t bytes, std::size_t alignment);
 // Gives back a block from allocate_from_system() of the same `bytes`.
