@@ -44,9 +44,11 @@ struct TensorMemory {
 };
 
 // While at least one scope is alive anywhere in the process, freed blocks of 1 MiB or more are
-// kept (up to 1 GiB) and handed out again for the same size; when the last scope ends, they are
-// all returned to the system. A job holds one during its iterations; concurrent jobs share
-// the cache. Outside any scope, freed blocks go straight back to the system.
+// kept and handed out again for the same size, as long as blocks in use plus blocks kept stay
+// within the most in use at once since the first scope began, plus 64 MiB (and kept blocks
+// within 1 GiB); when the last scope ends, they are all returned to the system. A job holds one
+// during its iterations; concurrent jobs share the cache. Outside any scope, freed blocks go
+// straight back to the system.
 class BlockReuseScope {
  public:
   BlockReuseScope();

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <barrier>
 #include <thread>
+#include <vector>
 
 #include "tensor/aligned_buffer.h"
 #include "tensor/error.h"
@@ -87,6 +89,45 @@ TEST(BlockCache, KeepsLargeBlocksDuringAJobAndReturnsThemAfter) {
     EXPECT_EQ(BlockReuseScope::cached_bytes(), std::size_t{4} << 20);
   }
   EXPECT_EQ(BlockReuseScope::cached_bytes(), 0u) << "the last job's end empties the cache";
+}
+
+// Blocks are matched by the size they take from the system: whole 2 MiB pages from 2 MiB up.
+TEST(BlockCache, ReusesABlockOfTheSameMappedSize) {
+  BlockReuseScope job;
+  const float* first = nullptr;
+  {
+    Tensor three_and_a_bit(Shape{(3 << 18) + 16});  // 3 MiB + 64 bytes: maps 4 MiB
+    first = three_and_a_bit.data();
+  }
+  Tensor four(Shape{1 << 20});  // 4 MiB
+  EXPECT_EQ(four.data(), first);
+}
+
+// Kept blocks never take the process past the most it had in use, plus 64 MiB: a sequence of
+// allocations of changing sizes (multiples of 2 MiB, so requested and mapped sizes agree).
+TEST(BlockCache, NeverHoldsMoreThanThePeakInUsePlus64MiB) {
+  constexpr std::size_t kMiB = std::size_t{1} << 20, kSlack = 64 * kMiB;
+  BlockReuseScope job;
+  std::size_t peak_in_use = TensorMemory::live_bytes();
+  auto check = [&](const char* when) {
+    peak_in_use = std::max(peak_in_use, TensorMemory::live_bytes());
+    EXPECT_LE(TensorMemory::live_bytes() + BlockReuseScope::cached_bytes(), peak_in_use + kSlack)
+        << when;
+  };
+  std::vector<Tensor> held;
+  for (int round = 0; round < 3; ++round) {
+    for (int mib : {8, 32, 2, 16, 48, 8, 4}) {
+      held.emplace_back(Shape{static_cast<int64_t>(mib) * static_cast<int64_t>(kMiB / 4)});
+      check("after an allocation");
+    }
+    while (held.size() > 2) {  // free most, oldest first, then allocate other sizes
+      held.erase(held.begin());
+      check("after a free");
+    }
+    { Tensor big(Shape{static_cast<int64_t>(96 * kMiB / 4)}); }
+    check("after a large block came and went");
+  }
+  EXPECT_GT(BlockReuseScope::cached_bytes(), 0u);
 }
 
 }  // namespace
