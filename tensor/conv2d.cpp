@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tensor/elementwise.h"
+#include "tensor/error.h"
 #include "tensor/gemm.h"
 #include "tensor/im2col.h"
 #include "tensor/relu_mask.h"
@@ -95,6 +96,10 @@ void conv2d_forward(float* out, const float* in, const float* weight, const floa
 void conv2d_backward(float* din, float* dweight, float* dbias, const float* dout, const float* in,
                      const float* weight, const Conv2dShape& s, const uint8_t* dout_mask) {
   s.validate();
+  NST_CHECK(dweight == nullptr || in != nullptr,
+            "conv2d_backward: the weight's gradient needs the input");
+  NST_CHECK(din == nullptr || weight != nullptr,
+            "conv2d_backward: the input's gradient needs the weight");
   const int ckk = s.col_rows(), plane = s.Ho() * s.Wo();
   const Conv2dBands bands = conv2d_backward_bands(s);
   Tensor col(Shape{static_cast<int64_t>(ckk) * bands.rows * s.Wo()});
@@ -103,7 +108,8 @@ void conv2d_backward(float* din, float* dweight, float* dbias, const float* dout
                       ? Tensor(Shape{static_cast<int64_t>(s.K) * bands.rows * s.Wo()})
                       : Tensor();
   for (int n = 0; n < s.N; ++n) {
-    const float* image = in + static_cast<int64_t>(n) * s.C * s.H * s.W;
+    // The input is needed (and given) only for the weight's gradient.
+    const float* image = in != nullptr ? in + static_cast<int64_t>(n) * s.C * s.H * s.W : nullptr;
     for (int i = 0; i < bands.count; ++i) {
       const Band b = band(s, bands, i);
       // The band's gradient: grad[k * ld + column] for K rows of b.columns.
