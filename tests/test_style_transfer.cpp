@@ -2,9 +2,15 @@
 // contract (tests/make_fixtures.py, style_transfer_case): loss log rows and final images.
 #include <gtest/gtest.h>
 
+#include "autograd/backward.h"
+#include "nn/elementwise_ops.h"
+#include "nn/gram.h"
+#include "nn/total_variation.h"
 #include "nn/vgg19.h"
 #include "nst/drivers.h"
 #include "nst/job.h"
+#include "nst/losses.h"
+#include "nst/objective.h"
 #include "nst/settings.h"
 #include "tensor/error.h"
 #include "tests/fixture.h"
@@ -117,6 +123,61 @@ TEST(StyleTransfer, RejectsImpossibleSettings) {
   StyleObjective ok(model, image, {image}, s);
   EXPECT_THROW(make_driver(ok, Tensor::full(Shape{1, 3, 8, 8}, 0.5f), s),
                Error);  // not the content's size
+}
+
+// The objective's graph-free terms and single multi-root backward against the same energy
+// built from the autograd loss ops with one graph: a layer in both lists, a layer twice in one
+// list (its term counts twice), and settings with only content or only style layers.
+TEST(StyleObjective, MatchesTheEnergyBuiltFromAutogradOps) {
+  nn::Vgg19 model;
+  model.init_random(3);
+  const Tensor content = testing::random_tensor(Shape{1, 3, 20, 23}, 1, 0.0f, 1.0f);
+  const Tensor style = testing::random_tensor(Shape{1, 3, 18, 21}, 2, 0.0f, 1.0f);
+  const Tensor start = testing::random_tensor(Shape{1, 3, 20, 23}, 3, 0.0f, 1.0f);
+  struct Layers {
+    std::vector<std::string> content, style;
+  };
+  for (const Layers& layers : {Layers{{"relu2_1", "relu1_2"}, {"relu1_1", "relu2_1", "relu1_1"}},
+                               Layers{{"relu2_1"}, {}}, Layers{{}, {"relu2_2", "relu1_2"}}}) {
+    JobSettings s;
+    s.content_layers = layers.content;
+    s.style_layers = layers.style;
+    s.content_weight = 2.0;
+    s.style_weight = 300.0;
+    s.tv_weight = 0.5;
+    StyleObjective objective(model, content, {style}, s);
+    Var image(start.clone(), true);
+    const IterationLosses losses = objective.evaluate(image);
+
+    // The reference: targets and energy from the autograd ops, one graph, one backward.
+    Var reference_image(start.clone(), true);
+    Var total = nn::scale(nn::total_variation(reference_image), static_cast<float>(s.tv_weight));
+    double content_sum = 0.0, style_sum = 0.0;
+    const std::vector<Var> c_targets = model.features(Var(content), layers.content);
+    const std::vector<Var> c_features = model.features(reference_image, layers.content);
+    for (std::size_t l = 0; l < c_features.size(); ++l) {
+      const Var term = content_layer_loss(c_features[l], c_targets[l].value());
+      content_sum += term.value().item();
+      total = nn::add(total, nn::scale(term, static_cast<float>(s.content_weight)));
+    }
+    const std::vector<Var> s_targets = model.features(Var(style), layers.style);
+    const std::vector<Var> s_features = model.features(reference_image, layers.style);
+    for (std::size_t l = 0; l < s_features.size(); ++l) {
+      const Var term = style_layer_loss(s_features[l], nn::gram(s_targets[l]).value());
+      style_sum += term.value().item() / static_cast<double>(s_features.size());
+      const auto weight =
+          static_cast<float>(s.style_weight / static_cast<double>(s_features.size()));
+      total = nn::add(total, nn::scale(term, weight));
+    }
+    backward(total);
+
+    SCOPED_TRACE(std::to_string(layers.content.size()) + " content, " +
+                 std::to_string(layers.style.size()) + " style layers");
+    EXPECT_NEAR(losses.content, content_sum, 1e-5 * (1.0 + content_sum));
+    EXPECT_NEAR(losses.style, style_sum, 1e-5 * (1.0 + style_sum));
+    EXPECT_NEAR(losses.total, total.value().item(), 1e-5 * (1.0 + losses.total));
+    EXPECT_TRUE(all_close(image.grad(), reference_image.grad(), 1e-4, 1e-6));
+  }
 }
 
 TEST(Losses, BlendWeightsAreNormalised) {
