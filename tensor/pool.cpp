@@ -72,18 +72,19 @@ bool is_2x2_stride_2(const PoolGeometry& g) {
   return g.kernel == 2 && g.stride == 2 && g.padding == 0;
 }
 
-// Calls visit(out_index, top_left_input_index) for every 2x2 window.
+// Calls visit(first_output, first_input_of_top_row, outputs) for every row of 2x2 windows, in
+// parallel over planes: the row's outputs are first_output + ox, their windows' top-left
+// inputs first_input_of_top_row + 2 ox.
 template <class Visit>
-void for_each_2x2(const PoolGeometry& g, Visit visit) {
+void for_each_2x2_row(const PoolGeometry& g, Visit visit) {
   g.validate();
   const int ho = g.out_height(), wo = g.out_width();
 #pragma omp parallel for num_threads(num_threads()) \
     schedule(static) if (static_cast <int64_t>(g.planes) * ho * wo > 16384)
   for (int plane = 0; plane < g.planes; ++plane) {
     for (int oy = 0; oy < ho; ++oy) {
-      const int64_t row = (static_cast<int64_t>(plane) * g.height + 2 * oy) * g.width;
-      const int64_t o = (static_cast<int64_t>(plane) * ho + oy) * wo;
-      for (int ox = 0; ox < wo; ++ox) visit(o + ox, row + 2 * ox);
+      visit((static_cast<int64_t>(plane) * ho + oy) * wo,
+            (static_cast<int64_t>(plane) * g.height + 2 * oy) * g.width, wo);
     }
   }
 }
@@ -92,10 +93,6 @@ void for_each_2x2(const PoolGeometry& g, Visit visit) {
 inline int64_t input_2x2(int64_t i, int width, int position) {
   return i + (position >> 1) * static_cast<int64_t>(width) + (position & 1);
 }
-
-}  // namespace
-
-namespace {
 
 void check_argmax_fits(const PoolGeometry& g) {
   NST_CHECK(g.kernel <= 16, "max pooling records each window's maximum in a byte: kernel ",
@@ -106,41 +103,38 @@ void check_argmax_fits(const PoolGeometry& g) {
 
 void max_pool2d_forward(const float* in, const PoolGeometry& g, float* out, uint8_t* argmax) {
   if (!is_2x2_stride_2(g)) return max_pool2d_forward_reference(in, g, out, argmax);
-  g.validate();
-  const int ho = g.out_height(), wo = g.out_width();
   // Row by row with selects instead of branches, so that the compiler vectorises the windows.
   // The rule of the reference: the first maximum in reading order wins, and NaN wins over
   // numbers (as in PyTorch). argmax gets its position, row * 2 + column.
-#pragma omp parallel for num_threads(num_threads()) \
-    schedule(static) if (static_cast <int64_t>(g.planes) * ho * wo > 16384)
-  for (int plane = 0; plane < g.planes; ++plane) {
-    for (int oy = 0; oy < ho; ++oy) {
-      const float* top = in + (static_cast<int64_t>(plane) * g.height + 2 * oy) * g.width;
-      const float* bottom = top + g.width;
-      const int64_t o = (static_cast<int64_t>(plane) * ho + oy) * wo;
-      float* out_row = out + o;
-      uint8_t* argmax_row = argmax != nullptr ? argmax + o : nullptr;
-      for (int ox = 0; ox < wo; ++ox) {
-        const float window[4] = {top[2 * ox], top[2 * ox + 1], bottom[2 * ox], bottom[2 * ox + 1]};
-        float best = window[0];
-        int position = 0;
-        for (int p = 1; p < 4; ++p) {
-          const float v = window[p];
-          const bool wins = v > best || (v != v && best == best);
-          best = wins ? v : best;
-          position = wins ? p : position;
-        }
-        out_row[ox] = best;
-        if (argmax_row != nullptr) argmax_row[ox] = static_cast<uint8_t>(position);
+  for_each_2x2_row(g, [&](int64_t o, int64_t i, int wo) {
+    // Local pointers: through the captured references the compiler could not vectorise.
+    const float* top = in + i;
+    const float* bottom = top + g.width;
+    float* out_row = out + o;
+    uint8_t* argmax_row = argmax != nullptr ? argmax + o : nullptr;
+    for (int ox = 0; ox < wo; ++ox) {
+      const float window[4] = {top[2 * ox], top[2 * ox + 1], bottom[2 * ox], bottom[2 * ox + 1]};
+      float best = window[0];
+      int position = 0;
+      for (int p = 1; p < 4; ++p) {
+        const float v = window[p];
+        const bool wins = v > best || (v != v && best == best);
+        best = wins ? v : best;
+        position = wins ? p : position;
       }
+      out_row[ox] = best;
+      if (argmax_row != nullptr) argmax_row[ox] = static_cast<uint8_t>(position);
     }
-  }
+  });
 }
 
 void max_pool2d_backward(const uint8_t* argmax, const float* dout, const PoolGeometry& g,
                          float* din) {
   if (!is_2x2_stride_2(g)) return max_pool2d_backward_reference(argmax, dout, g, din);
-  for_each_2x2(g, [&](int64_t o, int64_t i) { din[input_2x2(i, g.width, argmax[o])] += dout[o]; });
+  for_each_2x2_row(g, [&](int64_t o, int64_t i, int wo) {
+    for (int ox = 0; ox < wo; ++ox)
+      din[input_2x2(i + 2 * ox, g.width, argmax[o + ox])] += dout[o + ox];
+  });
 }
 
 void max_pool2d_forward_reference(const float* in, const PoolGeometry& g, float* out,
