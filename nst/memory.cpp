@@ -15,7 +15,9 @@ namespace {
 constexpr int64_t kFloat = 4;
 constexpr int64_t kProgram = int64_t{40} << 20;  // measured: libraries, OpenBLAS and OpenMP
 // The convolutions' scratch buffers: im2col's column bands or Winograd's transformed tiles.
-constexpr int64_t kConvolutionBand = std::max(int64_t{8} << 20, kWinogradBandBudget* kFloat);
+constexpr int64_t kIm2colBand = int64_t{8} << 20;
+constexpr int64_t kWinogradBand = kWinogradBandBudget * kFloat;
+constexpr int64_t kConvolutionBand = std::max(kIm2colBand, kWinogradBand);
 
 int64_t pixels(ImageSize s) { return int64_t{s.width} * s.height; }
 int64_t image_bytes(ImageSize s) { return 3 * kFloat * pixels(s); }
