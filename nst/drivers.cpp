@@ -76,9 +76,9 @@ Tensor LbfgsDriver::result() const {
 }
 
 std::unique_ptr<OptimizerDriver> make_driver(StyleObjective& objective, const Tensor& initial,
-                                             const JobSettings& settings) {
+                                             const JobSettings& settings, int iterations) {
   if (settings.optimizer == OptimizerKind::lbfgs)
-    return std::make_unique<LbfgsDriver>(objective, initial, settings.iterations);
+    return std::make_unique<LbfgsDriver>(objective, initial, iterations);
   return std::make_unique<AdamDriver>(objective, initial, settings.learning_rate);
 }
 

@@ -21,8 +21,10 @@ namespace nst {
 
 // Where a run stands between two iterations: enough to continue it later exactly.
 struct RunState {
-  int iteration = 0;  // iterations done
-  Tensor image;       // the optimiser's image (for L-BFGS not yet clamped)
+  int iteration = 0;           // iterations done at the current scale
+  int scale = 0;               // the current scale (0-based, nst/scales.h)
+  int earlier_iterations = 0;  // iterations done at the scales before it
+  Tensor image;                // the optimiser's image (for L-BFGS not yet clamped)
   OptimizerKind optimizer = OptimizerKind::adam;
   nn::Adam::State adam;     // optimizer adam
   nn::Lbfgs::State lbfgs;   // optimizer lbfgs
@@ -83,8 +85,9 @@ class LbfgsDriver final : public OptimizerDriver {
   bool going_ = true;  // false once L-BFGS has converged
 };
 
-// The driver the settings ask for, starting from `initial` (the content's size).
+// The driver the settings ask for, starting from `initial` (the content's size), for a run of
+// `iterations` (L-BFGS's budget of evaluations).
 std::unique_ptr<OptimizerDriver> make_driver(StyleObjective& objective, const Tensor& initial,
-                                             const JobSettings& settings);
+                                             const JobSettings& settings, int iterations);
 
 }  // namespace nst

@@ -5,9 +5,11 @@
 #include <optional>
 #include <tuple>
 
+#include "nst/color.h"
 #include "nst/drivers.h"
 #include "nst/memory.h"
 #include "nst/resize.h"
+#include "nst/scales.h"
 #include "tensor/aligned_buffer.h"
 #include "tensor/error.h"
 #include "tensor/random.h"
@@ -26,6 +28,14 @@ Tensor load(const ImageSource& source, int64_t max_pixels) {
   const ImageSize size = image_size(source.decoded);
   check_pixel_limit(size.width, size.height, max_pixels, source.name);
   return source.decoded;
+}
+
+// A style picture's working size next to a content of `content` size: its longest side
+// style_scale times the content's.
+ImageSize style_size_for(ImageSize original, ImageSize content, double style_scale) {
+  const int side = std::max(
+      1, static_cast<int>(std::lround(style_scale * std::max(content.width, content.height))));
+  return fit_longest_side(original, side);
 }
 
 void check_big_enough(const std::string& what, ImageSize size, int min_side,
@@ -52,7 +62,71 @@ void check_finite(const IterationLosses& l, const JobSettings& s, const FieldNam
        name_of(names, "learning_rate"));
 }
 
+// The scales to run: the settings' count, or auto's lowered until every picture at the coarsest
+// scale is big enough for the deepest layer used. (The last scale was checked already.)
+std::vector<Scale> choose_scales(const JobSettings& s, const JobSizes& sizes, int min_side,
+                                 const FieldNames& names) {
+  auto smallest_side = [&](int count) {
+    const ImageSize content = fit_longest_side(sizes.content_original, scale_schedule(s, count)[0].size);
+    int side = std::min(content.width, content.height);
+    for (ImageSize style : sizes.styles_original) {
+      const ImageSize at = style_size_for(style, content, s.style_scale);
+      side = std::min({side, at.width, at.height});
+    }
+    return side;
+  };
+  int count = planned_scale_count(s);
+  if (s.scales && smallest_side(count) < min_side) {
+    int fits = count;
+    while (fits > 1 && smallest_side(fits) < min_side) --fits;
+    throw SettingError("scales", name_of(names, "scales") + " " + std::to_string(count) +
+                                     " starts at a size where a picture is " +
+                                     std::to_string(smallest_side(count)) +
+                                     " pixels on its short side; the deepest layer used needs at "
+                                     "least " + std::to_string(min_side) +
+                                     " (each VGG19 pool before it halves the image): use " +
+                                     name_of(names, "scales") + " " + std::to_string(fits) +
+                                     " or fewer, or raise " + name_of(names, "size"));
+  }
+  while (count > 1 && smallest_side(count) < min_side) --count;
+  return scale_schedule(s, count);
+}
+
+// The pictures of one scale, resized from the originals, with the colour mode applied.
+PreparedScale make_scale(const JobSettings& s, const Scale& scale, const Tensor& content,
+                         const std::vector<Tensor>& styles) {
+  PreparedScale out;
+  out.iterations = scale.iterations;
+  const ImageSize size = fit_longest_side(image_size(content), scale.size);
+  out.content = resize_image(content, size);
+  for (const Tensor& style : styles)
+    out.styles.push_back(resize_image(style, style_size_for(image_size(style), size, s.style_scale)));
+  switch (s.preserve_colors) {
+    case ColorMode::none: break;
+    case ColorMode::histogram:
+      for (Tensor& style : out.styles) style = match_colors(style, out.content);
+      break;
+    case ColorMode::luminance:
+      out.colors = out.content;
+      out.content = luminance_image(out.colors);
+      for (Tensor& style : out.styles) style = match_luminance(luminance_image(style), out.content);
+      break;
+  }
+  return out;
+}
+
 }  // namespace
+
+int PreparedJob::total_iterations() const {
+  int total = 0;
+  for (const PreparedScale& scale : scales) total += scale.iterations;
+  return total;
+}
+
+Tensor PreparedJob::picture(const Tensor& image, int scale) const {
+  const Tensor& colors = scales.at(static_cast<std::size_t>(scale)).colors;
+  return colors.defined() ? combine_luminance(image, colors) : image;
+}
 
 PreparedJob prepare(const Job& job, const FieldNames& names) {
   const JobSettings& s = job.settings;
@@ -85,14 +159,11 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
   const int min_side = min_side_for(s);
   check_big_enough(job.content.name, size, min_side, names);
 
-  // Style images: longest side style_scale times the output's.
-  const int style_side =
-      std::max(1, static_cast<int>(std::lround(s.style_scale * std::max(size.width, size.height))));
   std::vector<Tensor> styles;
   for (const ImageSource& source : job.styles) {
     styles.push_back(load(source, s.max_pixels));
     sizes.styles_original.push_back(image_size(styles.back()));
-    const ImageSize style_size = fit_longest_side(sizes.styles_original.back(), style_side);
+    const ImageSize style_size = style_size_for(sizes.styles_original.back(), size, s.style_scale);
     check_pixel_limit(style_size.width, style_size.height, s.max_pixels,
                       source.name + " at " + name_of(names, "style_scale"));
     check_big_enough(source.name, style_size, min_side, names);
@@ -104,6 +175,17 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
     sizes.init_original = image_size(init);
   }
 
+  const std::vector<Scale> schedule = choose_scales(s, sizes, min_side, names);
+  for (std::size_t k = 0; k + 1 < schedule.size(); ++k) {
+    const ImageSize at = fit_longest_side(sizes.content_original, schedule[k].size);
+    sizes.kept_images.push_back(at);
+    for (ImageSize style : sizes.styles_original)
+      sizes.kept_images.push_back(style_size_for(style, at, s.style_scale));
+  }
+  if (s.preserve_colors == ColorMode::luminance) {
+    for (const Scale& scale : schedule)
+      sizes.kept_images.push_back(fit_longest_side(sizes.content_original, scale.size));
+  }
   prepared.memory = estimate_memory(s, sizes);
   const int64_t limit = s.max_memory > 0 ? s.max_memory : default_max_memory();
   NST_CHECK(prepared.memory.total() <= limit, "this run would need about ",
@@ -113,13 +195,15 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
             " allows; lower ", name_of(names, "size"), " or ", name_of(names, "style_scale"),
             ", use shallower layers, or raise ", name_of(names, "max_memory"));
 
-  prepared.content = resize_image(content, size);
-  for (std::size_t i = 0; i < styles.size(); ++i)
-    prepared.styles.push_back(resize_image(styles[i], sizes.styles[i]));
+  for (const Scale& scale : schedule) prepared.scales.push_back(make_scale(s, scale, content, styles));
+  const Tensor& start_content = prepared.scales.front().colors.defined()
+                                    ? prepared.scales.front().colors
+                                    : prepared.scales.front().content;
+  const ImageSize start_size = image_size(start_content);
   switch (s.init) {
-    case InitKind::content: prepared.initial = prepared.content; break;
+    case InitKind::content: prepared.initial = start_content; break;
     case InitKind::noise:
-      prepared.initial = Tensor(prepared.content.shape());
+      prepared.initial = Tensor(start_content.shape());
       Random(s.seed).fill_uniform(prepared.initial.values(), 0.0f, 1.0f);
       break;
     case InitKind::image: {
@@ -132,45 +216,86 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
                                  text(init_size) + "; it is stretched to the content's " +
                                  text(size));
       }
-      prepared.initial = resize_image(init, size);
+      prepared.initial = resize_image(init, start_size);
       break;
     }
   }
+  // With luminance colours the network sees grey images only, the starting one too.
+  if (s.preserve_colors == ColorMode::luminance) prepared.initial = luminance_image(prepared.initial);
   return prepared;
 }
+
+namespace {
+
+RunState state_at(const OptimizerDriver& driver, int scale, int earlier_iterations) {
+  RunState state = driver.save();
+  state.scale = scale;
+  state.earlier_iterations = earlier_iterations;
+  return state;
+}
+
+}  // namespace
 
 JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observer,
                   const RunState* resume) {
   const JobSettings& s = job.settings;
   NST_CHECK(model.pooling() == s.pooling, "the model's pooling differs from the settings'");
+  const int count = static_cast<int>(job.scales.size());
+  NST_CHECK(resume == nullptr || (resume->scale >= 0 && resume->scale < count), "a saved run at scale ",
+            resume != nullptr ? resume->scale + 1 : 0, " of a job with ", count);
   const ThreadCountScope threads(s.threads);
-  if (observer != nullptr) observer->on_stage("computing the content and style targets");
-  StyleObjective objective(model, job.content, job.styles, s);
-  // Blocks are worth keeping only where the same sizes come back: in the iterations. (The
-  // targets' blocks, often of other sizes, go straight back to the system.)
-  const BlockReuseScope reuse_blocks;
-  const std::unique_ptr<OptimizerDriver> driver = make_driver(objective, job.initial, s);
-  if (resume != nullptr) driver->restore(*resume);
   JobResult result;
-  while (driver->iterations() < s.iterations) {
-    if (observer != nullptr && observer->stop_requested()) {
-      result.stopped = true;
-      break;
-    }
-    const std::optional<IterationLosses> losses = driver->step();
-    if (!losses) {
-      result.converged = true;
-      break;
-    }
-    check_finite(*losses, s, job.names);
+  const int first = resume != nullptr ? resume->scale : 0;
+  int earlier = resume != nullptr ? resume->earlier_iterations : 0;
+  Tensor start = resume != nullptr ? resume->image : job.initial;
+  for (int k = first; k < count; ++k) {
+    const PreparedScale& scale = job.scales[k];
+    const ImageSize size = image_size(scale.content);
     if (observer != nullptr) {
-      observer->on_iteration(*losses, driver->image());
-      if (observer->checkpoint_due(losses->iteration)) observer->on_checkpoint(driver->save());
+      observer->on_stage(count == 1 ? "computing the content and style targets"
+                                    : "scale " + std::to_string(k + 1) + " of " +
+                                          std::to_string(count) + ", " + text(size) +
+                                          ": computing the content and style targets");
     }
+    StyleObjective objective(model, scale.content, scale.styles, s);
+    // Blocks are worth keeping only where the same sizes come back: in the iterations of one
+    // scale. (The targets' blocks, often of other sizes, go straight back to the system.)
+    const BlockReuseScope reuse_blocks;
+    // Each scale starts from the previous one's result, upscaled.
+    if (k > first) start = resize_image(start, size);
+    const std::unique_ptr<OptimizerDriver> driver = make_driver(objective, start, s, scale.iterations);
+    if (resume != nullptr && k == first) driver->restore(*resume);
+    while (driver->iterations() < scale.iterations) {
+      if (observer != nullptr && observer->stop_requested()) {
+        result.stopped = true;
+        break;
+      }
+      std::optional<IterationLosses> losses = driver->step();
+      if (!losses) {
+        result.converged = k + 1 == count;
+        break;
+      }
+      losses->iteration += earlier;
+      losses->scale = k + 1;
+      check_finite(*losses, s, job.names);
+      if (observer != nullptr) {
+        observer->on_iteration(*losses, job.picture(driver->image(), k));
+        if (observer->checkpoint_due(losses->iteration))
+          observer->on_checkpoint(state_at(*driver, k, earlier));
+      }
+    }
+    start = driver->result();
+    if (result.stopped) {
+      result.state = state_at(*driver, k, earlier);  // (a copy of the optimiser's history)
+      result.iterations = earlier + driver->iterations();
+      // The picture so far, at the output's size.
+      result.image = job.picture(resize_image(start, image_size(job.final_scale().content)), count - 1);
+      return result;
+    }
+    earlier += driver->iterations();
   }
-  result.iterations = driver->iterations();
-  result.image = driver->result();
-  if (result.stopped) result.state = driver->save();  // (a copy of the optimiser's history)
+  result.iterations = earlier;
+  result.image = job.picture(start, count - 1);
   return result;
 }
 

@@ -7,8 +7,10 @@
 //
 // prepare() does everything that can fail before the optimisation starts (unreadable or
 // oversized images, working sizes too small for the deepest layer used), so a run fails fast.
-// run_job() optimises on the job's own threads, reports every iteration to an observer, and
-// stops early when the observer asks, returning the picture so far.
+// It also makes the pictures each scale needs (nst/scales.h), from the originals each time,
+// and applies colour preservation (nst/color.h) to them.
+// run_job() optimises on the job's own threads, scale after scale, reports every iteration to
+// an observer, and stops early when the observer asks, returning the picture so far.
 #pragma once
 
 #include <string>
@@ -43,15 +45,28 @@ struct Job {
   JobSettings settings;
 };
 
-// A job ready to run: the images at their working sizes.
+// One scale of a prepared job: the pictures the network compares against at that size.
+struct PreparedScale {
+  Tensor content;              // [1, 3, H, W]: the content (grey with luminance colours)
+  std::vector<Tensor> styles;  // each at its own working size (recoloured or grey if asked)
+  Tensor colors;               // luminance colours only: the content in colour, H x W
+  int iterations = 0;          // iterations at this scale
+};
+
+// A job ready to run: the images at their working sizes, one set per scale, coarse to fine.
 struct PreparedJob {
   JobSettings settings;
-  Tensor content;                  // [1, 3, H, W], H and W from settings.size
-  std::vector<Tensor> styles;      // each at its own working size
-  Tensor initial;                  // the starting image, the content's size
-  std::vector<std::string> notes;  // things a user should hear about (an upscaled content)
-  FieldNames names;                // how messages of the run spell settings
-  MemoryEstimate memory;           // the run's estimated peak (nst/memory.h)
+  std::vector<PreparedScale> scales;  // the last at settings.size
+  Tensor initial;                     // the starting image, the first scale's size
+  std::vector<std::string> notes;     // things a user should hear about (an upscaled content)
+  FieldNames names;                   // how messages of the run spell settings
+  MemoryEstimate memory;              // the run's estimated peak (nst/memory.h)
+
+  const PreparedScale& final_scale() const { return scales.back(); }
+  int total_iterations() const;  // over all scales
+  // What a user sees of an optimiser's image at `scale` (0-based): the image itself, or with
+  // luminance colours its luminance with the content's colours.
+  Tensor picture(const Tensor& image, int scale) const;
 };
 
 // Validates the settings (SettingError) and reads, checks and resizes the images (nst::Error
@@ -62,8 +77,9 @@ PreparedJob prepare(const Job& job, const FieldNames& names = {});
 class JobObserver {
  public:
   virtual ~JobObserver() = default;
-  // After every iteration: its losses (of the image before its update) and the image now, a
-  // view valid only during the call (clone it to keep it).
+  // After every iteration: its losses (of the image before its update; `iteration` counts
+  // over all scales) and the picture now (PreparedJob::picture: at coarse scales smaller than
+  // the output), valid only during the call (clone it to keep it).
   virtual void on_iteration(const IterationLosses& losses, const Tensor& image) = 0;
   // Asked before every iteration; true ends the run there with the picture so far.
   virtual bool stop_requested() { return false; }
@@ -76,8 +92,8 @@ class JobObserver {
 };
 
 struct JobResult {
-  Tensor image;            // [1, 3, H, W] in [0, 1]
-  int iterations = 0;      // iterations done
+  Tensor image;            // [1, 3, H, W] in [0, 1]: the picture
+  int iterations = 0;      // iterations done, over all scales
   bool stopped = false;    // the observer asked to stop before the end
   bool converged = false;  // the optimiser stopped early on its own (L-BFGS)
   RunState state;          // where a stopped run ended, to continue it
@@ -88,7 +104,8 @@ struct JobResult {
 // A loss that stops being finite ends the run with an nst::Error naming the iteration and what
 // to lower: its picture would be black or noise.
 // With `resume`, the run continues from that state (same settings and images) instead of
-// starting from job.initial.
+// starting from job.initial. A coarse scale whose L-BFGS converges early hands over to the
+// next; only the last one's convergence ends the run.
 JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observer = nullptr,
                   const RunState* resume = nullptr);
 

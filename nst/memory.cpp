@@ -147,6 +147,7 @@ MemoryEstimate estimate_memory(const JobSettings& settings, const JobSizes& size
   const int64_t optimiser = settings.optimizer == OptimizerKind::adam ? 2 : 2 * 10 + 6;
   e.images = (3 + optimiser) * content;
   for (ImageSize style : sizes.styles) e.images += image_bytes(style);
+  for (ImageSize kept : sizes.kept_images) e.images += image_bytes(kept);
 
   int64_t reading = image_bytes(sizes.content_original) * 5 / 4 + content;  // + 8-bit pixels
   for (std::size_t i = 0; i < sizes.styles.size(); ++i) {

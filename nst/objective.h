@@ -24,9 +24,11 @@
 namespace nst {
 
 // The losses of one image: E_c, E_s and E_tv unweighted, `total` the weighted sum that is
-// minimised. In a run, `iteration` (1-based) says which update they came before.
+// minimised. In a run, `iteration` (1-based, counted over all scales) says which update they
+// came before, and `scale` (1-based, coarse to fine) at which scale.
 struct IterationLosses {
   int iteration = 0;
+  int scale = 1;
   double total = 0.0, content = 0.0, style = 0.0, tv = 0.0;
 };
 

@@ -12,7 +12,10 @@ namespace nst {
 namespace {
 
 constexpr const char* kFormat = "nst-resume";
-constexpr const char* kVersion = "1";
+// Version 2 added colour preservation, scales and the scale of each row; a version-1 file is
+// read as what it was, a single-scale run without colour preservation.
+constexpr const char* kVersion = "2";
+constexpr const char* kVersion1 = "1";
 
 // Numbers as text that reads back to the same value.
 std::string exact(double v) {
@@ -90,6 +93,7 @@ class Reader {
   }
 
   const std::string& path() const { return path_; }
+  const std::string& version() const { return text("version"); }
   const Metadata& metadata() const { return file_.metadata(); }
 
  private:
@@ -111,6 +115,9 @@ void write_settings(Writer& w, const JobSettings& s) {
   w.put_int("settings.max_pixels", s.max_pixels);
   w.put("settings.init", std::string(init_name(s.init)));
   w.put("settings.seed", std::to_string(s.seed));
+  w.put("settings.preserve_colors", std::string(color_mode_name(s.preserve_colors)));
+  w.put("settings.scales", s.scales ? std::to_string(*s.scales) : "auto");
+  w.put_int("settings.coarse_iterations", s.coarse_iterations);
   w.put("settings.content_layers", joined(s.content_layers, ','));
   w.put("settings.style_layers", joined(s.style_layers, ','));
   w.put("settings.content_weight", s.content_weight);
@@ -136,6 +143,16 @@ JobSettings read_settings(const Reader& r) {
   NST_CHECK(init.has_value(), r.path(), ": unknown settings.init '", r.text("settings.init"), "'");
   s.init = *init;
   s.seed = r.number<uint64_t>("settings.seed");
+  if (r.version() == kVersion1) {
+    s.scales = 1;
+  } else {
+    const auto colors = parse_color_mode(r.text("settings.preserve_colors"));
+    NST_CHECK(colors.has_value(), r.path(), ": unknown settings.preserve_colors '",
+              r.text("settings.preserve_colors"), "'");
+    s.preserve_colors = *colors;
+    if (r.text("settings.scales") != "auto") s.scales = r.number<int>("settings.scales");
+    s.coarse_iterations = r.number<int>("settings.coarse_iterations");
+  }
   s.content_layers = split(r.text("settings.content_layers"), ',');
   s.style_layers = split(r.text("settings.style_layers"), ',');
   s.content_weight = r.number<double>("settings.content_weight");
@@ -157,6 +174,8 @@ JobSettings read_settings(const Reader& r) {
 
 void write_state(Writer& w, const RunState& state) {
   w.put_int("state.iteration", state.iteration);
+  w.put_int("state.scale", state.scale);
+  w.put_int("state.earlier_iterations", state.earlier_iterations);
   w.put_tensor("image", state.image);
   if (state.optimizer == OptimizerKind::adam) {
     w.put_int("adam.steps", state.adam.steps);
@@ -189,6 +208,12 @@ RunState read_state(const Reader& r, OptimizerKind optimizer) {
   RunState state;
   state.optimizer = optimizer;
   state.iteration = r.number<int>("state.iteration");
+  if (r.version() != kVersion1) {
+    state.scale = r.number<int>("state.scale");
+    state.earlier_iterations = r.number<int>("state.earlier_iterations");
+  }
+  NST_CHECK(state.iteration >= 0 && state.scale >= 0 && state.earlier_iterations >= 0, r.path(),
+            ": the resume file's state is at a negative scale or iteration");
   state.image = r.tensor("image");
   if (optimizer == OptimizerKind::adam) {
     state.adam.steps = r.number<int64_t>("adam.steps");
@@ -218,7 +243,7 @@ RunState read_state(const Reader& r, OptimizerKind optimizer) {
 std::string rows_text(const std::vector<IterationLosses>& rows) {
   std::string text;
   for (const IterationLosses& r : rows) {
-    text += std::to_string(r.iteration) + "," + exact(r.total) + "," + exact(r.content) + "," +
+    text += std::to_string(r.iteration) + "," + std::to_string(r.scale) + "," + exact(r.total) + "," + exact(r.content) + "," +
             exact(r.style) + "," + exact(r.tv) + "\n";
   }
   return text;
@@ -228,13 +253,15 @@ std::vector<IterationLosses> read_rows(const Reader& r) {
   std::vector<IterationLosses> rows;
   for (const std::string& line : split(r.text("rows"), '\n')) {
     if (line.empty()) continue;
-    const std::vector<std::string> f = split(line, ',');
-    NST_CHECK(f.size() == 5, r.path(), ": a malformed loss row '", line, "'");
+    std::vector<std::string> f = split(line, ',');
+    if (r.version() == kVersion1 && f.size() == 5) f.insert(f.begin() + 1, "1");
+    NST_CHECK(f.size() == 6, r.path(), ": a malformed loss row '", line, "'");
     rows.push_back({.iteration = r.number<int>("rows", f[0]),
-                    .total = r.number<double>("rows", f[1]),
-                    .content = r.number<double>("rows", f[2]),
-                    .style = r.number<double>("rows", f[3]),
-                    .tv = r.number<double>("rows", f[4])});
+                    .scale = r.number<int>("rows", f[1]),
+                    .total = r.number<double>("rows", f[2]),
+                    .content = r.number<double>("rows", f[3]),
+                    .style = r.number<double>("rows", f[4]),
+                    .tv = r.number<double>("rows", f[5])});
   }
   return rows;
 }
@@ -257,14 +284,15 @@ ResumeFile read_resume_file(const std::string& path) {
   const Reader r(path);
   NST_CHECK(r.has("format") && r.text("format") == kFormat, path,
             ": not an nst resume file (no format = nst-resume in its metadata)");
-  NST_CHECK(r.text("version") == kVersion, path, ": resume file version ", r.text("version"),
-            "; this nst reads version ", kVersion);
+  NST_CHECK(r.version() == kVersion || r.version() == kVersion1, path, ": resume file version ",
+            r.version(), "; this nst reads versions ", kVersion1, " and ", kVersion);
   ResumeFile resume;
   resume.settings = read_settings(r);
   resume.state = read_state(r, resume.settings.optimizer);
   resume.rows = read_rows(r);
-  NST_CHECK(static_cast<int>(resume.rows.size()) == resume.state.iteration, path, ": ",
-            resume.rows.size(), " loss rows for ", resume.state.iteration, " iterations");
+  const int64_t iterations = int64_t{resume.state.earlier_iterations} + resume.state.iteration;
+  NST_CHECK(static_cast<int64_t>(resume.rows.size()) == iterations, path, ": ",
+            resume.rows.size(), " loss rows for ", iterations, " iterations");
   for (const auto& [key, value] : r.metadata()) {
     if (key.starts_with("input.")) resume.fingerprints.emplace_back(key.substr(6), value);
     if (key.starts_with("extra.")) resume.extra.emplace_back(key.substr(6), value);

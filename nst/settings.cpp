@@ -44,6 +44,15 @@ std::string_view init_name(InitKind kind) {
   return "";
 }
 
+std::string_view color_mode_name(ColorMode mode) {
+  switch (mode) {
+    case ColorMode::none: return "none";
+    case ColorMode::luminance: return "luminance";
+    case ColorMode::histogram: return "histogram";
+  }
+  return "";
+}
+
 std::optional<OptimizerKind> parse_optimizer(std::string_view name) {
   for (OptimizerKind kind : {OptimizerKind::adam, OptimizerKind::lbfgs}) {
     if (name == optimizer_name(kind)) return kind;
@@ -59,6 +68,13 @@ std::optional<nn::Pooling> parse_pooling(std::string_view name) {
 std::optional<InitKind> parse_init(std::string_view name) {
   for (InitKind kind : {InitKind::content, InitKind::noise, InitKind::image}) {
     if (name == init_name(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+std::optional<ColorMode> parse_color_mode(std::string_view name) {
+  for (ColorMode mode : {ColorMode::none, ColorMode::luminance, ColorMode::histogram}) {
+    if (name == color_mode_name(mode)) return mode;
   }
   return std::nullopt;
 }
@@ -113,6 +129,8 @@ void validate_settings(const JobSettings& s, std::size_t styles, const FieldName
     fail_setting("", "all loss weights are 0: there is nothing to optimise");
   normalized_blend(s.style_blend, styles, names);
   at_least("iterations", s.iterations, 1);
+  if (s.scales) at_least("scales", *s.scales, 1);
+  at_least("coarse_iterations", s.coarse_iterations, 1);
   positive("learning_rate", s.learning_rate);
   at_least("threads", s.threads, 0);
   at_least("max_memory", s.max_memory, 0);

@@ -21,6 +21,9 @@ namespace nst {
 enum class OptimizerKind { adam, lbfgs };
 // The starting image: the content, uniform noise in [0, 1] (seeded), or a given image.
 enum class InitKind { content, noise, image };
+// Keeping the content's colours (nst/color.h): not at all, by running on luminance only, or by
+// recolouring the style pictures to the content's colour mean and covariance.
+enum class ColorMode { none, luminance, histogram };
 
 struct JobSettings {
   // The pictures.
@@ -29,6 +32,7 @@ struct JobSettings {
   int64_t max_pixels = kDefaultMaxPixels;  // input images and working sizes above are refused
   InitKind init = InitKind::content;
   uint64_t seed = 0;  // for init = noise
+  ColorMode preserve_colors = ColorMode::none;
 
   // The objective, E = content_weight E_c + style_weight E_s + tv_weight E_tv (README).
   std::vector<std::string> content_layers{"relu4_2"};
@@ -41,21 +45,27 @@ struct JobSettings {
 
   // The optimisation.
   OptimizerKind optimizer = OptimizerKind::adam;
-  int iterations = 500;
+  int iterations = 500;         // at the last (full-size) scale
   double learning_rate = 0.02;  // Adam's step, on the [0, 1] image
+  // Coarse to fine (nst/scales.h): the number of sizes, each twice the previous and the last
+  // `size`; nothing: chosen from `size`. Each coarser scale runs `coarse_iterations`.
+  std::optional<int> scales;
+  int coarse_iterations = 200;
 
   int threads = 0;         // 0: the process's default (all cores, or OMP_NUM_THREADS)
   int64_t max_memory = 0;  // bytes a run may need (nst/memory.h); 0: 3/4 of physical memory
 };
 
 // The words the faces use for the choices: "adam" / "lbfgs", "max" / "avg", "content" /
-// "noise" / "image"; parsing gives nothing for any other word.
+// "noise" / "image", "none" / "luminance" / "histogram"; parsing gives nothing for any other word.
 std::string_view optimizer_name(OptimizerKind kind);
 std::string_view pooling_name(nn::Pooling pooling);
 std::string_view init_name(InitKind kind);
+std::string_view color_mode_name(ColorMode mode);
 std::optional<OptimizerKind> parse_optimizer(std::string_view name);
 std::optional<nn::Pooling> parse_pooling(std::string_view name);
 std::optional<InitKind> parse_init(std::string_view name);
+std::optional<ColorMode> parse_color_mode(std::string_view name);
 
 // How messages spell a setting's name; empty: the field name itself ("style_weight").
 using FieldNames = std::function<std::string(std::string_view field)>;

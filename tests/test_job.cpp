@@ -51,12 +51,14 @@ TEST(Job, PreparesFilesAndDecodedImagesAlike) {
   decoded.content.decoded = read_image(dir.file("content.png"));  // the same 8-bit values
   decoded.styles[0].decoded = read_image(dir.file("style.png"));
   const PreparedJob a = prepare(from_files), b = prepare(decoded);
-  EXPECT_EQ(image_size(a.content).width, 32);
-  EXPECT_EQ(image_size(a.content).height, 27);
-  EXPECT_EQ(image_size(a.styles[0]).width, 32);
-  EXPECT_TRUE(all_close(a.content, b.content, 0, 0));
-  EXPECT_TRUE(all_close(a.styles[0], b.styles[0], 0, 0));
-  EXPECT_TRUE(all_close(a.initial, a.content, 0, 0));  // init = content
+  ASSERT_EQ(a.scales.size(), 1u);
+  const PreparedScale &sa = a.final_scale(), &sb = b.final_scale();
+  EXPECT_EQ(image_size(sa.content).width, 32);
+  EXPECT_EQ(image_size(sa.content).height, 27);
+  EXPECT_EQ(image_size(sa.styles[0]).width, 32);
+  EXPECT_TRUE(all_close(sa.content, sb.content, 0, 0));
+  EXPECT_TRUE(all_close(sa.styles[0], sb.styles[0], 0, 0));
+  EXPECT_TRUE(all_close(a.initial, sa.content, 0, 0));  // init = content
   EXPECT_TRUE(a.notes.empty());
 }
 

@@ -53,8 +53,10 @@ class StyleTransferParity : public ::testing::Test {
   void expect_same_run(const std::string& name, std::size_t tight_rows, double late_tolerance,
                        double image_tolerance) {
     const PreparedJob job{.settings = settings_,
-                          .content = f_["content"],
-                          .styles = {f_["style0"], f_["style1"]},
+                          .scales = {{.content = f_["content"],
+                                      .styles = {f_["style0"], f_["style1"]},
+                                      .colors = {},
+                                      .iterations = settings_.iterations}},
                           .initial = f_["content"],
                           .notes = {},
                           .names = {},
@@ -121,7 +123,7 @@ TEST(StyleTransfer, RejectsImpossibleSettings) {
   s.style_blend = {};
   EXPECT_THROW(StyleObjective(model, image, {}, s), Error);
   StyleObjective ok(model, image, {image}, s);
-  EXPECT_THROW(make_driver(ok, Tensor::full(Shape{1, 3, 8, 8}, 0.5f), s),
+  EXPECT_THROW(make_driver(ok, Tensor::full(Shape{1, 3, 8, 8}, 0.5f), s, 1),
                Error);  // not the content's size
 }
 

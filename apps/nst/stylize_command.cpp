@@ -12,9 +12,11 @@
 #include "apps/nst/progress.h"
 #include "apps/nst/stylize_options.h"
 #include "apps/nst/stylize_resume.h"
+#include "nst/animation.h"
 #include "nst/image.h"
 #include "nst/job.h"
 #include "nst/memory.h"
+#include "nst/resize.h"
 #include "nst/resume.h"
 #include "tensor/threads.h"
 #include "weights/atomic_write.h"
@@ -28,45 +30,79 @@ using Clock = std::chrono::steady_clock;
 // Without --checkpoint-every, a run is saved about this often.
 constexpr auto kCheckpointInterval = std::chrono::seconds(60);
 
-void write_loss_log(const std::string& path, const std::vector<IterationLosses>& rows) {
+// The loss log (README): a `scale` column after `iteration` only when several scales run, so
+// that single-scale logs keep their format.
+void write_loss_log(const std::string& path, const std::vector<IterationLosses>& rows,
+                    bool with_scale) {
   write_file_atomically(path, [&](std::ostream& out) {
-    out << "iteration,total,content,style,tv\n";
+    out << (with_scale ? "iteration,scale,total,content,style,tv\n"
+                       : "iteration,total,content,style,tv\n");
     char line[160];
     for (const IterationLosses& r : rows) {
-      std::snprintf(line, sizeof line, "%d,%.9g,%.9g,%.9g,%.9g\n", r.iteration, r.total, r.content,
-                    r.style, r.tv);
+      const std::string scale = with_scale ? std::to_string(r.scale) + "," : "";
+      std::snprintf(line, sizeof line, "%d,%s%.9g,%.9g,%.9g,%.9g\n", r.iteration, scale.c_str(),
+                    r.total, r.content, r.style, r.tv);
       out << line;
     }
   });
+}
+
+ProgressOptions progress_options(const StylizeOptions& o, const PreparedJob& prepared,
+                                 int already_done) {
+  ProgressOptions options{.terminal = ::isatty(STDERR_FILENO) != 0,
+                          .total = prepared.total_iterations(),
+                          .already_done = already_done,
+                          .print_every = o.print_every,
+                          .quiet = o.quiet,
+                          .scales = {}};
+  for (const PreparedScale& scale : prepared.scales) {
+    const ImageSize size = image_size(scale.content);
+    options.scales.push_back(
+        {.iterations = scale.iterations, .pixels = double(size.width) * size.height});
+  }
+  return options;
 }
 
 // What the command does while the job runs: the progress display, the loss-log rows, the
 // snapshots of --save-every, the resume file at checkpoints, and stopping on a signal.
 class CommandObserver : public JobObserver {
  public:
-  CommandObserver(const StylizeOptions& o, ResumeFile& saved)
+  CommandObserver(const StylizeOptions& o, const PreparedJob& prepared, ResumeFile& saved)
       : o_(o),
+        prepared_(prepared),
         saved_(saved),
-        progress_(std::cerr, {.terminal = ::isatty(STDERR_FILENO) != 0,
-                              .total = o.job.settings.iterations,
-                              .already_done = saved.state.iteration,
-                              .print_every = o.print_every,
-                              .quiet = o.quiet}) {}
+        done_before_(saved.state.earlier_iterations + saved.state.iteration),
+        output_size_(image_size(prepared.final_scale().content)),
+        progress_(std::cerr, progress_options(o, prepared, done_before_)) {
+    if (!o.animation.empty()) {
+      // The first frame: the starting image, or where a continued run stands.
+      animation_.emplace(output_size_);
+      animation_->add(saved.state.image.defined()
+                          ? prepared.picture(saved.state.image, saved.state.scale)
+                          : prepared.picture(prepared.initial, 0));
+    }
+  }
 
-  void on_iteration(const IterationLosses& losses, const Tensor& image) override {
+  void on_iteration(const IterationLosses& losses, const Tensor& picture) override {
     saved_.rows.push_back(losses);
     progress_.update(losses);
     if (o_.save_every > 0 && losses.iteration % o_.save_every == 0) {
-      write_image(snapshot_path(o_.output, losses.iteration, o_.job.settings.iterations), image,
-                  o_.jpeg_quality, o_.overwrite);
+      write_image(snapshot_path(o_.output, losses.iteration, planned_iterations(o_.job.settings)),
+                  at_output_size(picture), o_.jpeg_quality, o_.overwrite);
+    }
+    if (animation_ && losses.iteration % animation_interval(o_) == 0) {
+      animation_->add(picture);
+      last_frame_ = losses.iteration;
     }
   }
   bool stop_requested() override { return InterruptGuard::signal_received() != 0; }
   void on_stage(const std::string& what) override {
-    if (!o_.quiet) std::cerr << "nst: " << what << "\n";
+    if (o_.quiet) return;
+    progress_.break_line();
+    std::cerr << "nst: " << what << "\n";
   }
   bool checkpoint_due(int iteration) override {
-    if (iteration >= o_.job.settings.iterations) return false;  // the output comes next
+    if (iteration >= prepared_.total_iterations()) return false;  // the output comes next
     if (o_.checkpoint_every > 0) return iteration % o_.checkpoint_every == 0;
     return Clock::now() - last_checkpoint_ >= kCheckpointInterval;
   }
@@ -76,12 +112,31 @@ class CommandObserver : public JobObserver {
     last_checkpoint_ = Clock::now();
   }
 
-  void finish() { progress_.finish(); }
+  // Ends the display, and the animation with the result as its last frame.
+  void finish(const JobResult& result) {
+    progress_.finish();
+    if (!animation_) return;
+    if (last_frame_ != result.iterations) animation_->add(result.image);
+    animation_->finish(o_.animation);
+  }
 
  private:
+  // Snapshots are all at the output's size: those of coarser scales are upscaled.
+  Tensor at_output_size(const Tensor& picture) const {
+    const ImageSize size = image_size(picture);
+    return size.width == output_size_.width && size.height == output_size_.height
+               ? picture
+               : resize_image(picture, output_size_);
+  }
+
   const StylizeOptions& o_;
+  const PreparedJob& prepared_;
   ResumeFile& saved_;  // what a resume file holds; its rows grow with the run
+  int done_before_;    // iterations done before this process
+  ImageSize output_size_;
   Progress progress_;
+  std::optional<AnimationRecorder> animation_;
+  int last_frame_ = -1;  // the iteration of the animation's latest frame
   Clock::time_point last_checkpoint_ = Clock::now();
 };
 
@@ -109,8 +164,9 @@ int run_stylize_command(const std::vector<std::string>& args) {
   // so that a second run aimed at them fails now too.
   const bool replace = o.overwrite || resumed.has_value();
   OutputClaim output(o.output, replace);
-  std::optional<OutputClaim> loss_log;
+  std::optional<OutputClaim> loss_log, animation;
   if (!o.loss_log.empty()) loss_log.emplace(o.loss_log, replace);
+  if (!o.animation.empty()) animation.emplace(o.animation, replace);
   auto note = [&](const std::string& text) {
     if (!o.quiet) std::cerr << "nst: " << text << "\n";
   };
@@ -130,7 +186,8 @@ int run_stylize_command(const std::vector<std::string>& args) {
   if (resumed) {
     check_inputs_unchanged(*resumed, o, weights, o.resume);
     saved = *resumed;
-    note("continuing " + o.resume + " from iteration " + std::to_string(saved.state.iteration));
+    note("continuing " + o.resume + " from iteration " +
+         std::to_string(saved.state.earlier_iterations + saved.state.iteration));
   } else {
     saved = {.settings = settings,
              .state = {},
@@ -138,36 +195,47 @@ int run_stylize_command(const std::vector<std::string>& args) {
              .fingerprints = input_fingerprints(o, weights),
              .extra = command_extras(o, weights)};
   }
-  const ImageSize size = image_size(prepared.content);
+  const ImageSize size = image_size(prepared.final_scale().content);
+  std::string scales;
+  for (const PreparedScale& scale : prepared.scales) {
+    const ImageSize at = image_size(scale.content);
+    scales += (scales.empty() ? "" : ", ") + std::to_string(at.width) + "x" +
+              std::to_string(at.height) + " (" + std::to_string(scale.iterations) + ")";
+  }
   note("content " + std::to_string(size.width) + "x" + std::to_string(size.height) + ", " +
-       std::to_string(prepared.styles.size()) + " style image(s), " +
-       std::to_string(settings.iterations) +
+       std::to_string(prepared.final_scale().styles.size()) + " style image(s), " +
+       std::to_string(prepared.total_iterations()) +
        (settings.optimizer == OptimizerKind::adam ? " Adam" : " L-BFGS") + " iterations on " +
-       std::to_string(settings.threads > 0 ? settings.threads : num_threads()) + " thread(s)");
+       std::to_string(settings.threads > 0 ? settings.threads : num_threads()) + " thread(s)" +
+       (prepared.scales.size() > 1 ? "; scales " + scales : ""));
 
-  CommandObserver observer(o, saved);
+  CommandObserver observer(o, prepared, saved);
   const auto start = Clock::now();
   const JobResult result =
       run_job(prepared, *model, &observer, resumed ? &resumed->state : nullptr);
-  observer.finish();
+  observer.finish(result);
   write_image(o.output, result.image, o.jpeg_quality);
   output.done();
   if (loss_log) {
-    write_loss_log(o.loss_log, saved.rows);
+    write_loss_log(o.loss_log, saved.rows, prepared.scales.size() > 1);
     loss_log->done();
   }
+  if (animation) animation->done();
   if (result.stopped) {
     saved.state = result.state;
     write_resume_file(resume_path(o.output), saved);
     std::cerr << "nst: interrupted after iteration " << result.iterations << " of "
-              << settings.iterations << "; wrote " << o.output
-              << (o.loss_log.empty() ? "" : ", " + o.loss_log) << " and " << resume_path(o.output)
+              << prepared.total_iterations() << "; wrote " << o.output
+              << (o.loss_log.empty() ? "" : ", " + o.loss_log)
+              << (o.animation.empty() ? "" : ", " + o.animation) << " and " << resume_path(o.output)
               << "\nnst: continue with: nst stylize --resume " << resume_path(o.output) << "\n";
     return InterruptGuard::exit_code(InterruptGuard::signal_received());
   }
   std::remove(resume_path(o.output).c_str());  // the run is complete: its checkpoints are stale
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const int done_here = result.iterations - (resumed ? resumed->state.iteration : 0);
+  const int done_here =
+      result.iterations -
+      (resumed ? resumed->state.earlier_iterations + resumed->state.iteration : 0);
   char summary[200];
   std::snprintf(summary, sizeof summary,
                 "wrote %s (%dx%d): %d iterations in %.1f s, %.3f s per iteration", o.output.c_str(),

@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "apps/nst/cli.h"
+#include "nst/animation.h"
 #include "nst/image.h"
+#include "nst/scales.h"
 #include "tensor/error.h"
 #include "weights/locate.h"
 
@@ -134,6 +136,22 @@ JobSettings job_settings(const cxxopts::ParseResult& r) {
   const std::optional<InitKind> init = parse_init(r["init"].as<std::string>());
   s.init = init && *init != InitKind::image ? *init : InitKind::image;
   s.seed = uint64_option(r, "seed");
+  const std::string colors = r["preserve-colors"].as<std::string>();
+  const std::optional<ColorMode> color_mode = parse_color_mode(colors);
+  if (!color_mode) {
+    throw UsageError("--preserve-colors must be none, luminance or histogram, got '" + colors +
+                     "'");
+  }
+  s.preserve_colors = *color_mode;
+  if (r["scales"].as<std::string>() != "auto") {
+    const int scales = int_option(r, "scales");
+    if (scales < 1) {
+      throw UsageError("--scales must be auto or a whole number of at least 1, got " +
+                       std::to_string(scales));
+    }
+    s.scales = scales;
+  }
+  s.coarse_iterations = int_option(r, "coarse-iterations");
   s.threads = int_option(r, "threads");
   s.max_memory = bytes_option(r, "max-memory");
   return s;
@@ -158,6 +176,15 @@ std::string snapshot_path(const std::string& output, int iteration, int iteratio
 }
 
 std::string resume_path(const std::string& output) { return output + ".nstresume"; }
+
+int planned_iterations(const JobSettings& settings) {
+  return total_iterations(settings, planned_scale_count(settings));
+}
+
+int animation_interval(const StylizeOptions& o) {
+  return o.animation_every > 0 ? o.animation_every
+                               : default_animation_every(planned_iterations(o.job.settings));
+}
 
 std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::string>& args) {
   const JobSettings d;  // the defaults
@@ -189,10 +216,15 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
       ("pooling", "max or avg", cxxopts::value<std::string>()->default_value(std::string(pooling_name(d.pooling))))
       ("init", "starting image: content, noise or a FILE", cxxopts::value<std::string>()->default_value(std::string(init_name(d.init))))
       ("seed", "seed for --init noise", cxxopts::value<std::string>()->default_value(std::to_string(d.seed)))
+      ("preserve-colors", "keep the content's colours: none, luminance (style transfer on luminance only) or histogram (style recoloured to the content's colour statistics)", cxxopts::value<std::string>()->default_value(std::string(color_mode_name(d.preserve_colors))))
+      ("scales", "optimise at N sizes, each twice the previous and the last --size, or auto: 1 + floor(log2(size / " + std::to_string(kAutoCoarsestSide) + ")) scales", cxxopts::value<std::string>()->default_value("auto"))
+      ("coarse-iterations", "iterations at each scale before the last (--iterations run at the last)", cxxopts::value<std::string>()->default_value(std::to_string(d.coarse_iterations)))
       ("weights", "VGG19 weights FILE, or random[:SEED] for an untrained network (default: $NST_WEIGHTS, ~/.cache/nst, ~/.cache/torch)", cxxopts::value<std::string>());
   options.add_options("Output")
       ("print-every", "print the losses every N iterations (0: automatic)", cxxopts::value<std::string>()->default_value("0"))
       ("save-every", "also save the image every N iterations as OUTPUT_<iteration>", cxxopts::value<std::string>()->default_value("0"))
+      ("animation", "write the run as an animated GIF to FILE.gif", cxxopts::value<std::string>())
+      ("animation-every", "iterations between the animation's frames (0: about " + std::to_string(kAnimationFrames) + " frames)", cxxopts::value<std::string>()->default_value("0"))
       ("loss-log", "write the losses of every iteration to this CSV file", cxxopts::value<std::string>())
       ("checkpoint-every", "save the run to OUTPUT.nstresume every N iterations (0: about once a minute)", cxxopts::value<std::string>()->default_value("0"))
       ("resume", "continue the run saved in FILE.nstresume (by Ctrl-C or a checkpoint)", cxxopts::value<std::string>())
@@ -254,12 +286,26 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
   o.checkpoint_every = at_least(r, "checkpoint-every", 0);
   if (r.count("loss-log")) o.loss_log = r["loss-log"].as<std::string>();
   o.quiet = r.count("quiet") > 0;
+  o.animation_every = at_least(r, "animation-every", 0);
+  if (r.count("animation")) {
+    o.animation = r["animation"].as<std::string>();
+    std::string extension = std::filesystem::path(o.animation).extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    if (extension != ".gif") {
+      throw UsageError("--animation " + o.animation +
+                       ": an animation is written as a GIF; give it a .gif name");
+    }
+  } else if (r.count("animation-every")) {
+    throw UsageError("--animation-every sets the frames of --animation; add --animation FILE.gif");
+  }
 
   std::vector<std::pair<std::string, std::string>> outputs{{"--output", o.output}};
   if (!o.loss_log.empty()) outputs.emplace_back("--loss-log", o.loss_log);
+  if (!o.animation.empty()) outputs.emplace_back("--animation", o.animation);
   outputs.emplace_back("the resume file", resume_path(o.output));
   if (o.save_every > 0) {
-    const int iterations = job.settings.iterations;
+    const int iterations = planned_iterations(job.settings);
     for (int i = o.save_every; i <= iterations; i += o.save_every)
       outputs.emplace_back("--save-every", snapshot_path(o.output, i, iterations));
   }

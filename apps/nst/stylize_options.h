@@ -23,6 +23,8 @@ struct StylizeOptions {
   int print_every = 0;
   int save_every = 0;
   int checkpoint_every = 0;  // iterations between resume files; 0: about once a minute
+  std::string animation;     // an animated GIF of the run (nst/animation.h)
+  int animation_every = 0;   // iterations between its frames; 0: about 50 frames
   int jpeg_quality = 95;
   bool quiet = false;
   bool overwrite = false;
@@ -35,8 +37,14 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
 // The flag that sets a job field: "style_weight" -> "--style-weight", "styles" -> "--style".
 std::string flag_for_field(std::string_view field);
 
-// The name of the snapshot written after `iteration` with --save-every: out.png -> out_0100.png.
+// The name of the snapshot written after `iteration` with --save-every: out.png -> out_0100.png,
+// the number padded to the digits of `iterations`, the run's planned total.
 std::string snapshot_path(const std::string& output, int iteration, int iterations);
+
+// The iterations a run of these settings plans, over all its scales (nst/scales.h), and the
+// animation's interval between frames.
+int planned_iterations(const JobSettings& settings);
+int animation_interval(const StylizeOptions& o);
 
 // Where an interrupted or checkpointed run is saved: out.png -> out.png.nstresume.
 std::string resume_path(const std::string& output);

@@ -49,6 +49,8 @@ Metadata command_extras(const StylizeOptions& o, const std::string& weights) {
           {"print_every", std::to_string(o.print_every)},
           {"save_every", std::to_string(o.save_every)},
           {"checkpoint_every", std::to_string(o.checkpoint_every)},
+          {"animation", absolute(o.animation)},
+          {"animation_every", std::to_string(o.animation_every)},
           {"jpeg_quality", std::to_string(o.jpeg_quality)},
           {"overwrite", o.overwrite ? "1" : "0"}};
 }
@@ -60,9 +62,15 @@ StylizeOptions options_from_resume(const ResumeFile& resume, const std::string& 
     NST_CHECK(it != extra.end(), path, ": not written by nst stylize (no '", key, "')");
     return it->second;
   };
-  auto number = [&](const std::string& key) {
+  // (Files written before animations existed have none.)
+  auto optional_text = [&](const std::string& key) {
+    const auto it = extra.find(key);
+    return it != extra.end() ? it->second : std::string();
+  };
+  auto number = [&](const std::string& key, bool optional = false) {
     int value = 0;
-    const std::string& t = text(key);
+    const std::string t = optional ? optional_text(key) : text(key);
+    if (optional && t.empty()) return 0;
     const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
     NST_CHECK(ec == std::errc() && end == t.data() + t.size(), path, ": '", key,
               "' is not a number");
@@ -80,10 +88,12 @@ StylizeOptions options_from_resume(const ResumeFile& resume, const std::string& 
   o.print_every = number("print_every");
   o.save_every = number("save_every");
   o.checkpoint_every = number("checkpoint_every");
+  o.animation = optional_text("animation");
+  o.animation_every = number("animation_every", true);
   o.jpeg_quality = number("jpeg_quality");
   o.overwrite = number("overwrite") != 0;
   NST_CHECK(!o.output.empty() && o.jpeg_quality >= 1 && o.jpeg_quality <= 100 &&
-                o.print_every >= 0 && o.save_every >= 0 && o.checkpoint_every >= 0,
+                o.print_every >= 0 && o.save_every >= 0 && o.checkpoint_every >= 0 && o.animation_every >= 0,
             path, ": damaged command options");
   return o;
 }

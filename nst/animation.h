@@ -1,0 +1,50 @@
+// A run as an animated GIF: the picture every few iterations, all frames at the output's size
+// (coarse scales upscaled), each shown for the same time, looping. Frame k is the picture after
+// k * every iterations (frame 0 the starting image), and the last frame is the result.
+//
+// Each frame gets its own 256-colour palette from giflib's median-cut quantiser
+// (GifQuantizeBuffer) and is LZW-compressed by giflib as it is added, so the recorder holds the
+// compressed file so far (about a byte per pixel per frame, often less), not the pictures.
+// finish() writes it atomically.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "nst/image.h"
+#include "tensor/tensor.h"
+
+namespace nst {
+
+// Centiseconds each frame shows: 10 frames a second.
+constexpr int kAnimationFrameDelay = 10;
+// Without a chosen interval, a run of any length gives about this many frames.
+constexpr int kAnimationFrames = 50;
+
+// The default interval: about kAnimationFrames frames over `iterations`.
+int default_animation_every(int iterations);
+
+class AnimationRecorder {
+ public:
+  explicit AnimationRecorder(ImageSize size, int delay_centiseconds = kAnimationFrameDelay);
+  ~AnimationRecorder();
+  AnimationRecorder(const AnimationRecorder&) = delete;
+  AnimationRecorder& operator=(const AnimationRecorder&) = delete;
+
+  // Appends a picture [1, 3, h, w] in [0, 1] (resized to the animation's size if it differs).
+  void add(const Tensor& picture);
+  int frames() const { return frames_; }
+  ImageSize size() const { return size_; }
+  // Ends the GIF and writes it to `path` atomically; without `replace`, an existing file is an
+  // error. The recorder takes no frames after it.
+  void finish(const std::string& path, bool replace = true);
+
+ private:
+  struct Encoder;
+  ImageSize size_;
+  int delay_;
+  int frames_ = 0;
+  std::unique_ptr<Encoder> encoder_;
+};
+
+}  // namespace nst
