@@ -77,7 +77,14 @@ nst::ResumeFile small_resume(nst::OptimizerKind optimizer) {
     r.state.lbfgs.old_steps = {flat};
     r.state.lbfgs.rho = {0.25};
   }
-  r.rows = {{.iteration = 1, .total = 1.5, .content = 0.5, .style = 0.001, .tv = 3}};
+  r.rows = {{.iteration = 1, .scale = 1, .total = 1.5, .content = 0.5, .style = 0.001, .tv = 3}};
+  if (optimizer == nst::OptimizerKind::adam) {  // stopped at the second of two scales
+    r.settings.scales = 2;
+    r.settings.preserve_colors = nst::ColorMode::luminance;
+    r.state.scale = 1;
+    r.state.earlier_iterations = 1;
+    r.rows.push_back({.iteration = 2, .scale = 2, .total = 1, .content = 0.5, .style = 0, .tv = 1});
+  }
   r.fingerprints = {{"content", std::string(64, 'a')}};
   r.extra = {{"output", "/tmp/out.png"}};
   return r;

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <vector>
 
+#include "nst/image_internal.h"
+#include "nst/palette.h"
 #include "nst/resize.h"
 #include "tensor/error.h"
 #include "weights/atomic_write.h"
@@ -23,15 +25,6 @@ int append_bytes(GifFileType* gif, const GifByteType* bytes, int length) {
   return length;
 }
 
-// The 8-bit planes of a picture: round(255 x), x clamped to [0, 1].
-std::vector<GifByteType> plane_bytes(const Tensor& picture, int channel) {
-  const int64_t plane = picture.dim(2) * picture.dim(3);
-  const float* in = picture.data() + channel * plane;
-  std::vector<GifByteType> out(static_cast<std::size_t>(plane));
-  for (int64_t i = 0; i < plane; ++i)
-    out[i] = static_cast<GifByteType>(std::lround(255.0f * std::clamp(in[i], 0.0f, 1.0f)));
-  return out;
-}
 
 }  // namespace
 
@@ -78,15 +71,11 @@ void AnimationRecorder::add(const Tensor& picture) {
   const Tensor frame = at.width == size_.width && at.height == size_.height
                            ? picture
                            : resize_image(picture, size_);
-  std::vector<GifByteType> red = plane_bytes(frame, 0), green = plane_bytes(frame, 1),
-                           blue = plane_bytes(frame, 2);
-  std::vector<GifByteType> indices(red.size());
-  int colors = 256;
-  GifColorType palette[256] = {};
-  if (GifQuantizeBuffer(size_.width, size_.height, &colors, red.data(), green.data(), blue.data(),
-                        indices.data(), palette) == GIF_ERROR) {
-    fail("writing the animation: giflib could not quantise frame ", frames_ + 1);
-  }
+  const std::vector<uint8_t> rgb = to_rgb8(frame);
+  IndexedPicture indexed = quantize_colors(rgb.data(), int64_t{size_.width} * size_.height);
+  GifColorType palette[256] = {};  // a GIF palette has a power-of-two size: the rest stay black
+  for (std::size_t i = 0; i < indexed.palette.size(); ++i)
+    palette[i] = {indexed.palette[i][0], indexed.palette[i][1], indexed.palette[i][2]};
   GifFileType* gif = encoder_->gif;
   const GraphicsControlBlock control{.DisposalMode = DISPOSE_DO_NOT,
                                      .UserInputFlag = false,
@@ -102,8 +91,8 @@ void AnimationRecorder::add(const Tensor& picture) {
   GifFreeMapObject(map);
   if (put == GIF_ERROR) fail_gif("EGifPutImageDesc", gif->Error);
   for (int y = 0; y < size_.height; ++y) {
-    if (EGifPutLine(gif, indices.data() + static_cast<std::size_t>(y) * size_.width,
-                    size_.width) == GIF_ERROR) {
+    GifByteType* row = indexed.indices.data() + static_cast<std::size_t>(y) * size_.width;
+    if (EGifPutLine(gif, row, size_.width) == GIF_ERROR) {
       fail_gif("EGifPutLine", gif->Error);
     }
   }

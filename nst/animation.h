@@ -2,9 +2,9 @@
 // (coarse scales upscaled), each shown for the same time, looping. Frame k is the picture after
 // k * every iterations (frame 0 the starting image), and the last frame is the result.
 //
-// Each frame gets its own 256-colour palette from giflib's median-cut quantiser
-// (GifQuantizeBuffer) and is LZW-compressed by giflib as it is added, so the recorder holds the
-// compressed file so far (about a byte per pixel per frame, often less), not the pictures.
+// Each frame gets its own palette of 256 colours (nst/palette.h) and is LZW-compressed by
+// giflib as it is added, so the recorder holds the compressed file so far (at most about 1.5
+// bytes per pixel per frame, usually less), not the pictures.
 // finish() writes it atomically.
 #pragma once
 

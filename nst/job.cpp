@@ -11,6 +11,7 @@
 #include "nst/resize.h"
 #include "nst/scales.h"
 #include "tensor/aligned_buffer.h"
+#include "tensor/elementwise.h"
 #include "tensor/error.h"
 #include "tensor/random.h"
 #include "tensor/threads.h"
@@ -195,37 +196,59 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
             " allows; lower ", name_of(names, "size"), " or ", name_of(names, "style_scale"),
             ", use shallower layers, or raise ", name_of(names, "max_memory"));
 
-  for (const Scale& scale : schedule) prepared.scales.push_back(make_scale(s, scale, content, styles));
-  const Tensor& start_content = prepared.scales.front().colors.defined()
-                                    ? prepared.scales.front().colors
-                                    : prepared.scales.front().content;
-  const ImageSize start_size = image_size(start_content);
-  switch (s.init) {
-    case InitKind::content: prepared.initial = start_content; break;
-    case InitKind::noise:
-      prepared.initial = Tensor(start_content.shape());
-      Random(s.seed).fill_uniform(prepared.initial.values(), 0.0f, 1.0f);
-      break;
-    case InitKind::image: {
-      // Aspect ratios that differ by more than a pixel's worth get stretched: say so.
-      const ImageSize init_size = sizes.init_original;
-      if (std::abs(int64_t{init_size.width} * size.height -
-                   int64_t{init_size.height} * size.width) >
-          std::max(init_size.width, init_size.height)) {
-        prepared.notes.push_back("the starting image " + job.init_image.name + " is " +
-                                 text(init_size) + "; it is stretched to the content's " +
-                                 text(size));
-      }
-      prepared.initial = resize_image(init, start_size);
-      break;
+  for (const Scale& scale : schedule)
+    prepared.scales.push_back(make_scale(s, scale, content, styles));
+  if (s.init == InitKind::image) {
+    // Aspect ratios that differ by more than a pixel's worth get stretched: say so.
+    const ImageSize init_size = sizes.init_original;
+    if (std::abs(int64_t{init_size.width} * size.height -
+                 int64_t{init_size.height} * size.width) >
+        std::max(init_size.width, init_size.height)) {
+      prepared.notes.push_back("the starting image " + job.init_image.name + " is " +
+                               text(init_size) + "; it is stretched to the content's " +
+                               text(size));
     }
   }
-  // With luminance colours the network sees grey images only, the starting one too.
-  if (s.preserve_colors == ColorMode::luminance) prepared.initial = luminance_image(prepared.initial);
+  for (PreparedScale& scale : prepared.scales) {
+    switch (s.init) {
+      case InitKind::content: scale.start = scale.content; break;  // grey with luminance colours
+      case InitKind::noise:
+        if (&scale != &prepared.scales.front()) break;  // noise has no detail to add later
+        scale.start = Tensor(scale.content.shape());
+        Random(s.seed).fill_uniform(scale.start.values(), 0.0f, 1.0f);
+        break;
+      case InitKind::image: scale.start = resize_image(init, image_size(scale.content)); break;
+    }
+    // With luminance colours the network sees grey images only, the starting one too.
+    if (s.preserve_colors == ColorMode::luminance && s.init != InitKind::content &&
+        scale.start.defined()) {
+      scale.start = luminance_image(scale.start);
+    }
+  }
   return prepared;
 }
 
 namespace {
+
+// A scale starts from the previous one's result, upscaled, plus the detail that upscaling cannot
+// bring back: this scale's starting picture less the previous one's, upscaled. With the content
+// as the start (the default), that is the photo's fine detail: the finer scale starts as sharp
+// as the photo, with the coarse scale's stylisation on it. (Plain upscaling leaves the content
+// loss far above the single-scale run's, and the finer scale spends most of its iterations
+// bringing it down: bench/scales.sh.) A noise start has no detail to add.
+Tensor upscaled_start(const Tensor& result, const PreparedScale& from, const PreparedScale& to) {
+  const ImageSize size = image_size(to.content);
+  Tensor start = resize_values(result, size);
+  if (to.start.defined() && from.start.defined()) {
+    const Tensor blurred = resize_values(from.start, size);
+    const float* sharp = to.start.data();
+    const float* blur = blurred.data();
+    float* x = start.data();
+    for (int64_t i = 0; i < start.numel(); ++i) x[i] += sharp[i] - blur[i];
+  }
+  clamp(start.values(), 0.0f, 1.0f, start.values());
+  return start;
+}
 
 RunState state_at(const OptimizerDriver& driver, int scale, int earlier_iterations) {
   RunState state = driver.save();
@@ -247,7 +270,7 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
   JobResult result;
   const int first = resume != nullptr ? resume->scale : 0;
   int earlier = resume != nullptr ? resume->earlier_iterations : 0;
-  Tensor start = resume != nullptr ? resume->image : job.initial;
+  Tensor start = resume != nullptr ? resume->image : job.initial();
   for (int k = first; k < count; ++k) {
     const PreparedScale& scale = job.scales[k];
     const ImageSize size = image_size(scale.content);
@@ -261,8 +284,7 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
     // Blocks are worth keeping only where the same sizes come back: in the iterations of one
     // scale. (The targets' blocks, often of other sizes, go straight back to the system.)
     const BlockReuseScope reuse_blocks;
-    // Each scale starts from the previous one's result, upscaled.
-    if (k > first) start = resize_image(start, size);
+    if (k > first) start = upscaled_start(start, job.scales[k - 1], scale);
     const std::unique_ptr<OptimizerDriver> driver = make_driver(objective, start, s, scale.iterations);
     if (resume != nullptr && k == first) driver->restore(*resume);
     while (driver->iterations() < scale.iterations) {

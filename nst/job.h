@@ -50,19 +50,23 @@ struct PreparedScale {
   Tensor content;              // [1, 3, H, W]: the content (grey with luminance colours)
   std::vector<Tensor> styles;  // each at its own working size (recoloured or grey if asked)
   Tensor colors;               // luminance colours only: the content in colour, H x W
-  int iterations = 0;          // iterations at this scale
+  // The starting picture at this size: the first scale starts from it, a later one adds its
+  // detail to the previous result, upscaled (job.cpp). Undefined after the first scale when
+  // the start is noise.
+  Tensor start;
+  int iterations = 0;  // iterations at this scale
 };
 
 // A job ready to run: the images at their working sizes, one set per scale, coarse to fine.
 struct PreparedJob {
   JobSettings settings;
   std::vector<PreparedScale> scales;  // the last at settings.size
-  Tensor initial;                     // the starting image, the first scale's size
   std::vector<std::string> notes;     // things a user should hear about (an upscaled content)
   FieldNames names;                   // how messages of the run spell settings
   MemoryEstimate memory;              // the run's estimated peak (nst/memory.h)
 
   const PreparedScale& final_scale() const { return scales.back(); }
+  const Tensor& initial() const { return scales.front().start; }  // where the run starts
   int total_iterations() const;  // over all scales
   // What a user sees of an optimiser's image at `scale` (0-based): the image itself, or with
   // luminance colours its luminance with the content's colours.
@@ -104,7 +108,7 @@ struct JobResult {
 // A loss that stops being finite ends the run with an nst::Error naming the iteration and what
 // to lower: its picture would be black or noise.
 // With `resume`, the run continues from that state (same settings and images) instead of
-// starting from job.initial. A coarse scale whose L-BFGS converges early hands over to the
+// starting from job.initial(). A coarse scale whose L-BFGS converges early hands over to the
 // next; only the last one's convergence ends the run.
 JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observer = nullptr,
                   const RunState* resume = nullptr);

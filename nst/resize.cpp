@@ -46,25 +46,18 @@ std::vector<Taps> taps_for(int in, int out) {
   return taps;
 }
 
-}  // namespace
-
-ImageSize fit_longest_side(ImageSize size, int longest) {
-  NST_CHECK(size.width > 0 && size.height > 0 && longest > 0, "cannot fit a ", size.width, "x",
-            size.height, " image to a longest side of ", longest);
-  const double factor = static_cast<double>(longest) / std::max(size.width, size.height);
-  return {std::max(1, static_cast<int>(std::lround(size.width * factor))),
-          std::max(1, static_cast<int>(std::lround(size.height * factor)))};
-}
-
-Tensor resize_image(const Tensor& image, ImageSize size) {
-  const ImageSize from = image_size(image);
+// Lanczos-3 in two separable passes: [C, H, W_in] -> [C, H, W_out] -> [C, H_out, W_out].
+Tensor resample(const Tensor& image, ImageSize size, bool clamp_to_unit) {
+  NST_CHECK(image.shape().rank() == 4 && image.dim(0) == 1, "resampling needs [1, C, H, W], got ",
+            image.shape().to_string());
+  const int channels = static_cast<int>(image.dim(1));
+  const ImageSize from{static_cast<int>(image.dim(3)), static_cast<int>(image.dim(2))};
   NST_CHECK(size.width > 0 && size.height > 0, "cannot resize to ", size.width, "x", size.height);
   if (from.width == size.width && from.height == size.height) return image;
   const std::vector<Taps> across = taps_for(from.width, size.width);
   const std::vector<Taps> down = taps_for(from.height, size.height);
 
-  // Horizontal pass: [3, H, W_in] -> [3, H, W_out]; then vertical: -> [3, H_out, W_out].
-  const int rows = 3 * from.height;
+  const int rows = channels * from.height;
   std::vector<float> wide(static_cast<std::size_t>(rows) * size.width);
 #pragma omp parallel for num_threads(num_threads()) schedule(static)
   for (int r = 0; r < rows; ++r) {
@@ -78,9 +71,9 @@ Tensor resize_image(const Tensor& image, ImageSize size) {
       out[x] = v;
     }
   }
-  Tensor result(Shape{1, 3, size.height, size.width});
+  Tensor result(Shape{1, channels, size.height, size.width});
 #pragma omp parallel for num_threads(num_threads()) schedule(static)
-  for (int r = 0; r < 3 * size.height; ++r) {
+  for (int r = 0; r < channels * size.height; ++r) {
     const int c = r / size.height, y = r % size.height;
     const Taps& t = down[y];
     float* out = result.data() + static_cast<int64_t>(r) * size.width;
@@ -91,9 +84,30 @@ Tensor resize_image(const Tensor& image, ImageSize size) {
           (static_cast<int64_t>(c) * from.height + t.first + static_cast<int>(k)) * size.width;
       for (int x = 0; x < size.width; ++x) out[x] += t.weights[k] * in[x];
     }
-    for (int x = 0; x < size.width; ++x) out[x] = std::clamp(out[x], 0.0f, 1.0f);
+    if (clamp_to_unit) {
+      for (int x = 0; x < size.width; ++x) out[x] = std::clamp(out[x], 0.0f, 1.0f);
+    }
   }
   return result;
+}
+
+}  // namespace
+
+ImageSize fit_longest_side(ImageSize size, int longest) {
+  NST_CHECK(size.width > 0 && size.height > 0 && longest > 0, "cannot fit a ", size.width, "x",
+            size.height, " image to a longest side of ", longest);
+  const double factor = static_cast<double>(longest) / std::max(size.width, size.height);
+  return {std::max(1, static_cast<int>(std::lround(size.width * factor))),
+          std::max(1, static_cast<int>(std::lround(size.height * factor)))};
+}
+
+Tensor resize_image(const Tensor& image, ImageSize size) {
+  image_size(image);  // three channels
+  return resample(image, size, /*clamp_to_unit=*/true);
+}
+
+Tensor resize_values(const Tensor& values, ImageSize size) {
+  return resample(values, size, /*clamp_to_unit=*/false);
 }
 
 }  // namespace nst

@@ -14,4 +14,7 @@ ImageSize fit_longest_side(ImageSize size, int longest);
 // same size returns the image itself: no resampling at all.
 Tensor resize_image(const Tensor& image, ImageSize size);
 
+// The same resampling of any values [1, C, H, W], not clamped (e.g. an optimiser's moments).
+Tensor resize_values(const Tensor& values, ImageSize size);
+
 }  // namespace nst

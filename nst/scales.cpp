@@ -1,15 +1,10 @@
 #include "nst/scales.h"
 
 #include <cmath>
-#include <cstdint>
 
 namespace nst {
 
-int auto_scale_count(int size) {
-  int count = 1;
-  while (size >= (int64_t{kAutoCoarsestSide} << count)) ++count;
-  return count;
-}
+int auto_scale_count(int size) { return size >= kAutoTwoScalesFrom ? 2 : 1; }
 
 int planned_scale_count(const JobSettings& settings) {
   return settings.scales ? *settings.scales : auto_scale_count(settings.size);

@@ -50,7 +50,7 @@ struct JobSettings {
   // Coarse to fine (nst/scales.h): the number of sizes, each twice the previous and the last
   // `size`; nothing: chosen from `size`. Each coarser scale runs `coarse_iterations`.
   std::optional<int> scales;
-  int coarse_iterations = 200;
+  int coarse_iterations = 50;  // measured: bench/scales.sh, README
 
   int threads = 0;         // 0: the process's default (all cores, or OMP_NUM_THREADS)
   int64_t max_memory = 0;  // bytes a run may need (nst/memory.h); 0: 3/4 of physical memory

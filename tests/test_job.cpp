@@ -3,6 +3,10 @@
 // observer watches and can stop, on the job's own threads.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
+
+#include "nst/color.h"
 #include "nst/image.h"
 #include "nst/job.h"
 #include "nst/resume.h"
@@ -58,7 +62,7 @@ TEST(Job, PreparesFilesAndDecodedImagesAlike) {
   EXPECT_EQ(image_size(sa.styles[0]).width, 32);
   EXPECT_TRUE(all_close(sa.content, sb.content, 0, 0));
   EXPECT_TRUE(all_close(sa.styles[0], sb.styles[0], 0, 0));
-  EXPECT_TRUE(all_close(a.initial, sa.content, 0, 0));  // init = content
+  EXPECT_TRUE(all_close(a.initial(), sa.content, 0, 0));  // init = content
   EXPECT_TRUE(a.notes.empty());
 }
 
@@ -170,16 +174,28 @@ TEST(Job, LbfgsRunsOneEvaluationPerIteration) {
 
 // A run stopped after 3 iterations, saved to a resume file, read back and continued, gives the
 // same rows and picture, bit for bit, as the run that was never stopped.
+// With two scales (4 coarse iterations, then 6), stopping after 3 leaves it in the coarse
+// scale and stopping after 5 in the fine one.
 TEST(Job, AStoppedRunContinuesExactlyFromItsResumeFile) {
   TempDir dir;
   nn::Vgg19 model = small_model();
-  for (OptimizerKind optimizer : {OptimizerKind::adam, OptimizerKind::lbfgs}) {
-    SCOPED_TRACE(std::string(optimizer_name(optimizer)));
+  struct Case {
+    OptimizerKind optimizer;
+    int scales, stop_after;
+  };
+  for (const Case c : {Case{OptimizerKind::adam, 1, 3}, Case{OptimizerKind::lbfgs, 1, 3},
+                       Case{OptimizerKind::adam, 2, 3}, Case{OptimizerKind::adam, 2, 5},
+                       Case{OptimizerKind::lbfgs, 2, 5}}) {
+    SCOPED_TRACE(std::string(optimizer_name(c.optimizer)) + ", " + std::to_string(c.scales) +
+                 " scales, stopped after " + std::to_string(c.stop_after));
     Job job = small_job();
-    job.settings.optimizer = optimizer;
+    job.settings.optimizer = c.optimizer;
     job.settings.tv_weight = 1e-3;
+    job.settings.scales = c.scales;
+    job.settings.coarse_iterations = 4;
     const PreparedJob prepared = prepare(job);
-    StopAfter whole_run(100), first_part(3), second_part(100);
+    ASSERT_EQ(static_cast<int>(prepared.scales.size()), c.scales);
+    StopAfter whole_run(100), first_part(c.stop_after), second_part(100);
     const JobResult whole = run_job(prepared, model, &whole_run);
     const JobResult stopped = run_job(prepared, model, &first_part);
     ASSERT_TRUE(stopped.stopped);
@@ -202,6 +218,7 @@ TEST(Job, AStoppedRunContinuesExactlyFromItsResumeFile) {
     ASSERT_EQ(rows.size(), whole_run.rows.size());
     for (std::size_t i = 0; i < rows.size(); ++i) {
       EXPECT_EQ(rows[i].iteration, whole_run.rows[i].iteration);
+      EXPECT_EQ(rows[i].scale, whole_run.rows[i].scale);
       EXPECT_EQ(rows[i].total, whole_run.rows[i].total) << "row " << i;  // exactly
       EXPECT_EQ(rows[i].tv, whole_run.rows[i].tv) << "row " << i;
     }
@@ -220,9 +237,93 @@ TEST(Job, ResumeFilesOfAnotherKindAreRefused) {
   write_safetensors(future, {}, {{"format", "nst-resume"}, {"version", "99"}});
   EXPECT_NE(error_of([&] { read_resume_file(future); }).find("version 99"), std::string::npos);
   const std::string partial = dir.file("partial.nstresume");
-  write_safetensors(partial, {}, {{"format", "nst-resume"}, {"version", "1"}});
+  write_safetensors(partial, {}, {{"format", "nst-resume"}, {"version", "2"}});
   EXPECT_NE(error_of([&] { read_resume_file(partial); }).find("lacks 'settings.size'"),
             std::string::npos);
+}
+
+// Files from before scales and colour preservation (version 1) still continue: as what they
+// were, single-scale runs without colour preservation.
+TEST(Job, VersionOneResumeFilesAreSingleScaleRuns) {
+  TempDir dir;
+  nn::Vgg19 model = small_model();
+  const Job job = small_job();
+  StopAfter first_part(2);
+  const JobResult stopped = run_job(prepare(job), model, &first_part);
+  const std::string path = dir.file("new.nstresume"), old = dir.file("old.nstresume");
+  write_resume_file(path, {.settings = job.settings,
+                           .state = stopped.state,
+                           .rows = first_part.rows,
+                           .fingerprints = {},
+                           .extra = {}});
+  // The same file as version 1 wrote it: no new fields, five values per loss row.
+  const SafetensorsFile file(path);
+  Metadata metadata;
+  for (auto [key, value] : file.metadata()) {
+    if (key == "version") value = "1";
+    if (key == "rows") {
+      std::string rows;
+      for (const IterationLosses& r : first_part.rows) {
+        char line[200];
+        std::snprintf(line, sizeof line, "%d,%.17g,%.17g,%.17g,%.17g\n", r.iteration, r.total,
+                      r.content, r.style, r.tv);
+        rows += line;
+      }
+      value = rows;
+    }
+    if (key.starts_with("settings.scales") || key.starts_with("settings.preserve_colors") ||
+        key.starts_with("settings.coarse_iterations") || key == "state.scale" ||
+        key == "state.earlier_iterations") {
+      continue;
+    }
+    metadata.emplace_back(key, value);
+  }
+  NamedTensors tensors;
+  for (const SafetensorsEntry& entry : file.entries()) tensors.emplace_back(entry.name, file.load(entry));
+  write_safetensors(old, tensors, metadata);
+  const ResumeFile resume = read_resume_file(old);
+  EXPECT_EQ(resume.settings.scales, 1);
+  EXPECT_EQ(resume.settings.preserve_colors, ColorMode::none);
+  EXPECT_EQ(resume.state.scale, 0);
+  ASSERT_EQ(resume.rows.size(), 2u);
+  EXPECT_EQ(resume.rows[1].total, first_part.rows[1].total);
+  EXPECT_EQ(resume.rows[1].scale, 1);
+}
+
+// Colour preservation as prepare() applies it: grey pictures with luminance colours (the
+// style's luminance matched to the content's), recoloured styles with histogram colours, and
+// the picture a user sees carries the content's chrominance.
+TEST(Job, ColourPreservationPreparesThePictures) {
+  Job job = small_job();
+  job.settings.preserve_colors = ColorMode::luminance;
+  const PreparedJob grey = prepare(job);
+  const PreparedScale& scale = grey.final_scale();
+  ASSERT_TRUE(scale.colors.defined());
+  EXPECT_TRUE(all_close(scale.content, luminance_image(scale.colors), 1e-6, 1e-6));
+  EXPECT_TRUE(all_close(grey.initial(), scale.content, 1e-6, 1e-6)) << "the start is grey too";
+  const Tensor style_yiq = rgb_to_yiq(scale.styles[0]);
+  const Tensor content_yiq = rgb_to_yiq(scale.content);
+  auto mean_and_deviation = [](const Tensor& yiq) {
+    const int64_t n = yiq.numel() / 3;
+    double sum = 0, squares = 0;
+    for (int64_t p = 0; p < n; ++p) sum += yiq.data()[p];
+    const double mean = sum / static_cast<double>(n);
+    for (int64_t p = 0; p < n; ++p) squares += std::pow(yiq.data()[p] - mean, 2);
+    return std::pair{mean, std::sqrt(squares / static_cast<double>(n))};
+  };
+  EXPECT_NEAR(mean_and_deviation(style_yiq).first, mean_and_deviation(content_yiq).first, 1e-5);
+  EXPECT_NEAR(mean_and_deviation(style_yiq).second, mean_and_deviation(content_yiq).second, 1e-5);
+  // What a user sees: the optimised luminance with the content's I and Q, so the content's
+  // own luminance gives back the content in colour.
+  EXPECT_TRUE(all_close(grey.picture(scale.content, 0), scale.colors, 0, 2e-6));
+
+  job.settings.preserve_colors = ColorMode::histogram;
+  const PreparedJob recoloured = prepare(job);
+  EXPECT_FALSE(recoloured.final_scale().colors.defined());
+  EXPECT_TRUE(all_close(recoloured.final_scale().styles[0],
+                        match_colors(prepare(small_job()).final_scale().styles[0],
+                                     recoloured.final_scale().content),
+                        0, 0));
 }
 
 }  // namespace

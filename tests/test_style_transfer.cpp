@@ -56,8 +56,8 @@ class StyleTransferParity : public ::testing::Test {
                           .scales = {{.content = f_["content"],
                                       .styles = {f_["style0"], f_["style1"]},
                                       .colors = {},
+                                      .start = f_["content"],
                                       .iterations = settings_.iterations}},
-                          .initial = f_["content"],
                           .notes = {},
                           .names = {},
                           .memory = {}};

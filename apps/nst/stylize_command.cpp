@@ -79,7 +79,7 @@ class CommandObserver : public JobObserver {
       animation_.emplace(output_size_);
       animation_->add(saved.state.image.defined()
                           ? prepared.picture(saved.state.image, saved.state.scale)
-                          : prepared.picture(prepared.initial, 0));
+                          : prepared.picture(prepared.initial(), 0));
     }
   }
 

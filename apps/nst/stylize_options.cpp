@@ -217,7 +217,7 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
       ("init", "starting image: content, noise or a FILE", cxxopts::value<std::string>()->default_value(std::string(init_name(d.init))))
       ("seed", "seed for --init noise", cxxopts::value<std::string>()->default_value(std::to_string(d.seed)))
       ("preserve-colors", "keep the content's colours: none, luminance (style transfer on luminance only) or histogram (style recoloured to the content's colour statistics)", cxxopts::value<std::string>()->default_value(std::string(color_mode_name(d.preserve_colors))))
-      ("scales", "optimise at N sizes, each twice the previous and the last --size, or auto: 1 + floor(log2(size / " + std::to_string(kAutoCoarsestSide) + ")) scales", cxxopts::value<std::string>()->default_value("auto"))
+      ("scales", "optimise at N sizes, each twice the previous and the last --size, or auto: 2 from a size of " + std::to_string(kAutoTwoScalesFrom) + " up, else 1", cxxopts::value<std::string>()->default_value("auto"))
       ("coarse-iterations", "iterations at each scale before the last (--iterations run at the last)", cxxopts::value<std::string>()->default_value(std::to_string(d.coarse_iterations)))
       ("weights", "VGG19 weights FILE, or random[:SEED] for an untrained network (default: $NST_WEIGHTS, ~/.cache/nst, ~/.cache/torch)", cxxopts::value<std::string>());
   options.add_options("Output")

@@ -1,0 +1,199 @@
+// Coarse to fine against a single scale: how much sooner does a multi-scale run reach the loss
+// a single-scale run ends with?
+//
+// 1. A single-scale run at --size for --iterations; E* is the full-resolution loss of its
+//    final image, T1 its wall time (targets included).
+// 2. For each configuration SCALES:COARSE_ITERATIONS, a multi-scale run, stopped as soon as a
+//    full-resolution iteration's loss is at most E* (the first one at the last scale is the
+//    loss of the upscaled image, so no separate evaluation is needed); T is the wall time to
+//    that point, and T / T1 is the figure (target: at most 0.5).
+// Both runs use the same job settings otherwise (the defaults), the same weights and images.
+//
+//   build/bin/bench_scales [--content C --style S] [--size 512] [--iterations 500]
+//                          [--configs 2:50,3:50,2:100] [--weights random:0|FILE] [--curve]
+//                          [--target E*,T1]   (skips step 1, for exploring)
+// Without pictures it paints synthetic ones. bench/scales.sh builds and runs it.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <cxxopts.hpp>
+
+#include "nst/job.h"
+#include "tensor/blas_runtime.h"
+#include "tensor/threads.h"
+#include "weights/locate.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A photo-like content: a smooth sky-to-ground gradient with a few solid shapes.
+nst::Tensor synthetic_content(int width, int height) {
+  nst::Tensor t(nst::Shape{1, 3, height, width});
+  float* p = t.data();
+  const int64_t plane = int64_t{width} * height;
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      const float v = static_cast<float>(y) / static_cast<float>(height),
+                  u = static_cast<float>(x) / static_cast<float>(width);
+      float rgb[3] = {0.3f + 0.4f * v, 0.5f + 0.2f * u, 0.9f - 0.6f * v};
+      const float dx = u - 0.35f, dy = v - 0.45f;
+      if (dx * dx + dy * dy < 0.03f) rgb[0] = 0.9f, rgb[1] = 0.7f, rgb[2] = 0.2f;  // a sun
+      if (u > 0.55f && u < 0.85f && v > 0.5f && v < 0.9f) rgb[0] = 0.2f, rgb[1] = 0.25f, rgb[2] = 0.3f;
+      for (int c = 0; c < 3; ++c) p[c * plane + int64_t{y} * width + x] = rgb[c];
+    }
+  }
+  return t;
+}
+
+// A painting-like style: coloured swirls of several frequencies.
+nst::Tensor synthetic_style(int width, int height) {
+  nst::Tensor t(nst::Shape{1, 3, height, width});
+  float* p = t.data();
+  const int64_t plane = int64_t{width} * height;
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      const double u = 12.0 * x / width, v = 12.0 * y / height;
+      const double a = std::sin(u + 2 * std::sin(v)), b = std::cos(3 * v - std::sin(2 * u)),
+                   c = std::sin(5 * (u + v));
+      const double rgb[3] = {0.5 + 0.4 * a, 0.45 + 0.3 * b * a, 0.5 + 0.35 * c};
+      for (int k = 0; k < 3; ++k)
+        p[k * plane + int64_t{y} * width + x] = static_cast<float>(std::clamp(rgb[k], 0.0, 1.0));
+    }
+  }
+  return t;
+}
+
+// Records every iteration's time and loss; stops once the last scale reaches `target`.
+class Recorder : public nst::JobObserver {
+ public:
+  Recorder(int scales, double target) : scales_(scales), target_(target) {}
+  void on_iteration(const nst::IterationLosses& l, const nst::Tensor&) override {
+    const double t = std::chrono::duration<double>(Clock::now() - start).count();
+    if (l.scale == scales_ && l.total <= target_ && reached < 0) {
+      reached = t;
+      reached_iteration = l.iteration;
+    }
+    last_loss = l.total;
+    if (curve && (l.iteration % 25 == 0 || l.scale != scale_))
+      std::printf("  %d s%d %.6g c %.4g s %.4g %.1f\n", l.iteration, l.scale, l.total, l.content, l.style, t);
+    if (l.scale != scale_) {
+      scale_ = l.scale;
+      scale_starts.push_back(t);
+    }
+  }
+  bool stop_requested() override { return reached >= 0; }
+  Clock::time_point start = Clock::now();
+  double reached = -1, last_loss = 0;
+  int reached_iteration = 0;
+  std::vector<double> scale_starts;
+  bool curve = false;  // print the losses every 25 iterations and at each new scale
+
+ private:
+  int scales_, scale_ = 0;
+  double target_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  nst::use_best_blas_kernels(argv);
+  cxxopts::Options options("bench_scales", "multi-scale runs against a single-scale one");
+  options.add_options()("content", "content picture", cxxopts::value<std::string>())(
+      "style", "style picture", cxxopts::value<std::string>())(
+      "size", "output size", cxxopts::value<std::string>()->default_value("512"))(
+      "iterations", "single-scale iterations",
+      cxxopts::value<std::string>()->default_value("500"))(
+      "configs", "SCALES:COARSE_ITERATIONS,...",
+      cxxopts::value<std::string>()->default_value("2:50,3:50,2:100"))(
+      "weights", "weights", cxxopts::value<std::string>()->default_value("random:0"))(
+      "curve", "print the losses every 25 iterations and at each new scale")(
+      "target", "E*,T1 (seconds) from an earlier run: skip the single-scale run",
+      cxxopts::value<std::string>());
+  const auto args = options.parse(argc, argv);
+
+  nst::Job job;
+  const int size = std::stoi(args["size"].as<std::string>());
+  if (args.count("content") && args.count("style")) {
+    job.content = nst::ImageSource::file(args["content"].as<std::string>());
+    job.styles = {nst::ImageSource::file(args["style"].as<std::string>())};
+  } else {
+    job.content = nst::ImageSource::image(synthetic_content(size, size * 3 / 4), "synthetic content");
+    job.styles = {nst::ImageSource::image(synthetic_style(size, size), "synthetic style")};
+  }
+  job.settings.size = size;
+  job.settings.iterations = std::stoi(args["iterations"].as<std::string>());
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      std::cout << "CPU: " << line.substr(line.find(':') + 2) << ", " << nst::num_threads()
+                << " threads\n";
+      break;
+    }
+  }
+  std::string description;
+  auto model = nst::load_vgg19_model(args["weights"].as<std::string>(), job.settings.pooling,
+                                     std::cerr, &description);
+  std::cout << "weights: " << description << "; content " << job.content.name << ", style "
+            << job.styles[0].name << "\n";
+
+  // 1. The single-scale reference.
+  job.settings.scales = 1;
+  double target = 0, t1 = 0;
+  if (args.count("target")) {
+    const std::string given = args["target"].as<std::string>();
+    target = std::stod(given);
+    t1 = std::stod(given.substr(given.find(',') + 1));
+  } else {
+  const nst::PreparedJob single = nst::prepare(job);
+  Recorder reference(1, -1.0);
+  reference.curve = args.count("curve") > 0;
+  const nst::JobResult result = nst::run_job(single, *model, &reference);
+  t1 = std::chrono::duration<double>(Clock::now() - reference.start).count();
+  nst::StyleObjective objective(*model, single.final_scale().content, single.final_scale().styles,
+                                single.settings);
+  nst::Var final_image(result.image.clone(), true);
+  target = objective.evaluate(final_image).total;
+  const nst::ImageSize at = nst::image_size(single.final_scale().content);
+  std::fflush(stdout);
+  std::printf("single scale %dx%d, %d iterations: %.1f s; final loss E* = %.6g\n", at.width,
+              at.height, job.settings.iterations, t1, target);
+  }
+
+  // 2. Each multi-scale configuration, until it reaches E*.
+  std::printf("%-8s %-8s %-20s %10s %10s %8s\n", "scales", "coarse", "sizes", "T (s)",
+              "iteration", "T/T1");
+  std::string configs = args["configs"].as<std::string>();
+  for (std::size_t begin = 0; begin < configs.size();) {
+    std::size_t end = configs.find(',', begin);
+    if (end == std::string::npos) end = configs.size();
+    const std::string config = configs.substr(begin, end - begin);
+    begin = end + 1;
+    const std::size_t colon = config.find(':');
+    job.settings.scales = std::stoi(config.substr(0, colon));
+    job.settings.coarse_iterations = std::stoi(config.substr(colon + 1));
+    const nst::PreparedJob multi = nst::prepare(job);
+    std::string sizes;
+    for (const nst::PreparedScale& s : multi.scales)
+      sizes.append(sizes.empty() ? "" : ",").append(std::to_string(nst::image_size(s.content).width));
+    Recorder recorder(static_cast<int>(multi.scales.size()), target);
+    recorder.curve = args.count("curve") > 0;
+    nst::run_job(multi, *model, &recorder);
+    if (recorder.reached >= 0) {
+      std::printf("%-8zu %-8d %-20s %10.1f %10d %8.2f\n", multi.scales.size(),
+                  job.settings.coarse_iterations, sizes.c_str(), recorder.reached,
+                  recorder.reached_iteration, recorder.reached / t1);
+    } else {
+      std::printf("%-8zu %-8d %-20s %10s %10s %8s  (final loss %.6g)\n", multi.scales.size(),
+                  job.settings.coarse_iterations, sizes.c_str(), "-", "not reached", "-",
+                  recorder.last_loss);
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}
