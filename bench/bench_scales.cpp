@@ -16,12 +16,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cxxopts.hpp>
 #include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <cxxopts.hpp>
 
 #include "nst/job.h"
 #include "tensor/blas_runtime.h"
@@ -44,7 +43,8 @@ nst::Tensor synthetic_content(int width, int height) {
       float rgb[3] = {0.3f + 0.4f * v, 0.5f + 0.2f * u, 0.9f - 0.6f * v};
       const float dx = u - 0.35f, dy = v - 0.45f;
       if (dx * dx + dy * dy < 0.03f) rgb[0] = 0.9f, rgb[1] = 0.7f, rgb[2] = 0.2f;  // a sun
-      if (u > 0.55f && u < 0.85f && v > 0.5f && v < 0.9f) rgb[0] = 0.2f, rgb[1] = 0.25f, rgb[2] = 0.3f;
+      if (u > 0.55f && u < 0.85f && v > 0.5f && v < 0.9f)
+        rgb[0] = 0.2f, rgb[1] = 0.25f, rgb[2] = 0.3f;
       for (int c = 0; c < 3; ++c) p[c * plane + int64_t{y} * width + x] = rgb[c];
     }
   }
@@ -81,7 +81,8 @@ class Recorder : public nst::JobObserver {
     }
     last_loss = l.total;
     if (curve && (l.iteration % 25 == 0 || l.scale != scale_))
-      std::printf("  %d s%d %.6g c %.4g s %.4g %.1f\n", l.iteration, l.scale, l.total, l.content, l.style, t);
+      std::printf("  %d s%d %.6g c %.4g s %.4g %.1f\n", l.iteration, l.scale, l.total, l.content,
+                  l.style, t);
     if (l.scale != scale_) {
       scale_ = l.scale;
       scale_starts.push_back(t);
@@ -107,8 +108,7 @@ int main(int argc, char** argv) {
   options.add_options()("content", "content picture", cxxopts::value<std::string>())(
       "style", "style picture", cxxopts::value<std::string>())(
       "size", "output size", cxxopts::value<std::string>()->default_value("512"))(
-      "iterations", "single-scale iterations",
-      cxxopts::value<std::string>()->default_value("500"))(
+      "iterations", "single-scale iterations", cxxopts::value<std::string>()->default_value("500"))(
       "configs", "SCALES:COARSE_ITERATIONS,...",
       cxxopts::value<std::string>()->default_value("2:50,3:50,2:100"))(
       "weights", "weights", cxxopts::value<std::string>()->default_value("random:0"))(
@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
     job.content = nst::ImageSource::file(args["content"].as<std::string>());
     job.styles = {nst::ImageSource::file(args["style"].as<std::string>())};
   } else {
-    job.content = nst::ImageSource::image(synthetic_content(size, size * 3 / 4), "synthetic content");
+    job.content =
+        nst::ImageSource::image(synthetic_content(size, size * 3 / 4), "synthetic content");
     job.styles = {nst::ImageSource::image(synthetic_style(size, size), "synthetic style")};
   }
   job.settings.size = size;
@@ -150,24 +151,24 @@ int main(int argc, char** argv) {
     target = std::stod(given);
     t1 = std::stod(given.substr(given.find(',') + 1));
   } else {
-  const nst::PreparedJob single = nst::prepare(job);
-  Recorder reference(1, -1.0);
-  reference.curve = args.count("curve") > 0;
-  const nst::JobResult result = nst::run_job(single, *model, &reference);
-  t1 = std::chrono::duration<double>(Clock::now() - reference.start).count();
-  nst::StyleObjective objective(*model, single.final_scale().content, single.final_scale().styles,
-                                single.settings);
-  nst::Var final_image(result.image.clone(), true);
-  target = objective.evaluate(final_image).total;
-  const nst::ImageSize at = nst::image_size(single.final_scale().content);
-  std::fflush(stdout);
-  std::printf("single scale %dx%d, %d iterations: %.1f s; final loss E* = %.6g\n", at.width,
-              at.height, job.settings.iterations, t1, target);
+    const nst::PreparedJob single = nst::prepare(job);
+    Recorder reference(1, -1.0);
+    reference.curve = args.count("curve") > 0;
+    const nst::JobResult result = nst::run_job(single, *model, &reference);
+    t1 = std::chrono::duration<double>(Clock::now() - reference.start).count();
+    nst::StyleObjective objective(*model, single.final_scale().content, single.final_scale().styles,
+                                  single.settings);
+    nst::Var final_image(result.image.clone(), true);
+    target = objective.evaluate(final_image).total;
+    const nst::ImageSize at = nst::image_size(single.final_scale().content);
+    std::fflush(stdout);
+    std::printf("single scale %dx%d, %d iterations: %.1f s; final loss E* = %.6g\n", at.width,
+                at.height, job.settings.iterations, t1, target);
   }
 
   // 2. Each multi-scale configuration, until it reaches E*.
-  std::printf("%-8s %-8s %-20s %10s %10s %8s\n", "scales", "coarse", "sizes", "T (s)",
-              "iteration", "T/T1");
+  std::printf("%-8s %-8s %-20s %10s %10s %8s\n", "scales", "coarse", "sizes", "T (s)", "iteration",
+              "T/T1");
   std::string configs = args["configs"].as<std::string>();
   for (std::size_t begin = 0; begin < configs.size();) {
     std::size_t end = configs.find(',', begin);
@@ -180,7 +181,8 @@ int main(int argc, char** argv) {
     const nst::PreparedJob multi = nst::prepare(job);
     std::string sizes;
     for (const nst::PreparedScale& s : multi.scales)
-      sizes.append(sizes.empty() ? "" : ",").append(std::to_string(nst::image_size(s.content).width));
+      sizes.append(sizes.empty() ? "" : ",")
+          .append(std::to_string(nst::image_size(s.content).width));
     Recorder recorder(static_cast<int>(multi.scales.size()), target);
     recorder.curve = args.count("curve") > 0;
     nst::run_job(multi, *model, &recorder);

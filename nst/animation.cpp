@@ -25,7 +25,6 @@ int append_bytes(GifFileType* gif, const GifByteType* bytes, int length) {
   return length;
 }
 
-
 }  // namespace
 
 struct AnimationRecorder::Encoder {
@@ -36,9 +35,7 @@ struct AnimationRecorder::Encoder {
   }
 };
 
-int default_animation_every(int iterations) {
-  return std::max(1, iterations / kAnimationFrames);
-}
+int default_animation_every(int iterations) { return std::max(1, iterations / kAnimationFrames); }
 
 AnimationRecorder::AnimationRecorder(ImageSize size, int delay_centiseconds)
     : size_(size), delay_(delay_centiseconds), encoder_(std::make_unique<Encoder>()) {
@@ -68,9 +65,8 @@ AnimationRecorder::~AnimationRecorder() = default;
 void AnimationRecorder::add(const Tensor& picture) {
   NST_CHECK(encoder_->gif != nullptr, "the animation is finished; it takes no more frames");
   const ImageSize at = image_size(picture);
-  const Tensor frame = at.width == size_.width && at.height == size_.height
-                           ? picture
-                           : resize_image(picture, size_);
+  const Tensor frame =
+      at.width == size_.width && at.height == size_.height ? picture : resize_image(picture, size_);
   const std::vector<uint8_t> rgb = to_rgb8(frame);
   IndexedPicture indexed = quantize_colors(rgb.data(), int64_t{size_.width} * size_.height);
   GifColorType palette[256] = {};  // a GIF palette has a power-of-two size: the rest stay black

@@ -68,7 +68,8 @@ void check_finite(const IterationLosses& l, const JobSettings& s, const FieldNam
 std::vector<Scale> choose_scales(const JobSettings& s, const JobSizes& sizes, int min_side,
                                  const FieldNames& names) {
   auto smallest_side = [&](int count) {
-    const ImageSize content = fit_longest_side(sizes.content_original, scale_schedule(s, count)[0].size);
+    const ImageSize content =
+        fit_longest_side(sizes.content_original, scale_schedule(s, count)[0].size);
     int side = std::min(content.width, content.height);
     for (ImageSize style : sizes.styles_original) {
       const ImageSize at = style_size_for(style, content, s.style_scale);
@@ -84,7 +85,8 @@ std::vector<Scale> choose_scales(const JobSettings& s, const JobSizes& sizes, in
                                      " starts at a size where a picture is " +
                                      std::to_string(smallest_side(count)) +
                                      " pixels on its short side; the deepest layer used needs at "
-                                     "least " + std::to_string(min_side) +
+                                     "least " +
+                                     std::to_string(min_side) +
                                      " (each VGG19 pool before it halves the image): use " +
                                      name_of(names, "scales") + " " + std::to_string(fits) +
                                      " or fewer, or raise " + name_of(names, "size"));
@@ -101,7 +103,8 @@ PreparedScale make_scale(const JobSettings& s, const Scale& scale, const Tensor&
   const ImageSize size = fit_longest_side(image_size(content), scale.size);
   out.content = resize_image(content, size);
   for (const Tensor& style : styles)
-    out.styles.push_back(resize_image(style, style_size_for(image_size(style), size, s.style_scale)));
+    out.styles.push_back(
+        resize_image(style, style_size_for(image_size(style), size, s.style_scale)));
   switch (s.preserve_colors) {
     case ColorMode::none: break;
     case ColorMode::histogram:
@@ -201,8 +204,7 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
   if (s.init == InitKind::image) {
     // Aspect ratios that differ by more than a pixel's worth get stretched: say so.
     const ImageSize init_size = sizes.init_original;
-    if (std::abs(int64_t{init_size.width} * size.height -
-                 int64_t{init_size.height} * size.width) >
+    if (std::abs(int64_t{init_size.width} * size.height - int64_t{init_size.height} * size.width) >
         std::max(init_size.width, init_size.height)) {
       prepared.notes.push_back("the starting image " + job.init_image.name + " is " +
                                text(init_size) + "; it is stretched to the content's " +
@@ -264,8 +266,9 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
   const JobSettings& s = job.settings;
   NST_CHECK(model.pooling() == s.pooling, "the model's pooling differs from the settings'");
   const int count = static_cast<int>(job.scales.size());
-  NST_CHECK(resume == nullptr || (resume->scale >= 0 && resume->scale < count), "a saved run at scale ",
-            resume != nullptr ? resume->scale + 1 : 0, " of a job with ", count);
+  NST_CHECK(resume == nullptr || (resume->scale >= 0 && resume->scale < count),
+            "a saved run at scale ", resume != nullptr ? resume->scale + 1 : 0, " of a job with ",
+            count);
   const ThreadCountScope threads(s.threads);
   JobResult result;
   const int first = resume != nullptr ? resume->scale : 0;
@@ -275,17 +278,18 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
     const PreparedScale& scale = job.scales[k];
     const ImageSize size = image_size(scale.content);
     if (observer != nullptr) {
-      observer->on_stage(count == 1 ? "computing the content and style targets"
-                                    : "scale " + std::to_string(k + 1) + " of " +
-                                          std::to_string(count) + ", " + text(size) +
-                                          ": computing the content and style targets");
+      observer->on_stage(count == 1
+                             ? "computing the content and style targets"
+                             : "scale " + std::to_string(k + 1) + " of " + std::to_string(count) +
+                                   ", " + text(size) + ": computing the content and style targets");
     }
     StyleObjective objective(model, scale.content, scale.styles, s);
     // Blocks are worth keeping only where the same sizes come back: in the iterations of one
     // scale. (The targets' blocks, often of other sizes, go straight back to the system.)
     const BlockReuseScope reuse_blocks;
     if (k > first) start = upscaled_start(start, job.scales[k - 1], scale);
-    const std::unique_ptr<OptimizerDriver> driver = make_driver(objective, start, s, scale.iterations);
+    const std::unique_ptr<OptimizerDriver> driver =
+        make_driver(objective, start, s, scale.iterations);
     if (resume != nullptr && k == first) driver->restore(*resume);
     while (driver->iterations() < scale.iterations) {
       if (observer != nullptr && observer->stop_requested()) {
@@ -311,7 +315,8 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
       result.state = state_at(*driver, k, earlier);  // (a copy of the optimiser's history)
       result.iterations = earlier + driver->iterations();
       // The picture so far, at the output's size.
-      result.image = job.picture(resize_image(start, image_size(job.final_scale().content)), count - 1);
+      result.image =
+          job.picture(resize_image(start, image_size(job.final_scale().content)), count - 1);
       return result;
     }
     earlier += driver->iterations();

@@ -67,7 +67,7 @@ struct PreparedJob {
 
   const PreparedScale& final_scale() const { return scales.back(); }
   const Tensor& initial() const { return scales.front().start; }  // where the run starts
-  int total_iterations() const;  // over all scales
+  int total_iterations() const;                                   // over all scales
   // What a user sees of an optimiser's image at `scale` (0-based): the image itself, or with
   // luminance colours its luminance with the content's colours.
   Tensor picture(const Tensor& image, int scale) const;

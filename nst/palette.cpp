@@ -28,8 +28,8 @@ struct Cell {
 struct Box {
   std::size_t begin, end;
   double count;
-  int widest;        // the channel along which the cells spread most
-  float spread;      // that channel's range
+  int widest;    // the channel along which the cells spread most
+  float spread;  // that channel's range
   double priority() const { return spread * count; }  // split big, spread-out boxes first
 };
 
@@ -90,7 +90,8 @@ IndexedPicture quantize_colors(const uint8_t* rgb, int64_t pixels, int max_color
     if (h[3] == 0) continue;
     cells.push_back({{static_cast<float>(h[0] / h[3]), static_cast<float>(h[1] / h[3]),
                       static_cast<float>(h[2] / h[3])},
-                     h[3], i});
+                     h[3],
+                     i});
   }
 
   // Median cut: split the box of the largest spread x count at its median along its widest

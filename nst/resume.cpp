@@ -243,8 +243,8 @@ RunState read_state(const Reader& r, OptimizerKind optimizer) {
 std::string rows_text(const std::vector<IterationLosses>& rows) {
   std::string text;
   for (const IterationLosses& r : rows) {
-    text += std::to_string(r.iteration) + "," + std::to_string(r.scale) + "," + exact(r.total) + "," + exact(r.content) + "," +
-            exact(r.style) + "," + exact(r.tv) + "\n";
+    text += std::to_string(r.iteration) + "," + std::to_string(r.scale) + "," + exact(r.total) +
+            "," + exact(r.content) + "," + exact(r.style) + "," + exact(r.tv) + "\n";
   }
   return text;
 }
@@ -291,8 +291,8 @@ ResumeFile read_resume_file(const std::string& path) {
   resume.state = read_state(r, resume.settings.optimizer);
   resume.rows = read_rows(r);
   const int64_t iterations = int64_t{resume.state.earlier_iterations} + resume.state.iteration;
-  NST_CHECK(static_cast<int64_t>(resume.rows.size()) == iterations, path, ": ",
-            resume.rows.size(), " loss rows for ", iterations, " iterations");
+  NST_CHECK(static_cast<int64_t>(resume.rows.size()) == iterations, path, ": ", resume.rows.size(),
+            " loss rows for ", iterations, " iterations");
   for (const auto& [key, value] : r.metadata()) {
     if (key.starts_with("input.")) resume.fingerprints.emplace_back(key.substr(6), value);
     if (key.starts_with("extra.")) resume.extra.emplace_back(key.substr(6), value);

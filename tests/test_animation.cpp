@@ -36,9 +36,8 @@ Tensor smooth(int height, int width, float phase) {
 }
 
 struct Decoded {
-  std::unique_ptr<GifFileType, void (*)(GifFileType*)> gif{nullptr, [](GifFileType* g) {
-                                                             DGifCloseFile(g, nullptr);
-                                                           }};
+  std::unique_ptr<GifFileType, void (*)(GifFileType*)> gif{
+      nullptr, [](GifFileType* g) { DGifCloseFile(g, nullptr); }};
 };
 
 Decoded decode(const std::string& path) {

@@ -41,7 +41,8 @@ class Memory : public ::testing::Test {
   }
   std::string args(const std::string& extra) const {
     return "stylize --content " + content_ + " --style " + style_ + " --output " +
-           dir_.file("out.png") + " --overwrite --iterations 2 --coarse-iterations 2 --weights random " + extra;
+           dir_.file("out.png") +
+           " --overwrite --iterations 2 --coarse-iterations 2 --weights random " + extra;
   }
   testing::TempDir dir_;
   std::string content_, style_;

@@ -34,8 +34,7 @@ class Pictures : public ::testing::Test {
     write_image(style_, testing::random_tensor(Shape{1, 3, 40, 40}, 2, 0.0f, 1.0f));
   }
   // 12 iterations at 32 pixels with shallow layers: well under a second.
-  std::string run(const std::string& output, const std::string& extra = "",
-                  int size = 32) const {
+  std::string run(const std::string& output, const std::string& extra = "", int size = 32) const {
     return "stylize --content " + content_ + " --style " + style_ + " --output " + output +
            " --size " + std::to_string(size) +
            " --iterations 12 --weights random:3 --content-layers relu2_1 "
@@ -54,7 +53,8 @@ class Pictures : public ::testing::Test {
 
 TEST_F(Pictures, TwoScalesLogTheScaleAndSnapshotAtTheOutputSize) {
   const std::string out = dir_.file("out.png"), log = dir_.file("loss.csv");
-  const auto r = run_nst(run(out, "--scales 2 --coarse-iterations 4 --save-every 8 --loss-log " + log, 64));
+  const auto r =
+      run_nst(run(out, "--scales 2 --coarse-iterations 4 --save-every 8 --loss-log " + log, 64));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("scales 32x27 (4), 64x53 (12)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("scale 2 of 2, 64x53: computing"), std::string::npos) << r.err;
@@ -69,7 +69,8 @@ TEST_F(Pictures, TwoScalesLogTheScaleAndSnapshotAtTheOutputSize) {
     EXPECT_EQ(image_size(read_image(dir_.file(snapshot))).width, 64) << snapshot;
 
   // One scale keeps the log's format exactly.
-  const auto single = run_nst(run(dir_.file("one.png"), "--scales 1 --loss-log " + dir_.file("one.csv"), 64));
+  const auto single =
+      run_nst(run(dir_.file("one.png"), "--scales 1 --loss-log " + dir_.file("one.csv"), 64));
   ASSERT_EQ(single.code, 0) << single.err;
   EXPECT_EQ(lines(dir_.file("one.csv"))[0], "iteration,total,content,style,tv");
   EXPECT_EQ(lines(dir_.file("one.csv")).size(), 13u);
@@ -99,14 +100,16 @@ TEST_F(Pictures, LuminanceColoursKeepTheContentsChrominance) {
     if (clamped) continue;
     ++compared;
     EXPECT_NEAR(result_yiq.data()[n + p], content_yiq.data()[n + p], 0.003) << "pixel " << p;
-    EXPECT_NEAR(result_yiq.data()[2 * n + p], content_yiq.data()[2 * n + p], 0.003) << "pixel " << p;
+    EXPECT_NEAR(result_yiq.data()[2 * n + p], content_yiq.data()[2 * n + p], 0.003)
+        << "pixel " << p;
   }
   EXPECT_GT(compared, n * 9 / 10);
   EXPECT_GT(luminance_change / static_cast<double>(n), 0.005) << "the luminance was styled";
   // Without colour preservation, the style's colours come through: I and Q move.
   const Tensor plain_yiq = rgb_to_yiq(read_image(plain));
   double chroma_change = 0;
-  for (int64_t p = n; p < 3 * n; ++p) chroma_change += std::abs(plain_yiq.data()[p] - content_yiq.data()[p]);
+  for (int64_t p = n; p < 3 * n; ++p)
+    chroma_change += std::abs(plain_yiq.data()[p] - content_yiq.data()[p]);
   EXPECT_GT(chroma_change / static_cast<double>(2 * n), 0.005);
 }
 
@@ -169,7 +172,10 @@ TEST_F(Pictures, TheAnimationGoesFromTheStartToTheResult) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(Gif(dir_.file("b.gif")).gif->ImageCount, 13);
   // Several scales: every frame at the output's size.
-  r = run_nst(run(dir_.file("c.png"), "--scales 2 --coarse-iterations 3 --animation-every 5 --animation " + dir_.file("c.gif"), 64));
+  r = run_nst(
+      run(dir_.file("c.png"),
+          "--scales 2 --coarse-iterations 3 --animation-every 5 --animation " + dir_.file("c.gif"),
+          64));
   ASSERT_EQ(r.code, 0) << r.err;
   const Gif scaled(dir_.file("c.gif"));
   ASSERT_NE(scaled.gif, nullptr);

@@ -279,7 +279,8 @@ TEST(Job, VersionOneResumeFilesAreSingleScaleRuns) {
     metadata.emplace_back(key, value);
   }
   NamedTensors tensors;
-  for (const SafetensorsEntry& entry : file.entries()) tensors.emplace_back(entry.name, file.load(entry));
+  for (const SafetensorsEntry& entry : file.entries())
+    tensors.emplace_back(entry.name, file.load(entry));
   write_safetensors(old, tensors, metadata);
   const ResumeFile resume = read_resume_file(old);
   EXPECT_EQ(resume.settings.scales, 1);
@@ -320,10 +321,10 @@ TEST(Job, ColourPreservationPreparesThePictures) {
   job.settings.preserve_colors = ColorMode::histogram;
   const PreparedJob recoloured = prepare(job);
   EXPECT_FALSE(recoloured.final_scale().colors.defined());
-  EXPECT_TRUE(all_close(recoloured.final_scale().styles[0],
-                        match_colors(prepare(small_job()).final_scale().styles[0],
-                                     recoloured.final_scale().content),
-                        0, 0));
+  EXPECT_TRUE(all_close(
+      recoloured.final_scale().styles[0],
+      match_colors(prepare(small_job()).final_scale().styles[0], recoloured.final_scale().content),
+      0, 0));
 }
 
 }  // namespace

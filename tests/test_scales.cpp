@@ -154,7 +154,8 @@ TEST(Scales, OneScaleIsTheSingleScaleRun) {
   const JobResult b = run_job(prepare(job), model, &automatic);
   EXPECT_EQ(a.iterations, 5);
   ASSERT_EQ(one.rows.size(), automatic.rows.size());
-  for (std::size_t i = 0; i < one.rows.size(); ++i) EXPECT_EQ(one.rows[i].total, automatic.rows[i].total);
+  for (std::size_t i = 0; i < one.rows.size(); ++i)
+    EXPECT_EQ(one.rows[i].total, automatic.rows[i].total);
   EXPECT_TRUE(all_close(a.image, b.image, 0, 0));
 }
 

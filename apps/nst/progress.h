@@ -15,16 +15,16 @@
 namespace nst::cli {
 
 struct ProgressScale {
-  int iterations = 0;    // planned at this scale
-  double pixels = 1.0;   // what an iteration at it costs, relative to the others
+  int iterations = 0;   // planned at this scale
+  double pixels = 1.0;  // what an iteration at it costs, relative to the others
 };
 
 struct ProgressOptions {
-  bool terminal = false;  // redraw a bar in place
-  int total = 0;          // iterations in the run
-  int already_done = 0;   // iterations done before this process (a resumed run)
-  int print_every = 0;    // loss lines; 0: automatic (above)
-  bool quiet = false;     // print nothing
+  bool terminal = false;              // redraw a bar in place
+  int total = 0;                      // iterations in the run
+  int already_done = 0;               // iterations done before this process (a resumed run)
+  int print_every = 0;                // loss lines; 0: automatic (above)
+  bool quiet = false;                 // print nothing
   std::vector<ProgressScale> scales;  // coarse to fine; empty or one: a single-scale run
 };
 
@@ -34,7 +34,7 @@ class Progress {
   void update(const IterationLosses& losses);
   // Ends the bar's line so that a message can follow; the next update redraws the bar.
   void break_line();
-  void finish();                          // ends the bar's line
+  void finish();                         // ends the bar's line
   double iterations_per_second() const;  // at the current scale, in this process
 
  private:

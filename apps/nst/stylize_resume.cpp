@@ -93,7 +93,8 @@ StylizeOptions options_from_resume(const ResumeFile& resume, const std::string& 
   o.jpeg_quality = number("jpeg_quality");
   o.overwrite = number("overwrite") != 0;
   NST_CHECK(!o.output.empty() && o.jpeg_quality >= 1 && o.jpeg_quality <= 100 &&
-                o.print_every >= 0 && o.save_every >= 0 && o.checkpoint_every >= 0 && o.animation_every >= 0,
+                o.print_every >= 0 && o.save_every >= 0 && o.checkpoint_every >= 0 &&
+                o.animation_every >= 0,
             path, ": damaged command options");
   return o;
 }
