@@ -68,8 +68,9 @@ void check_finite(const IterationLosses& l, const JobSettings& s, const FieldNam
 std::vector<Scale> choose_scales(const JobSettings& s, const JobSizes& sizes, int min_side,
                                  const FieldNames& names) {
   auto smallest_side = [&](int count) {
-    const ImageSize content =
-        fit_longest_side(sizes.content_original, scale_schedule(s, count)[0].size);
+    const int coarsest = scale_schedule(s, count)[0].size;
+    if (coarsest < 1) return 0;
+    const ImageSize content = fit_longest_side(sizes.content_original, coarsest);
     int side = std::min(content.width, content.height);
     for (ImageSize style : sizes.styles_original) {
       const ImageSize at = style_size_for(style, content, s.style_scale);

@@ -20,6 +20,8 @@ namespace nst {
 
 // From this longest side up, `auto` runs two scales.
 constexpr int kAutoTwoScalesFrom = 256;
+// The most scales a run may ask for.
+constexpr int kMaxScales = 16;
 
 struct Scale {
   int size = 0;        // longest side of the content at this scale

@@ -5,6 +5,8 @@
 #include <limits>
 #include <sstream>
 
+#include "nst/scales.h"
+
 namespace nst {
 namespace {
 
@@ -129,8 +131,18 @@ void validate_settings(const JobSettings& s, std::size_t styles, const FieldName
     fail_setting("", "all loss weights are 0: there is nothing to optimise");
   normalized_blend(s.style_blend, styles, names);
   at_least("iterations", s.iterations, 1);
-  if (s.scales) at_least("scales", *s.scales, 1);
+  if (s.scales) {
+    at_least("scales", *s.scales, 1);
+    // Each scale halves the size: past this, even a 16383-pixel output has no pixel left.
+    if (*s.scales > kMaxScales)
+      fail_setting("scales", name("scales"), " must be at most ", kMaxScales, ", got ", *s.scales);
+  }
   at_least("coarse_iterations", s.coarse_iterations, 1);
+  const int64_t total = s.iterations + int64_t{planned_scale_count(s) - 1} * s.coarse_iterations;
+  if (total > std::numeric_limits<int>::max()) {
+    fail_setting("", name("iterations"), " and ", name("coarse_iterations"), " make ", total,
+                 " iterations in all, more than ", std::numeric_limits<int>::max());
+  }
   positive("learning_rate", s.learning_rate);
   at_least("threads", s.threads, 0);
   at_least("max_memory", s.max_memory, 0);

@@ -194,6 +194,9 @@ TEST_F(Pictures, BadValuesAreRefusedBeforeAnyWork) {
        "--preserve-colors must be none, luminance or histogram, got 'sepia'"},
       {run(out, "--scales 0"), "--scales must be auto or a whole number of at least 1, got 0"},
       {run(out, "--scales many"), "--scales: 'many' is not a whole number"},
+      {run(out, "--scales 17"), "--scales must be at most 16, got 17"},
+      {run(out, "--scales 12"), "--scales 12 starts at a size where a picture is 0 pixels"},
+      {run(out, "--scales 3 --coarse-iterations 2000000000"), "iterations in all, more than"},
       {run(out, "--coarse-iterations 0"), "--coarse-iterations must be at least 1, got 0"},
       {"stylize --content " + content_ + " --style " + style_ + " --output " + out +
            " --size 32 --weights random:3 --scales 2",
