@@ -184,6 +184,7 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
   for (std::size_t k = 0; k + 1 < schedule.size(); ++k) {
     const ImageSize at = fit_longest_side(sizes.content_original, schedule[k].size);
     sizes.kept_images.push_back(at);
+    if (s.init == InitKind::image) sizes.kept_images.push_back(at);  // its own starting picture
     for (ImageSize style : sizes.styles_original)
       sizes.kept_images.push_back(style_size_for(style, at, s.style_scale));
   }

@@ -37,8 +37,8 @@ struct JobSizes {
   ImageSize content, content_original;
   std::vector<ImageSize> styles, styles_original;
   ImageSize init_original;  // 0x0 without a starting image
-  // Further pictures kept through the run: the coarser scales' content and styles, and with
-  // luminance colours the content in colour at every scale.
+  // Further pictures kept through the run: the coarser scales' content, styles and starting
+  // pictures, and with luminance colours the content in colour at every scale.
   std::vector<ImageSize> kept_images;
 };
 
