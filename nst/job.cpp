@@ -96,9 +96,10 @@ std::vector<Scale> choose_scales(const JobSettings& s, const JobSizes& sizes, in
   return scale_schedule(s, count);
 }
 
-// The pictures of one scale, resized from the originals, with the colour mode applied.
+// The pictures of one scale, resized from the originals, with the colour mode applied, and its
+// starting picture (`init`: the settings' starting image, if it is one).
 PreparedScale make_scale(const JobSettings& s, const Scale& scale, const Tensor& content,
-                         const std::vector<Tensor>& styles) {
+                         const std::vector<Tensor>& styles, const Tensor& init, bool first) {
   PreparedScale out;
   out.iterations = scale.iterations;
   const ImageSize size = fit_longest_side(image_size(content), scale.size);
@@ -117,7 +118,39 @@ PreparedScale make_scale(const JobSettings& s, const Scale& scale, const Tensor&
       for (Tensor& style : out.styles) style = match_luminance(luminance_image(style), out.content);
       break;
   }
+  switch (s.init) {
+    case InitKind::content: out.start = out.content; break;  // grey with luminance colours
+    case InitKind::noise:
+      if (!first) break;  // noise has no detail to add later
+      out.start = Tensor(out.content.shape());
+      Random(s.seed).fill_uniform(out.start.values(), 0.0f, 1.0f);
+      break;
+    case InitKind::image: out.start = resize_image(init, size); break;
+  }
+  // With luminance colours the network sees grey images only, the starting one too.
+  if (s.preserve_colors == ColorMode::luminance && s.init != InitKind::content &&
+      out.start.defined()) {
+    out.start = luminance_image(out.start);
+  }
   return out;
+}
+
+// The pictures kept through a run besides the last scale's (nst/memory.h, JobSizes).
+std::vector<ImageSize> kept_image_sizes(const JobSettings& s, const JobSizes& sizes,
+                                        const std::vector<Scale>& schedule) {
+  std::vector<ImageSize> kept;
+  for (std::size_t k = 0; k + 1 < schedule.size(); ++k) {
+    const ImageSize at = fit_longest_side(sizes.content_original, schedule[k].size);
+    kept.push_back(at);
+    if (s.init == InitKind::image) kept.push_back(at);  // its own starting picture
+    for (ImageSize style : sizes.styles_original)
+      kept.push_back(style_size_for(style, at, s.style_scale));
+  }
+  if (s.preserve_colors == ColorMode::luminance) {
+    for (const Scale& scale : schedule)
+      kept.push_back(fit_longest_side(sizes.content_original, scale.size));
+  }
+  return kept;
 }
 
 }  // namespace
@@ -181,17 +214,7 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
   }
 
   const std::vector<Scale> schedule = choose_scales(s, sizes, min_side, names);
-  for (std::size_t k = 0; k + 1 < schedule.size(); ++k) {
-    const ImageSize at = fit_longest_side(sizes.content_original, schedule[k].size);
-    sizes.kept_images.push_back(at);
-    if (s.init == InitKind::image) sizes.kept_images.push_back(at);  // its own starting picture
-    for (ImageSize style : sizes.styles_original)
-      sizes.kept_images.push_back(style_size_for(style, at, s.style_scale));
-  }
-  if (s.preserve_colors == ColorMode::luminance) {
-    for (const Scale& scale : schedule)
-      sizes.kept_images.push_back(fit_longest_side(sizes.content_original, scale.size));
-  }
+  sizes.kept_images = kept_image_sizes(s, sizes, schedule);
   prepared.memory = estimate_memory(s, sizes);
   const int64_t limit = s.max_memory > 0 ? s.max_memory : default_max_memory();
   NST_CHECK(prepared.memory.total() <= limit, "this run would need about ",
@@ -201,8 +224,10 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
             " allows; lower ", name_of(names, "size"), " or ", name_of(names, "style_scale"),
             ", use shallower layers, or raise ", name_of(names, "max_memory"));
 
-  for (const Scale& scale : schedule)
-    prepared.scales.push_back(make_scale(s, scale, content, styles));
+  for (const Scale& scale : schedule) {
+    const bool first = prepared.scales.empty();
+    prepared.scales.push_back(make_scale(s, scale, content, styles, init, first));
+  }
   if (s.init == InitKind::image) {
     // Aspect ratios that differ by more than a pixel's worth get stretched: say so.
     const ImageSize init_size = sizes.init_original;
@@ -211,22 +236,6 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
       prepared.notes.push_back("the starting image " + job.init_image.name + " is " +
                                text(init_size) + "; it is stretched to the content's " +
                                text(size));
-    }
-  }
-  for (PreparedScale& scale : prepared.scales) {
-    switch (s.init) {
-      case InitKind::content: scale.start = scale.content; break;  // grey with luminance colours
-      case InitKind::noise:
-        if (&scale != &prepared.scales.front()) break;  // noise has no detail to add later
-        scale.start = Tensor(scale.content.shape());
-        Random(s.seed).fill_uniform(scale.start.values(), 0.0f, 1.0f);
-        break;
-      case InitKind::image: scale.start = resize_image(init, image_size(scale.content)); break;
-    }
-    // With luminance colours the network sees grey images only, the starting one too.
-    if (s.preserve_colors == ColorMode::luminance && s.init != InitKind::content &&
-        scale.start.defined()) {
-      scale.start = luminance_image(scale.start);
     }
   }
   return prepared;
