@@ -203,6 +203,8 @@ TEST_F(Pictures, BadValuesAreRefusedBeforeAnyWork) {
        "--scales 2 starts at a size where a picture is 13 pixels on its short side; the deepest "
        "layer used needs at least 16"},
       {run(out, "--animation " + dir_.file("run.png")), "give it a .gif name"},
+      {run(out, "--animation " + dir_.file("a.gif") + " --size 70000"),
+       "a GIF's sides are at most 65535 pixels, and --size is 70000"},
       {run(out, "--animation " + taken), "--animation " + taken + " already exists"},
       {"stylize --content " + gif_named_content + " --style " + style_ + " --output " + out +
            " --size 32 --weights random:3 --animation " + gif_named_content,

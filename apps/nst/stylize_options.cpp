@@ -296,6 +296,10 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
       throw UsageError("--animation " + o.animation +
                        ": an animation is written as a GIF; give it a .gif name");
     }
+    if (job.settings.size > 65535) {
+      throw UsageError("--animation: a GIF's sides are at most 65535 pixels, and --size is " +
+                       std::to_string(job.settings.size));
+    }
   } else if (r.count("animation-every")) {
     throw UsageError("--animation-every sets the frames of --animation; add --animation FILE.gif");
   }
