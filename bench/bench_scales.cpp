@@ -102,8 +102,7 @@ class Recorder : public nst::JobObserver {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  nst::use_best_blas_kernels(argv);
+int run(int argc, char** argv) {
   cxxopts::Options options("bench_scales", "multi-scale runs against a single-scale one");
   options.add_options()("content", "content picture", cxxopts::value<std::string>())(
       "style", "style picture", cxxopts::value<std::string>())(
@@ -178,7 +177,14 @@ int main(int argc, char** argv) {
     const std::size_t colon = config.find(':');
     job.settings.scales = std::stoi(config.substr(0, colon));
     job.settings.coarse_iterations = std::stoi(config.substr(colon + 1));
-    const nst::PreparedJob multi = nst::prepare(job);
+    nst::PreparedJob multi;
+    try {
+      multi = nst::prepare(job);
+    } catch (const nst::Error& e) {  // e.g. a coarsest scale too small for VGG19
+      std::printf("%-8s %-8d skipped: %s\n", config.substr(0, colon).c_str(),
+                  job.settings.coarse_iterations, e.what());
+      continue;
+    }
     std::string sizes;
     for (const nst::PreparedScale& s : multi.scales)
       sizes.append(sizes.empty() ? "" : ",")
@@ -198,4 +204,14 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  nst::use_best_blas_kernels(argv);
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // unreadable pictures, bad options
+    std::fprintf(stderr, "bench_scales: %s\n", e.what());
+    return 1;
+  }
 }
