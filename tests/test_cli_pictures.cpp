@@ -41,12 +41,6 @@ class Pictures : public ::testing::Test {
            "--style-layers relu1_1,relu2_1 " +
            extra;
   }
-  std::vector<std::string> lines(const std::string& path) const {
-    std::ifstream in(path);
-    std::vector<std::string> out;
-    for (std::string line; std::getline(in, line);) out.push_back(line);
-    return out;
-  }
   TempDir dir_;
   std::string content_, style_;
 };
@@ -58,7 +52,7 @@ TEST_F(Pictures, TwoScalesLogTheScaleAndSnapshotAtTheOutputSize) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("scales 32x27 (4), 64x53 (12)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("scale 2 of 2, 64x53: computing"), std::string::npos) << r.err;
-  const auto rows = lines(log);
+  const auto rows = testing::read_lines(log);
   ASSERT_EQ(rows.size(), 17u);  // the header, 4 coarse and 12 full-size iterations
   EXPECT_EQ(rows[0], "iteration,scale,total,content,style,tv");
   EXPECT_TRUE(rows[4].starts_with("4,1,")) << rows[4];
@@ -72,8 +66,8 @@ TEST_F(Pictures, TwoScalesLogTheScaleAndSnapshotAtTheOutputSize) {
   const auto single =
       run_nst(run(dir_.file("one.png"), "--scales 1 --loss-log " + dir_.file("one.csv"), 64));
   ASSERT_EQ(single.code, 0) << single.err;
-  EXPECT_EQ(lines(dir_.file("one.csv"))[0], "iteration,total,content,style,tv");
-  EXPECT_EQ(lines(dir_.file("one.csv")).size(), 13u);
+  EXPECT_EQ(testing::read_lines(dir_.file("one.csv"))[0], "iteration,total,content,style,tv");
+  EXPECT_EQ(testing::read_lines(dir_.file("one.csv")).size(), 13u);
 }
 
 // The output's I and Q are the content's at the output size, up to 8-bit rounding, wherever

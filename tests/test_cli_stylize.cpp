@@ -41,12 +41,6 @@ class Stylize : public ::testing::Test {
            (r.weights.empty() ? "" : " --weights " + r.weights) +  // empty: the lookup order
            " --content-layers relu2_1 --style-layers " + r.style_layers + " " + extra;
   }
-  std::vector<std::string> lines(const std::string& path) const {
-    std::ifstream in(path);
-    std::vector<std::string> out;
-    for (std::string line; std::getline(in, line);) out.push_back(line);
-    return out;
-  }
   TempDir dir_;
   std::string content_, style_;
 };
@@ -92,7 +86,7 @@ TEST_F(Stylize, SmallRunWritesTheImageAndALossLogThatFalls) {
   const ImageSize size = image_size(read_image(out));
   EXPECT_EQ(size.width, 32);
   EXPECT_EQ(size.height, 27);  // 48x40 scaled to a longest side of 32
-  const auto rows = lines(log);
+  const auto rows = testing::read_lines(log);
   ASSERT_EQ(rows.size(), 13u);
   EXPECT_EQ(rows[0], "iteration,total,content,style,tv");
   EXPECT_TRUE(rows[1].starts_with("1,"));
@@ -111,7 +105,7 @@ TEST_F(Stylize, LbfgsSeveralStylesAndJpegOutput) {
                                      log));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(image_size(read_image(out)).width, 32);
-  const auto rows = lines(log);
+  const auto rows = testing::read_lines(log);
   EXPECT_GE(rows.size(), 2u);
   EXPECT_LE(rows.size(), 13u);  // at most one row per evaluation
 }
@@ -154,7 +148,7 @@ TEST_F(Stylize, NothingAUserMadeIsOverwrittenUnasked) {
   auto r = run_nst(fast(out));
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("already exists; pass --overwrite"), std::string::npos) << r.err;
-  EXPECT_EQ(lines(out), std::vector<std::string>{"precious"});
+  EXPECT_EQ(testing::read_lines(out), std::vector<std::string>{"precious"});
   r = run_nst(fast(content_, "--overwrite"));  // the output would destroy the content photo
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("is also an input"), std::string::npos) << r.err;
