@@ -60,14 +60,27 @@ Tensor read_image(const std::string& path, int64_t max_pixels) {
   const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                    std::istreambuf_iterator<char>());
   NST_CHECK(!bytes.empty(), path, ": the file is empty");
+  return decode_image(bytes, path, max_pixels);
+}
+
+Tensor decode_image(std::span<const uint8_t> bytes, const std::string& name, int64_t max_pixels) {
+  NST_CHECK(!bytes.empty(), name, ": empty, not an image");
   static const uint8_t kPng[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPng, 8) == 0) {
-    return decode_png(bytes, path, max_pixels);
+    return decode_png(bytes, name, max_pixels);
   }
   if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
-    return decode_jpeg(bytes, path, max_pixels);
+    return decode_jpeg(bytes, name, max_pixels);
   }
-  fail(path, ": not a PNG or JPEG image (unrecognised content)");
+  fail(name, ": not a PNG or JPEG image (unrecognised content)");
+}
+
+std::vector<uint8_t> encode_image(const Tensor& image, ImageFormat format, int jpeg_quality,
+                                  const std::string& name) {
+  NST_CHECK(jpeg_quality >= 1 && jpeg_quality <= 100, "JPEG quality must be 1..100, got ",
+            jpeg_quality);
+  return format == ImageFormat::png ? encode_png(image, name)
+                                    : encode_jpeg(image, jpeg_quality, name);
 }
 
 ImageFormat image_format_for_output(const std::string& path) {
@@ -81,11 +94,8 @@ ImageFormat image_format_for_output(const std::string& path) {
 }
 
 void write_image(const std::string& path, const Tensor& image, int jpeg_quality, bool replace) {
-  NST_CHECK(jpeg_quality >= 1 && jpeg_quality <= 100, "JPEG quality must be 1..100, got ",
-            jpeg_quality);
-  const std::vector<uint8_t> bytes = image_format_for_output(path) == ImageFormat::png
-                                         ? encode_png(image, path)
-                                         : encode_jpeg(image, jpeg_quality, path);
+  const std::vector<uint8_t> bytes =
+      encode_image(image, image_format_for_output(path), jpeg_quality, path);
   write_file_atomically(
       path,
       [&](std::ostream& out) {

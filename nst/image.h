@@ -11,7 +11,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "tensor/tensor.h"
 
@@ -25,6 +27,9 @@ struct ImageSize {
 };
 
 Tensor read_image(const std::string& path, int64_t max_pixels = kDefaultMaxPixels);
+// The same for a file's bytes already in memory (an upload); messages call it `name`.
+Tensor decode_image(std::span<const uint8_t> bytes, const std::string& name,
+                    int64_t max_pixels = kDefaultMaxPixels);
 
 enum class ImageFormat { png, jpeg };
 // From the extension (.png, .jpg, .jpeg, any case); throws nst::Error for anything else.
@@ -34,6 +39,10 @@ ImageFormat image_format_for_output(const std::string& path);
 // `replace`, a file that exists by the time it is written is an error and stays as it was.
 void write_image(const std::string& path, const Tensor& image, int jpeg_quality = 95,
                  bool replace = true);
+
+// The bytes of an image file in `format`; messages call it `name`.
+std::vector<uint8_t> encode_image(const Tensor& image, ImageFormat format, int jpeg_quality = 95,
+                                  const std::string& name = "image");
 
 ImageSize image_size(const Tensor& image);  // checks the shape is [1, 3, H, W]
 

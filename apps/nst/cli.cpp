@@ -1,61 +1,22 @@
 #include "apps/nst/cli.h"
 
-#include <charconv>
-#include <limits>
+#include "nst/settings_text.h"
 
 namespace nst::cli {
-namespace {
-
-std::string trimmed(const std::string& text) {
-  const auto begin = text.find_first_not_of(" \t");
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
-}
-
-template <class T>
-T number(const cxxopts::ParseResult& result, const std::string& name, const char* kind) {
-  const std::string raw = result[name].as<std::string>();
-  const std::string text = trimmed(raw);
-  T value{};
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec == std::errc::result_out_of_range)
-    throw UsageError("--" + name + ": '" + raw + "' is out of range");
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
-    throw UsageError("--" + name + ": '" + raw + "' is not " + kind);
-  return value;
-}
-
-}  // namespace
-
 int int_option(const cxxopts::ParseResult& result, const std::string& name) {
-  return number<int>(result, name, "a whole number");
+  return int_from_text(result[name].as<std::string>(), "--" + name);
 }
 int64_t int64_option(const cxxopts::ParseResult& result, const std::string& name) {
-  return number<int64_t>(result, name, "a whole number");
+  return int64_from_text(result[name].as<std::string>(), "--" + name);
 }
 uint64_t uint64_option(const cxxopts::ParseResult& result, const std::string& name) {
-  return number<uint64_t>(result, name, "a non-negative whole number");
+  return uint64_from_text(result[name].as<std::string>(), "--" + name);
 }
 double double_option(const cxxopts::ParseResult& result, const std::string& name) {
-  return number<double>(result, name, "a number");
+  return double_from_text(result[name].as<std::string>(), "--" + name);
 }
-
 std::vector<std::string> list_option(const cxxopts::ParseResult& result, const std::string& name) {
-  const std::string raw = result[name].as<std::string>();
-  std::vector<std::string> entries;
-  std::size_t begin = 0;
-  while (true) {
-    const std::size_t comma = raw.find(',', begin);
-    const std::string entry = trimmed(raw.substr(begin, comma - begin));
-    if (entry.empty()) {
-      throw UsageError(
-          "--" + name + ": " +
-          (trimmed(raw).empty() ? "names nothing" : "an empty entry in '" + raw + "'"));
-    }
-    entries.push_back(entry);
-    if (comma == std::string::npos) return entries;
-    begin = comma + 1;
-  }
+  return list_from_text(result[name].as<std::string>(), "--" + name);
 }
 
 cxxopts::ParseResult parse(cxxopts::Options& options, const std::vector<std::string>& args) {

@@ -28,13 +28,14 @@ std::vector<std::string> positionals(const cxxopts::ParseResult& result, std::si
                                      const std::string& usage);
 
 // The value of option `name` (declared as a string, so that a bad value is ours to report) as
-// a number, surrounding spaces allowed: UsageError "--size: 'abc' is not a whole number".
+// a number, surrounding spaces allowed, parsed as job settings are (nst/settings_text.h): a bad
+// value is a SettingError, a usage error too: "--size: 'abc' is not a whole number".
 int int_option(const cxxopts::ParseResult& result, const std::string& name);
 int64_t int64_option(const cxxopts::ParseResult& result, const std::string& name);
 uint64_t uint64_option(const cxxopts::ParseResult& result, const std::string& name);
 double double_option(const cxxopts::ParseResult& result, const std::string& name);
 
-// A comma-separated option's entries, each trimmed of spaces; UsageError for an empty entry
+// A comma-separated option's entries, each trimmed of spaces; SettingError for an empty entry
 // ("a,,b", or nothing at all).
 std::vector<std::string> list_option(const cxxopts::ParseResult& result, const std::string& name);
 

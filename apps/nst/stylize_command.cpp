@@ -15,6 +15,7 @@
 #include "nst/animation.h"
 #include "nst/image.h"
 #include "nst/job.h"
+#include "nst/loss_log.h"
 #include "nst/memory.h"
 #include "nst/resize.h"
 #include "nst/resume.h"
@@ -29,23 +30,6 @@ using Clock = std::chrono::steady_clock;
 
 // Without --checkpoint-every, a run is saved about this often.
 constexpr auto kCheckpointInterval = std::chrono::seconds(60);
-
-// The loss log (README): a `scale` column after `iteration` only when several scales run, so
-// that single-scale logs keep their format.
-void write_loss_log(const std::string& path, const std::vector<IterationLosses>& rows,
-                    bool with_scale) {
-  write_file_atomically(path, [&](std::ostream& out) {
-    out << (with_scale ? "iteration,scale,total,content,style,tv\n"
-                       : "iteration,total,content,style,tv\n");
-    char line[160];
-    for (const IterationLosses& r : rows) {
-      const std::string scale = with_scale ? std::to_string(r.scale) + "," : "";
-      std::snprintf(line, sizeof line, "%d,%s%.9g,%.9g,%.9g,%.9g\n", r.iteration, scale.c_str(),
-                    r.total, r.content, r.style, r.tv);
-      out << line;
-    }
-  });
-}
 
 ProgressOptions progress_options(const StylizeOptions& o, const PreparedJob& prepared,
                                  int already_done) {

@@ -11,6 +11,7 @@
 #include "nst/animation.h"
 #include "nst/image.h"
 #include "nst/scales.h"
+#include "nst/settings_text.h"
 #include "tensor/error.h"
 #include "weights/locate.h"
 
@@ -82,78 +83,15 @@ void check_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
   }
 }
 
-// A byte count with an optional K, M or G (powers of 1024).
-int64_t bytes_option(const cxxopts::ParseResult& r, const std::string& name) {
-  std::string text = r[name].as<std::string>();
-  int shift = 0;
-  if (!text.empty()) {
-    const char unit = static_cast<char>(std::toupper(static_cast<unsigned char>(text.back())));
-    shift = unit == 'K' ? 10 : unit == 'M' ? 20 : unit == 'G' ? 30 : 0;
-  }
-  if (shift > 0) text.pop_back();
-  double value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !(value >= 0) ||
-      value * static_cast<double>(int64_t{1} << shift) > 9e18) {
-    throw UsageError("--" + name + ": '" + r[name].as<std::string>() +
-                     "' is not a size such as 6G, 800M or a number of bytes");
-  }
-  return static_cast<int64_t>(value * static_cast<double>(int64_t{1} << shift));
-}
-
-// The job's settings from the options; their defaults are JobSettings' own.
+// The job's settings from the options, through the job API's own parsing (nst/settings_text.h);
+// their defaults are JobSettings' own. --init FILE names the starting image.
 JobSettings job_settings(const cxxopts::ParseResult& r) {
   JobSettings s;
-  s.size = int_option(r, "size");
-  s.style_scale = double_option(r, "style-scale");
-  s.max_pixels = int64_option(r, "max-pixels");
-  s.iterations = int_option(r, "iterations");
-  const std::string optimizer = r["optimizer"].as<std::string>();
-  const std::optional<OptimizerKind> optimizer_kind = parse_optimizer(optimizer);
-  if (!optimizer_kind)
-    throw UsageError("--optimizer must be adam or lbfgs, got '" + optimizer + "'");
-  s.optimizer = *optimizer_kind;
-  s.learning_rate = double_option(r, "learning-rate");
-  s.content_weight = double_option(r, "content-weight");
-  s.style_weight = double_option(r, "style-weight");
-  s.tv_weight = double_option(r, "tv-weight");
-  s.content_layers = list_option(r, "content-layers");
-  s.style_layers = list_option(r, "style-layers");
-  if (r.count("style-blend")) {
-    for (const std::string& w : list_option(r, "style-blend")) {
-      double weight = 0;
-      const auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), weight);
-      if (ec != std::errc() || end != w.data() + w.size())
-        throw UsageError("--style-blend: '" + w + "' is not a number");
-      s.style_blend.push_back(weight);
-    }
+  for (const std::string_view option : setting_options()) {
+    const std::string name(option);
+    if (r.count(name) == 0 && !r[name].has_default()) continue;
+    set_setting(s, option, r[name].as<std::string>(), flag_for_field);
   }
-  const std::string pooling = r["pooling"].as<std::string>();
-  const std::optional<nn::Pooling> pooling_kind = parse_pooling(pooling);
-  if (!pooling_kind) throw UsageError("--pooling must be max or avg, got '" + pooling + "'");
-  s.pooling = *pooling_kind;
-  // --init takes content, noise, or the starting image's file.
-  const std::optional<InitKind> init = parse_init(r["init"].as<std::string>());
-  s.init = init && *init != InitKind::image ? *init : InitKind::image;
-  s.seed = uint64_option(r, "seed");
-  const std::string colors = r["preserve-colors"].as<std::string>();
-  const std::optional<ColorMode> color_mode = parse_color_mode(colors);
-  if (!color_mode) {
-    throw UsageError("--preserve-colors must be none, luminance or histogram, got '" + colors +
-                     "'");
-  }
-  s.preserve_colors = *color_mode;
-  if (r["scales"].as<std::string>() != "auto") {
-    const int scales = int_option(r, "scales");
-    if (scales < 1) {
-      throw UsageError("--scales must be auto or a whole number of at least 1, got " +
-                       std::to_string(scales));
-    }
-    s.scales = scales;
-  }
-  s.coarse_iterations = int_option(r, "coarse-iterations");
-  s.threads = int_option(r, "threads");
-  s.max_memory = bytes_option(r, "max-memory");
   return s;
 }
 

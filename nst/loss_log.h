@@ -1,0 +1,18 @@
+// The loss log (README, "Loss log"): a CSV file with one row per iteration, the losses of the
+// image before that iteration's update. A `scale` column follows `iteration` only when several
+// scales run, so single-scale logs keep their format. The CLI's --loss-log and the service's
+// per-job log are this same file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nst/objective.h"
+
+namespace nst {
+
+// Written atomically: a reader sees the previous log or the new one, never half of one.
+void write_loss_log(const std::string& path, const std::vector<IterationLosses>& rows,
+                    bool with_scale);
+
+}  // namespace nst

@@ -1,0 +1,67 @@
+// Live news of the jobs that have not finished, for /api/jobs/ID/events and /preview.
+//
+// Each such job has a channel that keeps every event it published (its state changes and one
+// row of losses per iteration), numbered from 1, so a client that connects late, or reconnects
+// with Last-Event-ID, first gets what it missed, then waits for what comes. When the job
+// finishes, its channel is closed: readers get the last events and the end. A minute later the
+// channel is dropped: the loss log on disk tells a finished job's story from then on. The latest
+// preview picture is kept beside the events.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nst::serve {
+
+struct JobEvent {
+  int id = 0;        // 1, 2, ... within the job
+  std::string type;  // "state" or "iteration"
+  std::string data;  // JSON
+};
+
+class JobEvents {
+ public:
+  void open(const std::string& job);  // keeps an existing channel
+  void publish(const std::string& job, const std::string& type, const std::string& data);
+  // Publishes the last event and closes the channel.
+  void close(const std::string& job, const std::string& type, const std::string& data);
+
+  void set_preview(const std::string& job, std::string png);
+  std::optional<std::string> preview(const std::string& job) const;
+  void set_rate(const std::string& job, double iterations_per_second);
+  double total_rate() const;  // over all open channels
+
+  struct Batch {
+    std::vector<JobEvent> events;
+    bool closed = false;  // no event will follow these
+  };
+  // The job's events with an id above `after`, waiting up to `wait` for one; nothing when the
+  // job has no channel (unknown, or finished over a minute ago).
+  std::optional<Batch> next(const std::string& job, int after, std::chrono::milliseconds wait);
+  // Wakes every reader; from now on every batch is closed.
+  void shutdown();
+
+ private:
+  struct Channel {
+    std::vector<JobEvent> events;
+    std::string preview;
+    double rate = 0;
+    bool closed = false;
+    std::chrono::steady_clock::time_point closed_at;
+  };
+  static constexpr std::chrono::seconds kKeepClosed{60};
+  std::shared_ptr<Channel> find(const std::string& job) const;
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, std::shared_ptr<Channel>> channels_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace nst::serve

@@ -1,0 +1,91 @@
+#include "serve/job_files.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "tensor/error.h"
+#include "weights/atomic_write.h"
+
+namespace nst::serve {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kIncoming = ".incoming";
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  write_file_atomically(path, [&](std::ostream& out) {
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  });
+}
+
+// Makes a rename in `folder` durable: the new name is on disk once this returns.
+void sync_folder(const std::string& folder) {
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
+  NST_CHECK(fd >= 0, folder, ": cannot open the folder to sync it");
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  NST_CHECK(rc == 0, folder, ": cannot sync the folder to disk");
+}
+
+}  // namespace
+
+JobFiles::JobFiles(std::string root) : root_(std::move(root)) {
+  std::error_code ec;
+  fs::create_directories(root_, ec);
+  NST_CHECK(!ec, root_, ": cannot create the jobs folder: ", ec.message());
+}
+
+std::string JobFiles::folder(const std::string& id) const { return root_ + "/" + id; }
+std::string JobFiles::content(const std::string& id) const { return folder(id) + "/content"; }
+std::string JobFiles::style(const std::string& id, std::size_t index) const {
+  return folder(id) + "/style-" + std::to_string(index);
+}
+std::string JobFiles::resume(const std::string& id) const { return folder(id) + "/run.nstresume"; }
+std::string JobFiles::losses(const std::string& id) const { return folder(id) + "/losses.csv"; }
+std::string JobFiles::result(const std::string& id) const { return folder(id) + "/result.png"; }
+
+void JobFiles::store_uploads(const std::string& id, const Upload& content,
+                             const std::vector<Upload>& styles) const {
+  const std::string incoming = folder(id) + kIncoming;
+  std::error_code ec;
+  fs::remove_all(incoming, ec);
+  NST_CHECK(fs::create_directory(incoming, ec) && !ec, incoming,
+            ": cannot create the job's folder: ", ec.message());
+  try {
+    write_bytes(incoming + "/content", content.bytes);
+    for (std::size_t i = 0; i < styles.size(); ++i)
+      write_bytes(incoming + "/style-" + std::to_string(i), styles[i].bytes);
+    fs::rename(incoming, folder(id));  // the job's folder appears whole
+    sync_folder(root_);                // and the rename is on disk before the job is recorded
+  } catch (...) {
+    fs::remove_all(incoming, ec);
+    throw;
+  }
+}
+
+void JobFiles::remove(const std::string& id) const {
+  std::error_code ec;
+  fs::remove_all(folder(id), ec);
+}
+
+void JobFiles::remove_orphans(const std::vector<std::string>& known) const {
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(root_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (std::find(known.begin(), known.end(), name) == known.end())
+      fs::remove_all(entry.path(), ec);
+  }
+}
+
+std::string read_file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  NST_CHECK(in.is_open(), path, ": cannot open for reading");
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace nst::serve

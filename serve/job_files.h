@@ -1,0 +1,45 @@
+// Where the service keeps each job's files, one folder per job under DATA/jobs/ID:
+//   content, style-0, style-1, ...   the uploads, byte for byte as sent
+//   run.nstresume                    the run's last checkpoint (nst/resume.h), while it runs
+//   losses.csv                       the loss log, as `nst stylize --loss-log` writes it
+//   result.png                       the picture, once done
+// Uploads arrive in a folder ID.incoming that is renamed to ID only when all of them are on disk,
+// so a job folder is always whole; a crash midway leaves an .incoming folder, which
+// remove_orphans() deletes at the next start. Every file is written atomically.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace nst::serve {
+
+struct Upload {
+  std::string filename;  // as the client named it, for display only
+  std::string bytes;
+};
+
+class JobFiles {
+ public:
+  explicit JobFiles(std::string root);  // DATA/jobs, created if missing
+
+  std::string folder(const std::string& id) const;
+  std::string content(const std::string& id) const;
+  std::string style(const std::string& id, std::size_t index) const;
+  std::string resume(const std::string& id) const;
+  std::string losses(const std::string& id) const;
+  std::string result(const std::string& id) const;
+
+  // Writes a new job's uploads (its folder must not exist yet).
+  void store_uploads(const std::string& id, const Upload& content,
+                     const std::vector<Upload>& styles) const;
+  void remove(const std::string& id) const;  // the job's folder and everything in it
+  // Removes the folders of jobs that are not in `known` (half-stored uploads, deleted jobs).
+  void remove_orphans(const std::vector<std::string>& known) const;
+
+ private:
+  std::string root_;
+};
+
+std::string read_file_bytes(const std::string& path);  // nst::Error naming it if unreadable
+
+}  // namespace nst::serve

@@ -1,0 +1,130 @@
+#include "serve/job_request.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include "nst/image.h"
+#include "nst/settings_text.h"
+
+namespace nst::serve {
+namespace {
+
+using nlohmann::json;
+
+// Options of `nst stylize` that name a file on the server, with what to do instead.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kServerPaths{{
+    {"content", "send the photo as the form's 'content' file"},
+    {"style", "send the paintings as the form's 'style' files"},
+    {"output", "fetch the result from /api/jobs/ID/result"},
+    {"loss-log", "fetch the loss log from /api/jobs/ID/losses"},
+    {"weights", "the server chooses its weights (nst serve --weights)"},
+    {"animation", "the service does not make animations"},
+    {"resume", "the server resumes its own jobs"},
+}};
+
+// Options of `nst stylize` about its display and its own files.
+constexpr std::array<std::string_view, 7> kCommandLineOnly{
+    "print-every", "save-every", "checkpoint-every", "animation-every", "quiet",
+    "overwrite",   "help"};
+
+[[noreturn]] void refuse(const std::string& option, const std::string& message) {
+  throw SettingError(option, option + ": " + message);
+}
+
+std::string number_text(const json& value) {
+  if (value.is_number_integer()) return value.dump();
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof text, value.get<double>()).ptr;
+  return std::string(text, end);
+}
+
+// The value as the command line would have it: numbers and words as they are, lists joined
+// with commas.
+std::string option_text(const std::string& option, const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number()) return number_text(value);
+  if (value.is_array()) {
+    std::string text;
+    for (const json& entry : value) {
+      if (!entry.is_string() && !entry.is_number())
+        refuse(option, "a list may hold only numbers and words, got " + entry.dump());
+      if (!text.empty()) text += ',';
+      text += option_text(option, entry);
+    }
+    return text;
+  }
+  refuse(option, "expected a number, a word or a list, got " + value.dump());
+}
+
+}  // namespace
+
+std::string option_name(std::string_view field) {
+  if (field == "styles") return "style";
+  if (field == "init_image") return "init";
+  std::string name(field);
+  std::replace(name.begin(), name.end(), '_', '-');
+  return name;
+}
+
+JobOptions parse_job_options(const json& options, std::size_t styles, const JobLimits& limits) {
+  if (!options.is_object())
+    throw SettingError("", "options: expected a JSON object, got " + options.dump());
+  JobOptions o;
+  JobSettings& s = o.settings;
+  s.max_pixels = limits.max_pixels;
+  s.max_memory = limits.max_memory;
+  for (const auto& [key, value] : options.items()) {
+    for (const auto& [option, instead] : kServerPaths) {
+      if (key == option)
+        refuse(key, "names a file on the server, which clients cannot; " + std::string(instead));
+    }
+    if (std::find(kCommandLineOnly.begin(), kCommandLineOnly.end(), key) != kCommandLineOnly.end())
+      refuse(key, "is a display option of the command line, with no meaning for the service");
+    if (key == "threads") refuse(key, "the server shares its cores among its workers");
+    const std::string text = option_text(key, value);
+    if (key == "jpeg-quality") {
+      o.jpeg_quality = int_from_text(text, key);
+      if (o.jpeg_quality < 1 || o.jpeg_quality > 100)
+        refuse(key, "must be 1..100, got " + std::to_string(o.jpeg_quality));
+      continue;
+    }
+    if (!is_setting_option(key)) {
+      throw SettingError("", "unknown option '" + key +
+                                 "'; the options are those of nst stylize --help, without the "
+                                 "dashes");
+    }
+    set_setting(s, key, text, option_name);
+    if (key == "init" && s.init == InitKind::image)
+      refuse(key, "must be content or noise; a starting image file would be a path on the server");
+  }
+  if (s.max_pixels > limits.max_pixels)
+    refuse("max-pixels", "the server allows at most " + std::to_string(limits.max_pixels));
+  if (limits.max_memory > 0 && (s.max_memory == 0 || s.max_memory > limits.max_memory)) {
+    if (options.contains("max-memory"))
+      refuse("max-memory",
+             "the server allows each job at most " + std::to_string(limits.max_memory) + " bytes");
+    s.max_memory = limits.max_memory;
+  }
+  s.threads = limits.threads;
+  validate_settings(s, styles, option_name);
+  return o;
+}
+
+Job job_from_uploads(const Upload& content, const std::vector<Upload>& styles,
+                     const JobSettings& settings) {
+  const auto decoded = [&](const Upload& upload, const std::string& role) {
+    std::string name = role;
+    name.append(" (").append(upload.filename.empty() ? "no name" : upload.filename).append(")");
+    const auto* bytes = reinterpret_cast<const uint8_t*>(upload.bytes.data());
+    return ImageSource::image(decode_image({bytes, upload.bytes.size()}, name, settings.max_pixels),
+                              name);
+  };
+  Job job{
+      .content = decoded(content, "content"), .styles = {}, .init_image = {}, .settings = settings};
+  for (std::size_t i = 0; i < styles.size(); ++i)
+    job.styles.push_back(decoded(styles[i], "style " + std::to_string(i + 1)));
+  return job;
+}
+
+}  // namespace nst::serve

@@ -1,0 +1,49 @@
+// What a client sends to start a job, turned into a Job (nst/job.h).
+//
+// The options: a JSON object whose keys are `nst stylize`'s long option names without the
+// dashes, {"size": 512, "style-weight": 1e3, "preserve-colors": "luminance"}. The values become job
+// settings through the same code as the command line's (nst/settings_text.h), so they are checked,
+// and refused with the same words ("size: 'big' is not a whole number"). Lists may be JSON arrays
+// or comma-separated strings.
+//
+// Refused with a reason: options that name a file on the server (output, loss-log, weights,
+// animation, resume, init FILE: clients never choose server paths), the command line's display
+// options, `threads` (the server shares its cores among its workers), limits above the
+// server's own, and unknown keys.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
+#include "nst/job.h"
+#include "nst/settings.h"
+#include "serve/job_files.h"
+
+namespace nst::serve {
+
+// What the server lets each job have.
+struct JobLimits {
+  int64_t max_pixels = kDefaultMaxPixels;  // per input image and working size
+  int64_t max_memory = 0;                  // bytes a run may need (nst/memory.h)
+  int threads = 1;                         // each job's share of the cores
+};
+
+struct JobOptions {
+  JobSettings settings;   // validated (validate_settings) for `styles` style images
+  int jpeg_quality = 95;  // of the result when fetched as JPEG
+};
+
+// Throws SettingError naming the option for anything refused.
+JobOptions parse_job_options(const nlohmann::json& options, std::size_t styles,
+                             const JobLimits& limits);
+
+// The job the uploads describe, decoded (sniffed: PNG or JPEG) with the settings' pixel limit;
+// messages name each upload by its role and file name ("style 2 (b.png): ..."). nst::Error for
+// an upload that is no picture, is corrupt, or is too large.
+Job job_from_uploads(const Upload& content, const std::vector<Upload>& styles,
+                     const JobSettings& settings);
+
+// How the service's messages name a job setting: its option name, "style-weight".
+std::string option_name(std::string_view field);
+
+}  // namespace nst::serve

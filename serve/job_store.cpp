@@ -1,0 +1,255 @@
+#include "serve/job_store.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+
+#include "tensor/error.h"
+
+namespace nst::serve {
+namespace {
+
+double now_seconds() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+constexpr const char* kStateNames[] = {"queued", "running", "done", "failed", "cancelled"};
+
+JobState state_from(std::string_view name) {
+  for (int i = 0; i < 5; ++i) {
+    if (name == kStateNames[i]) return static_cast<JobState>(i);
+  }
+  fail("the job store holds an unknown job state '", name, "'");
+}
+
+// One prepared statement: bind, step, read columns; finalized when it goes out of scope.
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& sql, const std::string& store)
+      : db_(db), store_(store) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) fail_here("prepare");
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int i, const std::string& text) {
+    sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, double value) {
+    sqlite3_bind_double(stmt_, i, value);
+    return *this;
+  }
+  Statement& bind(int i, int value) {
+    sqlite3_bind_int(stmt_, i, value);
+    return *this;
+  }
+  // True while there is a row to read.
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) fail_here("step");
+    return false;
+  }
+  std::string text(int column) const {
+    const auto* p = sqlite3_column_text(stmt_, column);
+    return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
+  }
+  double real(int column) const { return sqlite3_column_double(stmt_, column); }
+  int integer(int column) const { return sqlite3_column_int(stmt_, column); }
+
+ private:
+  [[noreturn]] void fail_here(const char* what) const {
+    fail(store_, ": SQLite ", what, " failed: ", sqlite3_errmsg(db_));
+  }
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  const std::string& store_;
+};
+
+constexpr const char* kColumns =
+    "id, state, options, content_name, style_names, iteration, iterations, losses, created, "
+    "started, finished, error";
+
+JobRecord record_from(const Statement& row) {
+  JobRecord r;
+  r.id = row.text(0);
+  r.state = state_from(row.text(1));
+  r.options = nlohmann::json::parse(row.text(2));
+  r.content_name = row.text(3);
+  r.style_names = nlohmann::json::parse(row.text(4)).get<std::vector<std::string>>();
+  r.iteration = row.integer(5);
+  r.iterations = row.integer(6);
+  r.losses = nlohmann::json::parse(row.text(7));
+  r.created = row.real(8);
+  r.started = row.real(9);
+  r.finished = row.real(10);
+  r.error = row.text(11);
+  return r;
+}
+
+}  // namespace
+
+std::string_view state_name(JobState state) { return kStateNames[static_cast<int>(state)]; }
+
+bool is_finished(JobState state) {
+  return state == JobState::done || state == JobState::failed || state == JobState::cancelled;
+}
+
+JobStore::JobStore(const std::string& path) : path_(path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    fail(path, ": cannot open the job store: ", message);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  for (const char* sql :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+        "CREATE TABLE IF NOT EXISTS jobs ("
+        " seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,"
+        " state TEXT NOT NULL, options TEXT NOT NULL, content_name TEXT NOT NULL,"
+        " style_names TEXT NOT NULL, iteration INTEGER NOT NULL,"
+        " iterations INTEGER NOT NULL, losses TEXT NOT NULL, created REAL NOT NULL,"
+        " started REAL NOT NULL, finished REAL NOT NULL, error TEXT NOT NULL)"}) {
+    Statement(db_, sql, path_).step();
+  }
+}
+
+JobStore::~JobStore() { sqlite3_close(db_); }
+
+void JobStore::insert(const JobRecord& r) {
+  const std::lock_guard lock(mutex_);
+  Statement(db_,
+            "INSERT INTO jobs (" + std::string(kColumns) +
+                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            path_)
+      .bind(1, r.id)
+      .bind(2, std::string(state_name(r.state)))
+      .bind(3, r.options.dump())
+      .bind(4, r.content_name)
+      .bind(5, nlohmann::json(r.style_names).dump())
+      .bind(6, r.iteration)
+      .bind(7, r.iterations)
+      .bind(8, r.losses.dump())
+      .bind(9, r.created)
+      .bind(10, r.started)
+      .bind(11, r.finished)
+      .bind(12, r.error)
+      .step();
+}
+
+std::optional<JobRecord> JobStore::get(const std::string& id) {
+  const std::lock_guard lock(mutex_);
+  Statement row(db_, "SELECT " + std::string(kColumns) + " FROM jobs WHERE id = ?", path_);
+  row.bind(1, id);
+  if (!row.step()) return std::nullopt;
+  return record_from(row);
+}
+
+std::vector<JobRecord> JobStore::list() {
+  const std::lock_guard lock(mutex_);
+  Statement row(db_, "SELECT " + std::string(kColumns) + " FROM jobs ORDER BY seq DESC", path_);
+  std::vector<JobRecord> records;
+  while (row.step()) records.push_back(record_from(row));
+  return records;
+}
+
+std::vector<std::string> JobStore::ids() {
+  const std::lock_guard lock(mutex_);
+  Statement row(db_, "SELECT id FROM jobs", path_);
+  std::vector<std::string> ids;
+  while (row.step()) ids.push_back(row.text(0));
+  return ids;
+}
+
+int JobStore::count(JobState state) {
+  const std::lock_guard lock(mutex_);
+  Statement row(db_, "SELECT COUNT(*) FROM jobs WHERE state = ?", path_);
+  row.bind(1, std::string(state_name(state)));
+  row.step();
+  return row.integer(0);
+}
+
+int JobStore::queue_position(const std::string& id) {
+  const std::lock_guard lock(mutex_);
+  Statement row(db_,
+                "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND seq <= "
+                "(SELECT seq FROM jobs WHERE id = ? AND state = 'queued')",
+                path_);
+  row.bind(1, id);
+  row.step();
+  return row.integer(0);
+}
+
+std::optional<JobRecord> JobStore::start_next() {
+  const std::lock_guard lock(mutex_);
+  std::string id;
+  {
+    Statement row(db_, "SELECT id FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT 1", path_);
+    if (!row.step()) return std::nullopt;
+    id = row.text(0);
+  }
+  Statement(db_,
+            "UPDATE jobs SET state = 'running', started = CASE WHEN started = 0 THEN ? ELSE "
+            "started END WHERE id = ? AND state = 'queued'",
+            path_)
+      .bind(1, now_seconds())
+      .bind(2, id)
+      .step();
+  Statement row(db_, "SELECT " + std::string(kColumns) + " FROM jobs WHERE id = ?", path_);
+  row.bind(1, id);
+  row.step();
+  return record_from(row);
+}
+
+bool JobStore::update_progress(const std::string& id, int iteration, const nlohmann::json& losses) {
+  const std::lock_guard lock(mutex_);
+  Statement(db_, "UPDATE jobs SET iteration = ?, losses = ? WHERE id = ? AND state = 'running'",
+            path_)
+      .bind(1, iteration)
+      .bind(2, losses.dump())
+      .bind(3, id)
+      .step();
+  return sqlite3_changes(db_) > 0;
+}
+
+bool JobStore::finish(const std::string& id, JobState state, const std::string& error) {
+  const std::lock_guard lock(mutex_);
+  Statement(db_,
+            "UPDATE jobs SET state = ?, error = ?, finished = ? WHERE id = ? AND state = 'running'",
+            path_)
+      .bind(1, std::string(state_name(state)))
+      .bind(2, error)
+      .bind(3, now_seconds())
+      .bind(4, id)
+      .step();
+  return sqlite3_changes(db_) > 0;
+}
+
+bool JobStore::cancel(const std::string& id) {
+  const std::lock_guard lock(mutex_);
+  Statement(db_,
+            "UPDATE jobs SET state = 'cancelled', finished = ? WHERE id = ? AND state IN "
+            "('queued', 'running')",
+            path_)
+      .bind(1, now_seconds())
+      .bind(2, id)
+      .step();
+  return sqlite3_changes(db_) > 0;
+}
+
+void JobStore::remove(const std::string& id) {
+  const std::lock_guard lock(mutex_);
+  Statement(db_, "DELETE FROM jobs WHERE id = ?", path_).bind(1, id).step();
+}
+
+int JobStore::requeue_running() {
+  const std::lock_guard lock(mutex_);
+  Statement(db_, "UPDATE jobs SET state = 'queued' WHERE state = 'running'", path_).step();
+  return sqlite3_changes(db_);
+}
+
+}  // namespace nst::serve

@@ -1,0 +1,170 @@
+#include "serve/server.h"
+
+#include <httplib.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "serve/http_util.h"
+#include "serve/job_json.h"
+#include "serve/page.h"
+#include "tensor/error.h"
+
+namespace nst::serve {
+namespace {
+
+// Each open event stream holds one of these threads for as long as its client watches.
+constexpr std::size_t kHttpThreads = 64;
+
+// Compares without stopping at the first difference, so the time taken says nothing about
+// how much of a guessed token was right.
+bool same_secret(const std::string& a, const std::string& b) {
+  unsigned char difference = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    difference |= static_cast<unsigned char>(a[i] ^ b[i % (b.empty() ? 1 : b.size())]);
+  return difference == 0 && !b.empty();
+}
+
+std::string metric(const std::string& name, const std::string& type, const std::string& help) {
+  return "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options, ModelSource models)
+    : options_(std::move(options)),
+      store_((std::filesystem::create_directories(options_.data), options_.data + "/jobs.sqlite")),
+      files_(options_.data + "/jobs"),
+      http_(std::make_unique<httplib::Server>()) {
+  const int requeued = store_.requeue_running();
+  if (requeued > 0) {
+    std::cerr << "nst serve: " << requeued << " job" << (requeued == 1 ? "" : "s")
+              << " interrupted by the last stop will continue\n";
+  }
+  files_.remove_orphans(store_.ids());
+  for (const JobRecord& record : store_.list()) {
+    if (!is_finished(record.state)) events_.open(record.id);
+  }
+
+  routes();
+  port_ = options_.port == 0
+              ? http_->bind_to_any_port(options_.host)
+              : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
+  NST_CHECK(port_ > 0, "cannot listen on ", options_.host, ":", options_.port,
+            " (in use, or not an address of this machine)");
+  workers_ =
+      std::make_unique<Workers>(store_, files_, events_, std::move(models),
+                                WorkerOptions{.workers = options_.workers,
+                                              .limits = options_.limits,
+                                              .checkpoint_every = options_.checkpoint_every});
+}
+
+Server::~Server() { stop(); }
+
+void Server::listen() { http_->listen_after_bind(); }
+
+void Server::stop() {
+  http_->stop();
+  events_.shutdown();
+  if (workers_) workers_->stop();
+}
+
+bool Server::authorized(const httplib::Request& request) const {
+  if (options_.token.empty()) return true;
+  return same_secret(request.get_header_value("Authorization"), "Bearer " + options_.token);
+}
+
+void Server::routes() {
+  httplib::Server& http = *http_;
+  http.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
+  http.set_payload_max_length(static_cast<std::size_t>(options_.max_upload_bytes));
+  http.set_pre_routing_handler(
+      [this](const httplib::Request& request, httplib::Response& response) {
+        if (request.path.rfind("/api/", 0) == 0 && !authorized(request)) {
+          response.set_header("WWW-Authenticate", "Bearer");
+          reply_error(response, 401,
+                      "this server needs a token: send the header 'Authorization: Bearer TOKEN'");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
+  http.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
+        std::string message = "internal error";
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          message = e.what();
+        } catch (...) {
+        }
+        std::cerr << "nst serve: error: " << message << "\n";
+        reply_error(response, 500, message);
+      });
+  // httplib's own refusals (no such route, a body over the limit) get a JSON body too.
+  http.set_error_handler([this](const httplib::Request& request, httplib::Response& response) {
+    if (!response.body.empty()) return;
+    if (response.status == 413) {
+      reply_error(response, 413,
+                  "the upload is over this server's limit of " +
+                      std::to_string(options_.max_upload_bytes >> 20) + " MB (--max-upload-mb)");
+    } else if (response.status == 404) {
+      reply_error(response, 404, "nothing at " + request.path);
+    } else {
+      reply_error(response, response.status,
+                  "the request was refused (HTTP " + std::to_string(response.status) + ")");
+    }
+  });
+
+  http.Get("/", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content(kPageHtml, "text/html; charset=utf-8");
+  });
+  http.Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("ok\n", "text/plain");
+  });
+  http.Get("/metrics",
+           [this](const httplib::Request&, httplib::Response& response) { metrics(response); });
+  http.Post("/api/jobs", [this](const httplib::Request& q, httplib::Response& r) { submit(q, r); });
+  http.Get("/api/jobs", [this](const httplib::Request&, httplib::Response& response) {
+    nlohmann::json jobs = nlohmann::json::array();
+    for (const JobRecord& record : store_.list()) jobs.push_back(record_json(record));
+    reply_json(response, 200, {{"jobs", jobs}});
+  });
+  const std::string job = R"(/api/jobs/([0-9a-f]{16}))";
+  http.Get(job, [this](const httplib::Request& q, httplib::Response& r) { this->job(q, r); });
+  http.Delete(job, [this](const httplib::Request& q, httplib::Response& r) { remove(q, r); });
+  http.Get(job + "/result",
+           [this](const httplib::Request& q, httplib::Response& r) { result(q, r); });
+  http.Get(job + "/preview",
+           [this](const httplib::Request& q, httplib::Response& r) { preview(q, r); });
+  http.Get(job + "/losses",
+           [this](const httplib::Request& q, httplib::Response& r) { losses(q, r); });
+  http.Get(job + "/events",
+           [this](const httplib::Request& q, httplib::Response& r) { events(q, r); });
+}
+
+nlohmann::json Server::record_json(const JobRecord& record) {
+  return job_json(record, record.state == JobState::queued ? store_.queue_position(record.id) : 0);
+}
+
+void Server::metrics(httplib::Response& response) {
+  std::string text = metric("nst_jobs", "gauge", "Jobs in the store, by state.");
+  for (JobState state : {JobState::queued, JobState::running, JobState::done, JobState::failed,
+                         JobState::cancelled}) {
+    text += "nst_jobs{state=\"" + std::string(state_name(state)) + "\"} " +
+            std::to_string(store_.count(state)) + "\n";
+  }
+  text += metric("nst_queue_length", "gauge", "Jobs waiting for a worker.") + "nst_queue_length " +
+          std::to_string(store_.count(JobState::queued)) + "\n";
+  text += metric("nst_iterations_per_second", "gauge",
+                 "Iterations per second of all running jobs together.") +
+          "nst_iterations_per_second " + std::to_string(events_.total_rate()) + "\n";
+  text += metric("nst_workers", "gauge", "Jobs that can run at once (--workers).") +
+          "nst_workers " + std::to_string(options_.workers) + "\n";
+  text += metric("nst_workers_busy", "gauge", "Workers running a job now.") + "nst_workers_busy " +
+          std::to_string(workers_->running()) + "\n";
+  text += metric("nst_jobs_accepted_total", "counter", "Jobs accepted since the server started.") +
+          "nst_jobs_accepted_total " + std::to_string(accepted_.load()) + "\n";
+  response.set_content(text, "text/plain; version=0.0.4");
+}
+
+}  // namespace nst::serve
