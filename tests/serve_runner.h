@@ -1,0 +1,80 @@
+// Runs `nst serve` as a real process on a free loopback port for a test, with an HTTP client
+// to talk to it, and makes the small pictures the tests upload.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "nst/image.h"
+#include "tests/cli_runner.h"
+
+namespace nst::testing {
+
+class ServeProcess {
+ public:
+  // Starts `nst serve --port 0 --data DATA --weights random` plus `args`; waits until it
+  // listens. ADD_FAILURE and port() == 0 if it does not.
+  ServeProcess(const std::string& data, const std::string& args, const std::string& log) {
+    start(data, args, log);
+  }
+  ~ServeProcess() { stop(SIGTERM); }
+  ServeProcess(const ServeProcess&) = delete;
+  ServeProcess& operator=(const ServeProcess&) = delete;
+
+  int port() const { return port_; }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(120, 0);
+    return c;
+  }
+  // Sends `signal` and waits for the process; returns its exit status (128 + signal if killed).
+  int stop(int signal) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, signal);
+    const int status = wait_nst(pid_);
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  void start(const std::string& data, const std::string& args, const std::string& log) {
+    pid_ = start_nst("serve --port 0 --data " + data + " --weights random " + args, log);
+    const std::string marker = "listening on http://127.0.0.1:";
+    const bool listening =
+        wait_for([&] { return read_bytes(log).find(marker) != std::string::npos; });
+    if (!listening) {
+      ADD_FAILURE() << "nst serve did not start:\n" << read_bytes(log);
+      return;
+    }
+    const std::string text = read_bytes(log);
+    port_ = std::stoi(text.substr(text.find(marker) + marker.size()));
+  }
+
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// A w x h picture with smooth colours and stripes (something for the style to change), as the
+// bytes of a PNG file.
+inline std::string picture_png(int w, int h, int stripes) {
+  Tensor image(Shape{1, 3, h, w});
+  float* p = image.data();
+  const auto fw = static_cast<float>(w), fh = static_cast<float>(h);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const float s = 0.5f + 0.5f * std::sin(6.2832f * static_cast<float>(stripes * (x + y)) / fw);
+      p[(0 * h + y) * w + x] = static_cast<float>(x) / fw;
+      p[(1 * h + y) * w + x] = s;
+      p[(2 * h + y) * w + x] = static_cast<float>(y) / fh;
+    }
+  }
+  const std::vector<uint8_t> png = encode_image(image, ImageFormat::png);
+  return std::string(png.begin(), png.end());
+}
+
+}  // namespace nst::testing

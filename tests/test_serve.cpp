@@ -1,0 +1,346 @@
+// nst serve end to end: a real server process on a free loopback port, driven over HTTP as a
+// client would, with an untrained network at small sizes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "tests/serve_runner.h"
+
+namespace nst::testing {
+namespace {
+
+using nlohmann::json;
+
+httplib::MultipartFormDataItems form(const std::string& content, const std::string& style,
+                                     const json& options) {
+  return {{"content", content, "photo.png", "image/png"},
+          {"style", style, "painting.png", "image/png"},
+          {"options", options.dump(), "", "application/json"}};
+}
+
+json body(const httplib::Result& r) { return json::parse(r->body); }
+
+class Serve : public ::testing::Test {
+ protected:
+  TempDir dir;
+  const std::string photo = picture_png(64, 48, 3);
+  const std::string painting = picture_png(40, 40, 7);
+  const json small{{"size", 48}, {"iterations", 20}};
+
+  // Submits a job; expects 201 and returns its record.
+  json submit(httplib::Client& c, const json& options) {
+    const auto r = c.Post("/api/jobs", form(photo, painting, options));
+    EXPECT_TRUE(r) << "no answer";
+    if (!r) return {};
+    EXPECT_EQ(r->status, 201) << r->body;
+    return body(r);
+  }
+
+  // Polls the job until it reaches `state` (or a finished state); returns its record.
+  json wait_until(httplib::Client& c, const std::string& id, const std::string& state,
+                  double seconds = 120) {
+    json record;
+    wait_for(
+        [&] {
+          const auto r = c.Get("/api/jobs/" + id);
+          if (!r || r->status != 200) return false;
+          record = body(r);
+          const std::string now = record["state"];
+          return now == state || now == "done" || now == "failed" || now == "cancelled";
+        },
+        seconds);
+    return record;
+  }
+
+  std::size_t job_folders() const {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir.file("data/jobs"), ec)) {
+      (void)e;
+      ++n;
+    }
+    return n;
+  }
+};
+
+TEST_F(Serve, RoundTripSubmitWatchFetchAndDelete) {
+  ServeProcess server(dir.file("data"), "", dir.file("log"));
+  httplib::Client c = server.client();
+
+  const auto health = c.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  const auto page = c.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("<title>nst"), std::string::npos);
+
+  const json job = submit(
+      c,
+      {{"size", 48}, {"iterations", 20}, {"style-weight", 1e3}, {"preserve-colors", "luminance"}});
+  const std::string id = job["id"];
+  EXPECT_EQ(id.size(), 16u);
+  EXPECT_TRUE(job["state"] == "queued" || job["state"] == "running") << job;
+  EXPECT_EQ(job["iterations"], 20);
+  EXPECT_EQ(job["content"], "photo.png");
+
+  // The event stream: state changes and one event per iteration, ending when the job is done.
+  std::string events;
+  const auto stream = c.Get("/api/jobs/" + id + "/events", [&](const char* data, size_t size) {
+    events.append(data, size);
+    return true;
+  });
+  ASSERT_TRUE(stream);
+  EXPECT_EQ(stream->get_header_value("Content-Type"), "text/event-stream");
+  for (int i = 1; i <= 20; ++i) {
+    EXPECT_NE(events.find("\"iteration\":" + std::to_string(i) + ","), std::string::npos)
+        << "no event for iteration " << i;
+  }
+  EXPECT_NE(events.find("event: state\ndata: {"), std::string::npos);
+  EXPECT_NE(events.find("\"state\":\"running\""), std::string::npos);
+  EXPECT_NE(events.find("\"state\":\"done\""), std::string::npos);
+
+  const json done = wait_until(c, id, "done");
+  EXPECT_EQ(done["state"], "done");
+  EXPECT_EQ(done["iteration"], 20);
+  EXPECT_TRUE(done["losses"]["total"].is_number()) << done;
+  for (const char* time : {"created", "started", "finished"})
+    EXPECT_TRUE(done[time].is_string()) << time;
+
+  const auto png = c.Get("/api/jobs/" + id + "/result");
+  ASSERT_TRUE(png);
+  ASSERT_EQ(png->status, 200);
+  EXPECT_EQ(png->get_header_value("Content-Type"), "image/png");
+  const Tensor result = decode_image(
+      {reinterpret_cast<const uint8_t*>(png->body.data()), png->body.size()}, "result");
+  EXPECT_EQ(image_size(result).width, 48);
+  EXPECT_EQ(image_size(result).height, 36);
+  const auto jpeg = c.Get("/api/jobs/" + id + "/result?format=jpeg");
+  ASSERT_TRUE(jpeg);
+  EXPECT_EQ(jpeg->get_header_value("Content-Type"), "image/jpeg");
+  EXPECT_EQ(static_cast<unsigned char>(jpeg->body[0]), 0xFF);
+  const auto preview = c.Get("/api/jobs/" + id + "/preview");
+  ASSERT_TRUE(preview);
+  EXPECT_EQ(preview->status, 200);
+  const auto losses = c.Get("/api/jobs/" + id + "/losses");
+  ASSERT_TRUE(losses);
+  EXPECT_EQ(losses->body.rfind("iteration,total,content,style,tv\n1,", 0), 0u) << losses->body;
+
+  const auto list = c.Get("/api/jobs");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(body(list)["jobs"].size(), 1u);
+  EXPECT_EQ(body(list)["jobs"][0]["id"], id);
+
+  const auto metrics = c.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("nst_jobs{state=\"done\"} 1\n"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("nst_queue_length 0\n"), std::string::npos);
+  EXPECT_NE(metrics->body.find("# TYPE nst_iterations_per_second gauge"), std::string::npos);
+
+  const auto deleted = c.Delete("/api/jobs/" + id);
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 200);
+  EXPECT_EQ(c.Get("/api/jobs/" + id)->status, 404);
+  EXPECT_EQ(c.Get("/api/jobs/" + id + "/result")->status, 404);
+  EXPECT_EQ(job_folders(), 0u) << "the job's files are still there";
+}
+
+TEST_F(Serve, CancellingAQueuedAndARunningJob) {
+  ServeProcess server(dir.file("data"), "", dir.file("log"));
+  httplib::Client c = server.client();
+  const std::string running = submit(c, {{"size", 48}, {"iterations", 100000}})["id"];
+  const std::string queued = submit(c, small)["id"];
+  ASSERT_EQ(wait_until(c, running, "running")["state"], "running");
+  EXPECT_EQ(body(c.Get("/api/jobs/" + queued))["queue_position"], 1);
+  // Before it is done, there is no result to fetch.
+  EXPECT_EQ(c.Get("/api/jobs/" + running + "/result")->status, 409);
+
+  const auto cancel_queued = c.Delete("/api/jobs/" + queued);
+  ASSERT_TRUE(cancel_queued);
+  EXPECT_EQ(body(cancel_queued)["state"], "cancelled");
+  const auto cancel_running = c.Delete("/api/jobs/" + running);
+  ASSERT_TRUE(cancel_running);
+  EXPECT_EQ(body(cancel_running)["state"], "cancelled");
+  // The worker stops it within an iteration, and is free for the next job.
+  const std::string next = submit(c, small)["id"];
+  EXPECT_EQ(wait_until(c, next, "done")["state"], "done");
+  const json stopped = body(c.Get("/api/jobs/" + running));
+  EXPECT_EQ(stopped["state"], "cancelled");
+  EXPECT_LT(stopped["iteration"].get<int>(), 100000);
+  // Deleting a cancelled job removes it and its files.
+  EXPECT_EQ(c.Delete("/api/jobs/" + running)->status, 200);
+  EXPECT_EQ(c.Get("/api/jobs/" + running)->status, 404);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("data/jobs/" + running)));
+}
+
+TEST_F(Serve, RefusesBadRequestsAndStoresNothing) {
+  ServeProcess server(dir.file("data"), "--max-upload-mb 1", dir.file("log"));
+  httplib::Client c = server.client();
+  struct Case {
+    httplib::MultipartFormDataItems items;
+    int status;
+    std::string message;
+  };
+  const std::string text = "just some text, no picture\n";
+  std::string corrupt = photo;
+  corrupt.resize(corrupt.size() / 2);
+  const std::vector<Case> cases{
+      {form(corrupt, painting, small), 400, "content (photo.png)"},
+      {form(text, painting, small), 400, "not a PNG or JPEG image"},
+      {form(photo, text, small), 400, "style 1 (painting.png): not a PNG or JPEG"},
+      {form(photo, painting, {{"sise", 48}}), 400, "unknown option 'sise'"},
+      {form(photo, painting, {{"size", "big"}}), 400, "size: 'big' is not a whole number"},
+      {form(photo, painting, {{"style-weight", -1}}), 400, "style-weight"},
+      {form(photo, painting, {{"optimizer", "sgd"}}), 400, "optimizer must be adam or lbfgs"},
+      {form(photo, painting, {{"output", "/etc/passwd"}}), 400, "names a file on the server"},
+      {form(photo, painting, {{"weights", "/tmp/w.pth"}}), 400, "names a file on the server"},
+      {form(photo, painting, {{"loss-log", "x.csv"}}), 400, "names a file on the server"},
+      {form(photo, painting, {{"init", "/etc/hosts"}}), 400, "path on the server"},
+      {form(photo, painting, {{"threads", 64}}), 400, "shares its cores"},
+      {form(photo, painting, {{"size", 2}}), 400, "size must be at least 16"},
+      {{{"content", photo, "photo.png", "image/png"}}, 400, "no 'style' file"},
+      {{{"style", painting, "p.png", "image/png"}}, 400, "no 'content' file"},
+      {{{"content", photo, "a.png", ""},
+        {"style", painting, "b.png", ""},
+        {"options", "{not json", "", ""}},
+       400,
+       "options: not JSON"},
+  };
+  for (const Case& k : cases) {
+    const auto r = c.Post("/api/jobs", k.items);
+    ASSERT_TRUE(r) << k.message;
+    EXPECT_EQ(r->status, k.status) << k.message << ": " << r->body;
+    EXPECT_NE(r->body.find(k.message), std::string::npos) << r->body;
+    EXPECT_TRUE(body(r)["error"].is_string()) << r->body;
+  }
+  // Over --max-upload-mb: 413, with a JSON reason.
+  const std::string huge(1200 * 1024, 'x');
+  const auto too_large = c.Post("/api/jobs", form(huge, painting, small));
+  ASSERT_TRUE(too_large) << "no answer to an oversized upload";
+  EXPECT_EQ(too_large->status, 413);
+  EXPECT_NE(too_large->body.find("--max-upload-mb"), std::string::npos) << too_large->body;
+
+  const auto not_multipart = c.Post("/api/jobs", "{}", "application/json");
+  ASSERT_TRUE(not_multipart);
+  EXPECT_EQ(not_multipart->status, 400);
+  EXPECT_EQ(c.Get("/api/jobs/0123456789abcdef")->status, 404);
+
+  EXPECT_EQ(body(c.Get("/api/jobs"))["jobs"].size(), 0u);
+  EXPECT_EQ(job_folders(), 0u) << "a refused job left files behind";
+}
+
+TEST_F(Serve, ATokenGuardsTheApi) {
+  ServeProcess server(dir.file("data"), "--token s3cret", dir.file("log"));
+  httplib::Client c = server.client();
+  const auto none = c.Get("/api/jobs");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_NE(none->body.find("Authorization: Bearer"), std::string::npos);
+  EXPECT_EQ(c.Post("/api/jobs", form(photo, painting, small))->status, 401);
+  c.set_bearer_token_auth("wrong");
+  EXPECT_EQ(c.Get("/api/jobs")->status, 401);
+  c.set_bearer_token_auth("s3cret");
+  EXPECT_EQ(c.Get("/api/jobs")->status, 200);
+  httplib::Client anonymous = server.client();
+  EXPECT_EQ(anonymous.Get("/healthz")->status, 200);  // for load balancers
+  EXPECT_EQ(anonymous.Get("/")->status, 200);         // the page asks for the token itself
+}
+
+TEST_F(Serve, AFullQueueAnswers429) {
+  ServeProcess server(dir.file("data"), "--max-queued 1", dir.file("log"));
+  httplib::Client c = server.client();
+  const std::string running = submit(c, {{"size", 48}, {"iterations", 100000}})["id"];
+  ASSERT_EQ(wait_until(c, running, "running")["state"], "running");
+  const std::string waiting = submit(c, small)["id"];
+  const auto refused = c.Post("/api/jobs", form(photo, painting, small));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429);
+  EXPECT_NE(body(refused)["error"].get<std::string>().find("queue is full"), std::string::npos);
+  EXPECT_EQ(body(c.Get("/api/jobs"))["jobs"].size(), 2u);
+  c.Delete("/api/jobs/" + running);
+  c.Delete("/api/jobs/" + waiting);
+}
+
+TEST_F(Serve, TwoClientsSubmittingAtOnce) {
+  ServeProcess server(dir.file("data"), "--workers 2", dir.file("log"));
+  std::string ids[2];
+  std::thread clients[2];
+  for (int i = 0; i < 2; ++i) {
+    clients[i] = std::thread([&, i] {
+      httplib::Client c = server.client();
+      ids[i] = submit(c, {{"size", 48}, {"iterations", 10 + i}})["id"];
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  ASSERT_NE(ids[0], ids[1]);
+  httplib::Client c = server.client();
+  for (int i = 0; i < 2; ++i) {
+    const json done = wait_until(c, ids[i], "done");
+    EXPECT_EQ(done["state"], "done") << done;
+    EXPECT_EQ(done["iteration"], 10 + i);
+  }
+}
+
+// A job accepted with 201 is never lost: the server killed with SIGKILL mid-job and started
+// again on the same data continues it from its last resume file, and it ends exactly as a run
+// that was never interrupted (each iteration counted once, the same picture).
+TEST_F(Serve, KillDashNineMidJobThenRestartFinishesItAsIfUninterrupted) {
+  const json options{{"size", 64}, {"iterations", 60}, {"scales", 1}};
+  std::string id;
+  {
+    ServeProcess server(dir.file("data"), "--checkpoint-every 5", dir.file("log1"));
+    httplib::Client c = server.client();
+    id = submit(c, options)["id"];
+    ASSERT_TRUE(wait_for(
+        [&] {
+          const auto r = c.Get("/api/jobs/" + id);
+          return r && body(r)["iteration"].get<int>() >= 22;
+        },
+        120));
+    EXPECT_EQ(server.stop(SIGKILL), 128 + SIGKILL);
+  }
+  ASSERT_TRUE(std::filesystem::exists(dir.file("data/jobs/" + id + "/run.nstresume")));
+
+  ServeProcess server(dir.file("data"), "--checkpoint-every 5", dir.file("log2"));
+  httplib::Client c = server.client();
+  const json done = wait_until(c, id, "done");
+  ASSERT_EQ(done["state"], "done") << done;
+  const std::string log = read_bytes(dir.file("log2"));
+  EXPECT_NE(log.find("interrupted by the last stop will continue"), std::string::npos) << log;
+  EXPECT_NE(log.find("job " + id + " continues from iteration "), std::string::npos) << log;
+  EXPECT_EQ(log.find("job " + id + " starts"), std::string::npos) << "it started over: " << log;
+
+  // The same job, never interrupted.
+  const std::string again = submit(c, options)["id"];
+  ASSERT_EQ(wait_until(c, again, "done")["state"], "done");
+  const std::string resumed_log = c.Get("/api/jobs/" + id + "/losses")->body;
+  const std::string straight_log = c.Get("/api/jobs/" + again + "/losses")->body;
+  EXPECT_EQ(std::count(resumed_log.begin(), resumed_log.end(), '\n'), 61);  // header + 60
+  EXPECT_EQ(resumed_log, straight_log);
+  EXPECT_EQ(c.Get("/api/jobs/" + id + "/result")->body,
+            c.Get("/api/jobs/" + again + "/result")->body);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("data/jobs/" + id + "/run.nstresume")));
+}
+
+// SIGTERM saves running jobs; the next start continues them.
+TEST_F(Serve, SigtermSavesTheRunningJobForTheNextStart) {
+  std::string id;
+  {
+    ServeProcess server(dir.file("data"), "", dir.file("log1"));
+    httplib::Client c = server.client();
+    id = submit(c, {{"size", 48}, {"iterations", 150}})["id"];
+    ASSERT_TRUE(wait_for([&] { return body(c.Get("/api/jobs/" + id))["iteration"] >= 5; }));
+    EXPECT_EQ(server.stop(SIGTERM), 0);
+  }
+  EXPECT_NE(read_bytes(dir.file("log1")).find("job " + id + " saved at iteration"),
+            std::string::npos)
+      << read_bytes(dir.file("log1"));
+  ServeProcess server(dir.file("data"), "", dir.file("log2"));
+  httplib::Client c = server.client();
+  EXPECT_EQ(wait_until(c, id, "done")["state"], "done");
+  EXPECT_NE(read_bytes(dir.file("log2")).find("job " + id + " continues from iteration"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace nst::testing
