@@ -64,8 +64,8 @@ Server::~Server() { stop(); }
 void Server::listen() { http_->listen_after_bind(); }
 
 void Server::stop() {
+  events_.shutdown();  // first: open event streams end, freeing their HTTP threads
   http_->stop();
-  events_.shutdown();
   if (workers_) workers_->stop();
 }
 
