@@ -30,26 +30,38 @@ TEST(Json, ParsesTheValuesAHeaderUses) {
       R"( {"a": [1, -2, 3.5e2], "s": "x\"\u00e9\ud83d\ude00", "t": true, "n": null, "big": 9007199254740993} )",
       "test");
   ASSERT_TRUE(v.is_object());
-  EXPECT_EQ(v.find("a")->array()[1].integer(), -2);
-  EXPECT_EQ(std::get<double>(v.find("a")->array()[2].data), 350.0);
-  EXPECT_EQ(v.find("s")->string(), "x\"\xc3\xa9\xf0\x9f\x98\x80");
-  EXPECT_EQ(v.find("big")->integer(), 9007199254740993);  // all 64 bits, not a double
-  EXPECT_EQ(v.find("missing"), nullptr);
+  EXPECT_EQ(v["a"][1].get<int64_t>(), -2);
+  EXPECT_EQ(v["a"][2].get<double>(), 350.0);
+  EXPECT_EQ(v["s"].get<std::string>(), "x\"\xc3\xa9\xf0\x9f\x98\x80");
+  EXPECT_TRUE(v["big"].is_number_unsigned());
+  EXPECT_EQ(v["big"].get<uint64_t>(), 9007199254740993u);  // all 64 bits, not a double
+  EXPECT_FALSE(v.contains("missing"));
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : v.items()) keys.push_back(key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"a", "s", "t", "n", "big"}));  // file order
 }
 
 TEST(Json, RejectsMalformedTextSayingWhere) {
-  for (const char* bad : {"{\"a\":1,\"a\":2}", "{\"a\":1} x", "{\"a\":01}", "{\"a\":\"\\q\"}",
-                          "{\"a\":tru}", "[1,]", "{\"a\":\"\xff\"}", "\"\\ud800\"", "{"}) {
+  for (const char* bad : {"{\"a\":1} x", "{\"a\":01}", "{\"a\":\"\\q\"}", "{\"a\":tru}", "[1,]",
+                          "{\"a\":\"\xff\"}", "\"\\ud800\"", "{"}) {
     EXPECT_NE(error_of([&] { json::parse(bad, "hdr"); }).find("hdr: invalid JSON at byte"),
               std::string::npos)
         << bad;
   }
-  EXPECT_THROW(json::parse(std::string(100, '[') + std::string(100, ']'), "deep"), Error);
+  EXPECT_NE(error_of([&] { json::parse("{\"a\":1,\"b\":{\"a\":2,\"a\":3}}", "hdr"); })
+                .find("hdr: invalid JSON: duplicate key \"a\""),
+            std::string::npos);
+  EXPECT_NO_THROW(json::parse("{\"a\":1,\"b\":{\"a\":2}}", "hdr"));  // one per object
+  EXPECT_NE(error_of([&] { json::parse(std::string(100, '[') + std::string(100, ']'), "deep"); })
+                .find("nested deeper than 64"),
+            std::string::npos);
+  EXPECT_NO_THROW(json::parse(std::string(64, '[') + std::string(64, ']'), "deep"));
 }
 
 TEST(Json, QuoteEscapes) {
   EXPECT_EQ(json::quote("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
-  EXPECT_EQ(json::parse(json::quote("tab\there \"q\""), "q").string(), "tab\there \"q\"");
+  EXPECT_EQ(json::parse(json::quote("tab\there \"q\""), "q").get<std::string>(), "tab\there \"q\"");
+  EXPECT_THROW(json::quote("not \xff UTF-8"), Error);
 }
 
 TEST(Sha256, MatchesPublishedTestVectors) {

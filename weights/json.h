@@ -1,46 +1,23 @@
-// A strict JSON reader, enough for safetensors headers, and string quoting for writing them:
-// objects keep their key order, numbers keep whether they were integers (offsets need all 64 bits),
-// and anything malformed -- trailing bytes, duplicate keys, bad escapes, invalid UTF-8, nesting
-// deeper than 64 -- is an error that says where.
+// JSON for safetensors headers: nlohmann-json does the reading and writing; this adds the
+// checks such a header needs that a general reader leaves to its caller. Duplicate keys
+// (nlohmann keeps the last one silently; a header whose tensors could be read two ways is
+// refused) and nesting deeper than 64 are errors, like malformed text, trailing bytes, bad
+// escapes and invalid UTF-8. Objects keep their key order; integers keep all 64 bits (offsets
+// need them): non-negative ones are number_unsigned.
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <variant>
-#include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace nst::json {
 
-struct Value;
-struct Member;                       // a key and its value
-using Object = std::vector<Member>;  // in file order, keys unique
-using Array = std::vector<Value>;
+using Value = nlohmann::ordered_json;
 
-struct Value {
-  std::variant<std::nullptr_t, bool, int64_t, double, std::string, Array, Object> data;
-
-  bool is_object() const { return std::holds_alternative<Object>(data); }
-  bool is_array() const { return std::holds_alternative<Array>(data); }
-  bool is_string() const { return std::holds_alternative<std::string>(data); }
-  bool is_integer() const { return std::holds_alternative<int64_t>(data); }
-  const Object& object() const { return std::get<Object>(data); }
-  const Array& array() const { return std::get<Array>(data); }
-  const std::string& string() const { return std::get<std::string>(data); }
-  int64_t integer() const { return std::get<int64_t>(data); }
-  const Value* find(std::string_view key) const;  // in an object; null if absent
-};
-
-// (A struct rather than std::pair: a pair of an incomplete Value cannot be named inside Value
-// with every standard library.)
-struct Member {
-  std::string key;
-  Value value;
-};
-
-// Throws nst::Error "<what>: invalid JSON at byte N: <reason>".
+// Throws nst::Error "<what>: invalid JSON ...: <reason>", with the byte for a syntax error.
 Value parse(std::string_view text, std::string_view what);
-std::string quote(std::string_view text);  // a JSON string literal, escaped
+// A JSON string literal, escaped; nst::Error if `text` is not UTF-8.
+std::string quote(std::string_view text);
 
 }  // namespace nst::json

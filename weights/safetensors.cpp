@@ -39,10 +39,12 @@ std::vector<int64_t> integers(const json::Value& v, const std::string& path,
                               const std::string& what) {
   NST_CHECK(v.is_array(), path, ": ", what, " must be a list of integers");
   std::vector<int64_t> out;
-  for (const json::Value& item : v.array()) {
-    NST_CHECK(item.is_integer() && item.integer() >= 0, path, ": ", what,
-              " must hold non-negative integers");
-    out.push_back(item.integer());
+  for (const json::Value& item : v) {
+    // Non-negative integers are number_unsigned; anything else is refused.
+    NST_CHECK(item.is_number_unsigned() &&
+                  item.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX),
+              path, ": ", what, " must hold non-negative integers");
+    out.push_back(static_cast<int64_t>(item.get<uint64_t>()));
   }
   return out;
 }
@@ -51,19 +53,17 @@ SafetensorsEntry parse_entry(const std::string& name, const json::Value& info,
                              const std::string& path) {
   const std::string where = "tensor '" + name + "'";
   NST_CHECK(info.is_object(), path, ": ", where, " must be described by an object");
-  const json::Value* dtype = info.find("dtype");
-  const json::Value* shape = info.find("shape");
-  const json::Value* offsets = info.find("data_offsets");
-  NST_CHECK(dtype && shape && offsets, path, ": ", where,
-            " needs \"dtype\", \"shape\" and \"data_offsets\"");
-  NST_CHECK(dtype->is_string(), path, ": ", where, ": dtype must be a string");
-  NST_CHECK(dtype_size(dtype->string()) > 0, path, ": ", where, " has unknown dtype \"",
-            dtype->string(), "\"");
+  NST_CHECK(info.contains("dtype") && info.contains("shape") && info.contains("data_offsets"),
+            path, ": ", where, " needs \"dtype\", \"shape\" and \"data_offsets\"");
+  const json::Value& dtype = info["dtype"];
+  NST_CHECK(dtype.is_string(), path, ": ", where, ": dtype must be a string");
+  NST_CHECK(dtype_size(dtype.get<std::string>()) > 0, path, ": ", where, " has unknown dtype \"",
+            dtype.get<std::string>(), "\"");
   SafetensorsEntry entry;
   entry.name = name;
-  entry.dtype = dtype->string();
-  entry.shape = integers(*shape, path, where + " shape");
-  const std::vector<int64_t> range = integers(*offsets, path, where + " data_offsets");
+  entry.dtype = dtype.get<std::string>();
+  entry.shape = integers(info["shape"], path, where + " shape");
+  const std::vector<int64_t> range = integers(info["data_offsets"], path, where + " data_offsets");
   NST_CHECK(range.size() == 2, path, ": ", where, ": data_offsets must be [begin, end]");
   entry.begin = static_cast<uint64_t>(range[0]);
   entry.end = static_cast<uint64_t>(range[1]);
@@ -88,12 +88,12 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(path) {
   const json::Value root = json::parse(header, path + " header");
   NST_CHECK(root.is_object(), path, ": the header must be a JSON object");
 
-  for (const auto& [name, info] : root.object()) {
+  for (const auto& [name, info] : root.items()) {
     if (name == "__metadata__") {
       NST_CHECK(info.is_object(), path, ": __metadata__ must be an object");
-      for (const auto& [key, value] : info.object()) {
+      for (const auto& [key, value] : info.items()) {
         NST_CHECK(value.is_string(), path, ": __metadata__ value of '", key, "' must be a string");
-        metadata_.emplace_back(key, value.string());
+        metadata_.emplace_back(key, value.get<std::string>());
       }
       continue;
     }
