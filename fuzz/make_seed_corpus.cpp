@@ -113,6 +113,12 @@ int main(int argc, char** argv) {
   put(root / "json/header.json",
       R"({"__metadata__":{"k":"v"},"w":{"dtype":"F32","shape":[2,1],"data_offsets":[0,8]}})");
   put(root / "json/values.json", R"([1,-2.5e3,true,null,"\u00e9\ud83d\ude00",{"a":[]}])");
+  put(root / "job_options/typical.json",
+      R"({"size": 512, "iterations": 300, "style-weight": 1e3, "preserve-colors": "luminance"})");
+  put(root / "job_options/lists.json",
+      R"({"style-layers": ["relu1_1", "relu2_1"], "style-blend": "2,1", "scales": "auto",)"
+      R"( "optimizer": "lbfgs", "init": "noise", "seed": 7, "max-memory": "800M"})");
+  put(root / "job_options/refused.json", R"({"output": "/etc/passwd", "threads": 64})");
   fs::create_directories(root / "resume");
   nst::write_resume_file((root / "resume/adam.nstresume").string(),
                          small_resume(nst::OptimizerKind::adam));
