@@ -25,6 +25,14 @@ bool same_secret(const std::string& a, const std::string& b) {
   return difference == 0 && !b.empty();
 }
 
+// The job store's file in DATA, creating the folder if need be.
+std::string store_path(const std::string& data) {
+  std::error_code ec;
+  std::filesystem::create_directories(data, ec);
+  NST_CHECK(!ec, data, ": cannot create the data folder: ", ec.message());
+  return data + "/jobs.sqlite";
+}
+
 std::string metric(const std::string& name, const std::string& type, const std::string& help) {
   return "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
@@ -33,7 +41,7 @@ std::string metric(const std::string& name, const std::string& type, const std::
 
 Server::Server(ServerOptions options, ModelSource models)
     : options_(std::move(options)),
-      store_((std::filesystem::create_directories(options_.data), options_.data + "/jobs.sqlite")),
+      store_(store_path(options_.data)),
       files_(options_.data + "/jobs"),
       http_(std::make_unique<httplib::Server>()) {
   const int requeued = store_.requeue_running();

@@ -201,8 +201,8 @@ void Workers::run(const JobRecord& record) {
     const JobResult result =
         run_job(prepared, *model, &observer, resumed ? &resumed->state : nullptr);
 
-    if (result.stopped && !store_.get(id).has_value()) return;  // deleted while it ran
-    if (result.stopped && should_stop(id) && store_.get(id)->state == JobState::running) {
+    const std::optional<JobRecord> now = store_.get(id);
+    if (result.stopped && now && now->state == JobState::running) {
       observer.save(result.state);  // the server stops: the next start continues the job
       log("job " + id + " saved at iteration " + std::to_string(result.iterations));
       return;
@@ -213,6 +213,8 @@ void Workers::run(const JobRecord& record) {
       if (!store_.finish(id, JobState::done)) std::filesystem::remove(files_.result(id));
       const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
       log("job " + id + " done in " + std::to_string(static_cast<int>(seconds)) + " s");
+    } else {
+      log("job " + id + " cancelled at iteration " + std::to_string(result.iterations));
     }
   } catch (const std::bad_alloc&) {
     failure = "out of memory";
@@ -223,10 +225,13 @@ void Workers::run(const JobRecord& record) {
     store_.finish(id, JobState::failed, failure);
     log("job " + id + " failed: " + failure);
   }
+  // Done, failed, cancelled, or deleted while it stopped: no resume file, no more events.
   std::error_code ec;
   std::filesystem::remove(files_.resume(id), ec);
-  if (const std::optional<JobRecord> now = store_.get(id))
-    events_.close(id, "state", job_json(*now).dump());
+  const std::optional<JobRecord> now = store_.get(id);
+  events_.close(
+      id, "state",
+      now ? job_json(*now).dump() : nlohmann::json{{"id", id}, {"state", "deleted"}}.dump());
 }
 
 }  // namespace nst::serve
