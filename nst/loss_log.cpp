@@ -6,19 +6,23 @@
 
 namespace nst {
 
+std::string loss_log_csv(const std::vector<IterationLosses>& rows, bool with_scale) {
+  std::string text = with_scale ? "iteration,scale,total,content,style,tv\n"
+                                : "iteration,total,content,style,tv\n";
+  char line[160];
+  for (const IterationLosses& r : rows) {
+    const std::string scale = with_scale ? std::to_string(r.scale) + "," : "";
+    std::snprintf(line, sizeof line, "%d,%s%.9g,%.9g,%.9g,%.9g\n", r.iteration, scale.c_str(),
+                  r.total, r.content, r.style, r.tv);
+    text += line;
+  }
+  return text;
+}
+
 void write_loss_log(const std::string& path, const std::vector<IterationLosses>& rows,
                     bool with_scale) {
-  write_file_atomically(path, [&](std::ostream& out) {
-    out << (with_scale ? "iteration,scale,total,content,style,tv\n"
-                       : "iteration,total,content,style,tv\n");
-    char line[160];
-    for (const IterationLosses& r : rows) {
-      const std::string scale = with_scale ? std::to_string(r.scale) + "," : "";
-      std::snprintf(line, sizeof line, "%d,%s%.9g,%.9g,%.9g,%.9g\n", r.iteration, scale.c_str(),
-                    r.total, r.content, r.style, r.tv);
-      out << line;
-    }
-  });
+  const std::string text = loss_log_csv(rows, with_scale);
+  write_file_atomically(path, [&](std::ostream& out) { out << text; });
 }
 
 }  // namespace nst

@@ -11,6 +11,8 @@
 
 namespace nst {
 
+// The log's text.
+std::string loss_log_csv(const std::vector<IterationLosses>& rows, bool with_scale);
 // Written atomically: a reader sees the previous log or the new one, never half of one.
 void write_loss_log(const std::string& path, const std::vector<IterationLosses>& rows,
                     bool with_scale);

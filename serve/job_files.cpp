@@ -17,12 +17,6 @@ namespace {
 
 constexpr const char* kIncoming = ".incoming";
 
-void write_bytes(const std::string& path, const std::string& bytes) {
-  write_file_atomically(path, [&](std::ostream& out) {
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  });
-}
-
 // Makes a rename in `folder` durable: the new name is on disk once this returns.
 void sync_folder(const std::string& folder) {
   const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
@@ -57,9 +51,9 @@ void JobFiles::store_uploads(const std::string& id, const Upload& content,
   NST_CHECK(fs::create_directory(incoming, ec) && !ec, incoming,
             ": cannot create the job's folder: ", ec.message());
   try {
-    write_bytes(incoming + "/content", content.bytes);
+    write_bytes_atomically(incoming + "/content", content.bytes);
     for (std::size_t i = 0; i < styles.size(); ++i)
-      write_bytes(incoming + "/style-" + std::to_string(i), styles[i].bytes);
+      write_bytes_atomically(incoming + "/style-" + std::to_string(i), styles[i].bytes);
     fs::rename(incoming, folder(id));  // the job's folder appears whole
     sync_folder(root_);                // and the rename is on disk before the job is recorded
   } catch (...) {
@@ -80,6 +74,12 @@ void JobFiles::remove_orphans(const std::vector<std::string>& known) const {
     if (std::find(known.begin(), known.end(), name) == known.end())
       fs::remove_all(entry.path(), ec);
   }
+}
+
+void write_bytes_atomically(const std::string& path, const std::string& bytes) {
+  write_file_atomically(path, [&](std::ostream& out) {
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  });
 }
 
 std::string read_file_bytes(const std::string& path) {

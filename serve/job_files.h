@@ -41,5 +41,6 @@ class JobFiles {
 };
 
 std::string read_file_bytes(const std::string& path);  // nst::Error naming it if unreadable
+void write_bytes_atomically(const std::string& path, const std::string& bytes);
 
 }  // namespace nst::serve

@@ -60,11 +60,11 @@ Server::Server(ServerOptions options, ModelSource models)
               : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
   NST_CHECK(port_ > 0, "cannot listen on ", options_.host, ":", options_.port,
             " (in use, or not an address of this machine)");
-  workers_ =
-      std::make_unique<Workers>(store_, files_, events_, std::move(models),
-                                WorkerOptions{.workers = options_.workers,
-                                              .limits = options_.limits,
-                                              .checkpoint_every = options_.checkpoint_every});
+  workers_ = std::make_unique<Workers>(
+      store_, files_, events_, std::move(models),
+      WorkerOptions{
+          .workers = options_.workers,
+          .runner = {.limits = options_.limits, .checkpoint_every = options_.checkpoint_every}});
 }
 
 Server::~Server() { stop(); }

@@ -1,12 +1,9 @@
 // The embedded service's workers: threads that take the oldest queued job from the store and
-// run it with the job API (nst/job.h), the way `nst stylize` does, each on its share of the
-// cores.
-//
-// While a job runs, its worker publishes every iteration (JobEvents), keeps the record's
-// progress and the preview current (about once a second), and saves a resume file every
-// `checkpoint_every` iterations (or about every 10 seconds), so that after a crash the job
-// continues from there. A cancelled job stops within an iteration. stop() asks running jobs
-// to stop, saves where each one was, and leaves them for the next start to continue.
+// run it (serve/job_runner.h), each on its share of the cores. The job's record is the store's,
+// its files are in its folder (its resume file too, so that after a crash the job continues
+// from there), its events and preview go to JobEvents. A cancelled job stops within an
+// iteration. stop() asks running jobs to stop, saves where each one was, and leaves them for
+// the next start to continue.
 #pragma once
 
 #include <condition_variable>
@@ -18,21 +15,16 @@
 #include <thread>
 #include <vector>
 
-#include "nn/vgg19.h"
 #include "serve/job_events.h"
 #include "serve/job_files.h"
-#include "serve/job_request.h"
+#include "serve/job_runner.h"
 #include "serve/job_store.h"
 
 namespace nst::serve {
 
-// The network for a pooling; called from the workers' threads.
-using ModelSource = std::function<std::shared_ptr<nn::Vgg19>(nn::Pooling)>;
-
 struct WorkerOptions {
   int workers = 1;
-  JobLimits limits;          // each job's
-  int checkpoint_every = 0;  // iterations between resume files; 0: about every 10 seconds
+  RunnerOptions runner;
 };
 
 class Workers {
@@ -49,8 +41,8 @@ class Workers {
   int running() const;
 
  private:
+  class Host;
   void work();
-  void run(const JobRecord& record);
   bool should_stop(const std::string& id) const;
 
   JobStore& store_;

@@ -1,0 +1,61 @@
+// Running one job of the service with the job API (nst/job.h), the same code whichever backend
+// holds the job: the embedded one (SQLite, files, worker threads in the server) or Redis
+// (workers on many machines). The backend hands the runner the job's inputs and takes what the
+// run makes through a JobHost.
+//
+// While the job runs, the runner sends every iteration as an event, about once a second the
+// progress for the record and a preview picture, and saves a resume file every
+// `checkpoint_every` iterations (or about every 10 seconds); a job whose resume file is there
+// when it starts continues from it. It asks the host before every iteration whether to stop.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "nn/vgg19.h"
+#include "nst/objective.h"
+#include "serve/job_request.h"
+#include "serve/job_store.h"
+
+namespace nst::serve {
+
+// The network for a pooling; called from the workers' threads.
+using ModelSource = std::function<std::shared_ptr<nn::Vgg19>(nn::Pooling)>;
+
+class JobHost {
+ public:
+  virtual ~JobHost() = default;
+  // The uploads, byte for byte as sent.
+  virtual std::string content() = 0;
+  virtual std::string style(std::size_t index) = 0;
+  // A local file for the job's resume file: read at start if it exists, rewritten (atomically)
+  // at every checkpoint, after which resume_saved() is called.
+  virtual std::string resume_path() = 0;
+  virtual void resume_saved() {}
+
+  virtual void on_event(const nlohmann::json& iteration) = 0;  // every iteration
+  // About once a second, and after the last iteration: the losses for the record, the
+  // picture now (PNG) and the speed in iterations per second.
+  virtual void on_progress(const IterationLosses& losses, const std::string& preview_png,
+                           double rate) = 0;
+  virtual bool stop_requested() = 0;
+
+  // How it ended; exactly one is called. After stopped() the resume file holds where it was.
+  virtual void done(const std::string& result_png, const std::string& loss_log_csv) = 0;
+  virtual void failed(const std::string& message) = 0;
+  virtual void stopped(int iterations) = 0;
+  virtual void log(const std::string& line) = 0;
+};
+
+struct RunnerOptions {
+  JobLimits limits;          // each job's
+  int checkpoint_every = 0;  // iterations between resume files; 0: about every 10 seconds
+};
+
+void run_service_job(const JobRecord& record, JobHost& host, const ModelSource& models,
+                     const RunnerOptions& options);
+
+}  // namespace nst::serve
