@@ -34,8 +34,7 @@ std::string new_job_id() {
 constexpr auto kKeepAlive = std::chrono::seconds(15);
 
 std::string sse(const JobEvent& event) {
-  return "id: " + std::to_string(event.id) + "\nevent: " + event.type + "\ndata: " + event.data +
-         "\n\n";
+  return "id: " + event.id + "\nevent: " + event.type + "\ndata: " + event.data + "\n\n";
 }
 
 }  // namespace
@@ -43,7 +42,7 @@ std::string sse(const JobEvent& event) {
 std::optional<JobRecord> Server::find(const httplib::Request& request,
                                       httplib::Response& response) {
   const std::string id = request.matches[1];
-  std::optional<JobRecord> record = store_.get(id);
+  std::optional<JobRecord> record = backend_->get(id);
   if (!record) reply_error(response, 404, "no job " + id);
   return record;
 }
@@ -100,23 +99,14 @@ void Server::submit(const httplib::Request& request, httplib::Response& response
   record.content_name = content.filename;
   for (const Upload& style : styles) record.style_names.push_back(style.filename);
   record.created = now_seconds();
-  {
-    const std::lock_guard lock(admission_);
-    if (store_.count(JobState::queued) >= options_.max_queued) {
-      return reply_error(response, 429,
-                         "the queue is full (" + std::to_string(options_.max_queued) +
-                             " jobs wait); try again later");
-    }
-    files_.store_uploads(record.id, content, styles);
-    store_.insert(record);
+  if (!backend_->submit(record, content, styles, options_.max_queued)) {
+    return reply_error(response, 429,
+                       "the queue is full (" + std::to_string(options_.max_queued) +
+                           " jobs wait); try again later");
   }
   ++accepted_;
-  events_.open(record.id);
-  const nlohmann::json body = record_json(record);
-  events_.publish(record.id, "state", body.dump());
-  workers_->wake();
   response.set_header("Location", "/api/jobs/" + record.id);
-  reply_json(response, 201, body);
+  reply_json(response, 201, record_json(record));
 }
 
 void Server::job(const httplib::Request& request, httplib::Response& response) {
@@ -131,7 +121,9 @@ void Server::result(const httplib::Request& request, httplib::Response& response
                        "job " + record->id + " is " + std::string(state_name(record->state)) +
                            "; its result is there once it is done");
   }
-  const std::string png = read_file_bytes(files_.result(record->id));
+  const std::optional<std::string> stored = backend_->result(record->id);
+  if (!stored) return reply_error(response, 404, "job " + record->id + " has no result");
+  const std::string& png = *stored;
   const std::string format =
       request.has_param("format") ? request.get_param_value("format") : "png";
   if (format == "png") {
@@ -153,10 +145,10 @@ void Server::preview(const httplib::Request& request, httplib::Response& respons
   const auto record = find(request, response);
   if (!record) return;
   response.set_header("Cache-Control", "no-store");
-  if (record->state == JobState::done)
-    return response.set_content(read_file_bytes(files_.result(record->id)), "image/png");
-  if (const std::optional<std::string> png = events_.preview(record->id))
-    return response.set_content(*png, "image/png");
+  const std::optional<std::string> png = record->state == JobState::done
+                                             ? backend_->result(record->id)
+                                             : backend_->preview(record->id);
+  if (png) return response.set_content(*png, "image/png");
   reply_error(response, 404, "job " + record->id + " has no picture yet");
 }
 
@@ -168,29 +160,32 @@ void Server::losses(const httplib::Request& request, httplib::Response& response
                        "the loss log is written when the job is done; meanwhile its "
                        "/events carry the losses of every iteration");
   }
-  response.set_content(read_file_bytes(files_.losses(record->id)), "text/csv");
+  const std::optional<std::string> csv = backend_->loss_log(record->id);
+  if (!csv) return reply_error(response, 404, "job " + record->id + " has no loss log");
+  response.set_content(*csv, "text/csv");
 }
 
 void Server::events(const httplib::Request& request, httplib::Response& response) {
   const auto record = find(request, response);
   if (!record) return;
-  int after = 0;
-  if (request.has_header("Last-Event-ID")) {
-    try {
-      after = std::stoi(request.get_header_value("Last-Event-ID"));
-    } catch (const std::exception&) {
-    }
-  }
+  std::string after = request.get_header_value("Last-Event-ID");
   response.set_header("Cache-Control", "no-store");
   response.set_header("X-Accel-Buffering", "no");  // nginx: pass events on as they come
   const std::string id = record->id;
   response.set_chunked_content_provider(
       "text/event-stream", [this, id, after](std::size_t, httplib::DataSink& sink) mutable {
-        const std::optional<JobEvents::Batch> batch = events_.next(id, after, kKeepAlive);
+        std::optional<EventBatch> batch;
+        std::optional<JobRecord> now;
+        try {
+          batch = backend_->events(id, after, kKeepAlive);
+          if (!batch) now = backend_->get(id);
+        } catch (const Error& e) {  // the backend went away: the client reconnects later
+          return false;
+        }
         if (!batch) {
-          // Finished long enough ago that its channel is gone: its record is the whole story.
-          if (const std::optional<JobRecord> now = store_.get(id)) {
-            const std::string event = sse({after + 1, "state", record_json(*now).dump()});
+          // Finished long enough ago that its events are gone: its record is the whole story.
+          if (now) {
+            const std::string event = sse({"end", "state", record_json(*now).dump()});
             sink.write(event.data(), event.size());
           }
           sink.done();
@@ -210,16 +205,11 @@ void Server::events(const httplib::Request& request, httplib::Response& response
 void Server::remove(const httplib::Request& request, httplib::Response& response) {
   const auto record = find(request, response);
   if (!record) return;
-  if (!is_finished(record->state) && store_.cancel(record->id)) {
-    workers_->cancel(record->id);
-    const std::optional<JobRecord> now = store_.get(record->id);
-    // A running job's worker closes its events once it has stopped.
-    if (record->state == JobState::queued)
-      events_.close(record->id, "state", record_json(*now).dump());
-    return reply_json(response, 200, record_json(*now));
+  if (!is_finished(record->state) && backend_->cancel(record->id)) {
+    if (const std::optional<JobRecord> now = backend_->get(record->id))
+      return reply_json(response, 200, record_json(*now));
   }
-  store_.remove(record->id);
-  files_.remove(record->id);
+  backend_->remove(record->id);
   reply_json(response, 200, {{"deleted", record->id}});
 }
 

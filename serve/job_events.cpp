@@ -24,7 +24,7 @@ void JobEvents::publish(const std::string& job, const std::string& type, const s
     const std::lock_guard lock(mutex_);
     const auto channel = find(job);
     if (!channel || channel->closed) return;
-    channel->events.push_back({static_cast<int>(channel->events.size()) + 1, type, data});
+    channel->events.push_back({std::to_string(channel->events.size() + 1), type, data});
   }
   changed_.notify_all();
 }
@@ -35,7 +35,7 @@ void JobEvents::close(const std::string& job, const std::string& type, const std
     const auto channel = find(job);
     if (!channel) return;
     if (!channel->closed)
-      channel->events.push_back({static_cast<int>(channel->events.size()) + 1, type, data});
+      channel->events.push_back({std::to_string(channel->events.size() + 1), type, data});
     channel->closed = true;
     channel->rate = 0;
     channel->closed_at = std::chrono::steady_clock::now();
@@ -67,15 +67,15 @@ double JobEvents::total_rate() const {
   return total;
 }
 
-std::optional<JobEvents::Batch> JobEvents::next(const std::string& job, int after,
-                                                std::chrono::milliseconds wait) {
+std::optional<EventBatch> JobEvents::next(const std::string& job, int after,
+                                          std::chrono::milliseconds wait) {
   std::unique_lock lock(mutex_);
   const auto channel = find(job);
   if (!channel) return std::nullopt;
   changed_.wait_for(lock, wait, [&] {
     return shutting_down_ || channel->closed || static_cast<int>(channel->events.size()) > after;
   });
-  Batch batch;
+  EventBatch batch;
   for (std::size_t i = static_cast<std::size_t>(std::max(after, 0)); i < channel->events.size();
        ++i)
     batch.events.push_back(channel->events[i]);

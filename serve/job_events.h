@@ -20,9 +20,14 @@
 namespace nst::serve {
 
 struct JobEvent {
-  int id = 0;        // 1, 2, ... within the job
+  std::string id;    // the SSE id: "1", "2", ... within the job here; Redis stream ids there
   std::string type;  // "state" or "iteration"
   std::string data;  // JSON
+};
+
+struct EventBatch {
+  std::vector<JobEvent> events;
+  bool closed = false;  // no event will follow these
 };
 
 class JobEvents {
@@ -37,13 +42,9 @@ class JobEvents {
   void set_rate(const std::string& job, double iterations_per_second);
   double total_rate() const;  // over all open channels
 
-  struct Batch {
-    std::vector<JobEvent> events;
-    bool closed = false;  // no event will follow these
-  };
-  // The job's events with an id above `after`, waiting up to `wait` for one; nothing when the
-  // job has no channel (unknown, or finished over a minute ago).
-  std::optional<Batch> next(const std::string& job, int after, std::chrono::milliseconds wait);
+  // The job's events after the `after`-th, waiting up to `wait` for one; nothing when the job
+  // has no channel (unknown, or finished over a minute ago).
+  std::optional<EventBatch> next(const std::string& job, int after, std::chrono::milliseconds wait);
   // Wakes every reader; from now on every batch is closed.
   void shutdown();
 

@@ -25,46 +25,22 @@ bool same_secret(const std::string& a, const std::string& b) {
   return difference == 0 && !b.empty();
 }
 
-// The job store's file in DATA, creating the folder if need be.
-std::string store_path(const std::string& data) {
-  std::error_code ec;
-  std::filesystem::create_directories(data, ec);
-  NST_CHECK(!ec, data, ": cannot create the data folder: ", ec.message());
-  return data + "/jobs.sqlite";
-}
-
 std::string metric(const std::string& name, const std::string& type, const std::string& help) {
   return "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
 
 }  // namespace
 
-Server::Server(ServerOptions options, ModelSource models)
+Server::Server(ServerOptions options, std::unique_ptr<JobBackend> backend)
     : options_(std::move(options)),
-      store_(store_path(options_.data)),
-      files_(options_.data + "/jobs"),
+      backend_(std::move(backend)),
       http_(std::make_unique<httplib::Server>()) {
-  const int requeued = store_.requeue_running();
-  if (requeued > 0) {
-    std::cerr << "nst serve: " << requeued << " job" << (requeued == 1 ? "" : "s")
-              << " interrupted by the last stop will continue\n";
-  }
-  files_.remove_orphans(store_.ids());
-  for (const JobRecord& record : store_.list()) {
-    if (!is_finished(record.state)) events_.open(record.id);
-  }
-
   routes();
   port_ = options_.port == 0
               ? http_->bind_to_any_port(options_.host)
               : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
   NST_CHECK(port_ > 0, "cannot listen on ", options_.host, ":", options_.port,
             " (in use, or not an address of this machine)");
-  workers_ = std::make_unique<Workers>(
-      store_, files_, events_, std::move(models),
-      WorkerOptions{
-          .workers = options_.workers,
-          .runner = {.limits = options_.limits, .checkpoint_every = options_.checkpoint_every}});
 }
 
 Server::~Server() { stop(); }
@@ -72,9 +48,8 @@ Server::~Server() { stop(); }
 void Server::listen() { http_->listen_after_bind(); }
 
 void Server::stop() {
-  events_.shutdown();  // first: open event streams end, freeing their HTTP threads
+  backend_->stop();  // first: open event streams end, freeing their HTTP threads
   http_->stop();
-  if (workers_) workers_->stop();
 }
 
 bool Server::authorized(const httplib::Request& request) const {
@@ -98,15 +73,16 @@ void Server::routes() {
       });
   http.set_exception_handler(
       [](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
-        std::string message = "internal error";
         try {
           std::rethrow_exception(error);
+        } catch (const BackendUnavailable& e) {
+          reply_error(response, 503, e.what());
         } catch (const std::exception& e) {
-          message = e.what();
+          std::cerr << "nst serve: error: " << e.what() << "\n";
+          reply_error(response, 500, e.what());
         } catch (...) {
+          reply_error(response, 500, "internal error");
         }
-        std::cerr << "nst serve: error: " << message << "\n";
-        reply_error(response, 500, message);
       });
   // httplib's own refusals (no such route, a body over the limit) get a JSON body too.
   http.set_error_handler([this](const httplib::Request& request, httplib::Response& response) {
@@ -134,7 +110,7 @@ void Server::routes() {
   http.Post("/api/jobs", [this](const httplib::Request& q, httplib::Response& r) { submit(q, r); });
   http.Get("/api/jobs", [this](const httplib::Request&, httplib::Response& response) {
     nlohmann::json jobs = nlohmann::json::array();
-    for (const JobRecord& record : store_.list()) jobs.push_back(record_json(record));
+    for (const JobRecord& record : backend_->list()) jobs.push_back(record_json(record));
     reply_json(response, 200, {{"jobs", jobs}});
   });
   const std::string job = R"(/api/jobs/([0-9a-f]{16}))";
@@ -151,27 +127,29 @@ void Server::routes() {
 }
 
 nlohmann::json Server::record_json(const JobRecord& record) {
-  return job_json(record, record.state == JobState::queued ? store_.queue_position(record.id) : 0);
+  return job_json(record,
+                  record.state == JobState::queued ? backend_->queue_position(record.id) : 0);
 }
 
 void Server::metrics(httplib::Response& response) {
+  const BackendCounts c = backend_->counts();
   std::string text = metric("nst_jobs", "gauge", "Jobs in the store, by state.");
-  for (JobState state : {JobState::queued, JobState::running, JobState::done, JobState::failed,
-                         JobState::cancelled}) {
-    text += "nst_jobs{state=\"" + std::string(state_name(state)) + "\"} " +
-            std::to_string(store_.count(state)) + "\n";
+  for (const auto& [state, count] : c.jobs) {
+    text += "nst_jobs{state=\"" + std::string(state_name(state)) + "\"} " + std::to_string(count) +
+            "\n";
   }
-  text += metric("nst_queue_length", "gauge", "Jobs waiting for a worker.") + "nst_queue_length " +
-          std::to_string(store_.count(JobState::queued)) + "\n";
-  text += metric("nst_iterations_per_second", "gauge",
-                 "Iterations per second of all running jobs together.") +
-          "nst_iterations_per_second " + std::to_string(events_.total_rate()) + "\n";
-  text += metric("nst_workers", "gauge", "Jobs that can run at once (--workers).") +
-          "nst_workers " + std::to_string(options_.workers) + "\n";
-  text += metric("nst_workers_busy", "gauge", "Workers running a job now.") + "nst_workers_busy " +
-          std::to_string(workers_->running()) + "\n";
-  text += metric("nst_jobs_accepted_total", "counter", "Jobs accepted since the server started.") +
-          "nst_jobs_accepted_total " + std::to_string(accepted_.load()) + "\n";
+  const auto line = [&](const std::string& name, const std::string& type, const std::string& help,
+                        const std::string& value) {
+    text += metric(name, type, help) + name + " " + value + "\n";
+  };
+  line("nst_queue_length", "gauge", "Jobs waiting for a worker.",
+       std::to_string(c.jobs.at(JobState::queued)));
+  line("nst_iterations_per_second", "gauge", "Iterations per second of all running jobs together.",
+       std::to_string(c.iterations_per_second));
+  line("nst_workers", "gauge", "Workers that can run jobs.", std::to_string(c.workers));
+  line("nst_workers_busy", "gauge", "Workers running a job now.", std::to_string(c.busy));
+  line("nst_jobs_accepted_total", "counter", "Jobs accepted by this server since it started.",
+       std::to_string(accepted_.load()));
   response.set_content(text, "text/plain; version=0.0.4");
 }
 

@@ -1,21 +1,16 @@
-// `nst serve`: style transfer over HTTP. The API (README, "Service"), the web page, and the
-// embedded job queue: job records in SQLite, files in one folder per job, workers in this
-// process. Everything a client sends is checked by the job API before the job is accepted, and
-// an accepted job survives a crash: at the next start, jobs that were running continue from
-// their last resume file and queued ones run.
+// `nst serve`: style transfer over HTTP. The API (README, "Service") and the web page, over a
+// JobBackend that keeps and runs the jobs (serve/job_backend.h: embedded, or Redis).
+// Everything a client sends is checked by the job API before the job is accepted; what the
+// backend accepts survives a crash.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 
-#include "serve/job_events.h"
-#include "serve/job_files.h"
+#include "serve/job_backend.h"
 #include "serve/job_request.h"
-#include "serve/job_store.h"
-#include "serve/workers.h"
 
 namespace httplib {
 class Server;
@@ -28,29 +23,24 @@ namespace nst::serve {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;    // 0: any free port (see port())
-  std::string data;   // DATA: DATA/jobs.sqlite and DATA/jobs/ID/
   std::string token;  // when set, /api/ requests need "Authorization: Bearer TOKEN"
-  int workers = 1;
   int64_t max_upload_bytes = int64_t{50} << 20;  // a whole request
   int max_queued = 100;                          // jobs waiting; beyond: 429
-  JobLimits limits;                              // each job's
-  int checkpoint_every = 0;                      // iterations; 0: about every 10 seconds
+  JobLimits limits;                              // each job's, checked at submission
 };
 
 class Server {
  public:
-  // Opens the store, recovers what a crash left (running jobs go back to the queue, half-stored
-  // uploads are removed) and binds the port; nst::Error if any of it fails. The workers start
-  // here: queued jobs begin to run before listen() is called.
-  Server(ServerOptions options, ModelSource models);
+  // Binds the port (nst::Error if it cannot).
+  Server(ServerOptions options, std::unique_ptr<JobBackend> backend);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
   int port() const { return port_; }
   void listen();  // serves until stop()
-  // From any thread: stops accepting requests, ends event streams, stops the workers (their
-  // jobs saved for the next start).
+  // From any thread: ends event streams, stops the backend's workers (their jobs saved for
+  // the next start) and stops accepting requests.
   void stop();
 
  private:
@@ -66,15 +56,10 @@ class Server {
   void metrics(httplib::Response& response);
   std::optional<JobRecord> find(const httplib::Request& request, httplib::Response& response);
   nlohmann::json record_json(const JobRecord& record);
-
   ServerOptions options_;
-  JobStore store_;
-  JobFiles files_;
-  JobEvents events_;
+  std::unique_ptr<JobBackend> backend_;
   std::unique_ptr<httplib::Server> http_;
-  std::unique_ptr<Workers> workers_;
   int port_ = 0;
-  std::mutex admission_;  // the queue-length check and the insert, together
   std::atomic<int64_t> accepted_{0};
 };
 

@@ -11,6 +11,7 @@
 
 #include "apps/nst/cli.h"
 #include "nst/memory.h"
+#include "serve/embedded_backend.h"
 #include "serve/server.h"
 #include "tensor/threads.h"
 #include "weights/locate.h"
@@ -85,24 +86,24 @@ int run_serve_command(const std::vector<std::string>& args) {
   positionals(r, 0, "nst serve [options]");
 
   serve::ServerOptions o;
+  const std::string data = r.count("data") ? r["data"].as<std::string>() : default_data_folder();
+  const int workers = at_least(r, "workers", 1);
   o.host = r["host"].as<std::string>();
   o.port = at_least(r, "port", 0);
   if (o.port > 65535)
     throw UsageError("--port must be at most 65535, got " + std::to_string(o.port));
-  o.data = r.count("data") ? r["data"].as<std::string>() : default_data_folder();
   if (r.count("token")) {
     o.token = r["token"].as<std::string>();
   } else if (const char* token = std::getenv("NST_TOKEN")) {
     o.token = token;
   }
-  o.workers = at_least(r, "workers", 1);
   const int threads = at_least(r, "threads", 0);
   const int cores = threads > 0 ? threads : num_threads();
-  o.limits.threads = std::max(1, cores / o.workers);
-  o.limits.max_memory = default_max_memory() / o.workers;
+  o.limits.threads = std::max(1, cores / workers);
+  o.limits.max_memory = default_max_memory() / workers;
   o.max_upload_bytes = int64_t{at_least(r, "max-upload-mb", 1)} << 20;
   o.max_queued = at_least(r, "max-queued", 1);
-  o.checkpoint_every = at_least(r, "checkpoint-every", 0);
+  const int checkpoint_every = at_least(r, "checkpoint-every", 0);
   const std::string weights = r.count("weights") ? r["weights"].as<std::string>() : "";
   if (!weights.empty()) {
     try {
@@ -125,10 +126,15 @@ int run_serve_command(const std::vector<std::string>& args) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  serve::Server server(o, [models](nn::Pooling pooling) { return models->get(pooling); });
+  auto backend = std::make_unique<serve::EmbeddedBackend>(
+      data,
+      serve::WorkerOptions{.workers = workers,
+                           .runner = {.limits = o.limits, .checkpoint_every = checkpoint_every}},
+      [models](nn::Pooling pooling) { return models->get(pooling); });
+  serve::Server server(o, std::move(backend));
   std::cerr << "nst serve: listening on http://" << o.host << ":" << server.port() << "/ ("
-            << o.workers << " worker" << (o.workers == 1 ? "" : "s") << ", " << o.limits.threads
-            << " thread" << (o.limits.threads == 1 ? "" : "s") << " each; data in " << o.data
+            << workers << " worker" << (workers == 1 ? "" : "s") << ", " << o.limits.threads
+            << " thread" << (o.limits.threads == 1 ? "" : "s") << " each; data in " << data
             << (o.token.empty() ? "" : "; token required") << ")\n"
             << std::flush;
   std::thread watcher([&] {
