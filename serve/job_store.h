@@ -35,6 +35,7 @@ struct JobRecord {
   nlohmann::json losses;  // the latest {"total", "content", "style", "tv"}, or null
   double created = 0, started = 0, finished = 0;  // seconds since the epoch; 0: not yet
   std::string error;                              // why it failed
+  std::string worker;  // Redis mode: the worker running it, then the one that finished it
 };
 
 class JobStore {

@@ -8,6 +8,7 @@
 #include "apps/nst/serve_command.h"
 #include "apps/nst/stylize_command.h"
 #include "apps/nst/weights_command.h"
+#include "apps/nst/worker_command.h"
 #include "nst/settings.h"
 #include "tensor/blas_runtime.h"
 #include "tensor/cpu_features.h"
@@ -21,6 +22,7 @@ constexpr const char* kHelp =
     "usage:\n"
     "  nst stylize --content PHOTO --style PAINTING[,PAINTING...] --output OUT [options]\n"
     "  nst serve [--port 8080] [--data DIR] [--token TOKEN] [options]  the service and page\n"
+    "  nst worker --queue redis://HOST:PORT [options]  runs jobs of nst serve --queue\n"
     "  nst weights fetch [--source torchvision|hf] [--dir DIR]   download VGG19 weights\n"
     "  nst weights convert IN OUT.safetensors                     convert a checkpoint\n"
     "  nst weights info FILE                                      describe a weights file\n"
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (args[0] == "stylize") return nst::cli::run_stylize_command(rest);
     if (args[0] == "serve") return nst::cli::run_serve_command(rest);
+    if (args[0] == "worker") return nst::cli::run_worker_command(rest);
     if (args[0] == "weights") return nst::cli::run_weights_command(rest);
     throw nst::cli::UsageError("unknown command '" + args[0] + "' (try nst --help)");
   } catch (const nst::cli::UsageError& e) {

@@ -1,20 +1,17 @@
 #include "apps/nst/serve_command.h"
 
-#include <pthread.h>
-
-#include <csignal>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
-#include <map>
-#include <mutex>
-#include <thread>
+#include <optional>
 
 #include "apps/nst/cli.h"
+#include "apps/nst/service_support.h"
 #include "nst/memory.h"
 #include "serve/embedded_backend.h"
+#include "serve/redis_backend.h"
 #include "serve/server.h"
 #include "tensor/threads.h"
-#include "weights/locate.h"
 
 namespace nst::cli {
 namespace {
@@ -26,28 +23,6 @@ std::string default_data_folder() {
   if (!home || !*home) throw UsageError("$HOME is not set; choose a folder with --data");
   return std::string(home) + "/.local/share/nst";
 }
-
-// One network per pooling, loaded on first use and shared by the workers (the network is
-// frozen; nn/conv2d.h's filter cache is safe to share).
-class Models {
- public:
-  explicit Models(std::string weights) : weights_(std::move(weights)) {}
-  std::shared_ptr<nn::Vgg19> get(nn::Pooling pooling) {
-    const std::lock_guard lock(mutex_);
-    auto& model = models_[pooling];
-    if (!model) {
-      std::string description;
-      model = load_vgg19_model(weights_, pooling, std::cerr, &description);
-      if (models_.size() == 1) std::cerr << "nst serve: weights: " << description << "\n";
-    }
-    return model;
-  }
-
- private:
-  std::string weights_;
-  std::mutex mutex_;
-  std::map<nn::Pooling, std::shared_ptr<nn::Vgg19>> models_;
-};
 
 int at_least(const cxxopts::ParseResult& r, const std::string& name, int minimum) {
   const int v = int_option(r, name);
@@ -76,6 +51,8 @@ int run_serve_command(const std::vector<std::string>& args) {
       ("max-queued", "jobs that may wait; a new one beyond gets 429", cxxopts::value<std::string>()->default_value("100"))
       ("checkpoint-every", "save running jobs every N iterations (0: about every 10 seconds)", cxxopts::value<std::string>()->default_value("0"))
       ("weights", "VGG19 weights FILE, or random[:SEED] for an untrained network (default: as nst stylize)", cxxopts::value<std::string>())
+      ("queue", "redis://HOST:PORT[/DB]: keep jobs in Redis and leave running them to nst worker processes", cxxopts::value<std::string>())
+      ("ttl-hours", "with --queue: hours a finished job stays in Redis", cxxopts::value<std::string>()->default_value("168"))
       ("h,help", "show this help");
   // clang-format on
   const auto r = parse(options, args);
@@ -86,8 +63,6 @@ int run_serve_command(const std::vector<std::string>& args) {
   positionals(r, 0, "nst serve [options]");
 
   serve::ServerOptions o;
-  const std::string data = r.count("data") ? r["data"].as<std::string>() : default_data_folder();
-  const int workers = at_least(r, "workers", 1);
   o.host = r["host"].as<std::string>();
   o.port = at_least(r, "port", 0);
   if (o.port > 65535)
@@ -97,55 +72,64 @@ int run_serve_command(const std::vector<std::string>& args) {
   } else if (const char* token = std::getenv("NST_TOKEN")) {
     o.token = token;
   }
+  const int workers = at_least(r, "workers", 1);
   const int threads = at_least(r, "threads", 0);
-  const int cores = threads > 0 ? threads : num_threads();
-  o.limits.threads = std::max(1, cores / workers);
+  o.limits.threads = std::max(1, (threads > 0 ? threads : num_threads()) / workers);
   o.limits.max_memory = default_max_memory() / workers;
   o.max_upload_bytes = int64_t{at_least(r, "max-upload-mb", 1)} << 20;
   o.max_queued = at_least(r, "max-queued", 1);
   const int checkpoint_every = at_least(r, "checkpoint-every", 0);
-  const std::string weights = r.count("weights") ? r["weights"].as<std::string>() : "";
-  if (!weights.empty()) {
-    try {
-      random_weights_seed(weights);
-    } catch (const Error& e) {
-      throw UsageError(std::string("--weights ") + e.what());
+  const int ttl_hours = at_least(r, "ttl-hours", 1);
+
+  // The backend is made once the stop signals are blocked: the embedded one starts threads.
+  std::function<std::unique_ptr<serve::JobBackend>()> make_backend;
+  std::string where, stopping = "nst serve: stopping";
+  if (r.count("queue")) {
+    for (const char* local : {"data", "workers", "threads", "checkpoint-every", "weights"}) {
+      if (r.count(local)) {
+        throw UsageError(std::string("--") + local +
+                         " is for the embedded mode; with --queue, nst worker processes run "
+                         "the jobs (give it to them)");
+      }
     }
+    serve::RedisAddress address;
+    try {
+      address = serve::parse_redis_url(r["queue"].as<std::string>());
+    } catch (const Error& e) {
+      throw UsageError(std::string("--queue ") + e.what());
+    }
+    make_backend = [address, ttl_hours] {
+      return std::make_unique<serve::RedisBackend>(address, int64_t{ttl_hours} * 3600);
+    };
+    where = "jobs in " + address.url + ", run by nst worker processes";
+  } else {
+    const std::string data = r.count("data") ? r["data"].as<std::string>() : default_data_folder();
+    // Each job's GEMMs get its share of the cores (tensor/threads.h: one count for all BLAS).
+    set_blas_threads(o.limits.threads);
+    auto models = std::make_shared<ServiceModels>(
+        service_weights(r.count("weights") ? r["weights"].as<std::string>() : ""));
+    models->get(nn::Pooling::max);  // a weights problem shows now, not in the first job
+    const serve::WorkerOptions worker_options{
+        .workers = workers, .runner = {.limits = o.limits, .checkpoint_every = checkpoint_every}};
+    make_backend = [data, worker_options, models] {
+      return std::make_unique<serve::EmbeddedBackend>(
+          data, worker_options, [models](nn::Pooling p) { return models->get(p); });
+    };
+    where = std::to_string(workers) + " worker" + (workers == 1 ? "" : "s") + ", " +
+            std::to_string(o.limits.threads) + " thread" + (o.limits.threads == 1 ? "" : "s") +
+            " each; data in " + data;
+    stopping += "; running jobs are saved and continue at the next start";
   }
 
-  // Each job's GEMMs get its share of the cores (tensor/threads.h: one count for all of BLAS).
-  set_blas_threads(o.limits.threads);
-  auto models = std::make_shared<Models>(weights.empty() ? locate_weights() : weights);
-  models->get(nn::Pooling::max);  // a weights problem shows now, not in the first job
-
-  // SIGINT and SIGTERM go to one thread that stops the server; every other thread, started
-  // after this, has them blocked.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
-  auto backend = std::make_unique<serve::EmbeddedBackend>(
-      data,
-      serve::WorkerOptions{.workers = workers,
-                           .runner = {.limits = o.limits, .checkpoint_every = checkpoint_every}},
-      [models](nn::Pooling pooling) { return models->get(pooling); });
-  serve::Server server(o, std::move(backend));
-  std::cerr << "nst serve: listening on http://" << o.host << ":" << server.port() << "/ ("
-            << workers << " worker" << (workers == 1 ? "" : "s") << ", " << o.limits.threads
-            << " thread" << (o.limits.threads == 1 ? "" : "s") << " each; data in " << data
-            << (o.token.empty() ? "" : "; token required") << ")\n"
-            << std::flush;
-  std::thread watcher([&] {
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
-    std::cerr << "nst serve: stopping; running jobs are saved and continue at the next start\n";
-    server.stop();
-  });
-  server.listen();
-  pthread_kill(watcher.native_handle(), SIGTERM);  // wakes the watcher if listen() ended alone
-  watcher.join();
+  std::optional<serve::Server> server;
+  run_until_stop_signal(
+      [&] {
+        server.emplace(o, make_backend());
+        std::cerr << "nst serve: listening on http://" << o.host << ":" << server->port() << "/ ("
+                  << where << (o.token.empty() ? "" : "; token required") << ")\n"
+                  << std::flush;
+      },
+      [&] { server->listen(); }, [&] { server->stop(); }, stopping);
   return kExitOk;
 }
 

@@ -1,0 +1,55 @@
+#include "apps/nst/service_support.h"
+
+#include <pthread.h>
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "apps/nst/cli.h"
+#include "tensor/error.h"
+#include "weights/locate.h"
+
+namespace nst::cli {
+
+std::shared_ptr<nn::Vgg19> ServiceModels::get(nn::Pooling pooling) {
+  const std::lock_guard lock(mutex_);
+  std::shared_ptr<nn::Vgg19>& model = models_[pooling];
+  if (!model) {
+    std::string description;
+    model = load_vgg19_model(weights_, pooling, std::cerr, &description);
+    if (models_.size() == 1) std::cerr << "nst: weights: " << description << "\n";
+  }
+  return model;
+}
+
+std::string service_weights(const std::string& option) {
+  if (option.empty()) return locate_weights();
+  try {
+    random_weights_seed(option);
+  } catch (const Error& e) {
+    throw UsageError(std::string("--weights ") + e.what());
+  }
+  return option;
+}
+
+void run_until_stop_signal(const std::function<void()>& start, const std::function<void()>& serve,
+                           const std::function<void()>& stop, const std::string& stopping_note) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  start();
+  std::thread watcher([&] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    std::cerr << stopping_note << "\n" << std::flush;
+    stop();
+  });
+  serve();
+  pthread_kill(watcher.native_handle(), SIGTERM);  // wakes the watcher if serve() ended alone
+  watcher.join();
+}
+
+}  // namespace nst::cli

@@ -1,0 +1,78 @@
+#include "apps/nst/worker_command.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "apps/nst/cli.h"
+#include "apps/nst/service_support.h"
+#include "nst/memory.h"
+#include "serve/redis_worker.h"
+#include "tensor/threads.h"
+
+namespace nst::cli {
+
+int run_worker_command(const std::vector<std::string>& args) {
+  cxxopts::Options options("nst worker",
+                           "Run the style-transfer jobs of nst serve --queue: take them from "
+                           "Redis, one at a time, and store their results there.");
+  // clang-format off
+  options.add_options()
+      ("queue", "redis://HOST:PORT[/DB], as given to nst serve --queue", cxxopts::value<std::string>())
+      ("threads", "threads for each job (0: all cores)", cxxopts::value<std::string>()->default_value("0"))
+      ("name", "this worker's name, unique among the workers (default: HOST-PID)", cxxopts::value<std::string>())
+      ("claim-after", "seconds without a heartbeat before another worker takes a job over", cxxopts::value<std::string>()->default_value("60"))
+      ("checkpoint-every", "save the running job every N iterations (0: about every 10 seconds)", cxxopts::value<std::string>()->default_value("0"))
+      ("weights", "VGG19 weights FILE, or random[:SEED] for an untrained network (default: as nst stylize)", cxxopts::value<std::string>())
+      ("h,help", "show this help");
+  // clang-format on
+  const auto r = parse(options, args);
+  if (r.count("help")) {
+    std::cout << options.help() << "\n";
+    return kExitOk;
+  }
+  positionals(r, 0, "nst worker --queue redis://HOST:PORT [options]");
+  if (!r.count("queue")) throw UsageError("--queue redis://HOST:PORT is required");
+  serve::RedisAddress address;
+  try {
+    address = serve::parse_redis_url(r["queue"].as<std::string>());
+  } catch (const Error& e) {
+    throw UsageError(std::string("--queue ") + e.what());
+  }
+  const int threads = int_option(r, "threads");
+  const int claim_after = int_option(r, "claim-after");
+  const int checkpoint_every = int_option(r, "checkpoint-every");
+  if (threads < 0) throw UsageError("--threads must be at least 0");
+  if (claim_after < 2) throw UsageError("--claim-after must be at least 2 seconds");
+  if (checkpoint_every < 0) throw UsageError("--checkpoint-every must be at least 0");
+  std::string name;
+  if (r.count("name")) {
+    name = r["name"].as<std::string>();
+    if (name.empty() || name.find_first_of(" \t\n#") != std::string::npos)
+      throw UsageError("--name must be a word without spaces or '#'");
+  } else {
+    char host[256] = "worker";
+    ::gethostname(host, sizeof host - 1);
+    name = std::string(host) + "-" + std::to_string(::getpid());
+  }
+
+  serve::RedisWorkerOptions o{.name = name, .claim_after = claim_after, .runner = {}};
+  o.runner.limits.threads = threads > 0 ? threads : num_threads();
+  o.runner.limits.max_memory = default_max_memory();
+  o.runner.checkpoint_every = checkpoint_every;
+  set_blas_threads(o.runner.limits.threads);
+  auto models = std::make_shared<ServiceModels>(
+      service_weights(r.count("weights") ? r["weights"].as<std::string>() : ""));
+  models->get(nn::Pooling::max);  // a weights problem shows now, not in the first job
+
+  std::optional<serve::RedisWorker> worker;
+  run_until_stop_signal(
+      [&] { worker.emplace(address, o, [models](nn::Pooling p) { return models->get(p); }); },
+      [&] { worker->run(); }, [&] { worker->stop(); },
+      "nst worker: stopping; the running job is saved and goes back to the queue");
+  return kExitOk;
+}
+
+}  // namespace nst::cli

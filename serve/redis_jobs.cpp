@@ -1,0 +1,106 @@
+#include "serve/redis_jobs.h"
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace nst::serve::redis {
+namespace {
+
+JobState state_from(const std::string& name) {
+  for (JobState s : {JobState::queued, JobState::running, JobState::done, JobState::failed,
+                     JobState::cancelled}) {
+    if (state_name(s) == name) return s;
+  }
+  fail("Redis holds an unknown job state '", name, "'");
+}
+
+double number(const std::map<std::string, std::string>& f, const std::string& key) {
+  const auto it = f.find(key);
+  return it == f.end() || it->second.empty() ? 0.0 : std::stod(it->second);
+}
+
+}  // namespace
+
+double now_seconds() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+std::vector<std::string> all_job_keys(const std::string& id, std::size_t styles) {
+  std::vector<std::string> keys{job_key(id)};
+  for (const char* part : {"content", "preview", "resume", "result", "losses", "events"})
+    keys.push_back(job_key(id, part));
+  for (std::size_t i = 0; i < styles; ++i) keys.push_back(style_key(id, i));
+  return keys;
+}
+
+std::optional<JobRecord> read_record(Redis& redis, const std::string& id) {
+  const RedisValue all = redis.run({"HGETALL", job_key(id)});
+  if (all.items.empty()) return std::nullopt;
+  std::map<std::string, std::string> f;
+  for (std::size_t i = 0; i + 1 < all.items.size(); i += 2)
+    f[all.items[i].text] = all.items[i + 1].text;
+  if (!f.count("state")) return std::nullopt;  // only leftovers of a deleted job
+  JobRecord r;
+  r.id = id;
+  r.state = state_from(f["state"]);
+  r.options = nlohmann::json::parse(f["options"]);
+  r.content_name = f["content_name"];
+  r.style_names = nlohmann::json::parse(f["style_names"]).get<std::vector<std::string>>();
+  r.iteration = static_cast<int>(number(f, "iteration"));
+  r.iterations = static_cast<int>(number(f, "iterations"));
+  r.losses = f["losses"].empty() ? nlohmann::json() : nlohmann::json::parse(f["losses"]);
+  r.created = number(f, "created");
+  r.started = number(f, "started");
+  r.finished = number(f, "finished");
+  r.error = f["error"];
+  r.worker = f["worker"];
+  return r;
+}
+
+std::vector<std::string> record_fields(const JobRecord& r, long long ttl_seconds, long long seq) {
+  const auto text = [](double v) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.3f", v);
+    return std::string(buffer);
+  };
+  return {"id",           r.id,
+          "state",        std::string(state_name(r.state)),
+          "options",      r.options.dump(),
+          "content_name", r.content_name,
+          "style_names",  nlohmann::json(r.style_names).dump(),
+          "iteration",    std::to_string(r.iteration),
+          "iterations",   std::to_string(r.iterations),
+          "losses",       r.losses.dump(),
+          "created",      text(r.created),
+          "started",      "0",
+          "finished",     "0",
+          "error",        "",
+          "worker",       "",
+          "owner",        "",
+          "claims",       "0",
+          "ttl",          std::to_string(ttl_seconds),
+          "seq",          std::to_string(seq)};
+}
+
+std::string state_event_data(JobState state) {
+  return nlohmann::json{{"state", state_name(state)}}.dump();
+}
+
+void expire_job(Redis& redis, const std::string& id) {
+  const RedisValue fields = redis.run({"HMGET", job_key(id), "ttl", "style_names"});
+  if (fields.items.size() != 2 || fields.items[0].is_nil()) return;
+  const std::string ttl = fields.items[0].text;
+  const std::size_t styles =
+      nlohmann::json::parse(fields.items[1].text).get<std::vector<std::string>>().size();
+  for (const std::string& key : all_job_keys(id, styles)) {
+    if (key == job_key(id, "resume")) {
+      redis.run({"DEL", key});
+    } else {
+      redis.run({"EXPIRE", key, ttl});
+    }
+  }
+}
+
+}  // namespace nst::serve::redis

@@ -1,0 +1,54 @@
+// The service's jobs in Redis, as API nodes (serve/redis_backend.h) and workers
+// (serve/redis_worker.h) share them. Everything lives under the prefix "nst:":
+//   nst:job:ID                 hash: the record, plus `owner` (the claim's fencing token),
+//                              `claims`, `ttl` (seconds to keep it once finished), `seq`
+//   nst:job:ID:content, :style:I   the uploads;  :preview, :resume, :result, :losses
+//   nst:job:ID:events          stream of the job's events (type, data)
+//   nst:jobs                   sorted set of every job id by submission (newest last)
+//   nst:queued                 sorted set of the queued ids (the queue positions)
+//   nst:queue                  stream of jobs to run, read by the consumer group "workers"
+//   nst:workers                hash: worker name -> {"seen", "job", "rate"} (heartbeats)
+// Every write a worker makes about a job is fenced by its claim's token: a worker that was
+// presumed dead and replaced can no longer change the job, so a job finishes once.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "serve/job_store.h"
+#include "serve/redis_client.h"
+
+namespace nst::serve::redis {
+
+inline const std::string kJobs = "nst:jobs";
+inline const std::string kQueued = "nst:queued";
+inline const std::string kQueue = "nst:queue";
+inline const std::string kGroup = "workers";
+inline const std::string kWorkers = "nst:workers";
+
+inline std::string job_key(const std::string& id) { return "nst:job:" + id; }
+inline std::string job_key(const std::string& id, const std::string& part) {
+  return "nst:job:" + id + ":" + part;
+}
+inline std::string style_key(const std::string& id, std::size_t index) {
+  return job_key(id, "style:" + std::to_string(index));
+}
+// Every key of a job with `styles` style uploads.
+std::vector<std::string> all_job_keys(const std::string& id, std::size_t styles);
+
+// The record in the job's hash (HGETALL); nothing if the hash is gone (expired, deleted).
+std::optional<JobRecord> read_record(Redis& redis, const std::string& id);
+// The hash fields of a new record, as HSET arguments.
+std::vector<std::string> record_fields(const JobRecord& record, long long ttl_seconds,
+                                       long long seq);
+
+// Appends a state event (data {"state": "..."}; readers show the record with that state).
+std::string state_event_data(JobState state);
+
+// Lets a finished job's keys expire after its `ttl`.
+void expire_job(Redis& redis, const std::string& id);
+
+double now_seconds();
+
+}  // namespace nst::serve::redis
