@@ -17,11 +17,13 @@ namespace nst::testing {
 
 class ServeProcess {
  public:
-  // Starts `nst serve --port 0 --data DATA --weights random` plus `args`; waits until it
-  // listens. ADD_FAILURE and port() == 0 if it does not.
+  // Starts `nst serve --port 0 --data DATA --weights random` plus `args` (the embedded mode);
+  // waits until it listens. ADD_FAILURE and port() == 0 if it does not.
   ServeProcess(const std::string& data, const std::string& args, const std::string& log) {
-    start(data, args, log);
+    start("--data " + data + " --weights random " + args, log);
   }
+  // Starts `nst serve --port 0` plus `args` as they are.
+  explicit ServeProcess(const std::string& args, const std::string& log) { start(args, log); }
   ~ServeProcess() { stop(SIGTERM); }
   ServeProcess(const ServeProcess&) = delete;
   ServeProcess& operator=(const ServeProcess&) = delete;
@@ -42,8 +44,8 @@ class ServeProcess {
   }
 
  private:
-  void start(const std::string& data, const std::string& args, const std::string& log) {
-    pid_ = start_nst("serve --port 0 --data " + data + " --weights random " + args, log);
+  void start(const std::string& args, const std::string& log) {
+    pid_ = start_nst("serve --port 0 " + args, log);
     const std::string marker = "listening on http://127.0.0.1:";
     const bool listening =
         wait_for([&] { return read_bytes(log).find(marker) != std::string::npos; });
@@ -58,6 +60,43 @@ class ServeProcess {
   pid_t pid_ = -1;
   int port_ = 0;
 };
+
+// A job's multipart form: the photo, one painting, the options.
+inline httplib::MultipartFormDataItems job_form(const std::string& content,
+                                                const std::string& style,
+                                                const nlohmann::json& options) {
+  return {{"content", content, "photo.png", "image/png"},
+          {"style", style, "painting.png", "image/png"},
+          {"options", options.dump(), "", "application/json"}};
+}
+
+inline nlohmann::json json_body(const httplib::Result& r) { return nlohmann::json::parse(r->body); }
+
+// Submits a job; expects 201 and returns its record.
+inline nlohmann::json submit_job(httplib::Client& c, const std::string& content,
+                                 const std::string& style, const nlohmann::json& options) {
+  const auto r = c.Post("/api/jobs", job_form(content, style, options));
+  EXPECT_TRUE(r) << "no answer";
+  if (!r) return {};
+  EXPECT_EQ(r->status, 201) << r->body;
+  return r->status == 201 ? json_body(r) : nlohmann::json{{"id", ""}};
+}
+
+// Polls the job until it reaches `state` or a finished state; returns its record.
+inline nlohmann::json wait_for_state(httplib::Client& c, const std::string& id,
+                                     const std::string& state, double seconds = 120) {
+  nlohmann::json record;
+  wait_for(
+      [&] {
+        const auto r = c.Get("/api/jobs/" + id);
+        if (!r || r->status != 200) return false;
+        record = json_body(r);
+        const std::string now = record["state"];
+        return now == state || now == "done" || now == "failed" || now == "cancelled";
+      },
+      seconds);
+  return record;
+}
 
 // A w x h picture with smooth colours and stripes (something for the style to change), as the
 // bytes of a PNG file.

@@ -14,12 +14,10 @@ using nlohmann::json;
 
 httplib::MultipartFormDataItems form(const std::string& content, const std::string& style,
                                      const json& options) {
-  return {{"content", content, "photo.png", "image/png"},
-          {"style", style, "painting.png", "image/png"},
-          {"options", options.dump(), "", "application/json"}};
+  return job_form(content, style, options);
 }
 
-json body(const httplib::Result& r) { return json::parse(r->body); }
+json body(const httplib::Result& r) { return json_body(r); }
 
 class Serve : public ::testing::Test {
  protected:
@@ -28,29 +26,11 @@ class Serve : public ::testing::Test {
   const std::string painting = picture_png(40, 40, 7);
   const json small{{"size", 48}, {"iterations", 20}};
 
-  // Submits a job; expects 201 and returns its record.
   json submit(httplib::Client& c, const json& options) {
-    const auto r = c.Post("/api/jobs", form(photo, painting, options));
-    EXPECT_TRUE(r) << "no answer";
-    if (!r) return {};
-    EXPECT_EQ(r->status, 201) << r->body;
-    return body(r);
+    return submit_job(c, photo, painting, options);
   }
-
-  // Polls the job until it reaches `state` (or a finished state); returns its record.
-  json wait_until(httplib::Client& c, const std::string& id, const std::string& state,
-                  double seconds = 120) {
-    json record;
-    wait_for(
-        [&] {
-          const auto r = c.Get("/api/jobs/" + id);
-          if (!r || r->status != 200) return false;
-          record = body(r);
-          const std::string now = record["state"];
-          return now == state || now == "done" || now == "failed" || now == "cancelled";
-        },
-        seconds);
-    return record;
+  json wait_until(httplib::Client& c, const std::string& id, const std::string& state) {
+    return wait_for_state(c, id, state);
   }
 
   std::size_t job_folders() const {

@@ -1,0 +1,152 @@
+// nst serve --queue and nst worker end to end: a real redis-server on a free loopback port,
+// API nodes and worker processes, an untrained network at small sizes.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <regex>
+
+#include "tests/redis_runner.h"
+#include "tests/serve_runner.h"
+
+namespace nst::testing {
+namespace {
+
+using nlohmann::json;
+
+class RedisMode : public ::testing::Test {
+ protected:
+  TempDir dir;
+  RedisProcess redis{dir.file("")};
+  const std::string photo = picture_png(64, 48, 3);
+  const std::string painting = picture_png(40, 40, 7);
+
+  std::string api_args() const { return "--queue " + redis.url(); }
+  json submit(httplib::Client& c, int iterations) {
+    return submit_job(c, photo, painting, {{"size", 48}, {"iterations", iterations}});
+  }
+  // How many times `text` occurs in `log`.
+  static int count(const std::string& log, const std::string& text) {
+    int n = 0;
+    for (std::size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;
+    return n;
+  }
+};
+
+TEST_F(RedisMode, TwoWorkersRunSixJobsEachExactlyOnce) {
+  ServeProcess api(api_args(), dir.file("api.log"));
+  WorkerProcess a(redis.url(), "wa", "", dir.file("a.log"));
+  WorkerProcess b(redis.url(), "wb", "", dir.file("b.log"));
+  httplib::Client c = api.client();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(submit(c, 12 + i)["id"]);
+  for (int i = 0; i < 6; ++i) {
+    const json done = wait_for_state(c, ids[i], "done");
+    EXPECT_EQ(done["state"], "done") << done;
+    EXPECT_EQ(done["iteration"], 12 + i);
+    EXPECT_TRUE(done["worker"] == "wa" || done["worker"] == "wb") << done;
+    const std::string log = c.Get("/api/jobs/" + ids[i] + "/losses")->body;
+    EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 12 + i + 1) << log;  // each row once
+    EXPECT_EQ(c.Get("/api/jobs/" + ids[i] + "/result")->status, 200);
+  }
+  const std::string logs = a.log() + b.log();
+  for (const std::string& id : ids) {
+    EXPECT_EQ(count(logs, "job " + id + " starts"), 1) << logs;
+    EXPECT_EQ(count(logs, "job " + id + " done"), 1) << logs;
+  }
+  const std::string metrics = c.Get("/metrics")->body;
+  EXPECT_NE(metrics.find("nst_jobs{state=\"done\"} 6\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("nst_workers 2\n"), std::string::npos) << metrics;
+}
+
+TEST_F(RedisMode, AKilledWorkersJobIsTakenOverAndResumed) {
+  ServeProcess api(api_args(), dir.file("api.log"));
+  const std::string flags = "--claim-after 3 --checkpoint-every 5";
+  auto first = std::make_unique<WorkerProcess>(redis.url(), "first", flags, dir.file("first.log"));
+  httplib::Client c = api.client();
+  const std::string id = submit(c, 150)["id"];
+  ASSERT_TRUE(wait_for([&] { return json_body(c.Get("/api/jobs/" + id))["iteration"] >= 12; }));
+  EXPECT_EQ(json_body(c.Get("/api/jobs/" + id))["worker"], "first");
+  EXPECT_EQ(first->stop(SIGKILL), 128 + SIGKILL);
+  const int reached = json_body(c.Get("/api/jobs/" + id))["iteration"];
+
+  WorkerProcess second(redis.url(), "second", flags, dir.file("second.log"));
+  const json done = wait_for_state(c, id, "done");
+  ASSERT_EQ(done["state"], "done") << done << second.log();
+  EXPECT_EQ(done["worker"], "second");
+  const std::string log = second.log();
+  EXPECT_NE(log.find("taking over job " + id), std::string::npos) << log;
+  std::smatch m;
+  ASSERT_TRUE(
+      std::regex_search(log, m, std::regex("job " + id + " continues from iteration (\\d+)")))
+      << "it started over: " << log;
+  const int resumed_at = std::stoi(m[1]);
+  EXPECT_GE(resumed_at, 10);
+  EXPECT_LE(resumed_at, reached + 5);
+  const std::string losses = c.Get("/api/jobs/" + id + "/losses")->body;
+  EXPECT_EQ(std::count(losses.begin(), losses.end(), '\n'), 151);  // each iteration once
+}
+
+TEST_F(RedisMode, ASecondApiNodeSeesTheSameJobs) {
+  ServeProcess one(api_args(), dir.file("one.log"));
+  ServeProcess two(api_args(), dir.file("two.log"));
+  WorkerProcess worker(redis.url(), "w", "", dir.file("w.log"));
+  httplib::Client c1 = one.client(), c2 = two.client();
+  const std::string id = submit(c1, 10)["id"];
+  const json seen = json_body(c2.Get("/api/jobs/" + id));
+  EXPECT_EQ(seen["id"], id);
+  // Node two follows the job's events to the end, as a client of node one would.
+  std::string events;
+  c2.Get("/api/jobs/" + id + "/events", [&](const char* data, size_t size) {
+    events.append(data, size);
+    return true;
+  });
+  EXPECT_NE(events.find("\"iteration\":10,"), std::string::npos) << events;
+  EXPECT_NE(events.find("\"state\":\"done\""), std::string::npos) << events;
+  EXPECT_EQ(json_body(c2.Get("/api/jobs"))["jobs"].size(), 1u);
+  EXPECT_EQ(c2.Get("/api/jobs/" + id + "/result")->body,
+            c1.Get("/api/jobs/" + id + "/result")->body);
+  EXPECT_EQ(c2.Delete("/api/jobs/" + id)->status, 200);
+  EXPECT_EQ(c1.Get("/api/jobs/" + id)->status, 404);
+}
+
+TEST_F(RedisMode, RedisStoppedAndStartedAgainUnderARunningWorker) {
+  ServeProcess api(api_args(), dir.file("api.log"));
+  WorkerProcess worker(redis.url(), "w", "--checkpoint-every 5", dir.file("w.log"));
+  httplib::Client c = api.client();
+  const std::string id = submit(c, 200)["id"];
+  ASSERT_TRUE(wait_for([&] { return json_body(c.Get("/api/jobs/" + id))["iteration"] >= 5; }));
+  redis.stop();
+  const auto down = c.Get("/api/jobs/" + id);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->status, 503);
+  EXPECT_NE(json_body(down)["error"].get<std::string>().find("unreachable"), std::string::npos);
+  ::sleep(2);  // the job goes on meanwhile
+  redis.start();
+  const json done = wait_for_state(c, id, "done");
+  EXPECT_EQ(done["state"], "done") << done << worker.log();
+  EXPECT_EQ(done["iteration"], 200);
+  const std::string log = worker.log();
+  EXPECT_NE(log.find("unreachable"), std::string::npos) << log;
+  EXPECT_NE(log.find("Redis is back"), std::string::npos) << log;
+}
+
+TEST_F(RedisMode, CancellingReachesTheWorkerOfAnotherProcess) {
+  ServeProcess api(api_args(), dir.file("api.log"));
+  WorkerProcess worker(redis.url(), "w", "", dir.file("w.log"));
+  httplib::Client c = api.client();
+  const std::string id = submit(c, 100000)["id"];
+  ASSERT_EQ(wait_for_state(c, id, "running")["state"], "running");
+  ASSERT_TRUE(wait_for([&] { return json_body(c.Get("/api/jobs/" + id))["iteration"] >= 2; }));
+  const auto cancelled = c.Delete("/api/jobs/" + id);
+  ASSERT_TRUE(cancelled);
+  EXPECT_EQ(json_body(cancelled)["state"], "cancelled");
+  EXPECT_TRUE(wait_for(
+      [&] { return worker.log().find("job " + id + " cancelled") != std::string::npos; }, 5))
+      << worker.log();
+  // The worker is free for the next job.
+  const std::string next = submit(c, 5)["id"];
+  EXPECT_EQ(wait_for_state(c, next, "done")["state"], "done");
+}
+
+}  // namespace
+}  // namespace nst::testing
