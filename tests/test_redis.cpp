@@ -148,5 +148,23 @@ TEST_F(RedisMode, CancellingReachesTheWorkerOfAnotherProcess) {
   EXPECT_EQ(wait_for_state(c, next, "done")["state"], "done");
 }
 
+TEST(RedisModeUsage, WrongCommandLinesAreUsageErrors) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"serve --queue http://host:6379", "not a Redis URL"},
+      {"serve --queue redis://host:99999", "the port must be 1..65535"},
+      {"serve --queue redis://host:6379/x", "the database must be a number"},
+      {"serve --queue redis://host:6379 --workers 2", "--workers is for the embedded mode"},
+      {"serve --queue redis://host:6379 --weights random", "--weights is for the embedded mode"},
+      {"worker", "--queue redis://HOST:PORT is required"},
+      {"worker --queue redis://127.0.0.1:6379 --claim-after 1", "--claim-after must be at least 2"},
+      {"worker --queue redis://127.0.0.1:6379 --name 'a b'", "--name must be a word"},
+  };
+  for (const auto& [args, message] : cases) {
+    const CliResult r = run_nst(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << args << "\n" << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace nst::testing
