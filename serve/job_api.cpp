@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <mutex>
 #include <random>
 
 #include "nst/image.h"
@@ -13,12 +14,6 @@
 
 namespace nst::serve {
 namespace {
-
-using Clock = std::chrono::system_clock;
-
-double now_seconds() {
-  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
-}
 
 std::string new_job_id() {
   static std::mutex mutex;

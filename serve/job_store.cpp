@@ -9,11 +9,6 @@
 namespace nst::serve {
 namespace {
 
-double now_seconds() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
 constexpr const char* kStateNames[] = {"queued", "running", "done", "failed", "cancelled"};
 
 JobState state_from(std::string_view name) {
@@ -91,6 +86,11 @@ JobRecord record_from(const Statement& row) {
 }
 
 }  // namespace
+
+double now_seconds() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
 
 std::string_view state_name(JobState state) { return kStateNames[static_cast<int>(state)]; }
 

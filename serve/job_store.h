@@ -22,6 +22,7 @@ namespace nst::serve {
 
 enum class JobState { queued, running, done, failed, cancelled };
 std::string_view state_name(JobState state);
+double now_seconds();              // the wall clock as records keep it: seconds since the epoch
 bool is_finished(JobState state);  // done, failed or cancelled
 
 struct JobRecord {

@@ -22,11 +22,6 @@ double number(const std::map<std::string, std::string>& f, const std::string& ke
 
 }  // namespace
 
-double now_seconds() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
 std::vector<std::string> all_job_keys(const std::string& id, std::size_t styles) {
   std::vector<std::string> keys{job_key(id)};
   for (const char* part : {"content", "preview", "resume", "result", "losses", "events"})

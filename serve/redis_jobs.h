@@ -49,6 +49,4 @@ std::string state_event_data(JobState state);
 // Lets a finished job's keys expire after its `ttl`.
 void expire_job(Redis& redis, const std::string& id);
 
-double now_seconds();
-
 }  // namespace nst::serve::redis
