@@ -1,4 +1,5 @@
-// Live news of the jobs that have not finished, for /api/jobs/ID/events and /preview.
+// Live news of the embedded mode's jobs that have not finished, for /api/jobs/ID/events and
+// /preview (the Redis mode keeps them in Redis: serve/redis_jobs.h).
 //
 // Each such job has a channel that keeps every event it published (its state changes and one
 // row of losses per iteration), numbered from 1, so a client that connects late, or reconnects
