@@ -7,6 +7,7 @@
 #include "apps/nst/cli.h"
 #include "apps/nst/serve_command.h"
 #include "apps/nst/stylize_command.h"
+#include "apps/nst/texture_command.h"
 #include "apps/nst/weights_command.h"
 #include "apps/nst/worker_command.h"
 #include "nst/settings.h"
@@ -21,6 +22,7 @@ constexpr const char* kHelp =
     "\n"
     "usage:\n"
     "  nst stylize --content PHOTO --style PAINTING[,PAINTING...] --output OUT [options]\n"
+    "  nst texture --style PAINTING --size WxH --output OUT       texture synthesis, no photo\n"
     "  nst serve [--port 8080] [--data DIR] [--token TOKEN]       the service: API and web page\n"
     "  nst serve --queue redis://HOST:PORT [options]              the same, jobs kept in Redis\n"
     "  nst worker --queue redis://HOST:PORT [options]             runs the jobs kept in Redis\n"
@@ -53,6 +55,7 @@ int main(int argc, char** argv) {
     }
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (args[0] == "stylize") return nst::cli::run_stylize_command(rest);
+    if (args[0] == "texture") return nst::cli::run_texture_command(rest);
     if (args[0] == "serve") return nst::cli::run_serve_command(rest);
     if (args[0] == "worker") return nst::cli::run_worker_command(rest);
     if (args[0] == "weights") return nst::cli::run_weights_command(rest);

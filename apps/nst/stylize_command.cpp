@@ -139,7 +139,10 @@ int run_stylize_command(const std::vector<std::string>& args) {
     parsed->quiet = quiet;
     parsed->resume = file;
   }
-  const StylizeOptions& o = *parsed;
+  return run_stylize(*parsed, resumed);
+}
+
+int run_stylize(const StylizeOptions& o, const std::optional<ResumeFile>& resumed) {
   const JobSettings& settings = o.job.settings;
   // The process runs this one job: OpenBLAS's process-wide count follows it (tensor/threads.h).
   if (settings.threads > 0) set_blas_threads(settings.threads);
@@ -186,9 +189,9 @@ int run_stylize_command(const std::vector<std::string>& args) {
     scales += (scales.empty() ? "" : ", ") + std::to_string(at.width) + "x" +
               std::to_string(at.height) + " (" + std::to_string(scale.iterations) + ")";
   }
-  note("content " + std::to_string(size.width) + "x" + std::to_string(size.height) + ", " +
-       std::to_string(prepared.final_scale().styles.size()) + " style image(s), " +
-       std::to_string(prepared.total_iterations()) +
+  note(std::string(o.texture ? "texture " : "content ") + std::to_string(size.width) + "x" +
+       std::to_string(size.height) + ", " + std::to_string(prepared.final_scale().styles.size()) +
+       " style image(s), " + std::to_string(prepared.total_iterations()) +
        (settings.optimizer == OptimizerKind::adam ? " Adam" : " L-BFGS") + " iterations on " +
        std::to_string(settings.threads > 0 ? settings.threads : num_threads()) + " thread(s)" +
        (prepared.scales.size() > 1 ? "; scales " + scales : ""));

@@ -113,6 +113,21 @@ std::string snapshot_path(const std::string& output, int iteration, int iteratio
   return (p.parent_path() / (p.stem().string() + "_" + number + p.extension().string())).string();
 }
 
+std::optional<ImageSize> parse_texture_size(std::string_view text) {
+  const auto number = [](std::string_view digits) -> std::optional<int> {
+    int value = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc() || end != digits.data() + digits.size() || value < 1) return std::nullopt;
+    return value;
+  };
+  const std::size_t x = text.find('x');
+  const std::optional<int> width = number(text.substr(0, x));
+  const std::optional<int> height =
+      x == std::string_view::npos ? width : number(text.substr(x + 1));
+  if (!width || !height) return std::nullopt;
+  return ImageSize{*width, *height};
+}
+
 std::string resume_path(const std::string& output) { return output + ".nstresume"; }
 
 int planned_iterations(const JobSettings& settings) {

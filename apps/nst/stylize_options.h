@@ -29,6 +29,8 @@ struct StylizeOptions {
   bool quiet = false;
   bool overwrite = false;
   std::vector<std::string> notes;  // about options that do less than a user may think
+  // nst texture: the texture's size; the job's content is its blank canvas (nst/texture.h).
+  std::optional<ImageSize> texture;
 };
 
 // Throws UsageError (or SettingError) for anything wrong; std::nullopt after printing --help.
@@ -45,6 +47,9 @@ std::string snapshot_path(const std::string& output, int iteration, int iteratio
 // animation's interval between frames.
 int planned_iterations(const JobSettings& settings);
 int animation_interval(const StylizeOptions& o);
+
+// A texture's size: "WxH", or "N" for N x N; nothing if malformed or not positive.
+std::optional<ImageSize> parse_texture_size(std::string_view text);
 
 // Where an interrupted or checkpointed run is saved: out.png -> out.png.nstresume.
 std::string resume_path(const std::string& output);

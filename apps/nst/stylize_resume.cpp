@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 
+#include "nst/texture.h"
 #include "tensor/error.h"
 #include "weights/locate.h"
 #include "weights/sha256.h"
@@ -40,7 +41,10 @@ std::vector<std::string> split_lines(const std::string& text) {
 Metadata command_extras(const StylizeOptions& o, const std::string& weights) {
   std::vector<std::string> styles;
   for (const ImageSource& style : o.job.styles) styles.push_back(absolute(style.name));
-  return {{"content", absolute(o.job.content.name)},
+  const std::string texture =
+      o.texture ? std::to_string(o.texture->width) + "x" + std::to_string(o.texture->height) : "";
+  return {{"content", o.texture ? "" : absolute(o.job.content.name)},
+          {"texture", texture},
           {"styles", lines(styles)},
           {"init_image", absolute(o.job.init_image.name)},
           {"weights", random_weights_seed(weights) ? weights : absolute(weights)},
@@ -78,9 +82,15 @@ StylizeOptions options_from_resume(const ResumeFile& resume, const std::string& 
   };
   StylizeOptions o;
   o.job.settings = resume.settings;
-  o.job.content = ImageSource::file(text("content"));
   for (const std::string& style : split_lines(text("styles")))
     o.job.styles.push_back(ImageSource::file(style));
+  if (const std::string texture = optional_text("texture"); !texture.empty()) {
+    o.texture = parse_texture_size(texture);
+    NST_CHECK(o.texture.has_value(), path, ": 'texture' is not a size WxH");
+    o.job = texture_job(std::move(o.job.styles), *o.texture, resume.settings);
+  } else {
+    o.job.content = ImageSource::file(text("content"));
+  }
   if (!text("init_image").empty()) o.job.init_image = ImageSource::file(text("init_image"));
   o.weights = text("weights");
   o.output = text("output");
