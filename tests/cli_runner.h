@@ -1,6 +1,7 @@
 // Runs the built nst binary in a test and captures its exit code and output.
 #pragma once
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,6 +50,16 @@ inline int wait_nst(pid_t pid) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Sends `signal` to a process started here and waits for it; returns its exit status (128 +
+// signal if killed) and forgets it (pid = -1), or -1 if it was not running.
+inline int stop_process(pid_t& pid, int signal) {
+  if (pid <= 0) return -1;
+  ::kill(pid, signal);
+  const int status = wait_nst(pid);
+  pid = -1;
+  return status;
 }
 
 // Waits up to `seconds` for `ready()`; false if it never became true.

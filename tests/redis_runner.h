@@ -62,9 +62,7 @@ class RedisProcess {
   }
   void stop() {
     if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    wait_nst(pid_);
-    pid_ = -1;
+    stop_process(pid_, SIGTERM);
     // The next start appends to the same log: look for a new "Ready" only.
     std::rename((folder_ + "/redis.log").c_str(), (folder_ + "/redis.old.log").c_str());
   }
@@ -88,13 +86,7 @@ class WorkerProcess {
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
-  int stop(int signal) {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, signal);
-    const int status = wait_nst(pid_);
-    pid_ = -1;
-    return status;
-  }
+  int stop(int signal) { return stop_process(pid_, signal); }
   std::string log() const { return read_bytes(log_); }
 
  private:

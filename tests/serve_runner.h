@@ -35,13 +35,7 @@ class ServeProcess {
     return c;
   }
   // Sends `signal` and waits for the process; returns its exit status (128 + signal if killed).
-  int stop(int signal) {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, signal);
-    const int status = wait_nst(pid_);
-    pid_ = -1;
-    return status;
-  }
+  int stop(int signal) { return stop_process(pid_, signal); }
 
  private:
   void start(const std::string& args, const std::string& log) {

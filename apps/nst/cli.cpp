@@ -15,6 +15,15 @@ uint64_t uint64_option(const cxxopts::ParseResult& result, const std::string& na
 double double_option(const cxxopts::ParseResult& result, const std::string& name) {
   return double_from_text(result[name].as<std::string>(), "--" + name);
 }
+int at_least(const cxxopts::ParseResult& result, const std::string& name, int minimum) {
+  const int v = int_option(result, name);
+  if (v < minimum) {
+    throw UsageError("--" + name + " must be at least " + std::to_string(minimum) + ", got " +
+                     std::to_string(v));
+  }
+  return v;
+}
+
 std::vector<std::string> list_option(const cxxopts::ParseResult& result, const std::string& name) {
   return list_from_text(result[name].as<std::string>(), "--" + name);
 }

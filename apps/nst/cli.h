@@ -35,6 +35,9 @@ int64_t int64_option(const cxxopts::ParseResult& result, const std::string& name
 uint64_t uint64_option(const cxxopts::ParseResult& result, const std::string& name);
 double double_option(const cxxopts::ParseResult& result, const std::string& name);
 
+// int_option, refused (UsageError "--port must be at least 0, got -1") below `minimum`.
+int at_least(const cxxopts::ParseResult& result, const std::string& name, int minimum);
+
 // A comma-separated option's entries, each trimmed of spaces; SettingError for an empty entry
 // ("a,,b", or nothing at all).
 std::vector<std::string> list_option(const cxxopts::ParseResult& result, const std::string& name);

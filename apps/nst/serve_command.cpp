@@ -24,15 +24,6 @@ std::string default_data_folder() {
   return std::string(home) + "/.local/share/nst";
 }
 
-int at_least(const cxxopts::ParseResult& r, const std::string& name, int minimum) {
-  const int v = int_option(r, name);
-  if (v < minimum) {
-    throw UsageError("--" + name + " must be at least " + std::to_string(minimum) + ", got " +
-                     std::to_string(v));
-  }
-  return v;
-}
-
 }  // namespace
 
 int run_serve_command(const std::vector<std::string>& args) {

@@ -31,15 +31,6 @@ std::string shortest(double value) {
   return std::string(text, end);
 }
 
-int at_least(const cxxopts::ParseResult& r, const std::string& name, int minimum) {
-  const int v = int_option(r, name);
-  if (v < minimum) {
-    throw UsageError("--" + name + " must be at least " + std::to_string(minimum) + ", got " +
-                     std::to_string(v));
-  }
-  return v;
-}
-
 bool same_file(const std::string& a, const std::string& b) {
   namespace fs = std::filesystem;
   std::error_code ec1, ec2, ec3;

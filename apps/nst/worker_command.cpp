@@ -41,12 +41,9 @@ int run_worker_command(const std::vector<std::string>& args) {
   } catch (const Error& e) {
     throw UsageError(std::string("--queue ") + e.what());
   }
-  const int threads = int_option(r, "threads");
-  const int claim_after = int_option(r, "claim-after");
-  const int checkpoint_every = int_option(r, "checkpoint-every");
-  if (threads < 0) throw UsageError("--threads must be at least 0");
-  if (claim_after < 2) throw UsageError("--claim-after must be at least 2 seconds");
-  if (checkpoint_every < 0) throw UsageError("--checkpoint-every must be at least 0");
+  const int threads = at_least(r, "threads", 0);
+  const int claim_after = at_least(r, "claim-after", 2);
+  const int checkpoint_every = at_least(r, "checkpoint-every", 0);
   std::string name;
   if (r.count("name")) {
     name = r["name"].as<std::string>();
