@@ -41,8 +41,12 @@ class ServeProcess {
   void start(const std::string& args, const std::string& log) {
     pid_ = start_nst("serve --port 0 " + args, log);
     const std::string marker = "listening on http://127.0.0.1:";
-    const bool listening =
-        wait_for([&] { return read_bytes(log).find(marker) != std::string::npos; });
+    // The whole line, port included: the log may be read while it is being written.
+    const bool listening = wait_for([&] {
+      const std::string text = read_bytes(log);
+      const size_t at = text.find(marker);
+      return at != std::string::npos && text.find('\n', at) != std::string::npos;
+    });
     if (!listening) {
       ADD_FAILURE() << "nst serve did not start:\n" << read_bytes(log);
       return;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "apps/nst/cli.h"
 #include "apps/nst/service_support.h"
@@ -116,9 +117,11 @@ int run_serve_command(const std::vector<std::string>& args) {
   run_until_stop_signal(
       [&] {
         server.emplace(o, make_backend());
-        std::cerr << "nst serve: listening on http://" << o.host << ":" << server->port() << "/ ("
-                  << where << (o.token.empty() ? "" : "; token required") << ")\n"
-                  << std::flush;
+        // One write, so that a script watching the log never sees half of this line.
+        std::ostringstream line;
+        line << "nst serve: listening on http://" << o.host << ":" << server->port() << "/ ("
+             << where << (o.token.empty() ? "" : "; token required") << ")\n";
+        std::cerr << line.str() << std::flush;
       },
       [&] { server->listen(); }, [&] { server->stop(); }, stopping);
   return kExitOk;
