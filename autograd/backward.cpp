@@ -3,6 +3,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "autograd/op_timing.h"
 #include "tensor/elementwise.h"
 #include "tensor/error.h"
 
@@ -44,6 +45,7 @@ void run_backward(const std::vector<GradSlot*>& roots) {
     // An output that no gradient reached has nothing to pass on.
     if (slot->grad.defined()) {
       InputGrads grads(node.inputs);
+      const OpTimer timer(node.name, OpPhase::backward);
       node.backward(slot->grad, grads);
     }
     node.backward = nullptr;  // frees the saved tensors

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "autograd/op_timing.h"
 #include "tensor/error.h"
 #include "tensor/threads.h"
 
@@ -40,6 +41,7 @@ Adam::Adam(std::vector<Var> parameters, const AdamOptions& options)
 }
 
 void Adam::step() {
+  const OpTimer timer("adam", OpPhase::update);
   ++steps_;
   const double t = static_cast<double>(steps_);
   const double bias_correction1 = 1.0 - std::pow(options_.beta1, t);

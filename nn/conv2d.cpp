@@ -1,6 +1,7 @@
 #include "nn/conv2d.h"
 
 #include "autograd/grad_mode.h"
+#include "autograd/op_timing.h"
 #include "tensor/byte_tensor.h"
 #include "tensor/conv2d.h"
 #include "tensor/conv2d_algorithm.h"
@@ -50,6 +51,8 @@ Conv2dShape conv2d_shape(const Shape& input, const Shape& weight, const Conv2dOp
 }
 
 Var conv2d(const Var& input, const Var& weight, const Var& bias, const Conv2dOptions& options) {
+  const char* name = options.relu ? "conv2d_relu" : "conv2d";
+  const OpTimer timer(name, OpPhase::forward);
   const Conv2dShape s = conv2d_shape(input.shape(), weight.shape(), options);
   const bool has_bias = bias.defined();
   if (has_bias) {
@@ -105,7 +108,6 @@ Var conv2d(const Var& input, const Var& weight, const Var& bias, const Conv2dOpt
                       saved_weight.defined() ? saved_weight.data() : nullptr, s, dout_mask);
     }
   };
-  const char* name = options.relu ? "conv2d_relu" : "conv2d";
   if (has_bias) return record_op(std::move(out), name, {input, weight, bias}, std::move(backward));
   return record_op(std::move(out), name, {input, weight}, std::move(backward));
 }

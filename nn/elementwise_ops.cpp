@@ -1,10 +1,12 @@
 #include "nn/elementwise_ops.h"
 
+#include "autograd/op_timing.h"
 #include "tensor/elementwise.h"
 
 namespace nst::nn {
 
 Var add(const Var& a, const Var& b) {
+  const OpTimer timer("add", OpPhase::forward);
   check_same_shape(a.value(), b.value(), "add");
   Tensor out(a.shape());
   nst::add(a.value().values(), b.value().values(), out.values());
@@ -15,6 +17,7 @@ Var add(const Var& a, const Var& b) {
 }
 
 Var sub(const Var& a, const Var& b) {
+  const OpTimer timer("sub", OpPhase::forward);
   check_same_shape(a.value(), b.value(), "sub");
   Tensor out(a.shape());
   nst::sub(a.value().values(), b.value().values(), out.values());
@@ -25,6 +28,7 @@ Var sub(const Var& a, const Var& b) {
 }
 
 Var mul(const Var& a, const Var& b) {
+  const OpTimer timer("mul", OpPhase::forward);
   check_same_shape(a.value(), b.value(), "mul");
   Tensor out(a.shape());
   nst::mul(a.value().values(), b.value().values(), out.values());
@@ -44,6 +48,7 @@ Var mul(const Var& a, const Var& b) {
 }
 
 Var scale(const Var& x, float s) {
+  const OpTimer timer("scale", OpPhase::forward);
   Tensor out(x.shape());
   nst::scale(x.value().values(), s, out.values());
   return record_op(std::move(out), "scale", {x}, [s](const Tensor& dout, InputGrads& grads) {
@@ -52,6 +57,7 @@ Var scale(const Var& x, float s) {
 }
 
 Var relu(const Var& x) {
+  const OpTimer timer("relu", OpPhase::forward);
   Tensor out(x.shape());
   nst::relu(x.value().values(), out.values());
   Tensor y = out;  // the output decides the gradient mask: no need to keep the input

@@ -1,11 +1,13 @@
 #include "nn/gram.h"
 
+#include "autograd/op_timing.h"
 #include "tensor/error.h"
 #include "tensor/gram.h"
 
 namespace nst::nn {
 
 Var gram(const Var& x) {
+  const OpTimer timer("gram", OpPhase::forward);
   const Shape& s = x.shape();
   NST_CHECK(s.rank() == 4, "gram: input must be [N, C, H, W], got ", s);
   const int N = static_cast<int>(s[0]), C = static_cast<int>(s[1]);

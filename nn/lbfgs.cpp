@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "autograd/op_timing.h"
 #include "nn/strong_wolfe.h"
 #include "tensor/elementwise.h"
 #include "tensor/error.h"
@@ -132,6 +133,8 @@ bool Lbfgs::stalled(double loss) const {
 }
 
 double Lbfgs::step(const Closure& closure) {
+  // Its own work only: the timers of the ops the closure runs are taken out.
+  const OpTimer timer("lbfgs", OpPhase::update);
   const double orig_loss = closure();
   double loss = orig_loss;
   int current_evals = 1;

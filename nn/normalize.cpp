@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "autograd/op_timing.h"
 #include "tensor/elementwise.h"
 #include "tensor/error.h"
 
@@ -41,6 +42,7 @@ ChannelAffine ChannelAffine::mean_std(const std::vector<float>& mean,
 }
 
 Var channel_affine(const Var& x, const ChannelAffine& map) {
+  const OpTimer timer("channel_affine", OpPhase::forward);
   const Shape& s = x.shape();
   NST_CHECK(s.rank() == 4, "channel_affine: input must be [N, C, H, W], got ", s);
   const int64_t N = s[0], C = s[1], plane = s[2] * s[3];

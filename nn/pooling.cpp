@@ -1,6 +1,7 @@
 #include "nn/pooling.h"
 
 #include "autograd/grad_mode.h"
+#include "autograd/op_timing.h"
 #include "tensor/byte_tensor.h"
 #include "tensor/error.h"
 #include "tensor/pool.h"
@@ -23,6 +24,7 @@ PoolGeometry geometry(const Shape& x, const PoolOptions& o, const char* op) {
 }  // namespace
 
 Var max_pool2d(const Var& x, const PoolOptions& options) {
+  const OpTimer timer("max_pool2d", OpPhase::forward);
   const PoolGeometry g = geometry(x.shape(), options, "max_pool2d");
   Tensor out(Shape{x.shape()[0], x.shape()[1], g.out_height(), g.out_width()});
   if (!grad_enabled() || !x.requires_grad()) {
@@ -39,6 +41,7 @@ Var max_pool2d(const Var& x, const PoolOptions& options) {
 }
 
 Var avg_pool2d(const Var& x, const PoolOptions& options) {
+  const OpTimer timer("avg_pool2d", OpPhase::forward);
   const PoolGeometry g = geometry(x.shape(), options, "avg_pool2d");
   Tensor out(Shape{x.shape()[0], x.shape()[1], g.out_height(), g.out_width()});
   avg_pool2d_forward(x.value().data(), g, out.data());

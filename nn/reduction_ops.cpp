@@ -1,5 +1,6 @@
 #include "nn/reduction_ops.h"
 
+#include "autograd/op_timing.h"
 #include "tensor/elementwise.h"
 #include "tensor/error.h"
 
@@ -12,6 +13,7 @@ void add_constant(Tensor& dx, float g) { affine(dx.values(), 1.0f, g, dx.values(
 }  // namespace
 
 Var sum(const Var& x) {
+  const OpTimer timer("sum", OpPhase::forward);
   Tensor out = Tensor::scalar(static_cast<float>(nst::sum(x.value().values())));
   return record_op(std::move(out), "sum", {x}, [](const Tensor& dout, InputGrads& grads) {
     add_constant(grads[0], dout.item());
@@ -19,6 +21,7 @@ Var sum(const Var& x) {
 }
 
 Var mean(const Var& x) {
+  const OpTimer timer("mean", OpPhase::forward);
   NST_CHECK(x.value().numel() > 0, "mean of an empty tensor");
   const double count = static_cast<double>(x.value().numel());
   Tensor out = Tensor::scalar(static_cast<float>(nst::sum(x.value().values()) / count));
@@ -28,6 +31,7 @@ Var mean(const Var& x) {
 }
 
 Var squared_error_sum(const Var& a, const Var& b) {
+  const OpTimer timer("squared_error_sum", OpPhase::forward);
   check_same_shape(a.value(), b.value(), "squared_error_sum");
   Tensor out =
       Tensor::scalar(static_cast<float>(squared_distance(a.value().values(), b.value().values())));
