@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "bench/vgg19_shapes.h"
+#include "nn/vgg19.h"
 #include "tensor/aligned_buffer.h"
 #include "tensor/blas_runtime.h"
 #include "tensor/conv2d.h"
@@ -47,7 +47,7 @@ Tensor random_tensor(const Shape& shape, uint64_t seed) {
 
 void set_rate(benchmark::State& state, const Conv2dShape& s) {
   state.counters["GFLOP/s"] =
-      benchmark::Counter(conv_flops(s) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+      benchmark::Counter(s.direct_flops() * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void bench_sgemm(benchmark::State& state, Conv2dShape s) {
@@ -155,18 +155,18 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--side=", 7) == 0) side = std::atoi(argv[i] + 7);
   }
-  const auto layers = vgg19_conv_shapes(side);
+  const auto layers = nst::nn::vgg19_conv_shapes(side, side);
   const std::pair<const char*, void (*)(benchmark::State&, nst::Conv2dShape)> kinds[] = {
       {"sgemm", bench_sgemm},
       {"im2col", bench_conv2d},
       {"winograd", bench_winograd},
       {"im2col_dinput", bench_conv2d_dinput},
       {"winograd_dinput", bench_winograd_dinput}};
-  for (const VggLayer& layer : layers) {
+  for (const nst::nn::Vgg19ConvShape& layer : layers) {
     for (const auto& [kind, function] : kinds) {
       if (std::string_view(kind).starts_with("winograd") && !nst::winograd_applies(layer.shape))
         continue;
-      benchmark::RegisterBenchmark((std::string(kind) + "/" + layer.name).c_str(), function,
+      benchmark::RegisterBenchmark((std::string(kind) + "/" + layer.first_layer).c_str(), function,
                                    layer.shape)
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime();
@@ -192,8 +192,8 @@ int main(int argc, char** argv) {
   double flops = 0.0;
   Column gemm_total, fwd[3], bwd[3];  // im2col, winograd, picked
   bool complete = true;
-  for (const VggLayer& layer : layers) {
-    const std::string name = layer.name;
+  for (const nst::nn::Vgg19ConvShape& layer : layers) {
+    const std::string& name = layer.first_layer;
     const double gemm = reporter.rate("sgemm/" + name);
     const double fwd_rate[2] = {reporter.rate("im2col/" + name), reporter.rate("winograd/" + name)};
     const double bwd_rate[2] = {reporter.rate("im2col_dinput/" + name),
@@ -206,11 +206,11 @@ int main(int argc, char** argv) {
     const bool bwd_winograd =
         nst::input_gradient_algorithm(layer.shape) == nst::ConvAlgorithm::winograd;
     const double fwd_picked = fwd_rate[fwd_winograd], bwd_picked = bwd_rate[bwd_winograd];
-    std::printf("%-8s %7.1f | %7.1f %8.1f %8s %7.2fx | %7.1f %8.1f %8s %7.2fx\n", layer.name, gemm,
-                fwd_rate[0], fwd_rate[1], fwd_winograd ? "winograd" : "im2col",
+    std::printf("%-8s %7.1f | %7.1f %8.1f %8s %7.2fx | %7.1f %8.1f %8s %7.2fx\n", name.c_str(),
+                gemm, fwd_rate[0], fwd_rate[1], fwd_winograd ? "winograd" : "im2col",
                 fwd_picked / fwd_rate[0], bwd_rate[0], bwd_rate[1],
                 bwd_winograd ? "winograd" : "im2col", bwd_picked / bwd_rate[0]);
-    const double f = conv_flops(layer.shape) * layer.count * 1e-9;
+    const double f = layer.shape.direct_flops() * layer.count * 1e-9;
     flops += f;
     gemm_total.add(f, gemm);
     for (int a = 0; a < 2; ++a) {

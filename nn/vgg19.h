@@ -12,6 +12,7 @@
 
 #include "nn/module.h"
 #include "nn/normalize.h"
+#include "tensor/conv2d_shape.h"
 
 namespace nst::nn {
 
@@ -28,6 +29,17 @@ struct Vgg19Layer {
 const std::vector<Vgg19Layer>& vgg19_layers();
 int vgg19_layer_index(std::string_view name);  // -1 for an unknown name
 std::vector<std::string> vgg19_relu_names();   // relu1_1 ... relu5_4
+
+// The distinct convolution shapes VGG19 runs on one height x width image, from conv1_1 up to
+// and with the convolution `last`, in order: the first layer with each shape and how many of
+// the layers have it (conv3_2 to conv3_4 share one). For benchmarks.
+struct Vgg19ConvShape {
+  std::string first_layer;  // "conv3_2"
+  Conv2dShape shape;
+  int count;
+};
+std::vector<Vgg19ConvShape> vgg19_conv_shapes(int height, int width,
+                                              std::string_view last = "conv5_1");
 
 // How an RGB image with values in [0,1] is turned into the network's input; it belongs to the
 // weights (it is what they were trained with).

@@ -16,6 +16,11 @@ struct Conv2dShape {
   int Wo() const { return (W + 2 * padding - kernel) / stride + 1; }
   // Rows of the im2col matrix, one per (c, ki, kj): the inner dimension of the GEMM.
   int col_rows() const { return C * kernel * kernel; }
+  // The direct algorithm's arithmetic, 2 FLOPs per multiply-add (a GEMM's 2 M N K): what an
+  // "effective" rate divides by the time, whichever algorithm ran.
+  double direct_flops() const {
+    return 2.0 * N * K * Ho() * Wo() * static_cast<double>(C) * kernel * kernel;
+  }
   void validate() const;  // throws nst::Error naming the shape if it makes no sense
 };
 

@@ -1,6 +1,7 @@
 #include "tensor/cpu_features.h"
 
 #include <cstdint>
+#include <string>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -19,8 +20,24 @@ uint64_t read_xcr0() {
   return (static_cast<uint64_t>(edx) << 32) | eax;
 }
 
+// The brand string of CPUID leaves 0x80000002..4, 48 characters padded with spaces or NULs;
+// virtual machines sometimes shorten it ("AMD EPYC").
+std::string read_model() {
+  unsigned regs[12] = {};
+  if (__get_cpuid_max(0x80000000, nullptr) < 0x80000004) return {};
+  for (unsigned leaf = 0; leaf < 3; ++leaf) {
+    __get_cpuid(0x80000002 + leaf, &regs[4 * leaf], &regs[4 * leaf + 1], &regs[4 * leaf + 2],
+                &regs[4 * leaf + 3]);
+  }
+  std::string model(reinterpret_cast<const char*>(regs), sizeof regs);
+  model.resize(model.find('\0') == std::string::npos ? model.size() : model.find('\0'));
+  const std::size_t first = model.find_first_not_of(' '), last = model.find_last_not_of(' ');
+  return first == std::string::npos ? std::string() : model.substr(first, last - first + 1);
+}
+
 CpuFeatures detect() {
   CpuFeatures f;
+  f.model = read_model();
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return f;
   const bool fma = ecx & (1u << 12);
@@ -62,7 +79,11 @@ std::string CpuFeatures::summary() const {
 }
 
 const CpuFeatures& cpu_features() {
-  static const CpuFeatures features = detect();
+  static const CpuFeatures features = [] {
+    CpuFeatures f = detect();
+    if (f.model.empty()) f.model = "unknown CPU";
+    return f;
+  }();
   return features;
 }
 

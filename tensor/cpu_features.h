@@ -7,6 +7,7 @@
 namespace nst {
 
 struct CpuFeatures {
+  std::string model;      // the brand string, "AMD EPYC 7B13", or "unknown CPU"
   bool avx2_fma = false;  // AVX2 and FMA3, with YMM state enabled by the OS
   bool avx512f = false;   // AVX-512 Foundation, with ZMM state enabled by the OS
   bool avx512_bf16 = false;

@@ -85,6 +85,34 @@ TEST(Vgg19, FeaturesStopAtTheDeepestLayerAskedFor) {
   }
 }
 
+// The shapes benchmarks measure are the ones the network runs: each shape's input size is that
+// of its first layer's ReLU output (padding 1 keeps the size), on an odd-sized image.
+TEST(Vgg19, ConvShapesAreTheOnesTheNetworkRuns) {
+  const auto shapes = nn::vgg19_conv_shapes(21, 37);
+  ASSERT_EQ(shapes.size(), 9u);
+  int count = 0;
+  std::vector<std::string> relus;
+  for (const auto& s : shapes) {
+    count += s.count;
+    relus.push_back("relu" + s.first_layer.substr(4));
+  }
+  EXPECT_EQ(count, 13);  // conv1_1 .. conv5_1
+  EXPECT_EQ(shapes[5].first_layer, "conv3_2");
+  EXPECT_EQ(shapes[5].count, 3);
+  nn::Vgg19 model;
+  model.init_random(3);
+  NoGradGuard no_grad;
+  const auto out = model.features(Var(testing::random_tensor(Shape{1, 3, 21, 37}, 4)), relus);
+  for (std::size_t i = 0; i < shapes.size(); ++i) {
+    const Conv2dShape& s = shapes[i].shape;
+    EXPECT_EQ(out[i].shape(), (Shape{1, s.K, s.H, s.W})) << shapes[i].first_layer;
+    if (i > 0) {
+      EXPECT_EQ(s.C, shapes[i - 1].shape.K) << shapes[i].first_layer;
+    }
+  }
+  EXPECT_THROW(nn::vgg19_conv_shapes(64, 64, "relu5_1"), Error);
+}
+
 // The lean graph, in bytes: after the forward pass to relu5_1 with the image learning, the
 // only new tensor memory is the requested output, one bit per ReLU element and one byte per
 // max-pooling output (tensor buffers are rounded up to 64 bytes). No activation is kept: the
