@@ -12,6 +12,7 @@ const char* op_phase_name(OpPhase phase) {
   switch (phase) {
     case OpPhase::forward: return "forward";
     case OpPhase::backward: return "backward";
+    case OpPhase::fused: return "fwd+bwd";
     case OpPhase::update: return "update";
   }
   return "?";

@@ -15,8 +15,9 @@
 
 namespace nst {
 
-enum class OpPhase { forward, backward, update };
-const char* op_phase_name(OpPhase phase);  // "forward", "backward", "update"
+// fused: a value and its gradient computed in one go (the style-transfer losses do that).
+enum class OpPhase { forward, backward, fused, update };
+const char* op_phase_name(OpPhase phase);  // "forward", "backward", "fwd+bwd", "update"
 
 struct OpKey {
   std::string op;  // the name the op records: "conv2d_relu", "gram", "adam"

@@ -1,5 +1,6 @@
 #include "nst/losses.h"
 
+#include "autograd/op_timing.h"
 #include "nn/elementwise_ops.h"
 #include "nn/gram.h"
 #include "nn/reduction_ops.h"
@@ -23,6 +24,7 @@ Var style_layer_loss(const Var& features, const Tensor& target_gram) {
 }
 
 FeatureLosses feature_losses_in_place(Tensor& features, const FeatureTerms& terms) {
+  const OpTimer timer("feature_losses", OpPhase::fused);
   const Shape& s = features.shape();
   NST_CHECK(s.rank() == 4 && s[0] == 1, "feature losses: features must be [1, C, H, W], got ", s);
   const auto C = static_cast<int>(s[1]), HW = static_cast<int>(s[2] * s[3]);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/nst/bench_command.h"
 #include "apps/nst/cli.h"
 #include "apps/nst/serve_command.h"
 #include "apps/nst/stylize_command.h"
@@ -30,6 +31,7 @@ constexpr const char* kHelp =
     "  nst weights convert IN OUT.safetensors                     convert a checkpoint\n"
     "  nst weights info FILE                                      describe a weights file\n"
     "  nst weights where                                          which weights are used\n"
+    "  nst bench [--size N] [--threads N] [--format table|csv|json]  profile this machine\n"
     "  nst --version\n"
     "\n"
     "Run a command with --help for its options.\n";
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
     if (args[0] == "serve") return nst::cli::run_serve_command(rest);
     if (args[0] == "worker") return nst::cli::run_worker_command(rest);
     if (args[0] == "weights") return nst::cli::run_weights_command(rest);
+    if (args[0] == "bench") return nst::cli::run_bench_command(rest);
     throw nst::cli::UsageError("unknown command '" + args[0] + "' (try nst --help)");
   } catch (const nst::cli::UsageError& e) {
     std::cerr << "nst: usage error: " << e.what() << "\n";

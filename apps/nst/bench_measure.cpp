@@ -1,0 +1,207 @@
+#include "apps/nst/bench_measure.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <map>
+
+#include "nn/vgg19.h"
+#include "nst/drivers.h"
+#include "nst/objective.h"
+#include "tensor/aligned_buffer.h"
+#include "tensor/blas_runtime.h"
+#include "tensor/conv2d.h"
+#include "tensor/cpu_features.h"
+#include "tensor/elementwise_kernels.h"
+#include "tensor/fma_peak.h"
+#include "tensor/gemm.h"
+#include "tensor/random.h"
+#include "tensor/relu_mask.h"
+#include "tensor/tensor.h"
+#include "tensor/winograd.h"
+
+namespace nst::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+Tensor random_tensor(const Shape& shape, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
+  Tensor t(shape);
+  Random(seed).fill_uniform(t.values(), lo, hi);
+  return t;
+}
+
+// `call` once to warm up (first-touch pages, caches, BLAS's buffers), then `repeats` runs, each
+// calling it again and again for at least run_time; each run's rate in GFLOP/s.
+Stats rate_of(const std::function<void()>& call, double flops, const BenchOptions& o) {
+  call();
+  std::vector<double> rates;
+  for (int r = 0; r < o.repeats; ++r) {
+    int64_t calls = 0;
+    double elapsed = 0.0;
+    const Clock::time_point start = Clock::now();
+    do {
+      call();
+      ++calls;
+      elapsed = seconds_since(start);
+    } while (elapsed < o.run_time);
+    rates.push_back(flops * static_cast<double>(calls) / elapsed * 1e-9);
+  }
+  return summarize(rates);
+}
+
+// The GEMMs of one im2col pass without the im2col: output rows cut into the bands the kernel
+// uses (tensor/conv2d.h), each band one GEMM on a ready-made matrix. It is the arithmetic of
+// the convolution with none of its data movement, so it tells how much of im2col's time is
+// the GEMM's. All bands reuse one band-sized matrix, as the kernel reuses its buffer.
+//   forward:         out_band [K x cols]     = weight [K x Ckk]      * col_band [Ckk x cols]
+//   input gradient:  colgrad_band [Ckk x cols] = weight^T [Ckk x K]  * dout_band [K x cols]
+std::function<void()> sgemm_bands(const Conv2dShape& s, int band_rows, bool input_gradient,
+                                  const Tensor& weight, Tensor& dout_or_out) {
+  const int P = s.Ho() * s.Wo(), Ckk = s.col_rows(), band_cols = band_rows * s.Wo();
+  auto band = std::make_shared<Tensor>(random_tensor(Shape{Ckk, band_cols}, 7));
+  return [s, P, Ckk, band_cols, input_gradient, weight, band, out = dout_or_out]() mutable {
+    for (int first = 0; first < P; first += band_cols) {
+      const int cols = std::min(band_cols, P - first);
+      if (input_gradient) {
+        gemm(Transpose::yes, Transpose::no, Ckk, cols, s.K, 1.0f, weight.data(), Ckk,
+             out.data() + first, P, 0.0f, band->data(), band_cols);
+      } else {
+        gemm(Transpose::no, Transpose::no, s.K, cols, Ckk, 1.0f, weight.data(), Ckk, band->data(),
+             band_cols, 0.0f, out.data() + first, P);
+      }
+    }
+  };
+}
+
+ConvBench bench_convolution(const nn::Vgg19ConvShape& layer, const BenchOptions& o) {
+  const Conv2dShape& s = layer.shape;
+  const double flops = s.direct_flops();
+  const Tensor in = random_tensor(Shape{s.N, s.C, s.H, s.W}, 1);
+  const Tensor weight = random_tensor(Shape{s.K, s.C, s.kernel, s.kernel}, 2);
+  const Tensor bias = random_tensor(Shape{s.K}, 3);
+  Tensor out(Shape{s.N, s.K, s.Ho(), s.Wo()});
+  Tensor dout = random_tensor(out.shape(), 4);
+  Tensor din = Tensor::zeros(in.shape());
+  // The gradient arrives through a ReLU, as in a job: about half of the bits set.
+  std::vector<uint8_t> mask(relu_mask_bytes(dout.numel()));
+  relu_mask_pack(dout.data(), dout.numel(), mask.data());
+
+  ConvBench bench{.layer = layer.first_layer,
+                  .count = layer.count,
+                  .shape = s,
+                  .forward = {.methods = {}, .picked = forward_algorithm(s)},
+                  .input_gradient = {.methods = {}, .picked = input_gradient_algorithm(s)}};
+  auto add = [&](ConvPass& pass, const char* method, const std::function<void()>& call) {
+    pass.methods.push_back({method, rate_of(call, flops, o)});
+  };
+  add(bench.forward, "sgemm",
+      sgemm_bands(s, conv2d_forward_bands(s).rows, /*input_gradient=*/false, weight, out));
+  add(bench.forward, "im2col",
+      [&] { conv2d_forward(out.data(), in.data(), weight.data(), bias.data(), s); });
+  add(bench.input_gradient, "sgemm",
+      sgemm_bands(s, conv2d_backward_bands(s).rows, /*input_gradient=*/true, weight, dout));
+  add(bench.input_gradient, "im2col", [&] {
+    conv2d_backward(din.data(), nullptr, nullptr, dout.data(), nullptr, weight.data(), s,
+                    mask.data());
+  });
+  if (winograd_applies(s)) {
+    // The filters transformed once beforehand, as the network caches them.
+    Tensor u(Shape{winograd_filter_size(s.K, s.C)});
+    winograd_transform_filter(weight.data(), s.K, s.C, u.data());
+    add(bench.forward, "winograd",
+        [&] { winograd_forward(out.data(), in.data(), u.data(), bias.data(), s, /*relu=*/false); });
+    add(bench.input_gradient, "winograd",
+        [&] { winograd_backward_input(din.data(), dout.data(), mask.data(), u.data(), s); });
+  }
+  return bench;
+}
+
+Tensor random_image(int side, uint64_t seed) {
+  return random_tensor(Shape{1, 3, side, side}, seed, 0.0f, 1.0f);
+}
+
+// A job's iteration with the default settings (content relu4_2, style relu1_1 .. relu5_1,
+// Adam) on an untrained VGG19: the same arithmetic as with trained weights.
+IterationBench bench_iteration(const BenchOptions& o) {
+  nn::Vgg19 model;
+  model.init_random(0);
+  const JobSettings settings;
+  StyleObjective objective(model, random_image(o.size, 1), {random_image(o.size, 2)}, settings);
+  AdamDriver driver(objective, random_image(o.size, 3), settings.learning_rate);
+  driver.step();  // warm-up: the filter caches, the reused blocks
+
+  std::vector<double> totals, others;
+  std::map<OpKey, std::vector<double>> op_seconds;
+  std::map<OpKey, int64_t> op_calls;
+  for (int r = 0; r < o.repeats; ++r) {
+    const OpTimingScope timing;
+    const Clock::time_point start = Clock::now();
+    driver.step();
+    const double total = seconds_since(start);
+    double in_ops = 0.0;
+    for (const auto& [key, time] : timing.times()) {
+      op_seconds[key].resize(r, 0.0);  // an op that did not run in an earlier repeat took 0
+      op_seconds[key].push_back(time.seconds);
+      op_calls[key] = time.calls;
+      in_ops += time.seconds;
+    }
+    totals.push_back(total);
+    others.push_back(std::max(0.0, total - in_ops));
+  }
+  IterationBench bench{.seconds = summarize(totals), .ops = {}, .other_seconds = summarize(others)};
+  for (auto& [key, seconds] : op_seconds) {
+    seconds.resize(o.repeats, 0.0);
+    bench.ops.push_back({key, summarize(seconds), op_calls[key]});
+  }
+  std::stable_sort(bench.ops.begin(), bench.ops.end(), [](const OpBench& a, const OpBench& b) {
+    return a.seconds.median > b.seconds.median;
+  });
+  return bench;
+}
+
+}  // namespace
+
+Stats summarize(std::vector<double> samples) {
+  std::sort(samples.begin(), samples.end());
+  const std::size_t n = samples.size(), mid = n / 2;
+  const double median = n % 2 == 1 ? samples[mid] : 0.5 * (samples[mid - 1] + samples[mid]);
+  return {.median = median, .min = samples.front(), .max = samples.back()};
+}
+
+BenchReport run_bench(const BenchOptions& options, const BenchProgress& progress) {
+  // The kernels run as in a job, whose scope keeps the im2col and Winograd buffers between
+  // calls; without it every call would also pay for fresh pages from the OS.
+  const BlockReuseScope reuse_blocks;
+  BenchReport report{.options = options,
+                     .machine = {.cpu = cpu_features().model,
+                                 .features = cpu_features().summary(),
+                                 .isa = isa_name(active_isa()),
+                                 .blas_kernels = blas_core_name()},
+                     .peak_gflops = {},
+                     .convolutions = {},
+                     .iteration = {}};
+
+  progress("the FMA peak");
+  std::vector<double> peaks;
+  for (int r = 0; r < options.repeats; ++r) {
+    peaks.push_back(measure_fma_peak(options.threads, options.run_time).gflops);
+  }
+  report.peak_gflops = summarize(peaks);
+
+  const auto layers = nn::vgg19_conv_shapes(options.size, options.size);
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    progress(layers[i].first_layer + " (" + std::to_string(i + 1) + " of " +
+             std::to_string(layers.size()) + ")");
+    report.convolutions.push_back(bench_convolution(layers[i], options));
+  }
+  progress("a style-transfer iteration");
+  report.iteration = bench_iteration(options);
+  return report;
+}
+
+}  // namespace nst::cli

@@ -1,0 +1,191 @@
+#include "apps/nst/bench_report.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace nst::cli {
+namespace {
+
+// printf into a std::string.
+[[gnu::format(printf, 1, 2)]] std::string format(const char* pattern, ...) {
+  va_list args, copy;
+  va_start(args, pattern);
+  va_copy(copy, args);
+  const int size = std::vsnprintf(nullptr, 0, pattern, copy);
+  va_end(copy);
+  std::string out(static_cast<std::size_t>(size), '\0');
+  std::vsnprintf(out.data(), out.size() + 1, pattern, args);
+  va_end(args);
+  return out;
+}
+
+// Half the range of the runs, relative to their median: the "±" of the table.
+double plus_minus(const Stats& s) { return s.median > 0.0 ? (s.max - s.min) / 2 / s.median : 0.0; }
+
+std::string percent(double fraction) {
+  return fraction < 0.095 ? format("%.1f%%", 100 * fraction) : format("%.0f%%", 100 * fraction);
+}
+
+const ConvMethodRate* find_method(const ConvPass& pass, const std::string& method) {
+  for (const ConvMethodRate& m : pass.methods) {
+    if (m.method == method) return &m;
+  }
+  return nullptr;
+}
+
+const char* const kMethods[] = {"sgemm", "im2col", "winograd"};
+
+std::string shape_text(const Conv2dShape& s) {
+  return format("%d->%d at %dx%d", s.C, s.K, s.W, s.H);
+}
+
+}  // namespace
+
+std::string bench_table(const BenchReport& r) {
+  const BenchOptions& o = r.options;
+  std::string out;
+  out +=
+      format("nst bench: VGG19 at %dx%d, %d thread%s; each figure the median of %d run%s\n", o.size,
+             o.size, o.threads, o.threads == 1 ? "" : "s", o.repeats, o.repeats == 1 ? "" : "s");
+  out += format("CPU: %s (%s); our kernels: %s; OpenBLAS kernels: %s\n", r.machine.cpu.c_str(),
+                r.machine.features.c_str(), r.machine.isa.c_str(), r.machine.blas_kernels.c_str());
+  out += format("Peak: %.1f GFLOP/s ±%s, measured with an FMA loop on %d thread%s (%.1f each)\n\n",
+                r.peak_gflops.median, percent(plus_minus(r.peak_gflops)).c_str(), o.threads,
+                o.threads == 1 ? "" : "s", r.peak_gflops.median / o.threads);
+
+  out +=
+      "Convolutions: effective GFLOP/s (2*K*C*9*H*W / time), share of the peak, ± half the\n"
+      "range of the runs; * marks what a job runs. sgemm: im2col's GEMMs without the im2col.\n"
+      "Winograd does fewer multiplications: its effective rate can pass the peak.\n";
+  // The "±" takes two bytes and one column: it stays outside every padded field.
+  out += format("%-8s %-20s %-10s  %-19s %-19s %s\n", "layer", "shape", "pass", "sgemm", "im2col",
+                "winograd");
+  for (const ConvBench& c : r.convolutions) {
+    for (int p = 0; p < 2; ++p) {
+      const ConvPass& pass = p == 0 ? c.forward : c.input_gradient;
+      std::string row = p == 0 ? format("%-8s %-20s %-10s", c.layer.c_str(),
+                                        shape_text(c.shape).c_str(), "forward")
+                               : format("%-8s %-20s %-10s", "", "", "input grad");
+      for (const char* method : kMethods) {
+        const ConvMethodRate* m = find_method(pass, method);
+        if (m == nullptr) {
+          row += "         n/a        ";
+          continue;
+        }
+        const bool picked = conv_algorithm_name(pass.picked) == std::string(method);
+        row += format(" %6.1f %4s ±%-5s%c", m->gflops.median,
+                      percent(m->gflops.median / r.peak_gflops.median).c_str(),
+                      percent(plus_minus(m->gflops)).c_str(), picked ? '*' : ' ');
+      }
+      while (!row.empty() && row.back() == ' ') row.pop_back();
+      out += row + "\n";
+    }
+  }
+
+  const IterationBench& it = r.iteration;
+  out += format(
+      "\nOne style-transfer iteration at %dx%d (Adam; content relu4_2, style relu1_1..relu5_1):\n"
+      "%.1f ms ±%s, by op (its own time: what it runs of other ops is not counted in it)\n",
+      o.size, o.size, 1e3 * it.seconds.median, percent(plus_minus(it.seconds)).c_str());
+  out += format("%-20s %-9s %9s %6s %6s %6s\n", "op", "pass", "ms", "share", "   ±", "calls");
+  auto op_row = [&](const std::string& op, const char* pass, const Stats& s, std::string calls) {
+    out += format("%-20s %-9s %9.2f %6s  ±%-4s %6s\n", op.c_str(), pass, 1e3 * s.median,
+                  percent(s.median / it.seconds.median).c_str(), percent(plus_minus(s)).c_str(),
+                  calls.c_str());
+  };
+  for (const OpBench& op : it.ops) {
+    op_row(op.key.op, op_phase_name(op.key.phase), op.seconds, std::to_string(op.calls));
+  }
+  op_row("(between the ops)", "", it.other_seconds, "");
+  out += "(between the ops: the autograd walk, the clamp to [0, 1], allocations)\n";
+  return out;
+}
+
+std::string bench_csv(const BenchReport& r) {
+  const BenchOptions& o = r.options;
+  std::string out;
+  out += format("# nst bench: VGG19 at %dx%d, %d threads, median of %d runs\n", o.size, o.size,
+                o.threads, o.repeats);
+  out += "# cpu: " + r.machine.cpu + "; features: " + r.machine.features +
+         "; our kernels: " + r.machine.isa + "; OpenBLAS kernels: " + r.machine.blas_kernels + "\n";
+  out += "section,layer,count,C,K,H,W,pass,method,picked,median,min,max,unit,share,calls\n";
+  auto row = [&](const std::string& prefix, const Stats& s, const char* unit, double scale,
+                 double share, const std::string& calls) {
+    out += prefix +
+           format(",%.6g,%.6g,%.6g,%s,%.4f,", scale * s.median, scale * s.min, scale * s.max, unit,
+                  share) +
+           calls + "\n";
+  };
+  row("peak,,,,,,,,fma_" + r.machine.isa + ",", r.peak_gflops, "GFLOP/s", 1.0, 1.0, "");
+  for (const ConvBench& c : r.convolutions) {
+    for (int p = 0; p < 2; ++p) {
+      const ConvPass& pass = p == 0 ? c.forward : c.input_gradient;
+      for (const ConvMethodRate& m : pass.methods) {
+        const bool picked = conv_algorithm_name(pass.picked) == m.method;
+        row(format("conv,%s,%d,%d,%d,%d,%d,%s,%s,%d", c.layer.c_str(), c.count, c.shape.C,
+                   c.shape.K, c.shape.H, c.shape.W, p == 0 ? "forward" : "input_gradient",
+                   m.method.c_str(), picked ? 1 : 0),
+            m.gflops, "GFLOP/s", 1.0, m.gflops.median / r.peak_gflops.median, "");
+      }
+    }
+  }
+  const IterationBench& it = r.iteration;
+  row("iteration,,,,,,,,total,", it.seconds, "ms", 1e3, 1.0, "");
+  for (const OpBench& op : it.ops) {
+    row(format("iteration,,,,,,,%s,%s,", op_phase_name(op.key.phase), op.key.op.c_str()),
+        op.seconds, "ms", 1e3, op.seconds.median / it.seconds.median, std::to_string(op.calls));
+  }
+  row("iteration,,,,,,,,between_ops,", it.other_seconds, "ms", 1e3,
+      it.other_seconds.median / it.seconds.median, "");
+  return out;
+}
+
+std::string bench_json(const BenchReport& r) {
+  using nlohmann::ordered_json;
+  auto stats = [](const Stats& s, double scale = 1.0) {
+    return ordered_json{
+        {"median", scale * s.median}, {"min", scale * s.min}, {"max", scale * s.max}};
+  };
+  ordered_json convolutions = ordered_json::array();
+  for (const ConvBench& c : r.convolutions) {
+    auto pass_json = [&](const ConvPass& pass) {
+      ordered_json j{{"picked", conv_algorithm_name(pass.picked)}};
+      for (const ConvMethodRate& m : pass.methods) j[m.method + "_gflops"] = stats(m.gflops);
+      return j;
+    };
+    convolutions.push_back({{"layer", c.layer},
+                            {"count", c.count},
+                            {"C", c.shape.C},
+                            {"K", c.shape.K},
+                            {"H", c.shape.H},
+                            {"W", c.shape.W},
+                            {"gflop", c.shape.direct_flops() * 1e-9},
+                            {"forward", pass_json(c.forward)},
+                            {"input_gradient", pass_json(c.input_gradient)}});
+  }
+  ordered_json ops = ordered_json::array();
+  for (const OpBench& op : r.iteration.ops) {
+    ops.push_back({{"op", op.key.op},
+                   {"pass", op_phase_name(op.key.phase)},
+                   {"ms", stats(op.seconds, 1e3)},
+                   {"calls", op.calls}});
+  }
+  const ordered_json report{{"size", r.options.size},
+                            {"threads", r.options.threads},
+                            {"repeats", r.options.repeats},
+                            {"machine",
+                             {{"cpu", r.machine.cpu},
+                              {"features", r.machine.features},
+                              {"isa", r.machine.isa},
+                              {"blas_kernels", r.machine.blas_kernels}}},
+                            {"peak_gflops", stats(r.peak_gflops)},
+                            {"convolutions", convolutions},
+                            {"iteration",
+                             {{"ms", stats(r.iteration.seconds, 1e3)},
+                              {"ops", ops},
+                              {"between_ops_ms", stats(r.iteration.other_seconds, 1e3)}}}};
+  return report.dump(2) + "\n";
+}
+
+}  // namespace nst::cli

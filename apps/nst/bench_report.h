@@ -1,0 +1,15 @@
+// `nst bench`'s report, in the three formats it prints: a table for people, CSV and JSON for
+// programs (every figure with its median, minimum and maximum).
+#pragma once
+
+#include <string>
+
+#include "apps/nst/bench_measure.h"
+
+namespace nst::cli {
+
+std::string bench_table(const BenchReport& report);
+std::string bench_csv(const BenchReport& report);
+std::string bench_json(const BenchReport& report);
+
+}  // namespace nst::cli

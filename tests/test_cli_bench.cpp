@@ -1,0 +1,134 @@
+// `nst bench` on a tiny size: every VGG19 shape measured by every method, the iteration split
+// by op, in the three formats; wrong command lines refused.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/cli_runner.h"
+
+namespace nst::testing {
+namespace {
+
+// Tiny and quick: 16 px (conv5_1 sees 1x1), two runs of 10 ms per figure.
+constexpr const char* kQuick = "bench --size 16 --repeats 2 --run-time 0.01";
+
+void expect_ordered(const nlohmann::json& stats, const std::string& what) {
+  EXPECT_GT(stats["median"].get<double>(), 0.0) << what;
+  EXPECT_LE(stats["min"].get<double>(), stats["median"].get<double>()) << what;
+  EXPECT_LE(stats["median"].get<double>(), stats["max"].get<double>()) << what;
+}
+
+TEST(CliBench, JsonHasEveryShapeEveryMethodAndTheIterationByOp) {
+  const CliResult r = run_nst(std::string(kQuick) + " --threads 1 --format json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["size"], 16);
+  EXPECT_EQ(j["threads"], 1);
+  EXPECT_FALSE(j["machine"]["cpu"].get<std::string>().empty());
+  expect_ordered(j["peak_gflops"], "peak");
+
+  // conv1_1 .. conv5_1: 9 distinct shapes, 13 layers, channels chained, sizes halving.
+  const auto& convs = j["convolutions"];
+  ASSERT_EQ(convs.size(), 9u);
+  const std::vector<std::string> names = {"conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1",
+                                          "conv3_2", "conv4_1", "conv4_2", "conv5_1"};
+  const int sides[] = {16, 16, 8, 8, 4, 4, 2, 2, 1};
+  int layers = 0;
+  for (std::size_t i = 0; i < convs.size(); ++i) {
+    const auto& c = convs[i];
+    EXPECT_EQ(c["layer"], names[i]);
+    EXPECT_EQ(c["H"], sides[i]) << names[i];
+    if (i > 0) {
+      EXPECT_EQ(c["C"], convs[i - 1]["K"]) << names[i];
+    }
+    layers += c["count"].get<int>();
+    for (const char* pass : {"forward", "input_gradient"}) {
+      const std::string picked = c[pass]["picked"];
+      EXPECT_TRUE(picked == "im2col" || picked == "winograd") << names[i] << " " << picked;
+      for (const char* method : {"sgemm_gflops", "im2col_gflops", "winograd_gflops"}) {
+        ASSERT_TRUE(c[pass].contains(method)) << names[i] << " " << pass << " " << method;
+        expect_ordered(c[pass][method], names[i] + " " + pass + " " + method);
+      }
+    }
+  }
+  EXPECT_EQ(layers, 13);
+
+  // The default job's iteration: 13 fused conv+ReLU forward and backward, 4 poolings, the
+  // losses of 6 layers (relu4_2 and five style layers), one Adam update.
+  const auto& it = j["iteration"];
+  expect_ordered(it["ms"], "iteration");
+  std::map<std::string, int> calls;
+  double ops_ms = 0.0;
+  for (const auto& op : it["ops"]) {
+    calls[op["op"].get<std::string>() + " " + op["pass"].get<std::string>()] = op["calls"];
+    ops_ms += op["ms"]["median"].get<double>();
+  }
+  EXPECT_EQ(calls["conv2d_relu forward"], 13);
+  EXPECT_EQ(calls["conv2d_relu backward"], 13);
+  EXPECT_EQ(calls["max_pool2d forward"], 4);
+  EXPECT_EQ(calls["max_pool2d backward"], 4);
+  EXPECT_EQ(calls["feature_losses fwd+bwd"], 6);
+  EXPECT_EQ(calls["adam update"], 1);
+  // Medians of parts need not add up exactly, but not to much more than the whole.
+  EXPECT_LT(ops_ms, 1.5 * it["ms"]["max"].get<double>());
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(CliBench, CsvRowsAllHaveTheHeadersColumns) {
+  const CliResult r = run_nst(std::string(kQuick) + " --format csv");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto lines = lines_of(r.out);
+  std::size_t header = 0;
+  while (header < lines.size() && lines[header].starts_with("#")) ++header;
+  ASSERT_LT(header, lines.size());
+  EXPECT_EQ(lines[header],
+            "section,layer,count,C,K,H,W,pass,method,picked,median,min,max,unit,share,calls");
+  std::map<std::string, int> sections;
+  for (std::size_t i = header + 1; i < lines.size(); ++i) {
+    EXPECT_EQ(std::count(lines[i].begin(), lines[i].end(), ','), 15) << lines[i];
+    ++sections[lines[i].substr(0, lines[i].find(','))];
+  }
+  EXPECT_EQ(sections["peak"], 1);
+  EXPECT_EQ(sections["conv"], 9 * 2 * 3);  // shapes x passes x methods
+  EXPECT_GE(sections["iteration"], 8);     // the total, the ops, what lies between them
+  EXPECT_NE(r.out.find("conv,conv3_2,3,256,256,4,4,forward,"), std::string::npos) << r.out;
+}
+
+TEST(CliBench, TheTableNamesTheMachineEveryLayerAndTheOps) {
+  const CliResult r = run_nst(kQuick);
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* expected :
+       {"CPU: ", "OpenBLAS kernels: ", "Peak: ", "conv1_1", "conv5_1", "64->128 at 8x8",
+        "input grad", "conv2d_relu", "feature_losses", "(between the ops)"}) {
+    EXPECT_NE(r.out.find(expected), std::string::npos) << expected << " in:\n" << r.out;
+  }
+  EXPECT_TRUE(r.err.empty()) << "no progress display when stderr is not a terminal: " << r.err;
+}
+
+TEST(CliBench, WrongCommandLinesAreUsageErrors) {
+  for (const char* args :
+       {"bench --format xml", "bench --size 8", "bench --size big", "bench --repeats 0",
+        "bench --run-time 0", "bench --threads -1", "bench extra"}) {
+    const CliResult r = run_nst(args);
+    EXPECT_EQ(r.code, 2) << args << ": " << r.err;
+    EXPECT_NE(r.err.find("usage error"), std::string::npos) << args << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << args;
+  }
+  const CliResult help = run_nst("bench --help");
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("--format"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nst::testing
