@@ -119,12 +119,17 @@ TEST(CliBench, TheTableNamesTheMachineEveryLayerAndTheOps) {
 TEST(CliBench, WrongCommandLinesAreUsageErrors) {
   for (const char* args :
        {"bench --format xml", "bench --size 8", "bench --size big", "bench --repeats 0",
-        "bench --run-time 0", "bench --threads -1", "bench extra"}) {
+        "bench --run-time 0", "bench --threads -1", "bench --max-memory lots", "bench extra"}) {
     const CliResult r = run_nst(args);
     EXPECT_EQ(r.code, 2) << args << ": " << r.err;
     EXPECT_NE(r.err.find("usage error"), std::string::npos) << args << ": " << r.err;
     EXPECT_TRUE(r.out.empty()) << args;
   }
+  // A size that does not fit the memory limit: refused before any work (exit 1).
+  const CliResult big = run_nst("bench --size 512 --max-memory 100M");
+  EXPECT_EQ(big.code, 1) << big.err;
+  EXPECT_NE(big.err.find("needs about"), std::string::npos) << big.err;
+  EXPECT_TRUE(big.out.empty());
   const CliResult help = run_nst("bench --help");
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("--format"), std::string::npos);

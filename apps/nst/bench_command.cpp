@@ -7,6 +7,9 @@
 #include "apps/nst/bench_measure.h"
 #include "apps/nst/bench_report.h"
 #include "apps/nst/cli.h"
+#include "nst/memory.h"
+#include "nst/settings_text.h"
+#include "tensor/error.h"
 #include "tensor/threads.h"
 
 namespace nst::cli {
@@ -17,7 +20,7 @@ int run_bench_command(const std::vector<std::string>& args) {
       "Profile this machine: GFLOP/s of every VGG19 convolution shape at one image size, by\n"
       "im2col, by Winograd and as plain SGEMM, forward and input gradient, as shares of the\n"
       "peak an FMA loop reaches here; then one style-transfer iteration split by op. Each\n"
-      "figure is the median of repeated runs; the spread is shown. Takes about a minute at\n"
+      "figure is the median of repeated runs; the spread is shown. Takes under a minute at\n"
       "the default size on 2 cores.");
   // clang-format off
   options.add_options()
@@ -26,6 +29,7 @@ int run_bench_command(const std::vector<std::string>& args) {
       ("format", "table, csv or json", cxxopts::value<std::string>()->default_value("table"))
       ("repeats", "runs per figure", cxxopts::value<std::string>()->default_value("5"))
       ("run-time", "seconds each run repeats its kernel for, at least", cxxopts::value<std::string>()->default_value("0.1"))
+      ("max-memory", "refuse sizes estimated to need more memory than this, e.g. 6G (0: 3/4 of physical memory)", cxxopts::value<std::string>()->default_value("0"))
       ("h,help", "show this help");
   // clang-format on
   const auto r = parse(options, args);
@@ -45,6 +49,14 @@ int run_bench_command(const std::vector<std::string>& args) {
   if (o.size > 4096) throw UsageError("--size must be at most 4096, got " + std::to_string(o.size));
   if (!(o.run_time > 0.0 && o.run_time <= 60.0)) {
     throw UsageError("--run-time must be more than 0 and at most 60 seconds");
+  }
+  int64_t max_memory = bytes_from_text(r["max-memory"].as<std::string>(), "--max-memory");
+  if (max_memory == 0) max_memory = default_max_memory();
+  const int64_t needed = bench_peak_bytes(o);
+  if (needed > max_memory) {
+    fail("nst bench --size ", o.size, " needs about ", format_bytes(needed),
+         " of memory, more than the limit of ", format_bytes(max_memory),
+         " (--max-memory; by default three quarters of physical memory): choose a smaller --size");
   }
   if (o.threads == 0) o.threads = num_threads();
   const ThreadCountScope thread_count(o.threads);

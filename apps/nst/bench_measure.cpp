@@ -7,6 +7,7 @@
 
 #include "nn/vgg19.h"
 #include "nst/drivers.h"
+#include "nst/memory.h"
 #include "nst/objective.h"
 #include "tensor/aligned_buffer.h"
 #include "tensor/blas_runtime.h"
@@ -78,7 +79,33 @@ std::function<void()> sgemm_bands(const Conv2dShape& s, int band_rows, bool inpu
   };
 }
 
+// A job's settings for the iteration: the defaults (content relu4_2, style relu1_1 .. relu5_1,
+// Adam).
+JobSettings iteration_settings() { return JobSettings{}; }
+
+JobSizes iteration_sizes(int side) {
+  const ImageSize size{side, side};
+  return {.content = size,
+          .content_original = size,
+          .styles = {size},
+          .styles_original = {size},
+          .init_original = {},
+          .kept_images = {}};
+}
+
+// Floats one bench_convolution holds: input and its gradient, output and its gradient, the
+// weight and its Winograd transform, a GEMM band, the kernels' own bands.
+int64_t convolution_floats(const Conv2dShape& s) {
+  const int64_t band_cols =
+      int64_t{std::max(conv2d_forward_bands(s).rows, conv2d_backward_bands(s).rows)} * s.Wo();
+  return 2 * int64_t{s.C} * s.H * s.W + 2 * int64_t{s.K} * s.Ho() * s.Wo() +
+         int64_t{s.K} * s.col_rows() + winograd_filter_size(s.K, s.C) +
+         2 * s.col_rows() * band_cols + kWinogradBandBudget;
+}
+
 ConvBench bench_convolution(const nn::Vgg19ConvShape& layer, const BenchOptions& o) {
+  // Its buffers are reused between calls, as in a job, and given back when it ends.
+  const BlockReuseScope reuse_blocks;
   const Conv2dShape& s = layer.shape;
   const double flops = s.direct_flops();
   const Tensor in = random_tensor(Shape{s.N, s.C, s.H, s.W}, 1);
@@ -125,12 +152,12 @@ Tensor random_image(int side, uint64_t seed) {
   return random_tensor(Shape{1, 3, side, side}, seed, 0.0f, 1.0f);
 }
 
-// A job's iteration with the default settings (content relu4_2, style relu1_1 .. relu5_1,
-// Adam) on an untrained VGG19: the same arithmetic as with trained weights.
+// A job's iteration on an untrained VGG19: the same arithmetic as with trained weights.
 IterationBench bench_iteration(const BenchOptions& o) {
+  const BlockReuseScope reuse_blocks;  // as a job holds one
   nn::Vgg19 model;
   model.init_random(0);
-  const JobSettings settings;
+  const JobSettings settings = iteration_settings();
   StyleObjective objective(model, random_image(o.size, 1), {random_image(o.size, 2)}, settings);
   AdamDriver driver(objective, random_image(o.size, 3), settings.learning_rate);
   driver.step();  // warm-up: the filter caches, the reused blocks
@@ -173,10 +200,18 @@ Stats summarize(std::vector<double> samples) {
   return {.median = median, .min = samples.front(), .max = samples.back()};
 }
 
+int64_t bench_peak_bytes(const BenchOptions& options) {
+  int64_t floats = 0;
+  for (const auto& layer : nn::vgg19_conv_shapes(options.size, options.size)) {
+    floats = std::max(floats, convolution_floats(layer.shape));
+  }
+  // The job's fixed part (the program, VGG19 and its filters) counts for the convolutions too:
+  // an overestimate of a few hundred MB at most.
+  const MemoryEstimate job = estimate_memory(iteration_settings(), iteration_sizes(options.size));
+  return std::max(job.total(), job.fixed + floats * static_cast<int64_t>(sizeof(float)));
+}
+
 BenchReport run_bench(const BenchOptions& options, const BenchProgress& progress) {
-  // The kernels run as in a job, whose scope keeps the im2col and Winograd buffers between
-  // calls; without it every call would also pay for fresh pages from the OS.
-  const BlockReuseScope reuse_blocks;
   BenchReport report{.options = options,
                      .machine = {.cpu = cpu_features().model,
                                  .features = cpu_features().summary(),

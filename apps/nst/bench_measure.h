@@ -3,6 +3,7 @@
 // Every figure is the median of repeated runs, kept with its minimum and maximum.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -74,5 +75,9 @@ struct BenchReport {
 using BenchProgress = std::function<void(const std::string& stage)>;
 
 BenchReport run_bench(const BenchOptions& options, const BenchProgress& progress);
+
+// The most memory run_bench will hold at once: the largest convolution's tensors, or the
+// iteration's job (nst/memory.h), whichever is more; each phase gives its memory back.
+int64_t bench_peak_bytes(const BenchOptions& options);
 
 }  // namespace nst::cli
