@@ -57,6 +57,10 @@ TEST(CliBench, JsonHasEveryShapeEveryMethodAndTheIterationByOp) {
     }
   }
   EXPECT_EQ(layers, 13);
+  for (const char* pass : {"forward", "input_gradient"}) {
+    for (const char* method : {"sgemm_gflops", "im2col_gflops", "winograd_gflops", "picked_gflops"})
+      EXPECT_GT(j["vgg19_weighted"][pass][method].get<double>(), 0.0) << pass << " " << method;
+  }
 
   // The default job's iteration: 13 fused conv+ReLU forward and backward, 4 poolings, the
   // losses of 6 layers (relu4_2 and five style layers), one Adam update.
@@ -101,6 +105,7 @@ TEST(CliBench, CsvRowsAllHaveTheHeadersColumns) {
   }
   EXPECT_EQ(sections["peak"], 1);
   EXPECT_EQ(sections["conv"], 9 * 2 * 3);  // shapes x passes x methods
+  EXPECT_EQ(sections["network"], 2 * 4);   // passes x (methods and what a job picks)
   EXPECT_GE(sections["iteration"], 8);     // the total, the ops, what lies between them
   EXPECT_NE(r.out.find("conv,conv3_2,3,256,256,4,4,forward,"), std::string::npos) << r.out;
 }
@@ -108,9 +113,9 @@ TEST(CliBench, CsvRowsAllHaveTheHeadersColumns) {
 TEST(CliBench, TheTableNamesTheMachineEveryLayerAndTheOps) {
   const CliResult r = run_nst(kQuick);
   ASSERT_EQ(r.code, 0) << r.err;
-  for (const char* expected :
-       {"CPU: ", "OpenBLAS kernels: ", "Peak: ", "conv1_1", "conv5_1", "64->128 at 8x8",
-        "input grad", "conv2d_relu", "feature_losses", "(between the ops)"}) {
+  for (const char* expected : {"CPU: ", "OpenBLAS kernels: ", "Peak: ", "conv1_1", "conv5_1",
+                               "64->128 at 8x8", "input grad", "conv2d_relu", "feature_losses",
+                               "(between the ops)", "VGG19    13 layers", "As a job runs them"}) {
     EXPECT_NE(r.out.find(expected), std::string::npos) << expected << " in:\n" << r.out;
   }
   EXPECT_TRUE(r.err.empty()) << "no progress display when stderr is not a terminal: " << r.err;

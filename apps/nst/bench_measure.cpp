@@ -200,6 +200,25 @@ Stats summarize(std::vector<double> samples) {
   return {.median = median, .min = samples.front(), .max = samples.back()};
 }
 
+double network_gflops(const BenchReport& report, bool input_gradient, const std::string& method) {
+  double flops = 0.0, seconds = 0.0;
+  for (const ConvBench& c : report.convolutions) {
+    const ConvPass& pass = input_gradient ? c.input_gradient : c.forward;
+    const std::string wanted = method == "picked" ? conv_algorithm_name(pass.picked) : method;
+    double rate = 0.0, im2col_rate = 0.0;
+    for (const ConvMethodRate& m : pass.methods) {
+      if (m.method == wanted) rate = m.gflops.median;
+      if (m.method == "im2col") im2col_rate = m.gflops.median;
+    }
+    if (rate <= 0.0) rate = im2col_rate;
+    if (rate <= 0.0) return 0.0;
+    const double gflop = c.count * c.shape.direct_flops() * 1e-9;
+    flops += gflop;
+    seconds += gflop / rate;
+  }
+  return seconds > 0.0 ? flops / seconds : 0.0;
+}
+
 int64_t bench_peak_bytes(const BenchOptions& options) {
   int64_t floats = 0;
   for (const auto& layer : nn::vgg19_conv_shapes(options.size, options.size)) {

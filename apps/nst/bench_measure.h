@@ -71,6 +71,12 @@ struct BenchReport {
   IterationBench iteration;
 };
 
+// VGG19's convolutions to conv5_1 as one pass of a job runs them, as one effective rate: the
+// median times of each shape, counted as often as the network has the shape. `method` is
+// "sgemm", "im2col", "winograd" (im2col's time where Winograd does not apply) or "picked" (what
+// a job runs for each shape).
+double network_gflops(const BenchReport& report, bool input_gradient, const std::string& method);
+
 // Called before each stage, for a progress display: "conv3_2 (6 of 9)".
 using BenchProgress = std::function<void(const std::string& stage)>;
 

@@ -83,6 +83,25 @@ std::string bench_table(const BenchReport& r) {
     }
   }
 
+  // The whole network, as a job runs it.
+  const double peak = r.peak_gflops.median;
+  for (int p = 0; p < 2; ++p) {
+    std::string row = p == 0 ? format("%-8s %-20s %-10s", "VGG19", "13 layers, weighted", "forward")
+                             : format("%-8s %-20s %-10s", "", "", "input grad");
+    for (const char* method : kMethods) {
+      const double rate = network_gflops(r, p == 1, method);
+      row += format(" %6.1f %4s       ", rate, percent(rate / peak).c_str());
+    }
+    while (!row.empty() && row.back() == ' ') row.pop_back();
+    out += row + "\n";
+  }
+  const double forward = network_gflops(r, false, "picked");
+  const double input_gradient = network_gflops(r, true, "picked");
+  out += format(
+      "As a job runs them (*): %.1f GFLOP/s forward (%s of the peak), %.1f input grad (%s)\n",
+      forward, percent(forward / peak).c_str(), input_gradient,
+      percent(input_gradient / peak).c_str());
+
   const IterationBench& it = r.iteration;
   out += format(
       "\nOne style-transfer iteration at %dx%d (Adam; content relu4_2, style relu1_1..relu5_1):\n"
@@ -130,6 +149,14 @@ std::string bench_csv(const BenchReport& r) {
       }
     }
   }
+  for (int p = 0; p < 2; ++p) {
+    for (const char* method : {"sgemm", "im2col", "winograd", "picked"}) {
+      const double rate = network_gflops(r, p == 1, method);
+      out +=
+          format("network,VGG19,13,,,,,%s,%s,,%.6g,,,GFLOP/s,%.4f,\n",
+                 p == 0 ? "forward" : "input_gradient", method, rate, rate / r.peak_gflops.median);
+    }
+  }
   const IterationBench& it = r.iteration;
   row("iteration,,,,,,,,total,", it.seconds, "ms", 1e3, 1.0, "");
   for (const OpBench& op : it.ops) {
@@ -164,6 +191,14 @@ std::string bench_json(const BenchReport& r) {
                             {"forward", pass_json(c.forward)},
                             {"input_gradient", pass_json(c.input_gradient)}});
   }
+  ordered_json network;
+  for (int p = 0; p < 2; ++p) {
+    ordered_json pass;
+    for (const char* method : {"sgemm", "im2col", "winograd", "picked"}) {
+      pass[std::string(method) + "_gflops"] = network_gflops(r, p == 1, method);
+    }
+    network[p == 0 ? "forward" : "input_gradient"] = pass;
+  }
   ordered_json ops = ordered_json::array();
   for (const OpBench& op : r.iteration.ops) {
     ops.push_back({{"op", op.key.op},
@@ -181,6 +216,7 @@ std::string bench_json(const BenchReport& r) {
                               {"blas_kernels", r.machine.blas_kernels}}},
                             {"peak_gflops", stats(r.peak_gflops)},
                             {"convolutions", convolutions},
+                            {"vgg19_weighted", network},
                             {"iteration",
                              {{"ms", stats(r.iteration.seconds, 1e3)},
                               {"ops", ops},
