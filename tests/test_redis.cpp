@@ -2,6 +2,7 @@
 // API nodes and worker processes, an untrained network at small sizes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 
@@ -48,7 +49,16 @@ TEST_F(RedisMode, TwoWorkersRunSixJobsEachExactlyOnce) {
     EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 12 + i + 1) << log;  // each row once
     EXPECT_EQ(c.Get("/api/jobs/" + ids[i] + "/result")->status, 200);
   }
-  const std::string logs = a.log() + b.log();
+  // A worker writes "done" just after the record says so: give its log a moment.
+  std::string logs;
+  wait_for(
+      [&] {
+        logs = a.log() + b.log();
+        return std::all_of(ids.begin(), ids.end(), [&](const std::string& id) {
+          return count(logs, "job " + id + " done") > 0;
+        });
+      },
+      10);
   for (const std::string& id : ids) {
     EXPECT_EQ(count(logs, "job " + id + " starts"), 1) << logs;
     EXPECT_EQ(count(logs, "job " + id + " done"), 1) << logs;

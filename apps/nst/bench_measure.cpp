@@ -58,22 +58,25 @@ Stats rate_of(const std::function<void()>& call, double flops, const BenchOption
 // The GEMMs of one im2col pass without the im2col: output rows cut into the bands the kernel
 // uses (tensor/conv2d.h), each band one GEMM on a ready-made matrix. It is the arithmetic of
 // the convolution with none of its data movement, so it tells how much of im2col's time is
-// the GEMM's. All bands reuse one band-sized matrix, as the kernel reuses its buffer.
-//   forward:         out_band [K x cols]     = weight [K x Ckk]      * col_band [Ckk x cols]
+// the GEMM's. All bands reuse one band-sized matrix, as the kernel reuses its buffer. (Where
+// the inner dimension is tiny, conv1_1, the kernel gives each thread bands of its own; here
+// every GEMM has all the threads.) `feature_map` is the output for the forward pass, the
+// output's gradient for the input gradient:
+//   forward:         out_band [K x cols]       = weight [K x Ckk]    * col_band [Ckk x cols]
 //   input gradient:  colgrad_band [Ckk x cols] = weight^T [Ckk x K]  * dout_band [K x cols]
 std::function<void()> sgemm_bands(const Conv2dShape& s, int band_rows, bool input_gradient,
-                                  const Tensor& weight, Tensor& dout_or_out) {
+                                  const Tensor& weight, const Tensor& feature_map) {
   const int P = s.Ho() * s.Wo(), Ckk = s.col_rows(), band_cols = band_rows * s.Wo();
-  auto band = std::make_shared<Tensor>(random_tensor(Shape{Ckk, band_cols}, 7));
-  return [s, P, Ckk, band_cols, input_gradient, weight, band, out = dout_or_out]() mutable {
+  return [s, P, Ckk, band_cols, input_gradient, weight, map = feature_map,
+          band = random_tensor(Shape{Ckk, band_cols}, 7)]() mutable {
     for (int first = 0; first < P; first += band_cols) {
       const int cols = std::min(band_cols, P - first);
       if (input_gradient) {
         gemm(Transpose::yes, Transpose::no, Ckk, cols, s.K, 1.0f, weight.data(), Ckk,
-             out.data() + first, P, 0.0f, band->data(), band_cols);
+             map.data() + first, P, 0.0f, band.data(), band_cols);
       } else {
-        gemm(Transpose::no, Transpose::no, s.K, cols, Ckk, 1.0f, weight.data(), Ckk, band->data(),
-             band_cols, 0.0f, out.data() + first, P);
+        gemm(Transpose::no, Transpose::no, s.K, cols, Ckk, 1.0f, weight.data(), Ckk, band.data(),
+             band_cols, 0.0f, map.data() + first, P);
       }
     }
   };

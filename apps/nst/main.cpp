@@ -31,7 +31,7 @@ constexpr const char* kHelp =
     "  nst weights convert IN OUT.safetensors                     convert a checkpoint\n"
     "  nst weights info FILE                                      describe a weights file\n"
     "  nst weights where                                          which weights are used\n"
-    "  nst bench [--size N] [--threads N] [--format table|csv|json]  profile this machine\n"
+    "  nst bench [--size N] [--format table|csv|json]             profile this machine\n"
     "  nst --version\n"
     "\n"
     "Run a command with --help for its options.\n";
