@@ -40,60 +40,68 @@ std::string shape_text(const Conv2dShape& s) {
   return format("%d->%d at %dx%d", s.C, s.K, s.W, s.H);
 }
 
-}  // namespace
-
-std::string bench_table(const BenchReport& r) {
+// The header: the run, the machine, the peak.
+std::string machine_lines(const BenchReport& r) {
   const BenchOptions& o = r.options;
-  std::string out;
-  out +=
-      format("nst bench: VGG19 at %dx%d, %d thread%s; each figure the median of %d run%s\n", o.size,
-             o.size, o.threads, o.threads == 1 ? "" : "s", o.repeats, o.repeats == 1 ? "" : "s");
-  out += format("CPU: %s (%s); our kernels: %s; OpenBLAS kernels: %s\n", r.machine.cpu.c_str(),
-                r.machine.features.c_str(), r.machine.isa.c_str(), r.machine.blas_kernels.c_str());
-  out += format("Peak: %.1f GFLOP/s ±%s, measured with an FMA loop on %d thread%s (%.1f each)\n\n",
+  const char* threads = o.threads == 1 ? "thread" : "threads";
+  return format("nst bench: VGG19 at %dx%d, %d %s; each figure the median of %d run%s\n", o.size,
+                o.size, o.threads, threads, o.repeats, o.repeats == 1 ? "" : "s") +
+         format("CPU: %s (%s); our kernels: %s; OpenBLAS kernels: %s\n", r.machine.cpu.c_str(),
+                r.machine.features.c_str(), r.machine.isa.c_str(), r.machine.blas_kernels.c_str()) +
+         format("Peak: %.1f GFLOP/s ±%s, measured with an FMA loop on %d %s (%.1f each)\n",
                 r.peak_gflops.median, percent(plus_minus(r.peak_gflops)).c_str(), o.threads,
-                o.threads == 1 ? "" : "s", r.peak_gflops.median / o.threads);
+                threads, r.peak_gflops.median / o.threads);
+}
 
-  out +=
+// A table row: the label columns, then the cells, without trailing spaces.
+std::string table_row(const std::string& layer, const std::string& shape, const char* pass,
+                      const std::string& cells) {
+  std::string row = format("%-8s %-20s %-10s", layer.c_str(), shape.c_str(), pass) + cells;
+  while (!row.empty() && row.back() == ' ') row.pop_back();
+  return row + "\n";
+}
+
+// One cell: median GFLOP/s, share of the peak, ± of the runs, and * if a job runs it. The "±"
+// takes two bytes and one column, so it stays outside every padded field.
+std::string rate_cell(const ConvMethodRate* m, double peak, bool picked) {
+  if (m == nullptr) return "         n/a        ";
+  return format(" %6.1f %4s ±%-5s%c", m->gflops.median, percent(m->gflops.median / peak).c_str(),
+                percent(plus_minus(m->gflops)).c_str(), picked ? '*' : ' ');
+}
+
+std::string convolution_table(const BenchReport& r) {
+  const double peak = r.peak_gflops.median;
+  std::string out =
       "Convolutions: effective GFLOP/s (2*K*C*9*H*W / time), share of the peak, ± half the\n"
       "range of the runs; * marks what a job runs. sgemm: im2col's GEMMs without the im2col.\n"
       "Winograd does fewer multiplications: its effective rate can pass the peak.\n";
-  // The "±" takes two bytes and one column: it stays outside every padded field.
   out += format("%-8s %-20s %-10s  %-19s %-19s %s\n", "layer", "shape", "pass", "sgemm", "im2col",
                 "winograd");
+  const char* pass_names[] = {"forward", "input grad"};
+  int layers = 0;
   for (const ConvBench& c : r.convolutions) {
+    layers += c.count;
     for (int p = 0; p < 2; ++p) {
       const ConvPass& pass = p == 0 ? c.forward : c.input_gradient;
-      std::string row = p == 0 ? format("%-8s %-20s %-10s", c.layer.c_str(),
-                                        shape_text(c.shape).c_str(), "forward")
-                               : format("%-8s %-20s %-10s", "", "", "input grad");
+      std::string cells;
       for (const char* method : kMethods) {
-        const ConvMethodRate* m = find_method(pass, method);
-        if (m == nullptr) {
-          row += "         n/a        ";
-          continue;
-        }
-        const bool picked = conv_algorithm_name(pass.picked) == std::string(method);
-        row += format(" %6.1f %4s ±%-5s%c", m->gflops.median,
-                      percent(m->gflops.median / r.peak_gflops.median).c_str(),
-                      percent(plus_minus(m->gflops)).c_str(), picked ? '*' : ' ');
+        cells += rate_cell(find_method(pass, method), peak,
+                           conv_algorithm_name(pass.picked) == std::string(method));
       }
-      while (!row.empty() && row.back() == ' ') row.pop_back();
-      out += row + "\n";
+      out += p == 0 ? table_row(c.layer, shape_text(c.shape), pass_names[p], cells)
+                    : table_row("", "", pass_names[p], cells);
     }
   }
-
-  // The whole network, as a job runs it.
-  const double peak = r.peak_gflops.median;
+  // The whole network, each shape counted as often as VGG19 runs it.
   for (int p = 0; p < 2; ++p) {
-    std::string row = p == 0 ? format("%-8s %-20s %-10s", "VGG19", "13 layers, weighted", "forward")
-                             : format("%-8s %-20s %-10s", "", "", "input grad");
+    std::string cells;
     for (const char* method : kMethods) {
       const double rate = network_gflops(r, p == 1, method);
-      row += format(" %6.1f %4s       ", rate, percent(rate / peak).c_str());
+      cells += format(" %6.1f %4s       ", rate, percent(rate / peak).c_str());
     }
-    while (!row.empty() && row.back() == ' ') row.pop_back();
-    out += row + "\n";
+    out += p == 0 ? table_row("VGG19", std::to_string(layers) + " layers, weighted", pass_names[p],
+                              cells)
+                  : table_row("", "", pass_names[p], cells);
   }
   const double forward = network_gflops(r, false, "picked");
   const double input_gradient = network_gflops(r, true, "picked");
@@ -101,14 +109,19 @@ std::string bench_table(const BenchReport& r) {
       "As a job runs them (*): %.1f GFLOP/s forward (%s of the peak), %.1f input grad (%s)\n",
       forward, percent(forward / peak).c_str(), input_gradient,
       percent(input_gradient / peak).c_str());
+  return out;
+}
 
+std::string iteration_table(const BenchReport& r) {
   const IterationBench& it = r.iteration;
-  out += format(
-      "\nOne style-transfer iteration at %dx%d (Adam; content relu4_2, style relu1_1..relu5_1):\n"
+  const int size = r.options.size;
+  std::string out = format(
+      "One style-transfer iteration at %dx%d (Adam; content relu4_2, style relu1_1..relu5_1):\n"
       "%.1f ms ±%s, by op (its own time: what it runs of other ops is not counted in it)\n",
-      o.size, o.size, 1e3 * it.seconds.median, percent(plus_minus(it.seconds)).c_str());
+      size, size, 1e3 * it.seconds.median, percent(plus_minus(it.seconds)).c_str());
   out += format("%-20s %-9s %9s %6s %6s %6s\n", "op", "pass", "ms", "share", "   ±", "calls");
-  auto op_row = [&](const std::string& op, const char* pass, const Stats& s, std::string calls) {
+  auto op_row = [&](const std::string& op, const char* pass, const Stats& s,
+                    const std::string& calls) {
     out += format("%-20s %-9s %9.2f %6s  ±%-4s %6s\n", op.c_str(), pass, 1e3 * s.median,
                   percent(s.median / it.seconds.median).c_str(), percent(plus_minus(s)).c_str(),
                   calls.c_str());
@@ -119,6 +132,12 @@ std::string bench_table(const BenchReport& r) {
   op_row("(between the ops)", "", it.other_seconds, "");
   out += "(between the ops: the autograd walk, the clamp to [0, 1], allocations)\n";
   return out;
+}
+
+}  // namespace
+
+std::string bench_table(const BenchReport& r) {
+  return machine_lines(r) + "\n" + convolution_table(r) + "\n" + iteration_table(r);
 }
 
 std::string bench_csv(const BenchReport& r) {
