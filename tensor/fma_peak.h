@@ -12,7 +12,7 @@ namespace nst {
 
 struct FmaPeak {
   double gflops = 0.0;  // all threads together, an FMA counted as 2 FLOPs
-  int threads = 0;
+  int threads = 0;      // that ran the loop: as asked, unless OpenMP limits them
   Isa isa = Isa::scalar;
 };
 
