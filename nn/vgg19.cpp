@@ -45,32 +45,37 @@ std::vector<std::string> vgg19_relu_names() {
   return names;
 }
 
-std::vector<Vgg19ConvShape> vgg19_conv_shapes(int height, int width, std::string_view last) {
-  const int last_index = vgg19_layer_index(last);
-  NST_CHECK(last_index >= 0 && vgg19_layers()[last_index].kind == Vgg19Layer::Kind::conv,
-            "vgg19_conv_shapes: '", last, "' is not a convolution of VGG19");
-  std::vector<Vgg19ConvShape> shapes;
-  for (int i = 0; i <= last_index; ++i) {
-    const Vgg19Layer& layer = vgg19_layers()[i];
+std::vector<Vgg19Conv> vgg19_convs(int height, int width, int last) {
+  std::vector<Vgg19Conv> convs;
+  for (int i = 0; i <= last; ++i) {
+    const Vgg19Layer& layer = vgg19_layers().at(i);
     if (layer.kind == Vgg19Layer::Kind::pool) {  // 2x2, stride 2: floor division
       height /= 2;
       width /= 2;
     }
     if (layer.kind != Vgg19Layer::Kind::conv) continue;
-    const Conv2dShape shape{.N = 1,
-                            .C = layer.in_channels,
-                            .H = height,
-                            .W = width,
-                            .K = layer.out_channels,
-                            .kernel = 3,
-                            .stride = 1,
-                            .padding = 1};
-    const Vgg19ConvShape* previous = shapes.empty() ? nullptr : &shapes.back();
-    if (previous != nullptr && previous->shape.C == shape.C && previous->shape.K == shape.K &&
-        previous->shape.H == shape.H && previous->shape.W == shape.W) {
+    convs.push_back({i, Conv2dShape{.N = 1,
+                                    .C = layer.in_channels,
+                                    .H = height,
+                                    .W = width,
+                                    .K = layer.out_channels,
+                                    .kernel = 3,
+                                    .stride = 1,
+                                    .padding = 1}});
+  }
+  return convs;
+}
+
+std::vector<Vgg19ConvShape> vgg19_conv_shapes(int height, int width, std::string_view last) {
+  const int last_index = vgg19_layer_index(last);
+  NST_CHECK(last_index >= 0 && vgg19_layers()[last_index].kind == Vgg19Layer::Kind::conv,
+            "vgg19_conv_shapes: '", last, "' is not a convolution of VGG19");
+  std::vector<Vgg19ConvShape> shapes;
+  for (const Vgg19Conv& conv : vgg19_convs(height, width, last_index)) {
+    if (!shapes.empty() && shapes.back().shape == conv.shape) {
       ++shapes.back().count;
     } else {
-      shapes.push_back({layer.name, shape, 1});
+      shapes.push_back({vgg19_layers()[conv.layer].name, conv.shape, 1});
     }
   }
   return shapes;

@@ -30,6 +30,14 @@ const std::vector<Vgg19Layer>& vgg19_layers();
 int vgg19_layer_index(std::string_view name);  // -1 for an unknown name
 std::vector<std::string> vgg19_relu_names();   // relu1_1 ... relu5_4
 
+// Every convolution among layers 0..last (indices into vgg19_layers()) with the shape it runs
+// on one height x width image: each 2x2 pool before it halves the size, rounding down.
+struct Vgg19Conv {
+  int layer;  // index into vgg19_layers()
+  Conv2dShape shape;
+};
+std::vector<Vgg19Conv> vgg19_convs(int height, int width, int last);
+
 // The distinct convolution shapes VGG19 runs on one height x width image, from conv1_1 up to
 // and with the convolution `last`, in order: the first layer with each shape and how many of
 // the layers have it (conv3_2 to conv3_4 share one). For benchmarks.

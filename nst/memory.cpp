@@ -96,22 +96,10 @@ int64_t iteration_bytes(ImageSize size, const std::vector<std::string>& requeste
 int64_t winograd_filter_bytes(const std::vector<ImageSize>& sizes, int last) {
   std::vector<bool> uses_winograd(nn::vgg19_layers().size());
   for (ImageSize size : sizes) {
-    int h = size.height, w = size.width;
-    for (int i = 0; i <= last; ++i) {
-      const nn::Vgg19Layer& layer = nn::vgg19_layers()[i];
-      if (layer.kind == nn::Vgg19Layer::Kind::pool) h /= 2, w /= 2;
-      if (layer.kind != nn::Vgg19Layer::Kind::conv) continue;
-      const Conv2dShape shape{.N = 1,
-                              .C = layer.in_channels,
-                              .H = h,
-                              .W = w,
-                              .K = layer.out_channels,
-                              .kernel = 3,
-                              .stride = 1,
-                              .padding = 1};
-      if (forward_algorithm(shape) == ConvAlgorithm::winograd ||
-          input_gradient_algorithm(shape) == ConvAlgorithm::winograd)
-        uses_winograd[i] = true;
+    for (const nn::Vgg19Conv& conv : nn::vgg19_convs(size.height, size.width, last)) {
+      if (forward_algorithm(conv.shape) == ConvAlgorithm::winograd ||
+          input_gradient_algorithm(conv.shape) == ConvAlgorithm::winograd)
+        uses_winograd[conv.layer] = true;
     }
   }
   int64_t bytes = 0;

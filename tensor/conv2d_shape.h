@@ -22,6 +22,7 @@ struct Conv2dShape {
     return 2.0 * N * K * Ho() * Wo() * static_cast<double>(C) * kernel * kernel;
   }
   void validate() const;  // throws nst::Error naming the shape if it makes no sense
+  bool operator==(const Conv2dShape&) const = default;
 };
 
 }  // namespace nst
