@@ -75,6 +75,23 @@ Tensor decode_image(std::span<const uint8_t> bytes, const std::string& name, int
   fail(name, ": not a PNG or JPEG image (unrecognised content)");
 }
 
+ImageSize probe_image(std::span<const uint8_t> bytes, const std::string& name, int64_t max_pixels) {
+  NST_CHECK(!bytes.empty(), name, ": empty, not an image");
+  static const uint8_t kPng[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPng, 8) == 0) {
+    return probe_png(bytes, name, max_pixels);
+  }
+  if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
+    return probe_jpeg(bytes, name, max_pixels);
+  }
+  fail(name, ": not a PNG or JPEG image (unrecognised content)");
+}
+
+int64_t decoded_image_bytes(ImageSize size) {
+  // 8-bit RGB from the codec, then the float tensor made from it: both live at once.
+  return int64_t{size.width} * size.height * 3 * (1 + static_cast<int64_t>(sizeof(float)));
+}
+
 std::vector<uint8_t> encode_image(const Tensor& image, ImageFormat format, int jpeg_quality,
                                   const std::string& name) {
   NST_CHECK(jpeg_quality >= 1 && jpeg_quality <= 100, "JPEG quality must be 1..100, got ",

@@ -31,6 +31,13 @@ Tensor read_image(const std::string& path, int64_t max_pixels = kDefaultMaxPixel
 Tensor decode_image(std::span<const uint8_t> bytes, const std::string& name,
                     int64_t max_pixels = kDefaultMaxPixels);
 
+// The size of the picture in `bytes` (upright) from its header alone, without decoding it,
+// with decode_image's checks of what the header claims; nst::Error naming `name` otherwise.
+ImageSize probe_image(std::span<const uint8_t> bytes, const std::string& name,
+                      int64_t max_pixels = kDefaultMaxPixels);
+// The memory decoding a picture of `size` takes at its peak, in bytes.
+int64_t decoded_image_bytes(ImageSize size);
+
 enum class ImageFormat { png, jpeg };
 // From the extension (.png, .jpg, .jpeg, any case); throws nst::Error for anything else.
 ImageFormat image_format_for_output(const std::string& path);

@@ -7,12 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "nst/image.h"
 #include "tensor/tensor.h"
 
 namespace nst {
 
 Tensor decode_png(std::span<const uint8_t> file, const std::string& path, int64_t max_pixels);
 Tensor decode_jpeg(std::span<const uint8_t> file, const std::string& path, int64_t max_pixels);
+// The size (upright, for JPEG) from the header alone, with the same checks as decoding's.
+ImageSize probe_png(std::span<const uint8_t> file, const std::string& path, int64_t max_pixels);
+ImageSize probe_jpeg(std::span<const uint8_t> file, const std::string& path, int64_t max_pixels);
 
 // 8-bit interleaved RGB for the encoders: round(255 x), x clamped to [0, 1].
 std::vector<uint8_t> to_rgb8(const Tensor& image);

@@ -86,6 +86,29 @@ int orientation_of(const jpeg_decompress_struct& info) {
 
 }  // namespace
 
+ImageSize probe_jpeg(std::span<const uint8_t> file, const std::string& path, int64_t max_pixels) {
+  jpeg_decompress_struct info{};
+  ErrorManager err;
+  install(&info.err, err);
+  if (setjmp(err.jump) != 0) {
+    jpeg_destroy_decompress(&info);
+    fail(path, ": corrupt JPEG: ", err.message);
+  }
+  jpeg_create_decompress(&info);
+  jpeg_mem_src(&info, file.data(), static_cast<unsigned long>(file.size()));
+  jpeg_save_markers(&info, JPEG_APP0 + 1, 0xFFFF);
+  jpeg_read_header(&info, TRUE);
+  const int64_t width = info.image_width, height = info.image_height;
+  const bool too_small = too_small_for_its_size(info, file.size());
+  const bool turned = orientation_of(info) >= 5;  // 5..8 swap width and height
+  jpeg_destroy_decompress(&info);
+  check_pixel_limit(width, height, max_pixels, path);
+  NST_CHECK(!too_small, path, ": truncated JPEG: it claims ", width, "x", height,
+            " pixels, more than its ", file.size(), " bytes can hold");
+  return turned ? ImageSize{static_cast<int>(height), static_cast<int>(width)}
+                : ImageSize{static_cast<int>(width), static_cast<int>(height)};
+}
+
 Tensor decode_jpeg(std::span<const uint8_t> file, const std::string& path, int64_t max_pixels) {
   jpeg_decompress_struct info{};
   ErrorManager err;

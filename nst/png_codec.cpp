@@ -32,20 +32,32 @@ uint64_t min_raw_bytes(const png_image& image) {
 // data it claims is truncated or crafted: say so before allocating the picture.
 constexpr uint64_t kDeflateMaxRatio = 1032;
 
-}  // namespace
-
-Tensor decode_png(std::span<const uint8_t> file, const std::string& path, int64_t max_pixels) {
-  PngImage png;
+// Reads the header and checks the size it claims.
+void begin_read(PngImage& png, std::span<const uint8_t> file, const std::string& path,
+                int64_t max_pixels) {
   NST_CHECK(png_image_begin_read_from_memory(&png.image, file.data(), file.size()) != 0, path,
             ": corrupt PNG: ", png.image.message);
-  // Without this flag libpng takes 16-bit samples that carry no gamma information as linear
-  // light and brightens them on conversion; such files are almost always sRGB, like 8-bit
-  // ones. (It must be set here: beginning a read clears the flags.)
-  png.image.flags |= PNG_IMAGE_FLAG_16BIT_sRGB;
   check_pixel_limit(png.image.width, png.image.height, max_pixels, path);
   NST_CHECK(min_raw_bytes(png.image) <= kDeflateMaxRatio * file.size(), path,
             ": truncated PNG: it claims ", png.image.width, "x", png.image.height,
             " pixels, more than its ", file.size(), " bytes can hold");
+}
+
+}  // namespace
+
+ImageSize probe_png(std::span<const uint8_t> file, const std::string& path, int64_t max_pixels) {
+  PngImage png;
+  begin_read(png, file, path, max_pixels);
+  return {static_cast<int>(png.image.width), static_cast<int>(png.image.height)};
+}
+
+Tensor decode_png(std::span<const uint8_t> file, const std::string& path, int64_t max_pixels) {
+  PngImage png;
+  begin_read(png, file, path, max_pixels);
+  // Without this flag libpng takes 16-bit samples that carry no gamma information as linear
+  // light and brightens them on conversion; such files are almost always sRGB, like 8-bit
+  // ones. (It must be set after beginning the read, which clears the flags.)
+  png.image.flags |= PNG_IMAGE_FLAG_16BIT_sRGB;
   png.image.format = PNG_FORMAT_RGB;  // no alpha: the reader composites onto `white`
   std::vector<uint8_t> rgb(PNG_IMAGE_SIZE(png.image));
   png_color white{255, 255, 255};
