@@ -1,31 +1,63 @@
 #include "serve/embedded_backend.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
 #include "serve/job_json.h"
+#include "serve/request_text.h"
 #include "tensor/error.h"
 
 namespace nst::serve {
 namespace {
 
-// The job store's file in DATA, creating the folder if need be.
-std::string store_path(const std::string& data) {
+// Creates DATA if need be and takes its lock (flock on DATA/lock, held until the process
+// ends or the backend goes): two servers on one folder would run the same jobs and remove
+// each other's files. The lock file says which process holds it.
+int lock_data_folder(const std::string& data) {
   std::error_code ec;
   std::filesystem::create_directories(data, ec);
   NST_CHECK(!ec, data, ": cannot create the data folder: ", ec.message());
-  return data + "/jobs.sqlite";
+  const std::string path = data + "/lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  NST_CHECK(fd >= 0, path, ": cannot open the data folder's lock: ", std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {};
+    const ssize_t n = ::pread(fd, holder, sizeof holder - 1, 0);
+    ::close(fd);
+    fail(data, ": another nst serve uses this data folder",
+         n > 0 ? " (process " + std::string(holder, static_cast<std::size_t>(n)) + ")" : "",
+         "; stop it, or give this one another --data");
+  }
+  const std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    // Only the message above would miss the holder's number; the lock is what counts.
+  }
+  return fd;
 }
 
 }  // namespace
 
 EmbeddedBackend::EmbeddedBackend(const std::string& data, const WorkerOptions& workers,
                                  ModelSource models)
-    : worker_count_(workers.workers), store_(store_path(data)), files_(data + "/jobs") {
+    : worker_count_(workers.workers),
+      data_lock_(lock_data_folder(data)),
+      store_(data + "/jobs.sqlite"),
+      files_(data + "/jobs") {
   const int requeued = store_.requeue_running();
   if (requeued > 0) {
     std::cerr << "nst serve: " << requeued << " job" << (requeued == 1 ? "" : "s")
               << " interrupted by the last stop will continue\n";
+  }
+  for (const std::string& id : store_.fail_exhausted(
+           workers.max_attempts, JobStore::exhausted_message(workers.max_attempts))) {
+    std::cerr << "nst serve: job " << id
+              << " failed: " << JobStore::exhausted_message(workers.max_attempts) << "\n";
   }
   files_.remove_orphans(store_.ids());
   for (const JobRecord& record : store_.list()) {
@@ -34,7 +66,11 @@ EmbeddedBackend::EmbeddedBackend(const std::string& data, const WorkerOptions& w
   workers_ = std::make_unique<Workers>(store_, files_, events_, std::move(models), workers);
 }
 
-EmbeddedBackend::~EmbeddedBackend() { stop(); }
+EmbeddedBackend::~EmbeddedBackend() {
+  stop();
+  workers_.reset();
+  ::close(data_lock_);
+}
 
 bool EmbeddedBackend::submit(const JobRecord& record, const Upload& content,
                              const std::vector<Upload>& styles, int max_queued) {
@@ -45,7 +81,7 @@ bool EmbeddedBackend::submit(const JobRecord& record, const Upload& content,
     store_.insert(record);
   }
   events_.open(record.id);
-  events_.publish(record.id, "state", job_json(record, queue_position(record.id)).dump());
+  events_.publish(record.id, "state", json_text(job_json(record, queue_position(record.id))));
   workers_->wake();
   return true;
 }
@@ -56,7 +92,7 @@ bool EmbeddedBackend::cancel(const std::string& id) {
   workers_->cancel(id);
   // A running job's worker closes its events once it has stopped.
   if (before->state == JobState::queued)
-    events_.close(id, "state", job_json(*store_.get(id)).dump());
+    events_.close(id, "state", json_text(job_json(*store_.get(id))));
   return true;
 }
 

@@ -14,9 +14,10 @@ namespace nst::serve {
 
 class EmbeddedBackend : public JobBackend {
  public:
-  // Opens (or creates) the store in `data` and recovers what a crash left: jobs that were
-  // running go back to the head of the queue, half-stored uploads are removed. The workers
-  // start at once.
+  // Takes the lock of `data` (nst::Error if another server holds it), opens (or creates) the
+  // store in it and recovers what a crash left: jobs that were running go back to the head of
+  // the queue, or fail if they have used up their attempts; half-stored uploads are removed.
+  // The workers start at once.
   EmbeddedBackend(const std::string& data, const WorkerOptions& workers, ModelSource models);
   ~EmbeddedBackend() override;
 
@@ -33,10 +34,12 @@ class EmbeddedBackend : public JobBackend {
   std::optional<EventBatch> events(const std::string& id, const std::string& after,
                                    std::chrono::milliseconds wait) override;
   BackendCounts counts() override;
+  void check_health() override { store_.count(JobState::queued); }  // the store answers
   void stop() override;
 
  private:
   int worker_count_;
+  int data_lock_;  // held open: the data folder's lock
   JobStore store_;
   JobFiles files_;
   JobEvents events_;

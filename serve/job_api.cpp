@@ -1,26 +1,30 @@
 // The handlers of /api/jobs: submitting, reading, cancelling and deleting jobs, and what a
 // job makes (result, preview, loss log, events).
 #include <httplib.h>
+#include <sys/random.h>
 
 #include <chrono>
-#include <mutex>
-#include <random>
 
 #include "nst/image.h"
 #include "serve/http_util.h"
 #include "serve/job_json.h"
+#include "serve/request_text.h"
 #include "serve/server.h"
 #include "tensor/error.h"
 
 namespace nst::serve {
 namespace {
 
+// 128 bits from the system's CSPRNG: an ID cannot be guessed from others.
 std::string new_job_id() {
-  static std::mutex mutex;
-  static std::mt19937_64 random{std::random_device{}()};
-  const std::lock_guard lock(mutex);
-  char id[17];
-  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(random()));
+  unsigned char bytes[16];
+  NST_CHECK(::getrandom(bytes, sizeof bytes, 0) == static_cast<ssize_t>(sizeof bytes),
+            "cannot read the system's random numbers");
+  std::string id;
+  for (const unsigned char b : bytes) {
+    id += "0123456789abcdef"[b >> 4];
+    id += "0123456789abcdef"[b & 15];
+  }
   return id;
 }
 
@@ -42,51 +46,95 @@ std::optional<JobRecord> Server::find(const httplib::Request& request,
   return record;
 }
 
-void Server::submit(const httplib::Request& request, httplib::Response& response) {
+// Reads the multipart form through httplib's content reader, counting the bytes as they are
+// decoded, so that --max-upload-mb holds whatever the transfer (Content-Length, chunked,
+// compressed). Answers the request itself and returns nothing when the form cannot be taken.
+std::optional<std::vector<httplib::MultipartFormData>> Server::read_form(
+    const httplib::Request& request, httplib::Response& response,
+    const httplib::ContentReader& reader) {
   if (!request.is_multipart_form_data()) {
-    return reply_error(response, 400,
-                       "send a multipart form: a 'content' file, one or more 'style' files and "
-                       "optionally 'options', a JSON object");
+    reply_error(response, 400,
+                "send a multipart form: a 'content' file, one or more 'style' files and "
+                "optionally 'options', a JSON object");
+    return std::nullopt;
   }
+  const std::size_t max_parts = 2 + static_cast<std::size_t>(options_.limits.max_styles);
+  std::vector<httplib::MultipartFormData> parts;
+  int64_t received = 0;
+  bool too_large = false, too_many = false;
+  const bool whole = reader(
+      [&](const httplib::MultipartFormData& part) {
+        too_many = parts.size() == max_parts;
+        if (!too_many) parts.push_back(part);
+        return !too_many;
+      },
+      [&](const char* data, std::size_t size) {
+        received += static_cast<int64_t>(size);
+        too_large = received > options_.max_upload_bytes;
+        if (!too_large) parts.back().content.append(data, size);
+        return !too_large;
+      });
+  if (too_large || response.status == 413) {
+    reply_error(response, 413, upload_limit_message());
+  } else if (too_many) {
+    reply_error(response, 400,
+                "over " + std::to_string(max_parts) +
+                    " parts in the form; this server takes one content file, at most " +
+                    std::to_string(options_.limits.max_styles) +
+                    " style files (--max-styles) and the options");
+  } else if (!whole) {
+    reply_error(response, 400, "the form is malformed or was cut short");
+  } else {
+    return parts;
+  }
+  return std::nullopt;
+}
+
+std::string Server::upload_limit_message() const {
+  return "the upload is over this server's limit of " +
+         std::to_string(options_.max_upload_bytes >> 20) + " MB (--max-upload-mb)";
+}
+
+void Server::submit(const httplib::Request& request, httplib::Response& response,
+                    const httplib::ContentReader& reader) {
+  const std::optional<std::vector<httplib::MultipartFormData>> parts =
+      read_form(request, response, reader);
+  if (!parts) return;
   Upload content;
   std::vector<Upload> styles;
   nlohmann::json options = nlohmann::json::object();
   int contents = 0;
-  for (const auto& [name, part] : request.files) {
-    if (name == "content") {
-      content = {part.filename, part.content};
-      ++contents;
-    } else if (name == "style") {
-      styles.push_back({part.filename, part.content});
-    } else if (name == "options") {
-      try {
-        options = nlohmann::json::parse(part.content);
-      } catch (const nlohmann::json::exception& e) {
-        return reply_error(response, 400, std::string("options: not JSON: ") + e.what());
-      }
-    } else {
-      return reply_error(response, 400,
-                         "unknown form field '" + name + "'; send content, style and options");
-    }
-  }
-  if (contents != 1) {
-    return reply_error(response, 400,
-                       contents == 0 ? "no 'content' file: send the photo to paint"
-                                     : "send one 'content' file, not " + std::to_string(contents));
-  }
-  if (styles.empty()) return reply_error(response, 400, "no 'style' file: send a painting");
-
-  // Everything is checked before anything is stored: settings, then the pictures.
   JobRecord record;
+  // Everything is checked before anything is stored: the form, the settings, then the
+  // pictures' headers (they are decoded by the worker, off the HTTP threads).
   try {
+    for (const httplib::MultipartFormData& part : *parts) {
+      if (part.name == "content") {
+        content = {checked_file_name(part.filename, "content"), part.content};
+        ++contents;
+      } else if (part.name == "style") {
+        const std::string role = "style " + std::to_string(styles.size() + 1);
+        styles.push_back({checked_file_name(part.filename, role), part.content});
+      } else if (part.name == "options") {
+        options = parse_options_text(part.content);
+      } else {
+        return reply_error(
+            response, 400,
+            "unknown form field '" + excerpt(part.name) + "'; send content, style and options");
+      }
+    }
+    if (contents != 1) {
+      return reply_error(response, 400,
+                         contents == 0
+                             ? "no 'content' file: send the photo to paint"
+                             : "send one 'content' file, not " + std::to_string(contents));
+    }
+    if (styles.empty()) return reply_error(response, 400, "no 'style' file: send a painting");
     const JobOptions parsed = parse_job_options(options, styles.size(), options_.limits);
-    const PreparedJob prepared =
-        prepare(job_from_uploads(content, styles, parsed.settings), option_name);
-    record.iterations = prepared.total_iterations();
+    check_uploads(content, styles, options_.limits);
+    record.iterations = planned_iterations(parsed.settings);
   } catch (const Error& e) {  // SettingError too
     return reply_error(response, 400, e.what());
-  } catch (const std::bad_alloc&) {
-    return reply_error(response, 400, "the pictures are too large for this server's memory");
   }
 
   record.id = new_job_id();
@@ -163,12 +211,22 @@ void Server::losses(const httplib::Request& request, httplib::Response& response
 void Server::events(const httplib::Request& request, httplib::Response& response) {
   const auto record = find(request, response);
   if (!record) return;
-  std::string after = request.get_header_value("Last-Event-ID");
+  // Each stream holds an HTTP thread while it is open: past the cap, come back later (the
+  // page's reader retries; the record and /preview still answer meanwhile).
+  if (++event_streams_ > max_event_streams_) {
+    --event_streams_;
+    response.set_header("Retry-After", "5");
+    return reply_error(response, 503,
+                       "this server follows " + std::to_string(max_event_streams_) +
+                           " event streams at most, all open now; retry in a few seconds");
+  }
+  std::string after = excerpt(request.get_header_value("Last-Event-ID"), 64);
   response.set_header("Cache-Control", "no-store");
   response.set_header("X-Accel-Buffering", "no");  // nginx: pass events on as they come
   const std::string id = record->id;
   response.set_chunked_content_provider(
-      "text/event-stream", [this, id, after](std::size_t, httplib::DataSink& sink) mutable {
+      "text/event-stream",
+      [this, id, after](std::size_t, httplib::DataSink& sink) mutable {
         std::optional<EventBatch> batch;
         std::optional<JobRecord> now;
         try {
@@ -179,10 +237,11 @@ void Server::events(const httplib::Request& request, httplib::Response& response
         }
         if (!batch) {
           // Finished long enough ago that its events are gone: its record is the whole story.
-          if (now) {
-            const std::string event = sse({"end", "state", record_json(*now).dump()});
-            sink.write(event.data(), event.size());
-          }
+          // Without one the job is gone (deleted, or the store lost it): say so, as the end.
+          const std::string event = sse(
+              {"end", "state",
+               now ? json_text(record_json(*now)) : json_text({{"id", id}, {"state", "deleted"}})});
+          sink.write(event.data(), event.size());
           sink.done();
           return true;
         }
@@ -194,7 +253,8 @@ void Server::events(const httplib::Request& request, httplib::Response& response
         if (!sink.write(text.data(), text.size())) return false;  // the client went away
         if (batch->closed) sink.done();
         return true;
-      });
+      },
+      [this](bool) { --event_streams_; });
 }
 
 void Server::remove(const httplib::Request& request, httplib::Response& response) {

@@ -55,6 +55,8 @@ class JobBackend {
   virtual std::optional<EventBatch> events(const std::string& id, const std::string& after,
                                            std::chrono::milliseconds wait) = 0;
   virtual BackendCounts counts() = 0;
+  // Throws (BackendUnavailable, naming what is wrong) unless jobs can be taken and run now.
+  virtual void check_health() = 0;
   // Ends event streams and stops this process's workers (their jobs saved to continue).
   virtual void stop() = 0;
 };

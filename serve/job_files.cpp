@@ -1,6 +1,7 @@
 #include "serve/job_files.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kIncoming = ".incoming";
+// Room left for running jobs' results and resume files when uploads are taken.
+constexpr int64_t kReserveBytes = int64_t{16} << 20;
 
 // Makes a rename in `folder` durable: the new name is on disk once this returns.
 void sync_folder(const std::string& folder) {
@@ -45,6 +48,9 @@ std::string JobFiles::result(const std::string& id) const { return folder(id) + 
 
 void JobFiles::store_uploads(const std::string& id, const Upload& content,
                              const std::vector<Upload>& styles) const {
+  int64_t bytes = static_cast<int64_t>(content.bytes.size());
+  for (const Upload& style : styles) bytes += static_cast<int64_t>(style.bytes.size());
+  check_room(bytes);
   const std::string incoming = folder(id) + kIncoming;
   std::error_code ec;
   fs::remove_all(incoming, ec);
@@ -56,9 +62,25 @@ void JobFiles::store_uploads(const std::string& id, const Upload& content,
       write_bytes_atomically(incoming + "/style-" + std::to_string(i), styles[i].bytes);
     fs::rename(incoming, folder(id));  // the job's folder appears whole
     sync_folder(root_);                // and the rename is on disk before the job is recorded
+  } catch (const Error&) {
+    fs::remove_all(incoming, ec);
+    check_room(bytes);  // a write that failed for want of room is a full disk, not a bug
+    throw;
   } catch (...) {
     fs::remove_all(incoming, ec);
     throw;
+  }
+}
+
+void JobFiles::check_room(int64_t bytes) const {
+  struct statvfs disk {};
+  if (::statvfs(root_.c_str(), &disk) != 0) return;  // unknown: the writes will tell
+  const auto available = static_cast<int64_t>(disk.f_bavail) * static_cast<int64_t>(disk.f_frsize);
+  if (available < bytes + kReserveBytes) {
+    throw StorageFull(root_ + ": the disk is full (" + std::to_string(available >> 20) +
+                      " MiB free; a new job needs " + std::to_string(bytes >> 20) +
+                      " MiB and running jobs keep " + std::to_string(kReserveBytes >> 20) +
+                      " MiB for their results)");
   }
 }
 

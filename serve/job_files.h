@@ -8,10 +8,19 @@
 // remove_orphans() deletes at the next start. Every file is written atomically.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "tensor/error.h"
+
 namespace nst::serve {
+
+// The disk has no room for a new job: the API answers 507.
+class StorageFull : public Error {
+ public:
+  using Error::Error;
+};
 
 struct Upload {
   std::string filename;  // as the client named it, for display only
@@ -29,7 +38,8 @@ class JobFiles {
   std::string losses(const std::string& id) const;
   std::string result(const std::string& id) const;
 
-  // Writes a new job's uploads (its folder must not exist yet).
+  // Writes a new job's uploads (its folder must not exist yet); StorageFull when the disk has
+  // no room for them.
   void store_uploads(const std::string& id, const Upload& content,
                      const std::vector<Upload>& styles) const;
   void remove(const std::string& id) const;  // the job's folder and everything in it
@@ -37,6 +47,7 @@ class JobFiles {
   void remove_orphans(const std::vector<std::string>& known) const;
 
  private:
+  void check_room(int64_t bytes) const;
   std::string root_;
 };
 

@@ -5,7 +5,10 @@
 #include <charconv>
 
 #include "nst/image.h"
+#include "nst/memory.h"
+#include "nst/scales.h"
 #include "nst/settings_text.h"
+#include "serve/request_text.h"
 
 namespace nst::serve {
 namespace {
@@ -48,13 +51,18 @@ std::string option_text(const std::string& option, const json& value) {
     std::string text;
     for (const json& entry : value) {
       if (!entry.is_string() && !entry.is_number())
-        refuse(option, "a list may hold only numbers and words, got " + entry.dump());
+        refuse(option, "a list may hold only numbers and words, got " + excerpt(entry.dump()));
       if (!text.empty()) text += ',';
       text += option_text(option, entry);
     }
     return text;
   }
-  refuse(option, "expected a number, a word or a list, got " + value.dump());
+  refuse(option, "expected a number, a word or a list, got " + excerpt(value.dump()));
+}
+
+// How messages call an upload: its role and its file name, "style 2 (b.png)".
+std::string upload_name(const Upload& upload, const std::string& role) {
+  return role + " (" + (upload.filename.empty() ? "no name" : upload.filename) + ")";
 }
 
 }  // namespace
@@ -69,11 +77,15 @@ std::string option_name(std::string_view field) {
 
 JobOptions parse_job_options(const json& options, std::size_t styles, const JobLimits& limits) {
   if (!options.is_object())
-    throw SettingError("", "options: expected a JSON object, got " + options.dump());
+    throw SettingError("", "options: expected a JSON object, got " + excerpt(options.dump()));
   JobOptions o;
   JobSettings& s = o.settings;
   s.max_pixels = limits.max_pixels;
   s.max_memory = limits.max_memory;
+  if (styles > static_cast<std::size_t>(limits.max_styles)) {
+    refuse("style", std::to_string(styles) + " style pictures; this server takes at most " +
+                        std::to_string(limits.max_styles) + " (--max-styles)");
+  }
   for (const auto& [key, value] : options.items()) {
     for (const auto& [option, instead] : kServerPaths) {
       if (key == option)
@@ -108,14 +120,42 @@ JobOptions parse_job_options(const json& options, std::size_t styles, const JobL
   }
   s.threads = limits.threads;
   validate_settings(s, styles, option_name);
+  if (const int planned = planned_iterations(s); planned > limits.max_iterations) {
+    refuse("iterations", "the run would take " + std::to_string(planned) +
+                             " iterations over its scales; this server allows at most " +
+                             std::to_string(limits.max_iterations) + " (--max-iterations)");
+  }
   return o;
+}
+
+int planned_iterations(const JobSettings& settings) {
+  return total_iterations(settings, planned_scale_count(settings));
+}
+
+void check_uploads(const Upload& content, const std::vector<Upload>& styles,
+                   const JobLimits& limits) {
+  int64_t decoded = 0;
+  const auto check = [&](const Upload& upload, const std::string& role) {
+    const std::string name = upload_name(upload, role);
+    const auto* bytes = reinterpret_cast<const uint8_t*>(upload.bytes.data());
+    const ImageSize size = probe_image({bytes, upload.bytes.size()}, name, limits.max_pixels);
+    decoded += decoded_image_bytes(size);
+    if (limits.max_memory > 0 && decoded > limits.max_memory) {
+      fail(name, ": its ", size.width, "x", size.height, " pixels take ",
+           format_bytes(decoded_image_bytes(size)), " to decode, and the job's pictures together ",
+           format_bytes(decoded), ", over this server's ", format_bytes(limits.max_memory),
+           " per job");
+    }
+  };
+  check(content, "content");
+  for (std::size_t i = 0; i < styles.size(); ++i)
+    check(styles[i], "style " + std::to_string(i + 1));
 }
 
 Job job_from_uploads(const Upload& content, const std::vector<Upload>& styles,
                      const JobSettings& settings) {
   const auto decoded = [&](const Upload& upload, const std::string& role) {
-    std::string name = role;
-    name.append(" (").append(upload.filename.empty() ? "no name" : upload.filename).append(")");
+    const std::string name = upload_name(upload, role);
     const auto* bytes = reinterpret_cast<const uint8_t*>(upload.bytes.data());
     return ImageSource::image(decode_image({bytes, upload.bytes.size()}, name, settings.max_pixels),
                               name);

@@ -24,8 +24,10 @@ namespace nst::serve {
 // What the server lets each job have.
 struct JobLimits {
   int64_t max_pixels = kDefaultMaxPixels;  // per input image and working size
-  int64_t max_memory = 0;                  // bytes a run may need (nst/memory.h)
+  int64_t max_memory = 0;                  // bytes a run may need (nst/memory.h); 0: no cap
   int threads = 1;                         // each job's share of the cores
+  int max_iterations = 5000;               // over all scales
+  int max_styles = 10;                     // style pictures
 };
 
 struct JobOptions {
@@ -33,9 +35,20 @@ struct JobOptions {
   int jpeg_quality = 95;  // of the result when fetched as JPEG
 };
 
-// Throws SettingError naming the option for anything refused.
+// Throws SettingError naming the option for anything refused, the limits' included.
 JobOptions parse_job_options(const nlohmann::json& options, std::size_t styles,
                              const JobLimits& limits);
+
+// The iterations a job with these settings runs, over all its scales, as planned before its
+// pictures are decoded (prepare() may drop a coarse scale for a small picture).
+int planned_iterations(const JobSettings& settings);
+
+// Checks the uploads from their headers alone, without decoding them: each must be a PNG or
+// JPEG within the pixel limit, and decoding all of them must fit in the job's memory. So a
+// request is judged in microseconds on the HTTP thread, and a picture is decoded once, by the
+// worker that runs the job. nst::Error naming the upload ("style 2 (b.png): ...").
+void check_uploads(const Upload& content, const std::vector<Upload>& styles,
+                   const JobLimits& limits);
 
 // The job the uploads describe, decoded (sniffed: PNG or JPEG) with the settings' pixel limit;
 // messages name each upload by its role and file name ("style 2 (b.png): ..."). nst::Error for

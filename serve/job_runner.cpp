@@ -55,7 +55,7 @@ class RunObserver : public JobObserver {
     event["rate"] = rate;
     if (losses.iteration == iterations_ || now - last_progress_ >= kProgressInterval) {
       last_progress_ = now;
-      host_.on_progress(losses, png_of(picture), rate);
+      host_.on_progress(losses, iterations_, png_of(picture), rate);
       event["preview"] = true;  // a new preview is there to fetch
     }
     host_.on_event(event);

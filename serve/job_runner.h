@@ -38,9 +38,10 @@ class JobHost {
 
   virtual void on_event(const nlohmann::json& iteration) = 0;  // every iteration
   // About once a second, and after the last iteration: the losses for the record, the
-  // picture now (PNG) and the speed in iterations per second.
-  virtual void on_progress(const IterationLosses& losses, const std::string& preview_png,
-                           double rate) = 0;
+  // iterations the run has in all (prepared: the record's count was planned before the
+  // pictures were decoded), the picture now (PNG) and the speed in iterations per second.
+  virtual void on_progress(const IterationLosses& losses, int iterations,
+                           const std::string& preview_png, double rate) = 0;
   virtual bool stop_requested() = 0;
 
   // How it ended; exactly one is called. After stopped() the resume file holds where it was.

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "serve/request_text.h"
 #include "tensor/error.h"
 
 namespace nst::serve {
@@ -116,6 +117,13 @@ JobStore::JobStore(const std::string& path) : path_(path) {
         " started REAL NOT NULL, finished REAL NOT NULL, error TEXT NOT NULL)"}) {
     Statement(db_, sql, path_).step();
   }
+  // Stores made before jobs counted their attempts get the column.
+  Statement has_attempts(
+      db_, "SELECT COUNT(*) FROM pragma_table_info('jobs') WHERE name = 'attempts'", path_);
+  has_attempts.step();
+  if (has_attempts.integer(0) == 0) {
+    Statement(db_, "ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0", path_).step();
+  }
 }
 
 JobStore::~JobStore() { sqlite3_close(db_); }
@@ -128,9 +136,9 @@ void JobStore::insert(const JobRecord& r) {
             path_)
       .bind(1, r.id)
       .bind(2, std::string(state_name(r.state)))
-      .bind(3, r.options.dump())
+      .bind(3, json_text(r.options))
       .bind(4, r.content_name)
-      .bind(5, nlohmann::json(r.style_names).dump())
+      .bind(5, json_text(r.style_names))
       .bind(6, r.iteration)
       .bind(7, r.iterations)
       .bind(8, r.losses.dump())
@@ -193,8 +201,8 @@ std::optional<JobRecord> JobStore::start_next() {
     id = row.text(0);
   }
   Statement(db_,
-            "UPDATE jobs SET state = 'running', started = CASE WHEN started = 0 THEN ? ELSE "
-            "started END WHERE id = ? AND state = 'queued'",
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, started = CASE WHEN "
+            "started = 0 THEN ? ELSE started END WHERE id = ? AND state = 'queued'",
             path_)
       .bind(1, now_seconds())
       .bind(2, id)
@@ -205,13 +213,17 @@ std::optional<JobRecord> JobStore::start_next() {
   return record_from(row);
 }
 
-bool JobStore::update_progress(const std::string& id, int iteration, const nlohmann::json& losses) {
+bool JobStore::update_progress(const std::string& id, int iteration, int iterations,
+                               const nlohmann::json& losses) {
   const std::lock_guard lock(mutex_);
-  Statement(db_, "UPDATE jobs SET iteration = ?, losses = ? WHERE id = ? AND state = 'running'",
+  Statement(db_,
+            "UPDATE jobs SET iteration = ?, iterations = ?, losses = ? WHERE id = ? AND state = "
+            "'running'",
             path_)
       .bind(1, iteration)
-      .bind(2, losses.dump())
-      .bind(3, id)
+      .bind(2, iterations)
+      .bind(3, json_text(losses))
+      .bind(4, id)
       .step();
   return sqlite3_changes(db_) > 0;
 }
@@ -250,6 +262,39 @@ int JobStore::requeue_running() {
   const std::lock_guard lock(mutex_);
   Statement(db_, "UPDATE jobs SET state = 'queued' WHERE state = 'running'", path_).step();
   return sqlite3_changes(db_);
+}
+
+std::string JobStore::exhausted_message(int max_attempts) {
+  return "its run ended abnormally " + std::to_string(max_attempts) +
+         " times in a row without saving progress (the process running it was killed: out of "
+         "memory?); it is not tried again (--max-attempts " +
+         std::to_string(max_attempts) + ")";
+}
+
+void JobStore::progress_saved(const std::string& id) {
+  const std::lock_guard lock(mutex_);
+  Statement(db_, "UPDATE jobs SET attempts = 0 WHERE id = ?", path_).bind(1, id).step();
+}
+
+std::vector<std::string> JobStore::fail_exhausted(int max_attempts, const std::string& message) {
+  const std::lock_guard lock(mutex_);
+  std::vector<std::string> ids;
+  {
+    Statement row(db_, "SELECT id FROM jobs WHERE state = 'queued' AND attempts >= ?", path_);
+    row.bind(1, max_attempts);
+    while (row.step()) ids.push_back(row.text(0));
+  }
+  for (const std::string& id : ids) {
+    Statement(db_,
+              "UPDATE jobs SET state = 'failed', error = ?, finished = ? WHERE id = ? AND state = "
+              "'queued'",
+              path_)
+        .bind(1, message)
+        .bind(2, now_seconds())
+        .bind(3, id)
+        .step();
+  }
+  return ids;
 }
 
 }  // namespace nst::serve

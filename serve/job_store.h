@@ -57,7 +57,8 @@ class JobStore {
   // The oldest queued job, now running (started set the first time it starts).
   std::optional<JobRecord> start_next();
   // Progress of a running job; false if it is no longer running.
-  bool update_progress(const std::string& id, int iteration, const nlohmann::json& losses);
+  bool update_progress(const std::string& id, int iteration, int iterations,
+                       const nlohmann::json& losses);
   // A running job ends in `state` (done or failed); false if it was no longer running.
   bool finish(const std::string& id, JobState state, const std::string& error = "");
   // A queued or running job is cancelled; false if it had finished already.
@@ -66,6 +67,16 @@ class JobStore {
   // After a restart: jobs that were running go back to the queue, ahead of the others (they
   // were accepted first). Returns how many.
   int requeue_running();
+
+  // Each start of a job counts as an attempt until its run saves progress (a resume file),
+  // which sets the count back to 0; so the count says how many runs in a row ended without
+  // saving anything: killed with the process, e.g. by the OOM killer.
+  void progress_saved(const std::string& id);
+  // Queued jobs whose last `max_attempts` runs all ended that way fail with `message`, so that
+  // a job that kills the process is not run again at every start. Returns their IDs.
+  std::vector<std::string> fail_exhausted(int max_attempts, const std::string& message);
+  // That message, the same in both modes.
+  static std::string exhausted_message(int max_attempts);
 
  private:
   std::mutex mutex_;

@@ -4,6 +4,7 @@
 
 #include "serve/job_json.h"
 #include "serve/redis_jobs.h"
+#include "serve/request_text.h"
 
 namespace nst::serve {
 namespace {
@@ -144,7 +145,7 @@ std::optional<EventBatch> RedisBackend::events(const std::string& id, const std:
     if (event.type != "state" || !record) continue;
     nlohmann::json shown = job_json(*record, queue_position(id));
     shown["state"] = nlohmann::json::parse(event.data)["state"];
-    event.data = shown.dump();
+    event.data = json_text(shown);
   }
   batch.closed = stopping_ || !record || is_finished(record->state);
   if (batch.closed && record && is_finished(record->state)) {
@@ -157,6 +158,8 @@ std::optional<EventBatch> RedisBackend::events(const std::string& id, const std:
   }
   return batch;
 }
+
+void RedisBackend::check_health() { redis_.run({"PING"}); }
 
 BackendCounts RedisBackend::counts() {
   BackendCounts c;

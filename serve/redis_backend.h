@@ -32,6 +32,7 @@ class RedisBackend : public JobBackend {
   std::optional<EventBatch> events(const std::string& id, const std::string& after,
                                    std::chrono::milliseconds wait) override;
   BackendCounts counts() override;
+  void check_health() override;  // Redis answers PING
   void stop() override { stopping_ = true; }
 
  private:

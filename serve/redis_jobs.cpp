@@ -4,6 +4,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "serve/request_text.h"
+
 namespace nst::serve::redis {
 namespace {
 
@@ -62,9 +64,9 @@ std::vector<std::string> record_fields(const JobRecord& r, long long ttl_seconds
   };
   return {"id",           r.id,
           "state",        std::string(state_name(r.state)),
-          "options",      r.options.dump(),
+          "options",      json_text(r.options),
           "content_name", r.content_name,
-          "style_names",  nlohmann::json(r.style_names).dump(),
+          "style_names",  json_text(r.style_names),
           "iteration",    std::to_string(r.iteration),
           "iterations",   std::to_string(r.iterations),
           "losses",       r.losses.dump(),

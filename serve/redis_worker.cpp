@@ -1,5 +1,6 @@
 #include "serve/redis_worker.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,18 +14,30 @@
 #include "serve/job_files.h"
 #include "serve/job_json.h"
 #include "serve/redis_jobs.h"
+#include "serve/request_text.h"
+#include "serve/work_folder.h"
 
 namespace nst::serve {
 namespace {
 
 using namespace redis;
 
-// The job becomes this worker's: a new claim token, state running. KEYS: job hash, nst:queued,
-// events. ARGV: worker, now, id, state event. Returns the token, or false if the job is not
-// to be run (finished, cancelled, gone).
+// The job becomes this worker's: a new claim token, state running, one more attempt. KEYS: job
+// hash, nst:queued, events. ARGV: worker, now, id, state event, max attempts, the message for
+// a job whose attempts are used up, its failed event. Returns the token; false if the job is
+// not to be run (finished, cancelled, gone); "" if it failed now, its last runs having all
+// ended without saving progress (a checkpoint sets `attempts` back to 0: kResume).
 constexpr const char* kClaim = R"lua(
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'queued' and state ~= 'running' then return false end
+local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
+if attempts >= tonumber(ARGV[5]) then
+  redis.call('HSET', KEYS[1], 'state', 'failed', 'error', ARGV[6], 'finished', ARGV[2], 'owner', '')
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  redis.call('XADD', KEYS[3], '*', 'type', 'state', 'data', ARGV[7])
+  return ''
+end
+redis.call('HSET', KEYS[1], 'attempts', attempts + 1)
 local token = ARGV[1] .. '#' .. redis.call('HINCRBY', KEYS[1], 'claims', 1)
 redis.call('HSET', KEYS[1], 'state', 'running', 'owner', token, 'worker', ARGV[1])
 if redis.call('HGET', KEYS[1], 'started') == '0' then
@@ -40,9 +53,9 @@ constexpr const char* kFence = R"lua(
 if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
 )lua";
 
-// KEYS: job hash, preview. ARGV: token, iteration, losses, preview PNG.
+// KEYS: job hash, preview. ARGV: token, iteration, losses, preview PNG, iterations.
 constexpr const char* kProgress = R"lua(
-redis.call('HSET', KEYS[1], 'iteration', ARGV[2], 'losses', ARGV[3])
+redis.call('HSET', KEYS[1], 'iteration', ARGV[2], 'losses', ARGV[3], 'iterations', ARGV[5])
 redis.call('SET', KEYS[2], ARGV[4])
 return 1
 )lua";
@@ -53,9 +66,11 @@ redis.call('XADD', KEYS[2], '*', 'type', 'iteration', 'data', ARGV[2])
 return 1
 )lua";
 
-// KEYS: job hash, resume. ARGV: token, the resume file.
+// KEYS: job hash, resume. ARGV: token, the resume file. Progress is saved: the attempts
+// start again.
 constexpr const char* kResume = R"lua(
 redis.call('SET', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[1], 'attempts', 0)
 return 1
 )lua";
 
@@ -119,13 +134,14 @@ class RedisWorker::Host : public JobHost {
     write({job_key(id_), job_key(id_, "resume")}, kResume, {read_file_bytes(resume_path_)});
   }
   void on_event(const nlohmann::json& iteration) override {
-    write({job_key(id_), job_key(id_, "events")}, kEvent, {iteration.dump()});
+    write({job_key(id_), job_key(id_, "events")}, kEvent, {json_text(iteration)});
   }
-  void on_progress(const IterationLosses& losses, const std::string& preview_png,
+  void on_progress(const IterationLosses& losses, int iterations, const std::string& preview_png,
                    double speed) override {
     rate = speed;
     write({job_key(id_), job_key(id_, "preview")}, kProgress,
-          {std::to_string(losses.iteration), losses_json(losses).dump(), preview_png});
+          {std::to_string(losses.iteration), json_text(losses_json(losses)), preview_png,
+           std::to_string(iterations)});
   }
   bool stop_requested() override { return w_.stopping_ || cancelled || lost; }
 
@@ -236,7 +252,7 @@ void RedisWorker::run() {
       redis_.run({"HSET", kWorkers, options_.name,
                   nlohmann::json{{"seen", now_seconds()}, {"job", ""}, {"rate", 0}}.dump()});
       if (const std::optional<Entry> entry = next_entry()) handle(*entry);
-    } catch (const Error& e) {  // BackendUnavailable, or Redis answering with an error
+    } catch (const std::exception& e) {  // Redis away or answering with an error; a bad record
       ready = false;
       log_line(std::string(e.what()) + "; retrying in " + std::to_string(wait) + " s");
       for (int i = 0; i < 10 * wait && !stopping_; ++i)
@@ -285,17 +301,24 @@ void RedisWorker::handle(const Entry& entry) {
     redis_.run({"XDEL", kQueue, entry.stream_id});
   };
   const std::optional<JobRecord> record = read_record(redis_, entry.job);
+  const std::string exhausted = JobStore::exhausted_message(options_.max_attempts);
   const RedisValue token =
-      record ? redis_.eval(kClaim, {job_key(entry.job), kQueued, job_key(entry.job, "events")},
-                           {options_.name, std::to_string(now_seconds()), entry.job,
-                            state_event_data(JobState::running)})
-             : RedisValue{};
+      record
+          ? redis_.eval(kClaim, {job_key(entry.job), kQueued, job_key(entry.job, "events")},
+                        {options_.name, std::to_string(now_seconds()), entry.job,
+                         state_event_data(JobState::running), std::to_string(options_.max_attempts),
+                         exhausted, state_event_data(JobState::failed)})
+          : RedisValue{};
   if (token.is_nil()) return acknowledge();  // finished, cancelled or deleted: nothing to run
+  if (token.text.empty()) {
+    log_line("job " + entry.job + " failed: " + exhausted);
+    expire_job(redis_, entry.job);
+    return acknowledge();
+  }
 
   // The resume file, if an earlier run saved one, as a local file for the runner.
-  char folder[] = "/tmp/nst-worker-XXXXXX";
-  NST_CHECK(::mkdtemp(folder) != nullptr, "cannot make a temporary folder in /tmp");
-  const std::string resume_path = std::string(folder) + "/run.nstresume";
+  const WorkFolder folder;
+  const std::string resume_path = folder.path() + "/run.nstresume";
   RedisValue saved = redis_.run({"GET", job_key(entry.job, "resume")});
   if (!saved.is_nil()) write_bytes_atomically(resume_path, saved.text);
 
@@ -317,7 +340,7 @@ void RedisWorker::handle(const Entry& entry) {
             {"HSET", kWorkers, options_.name,
              nlohmann::json{{"seen", now_seconds()}, {"job", entry.job}, {"rate", host.rate.load()}}
                  .dump()});
-      } catch (const Error&) {  // Redis away: the job goes on; the host says so
+      } catch (...) {  // Redis away: the job goes on; the host says so
       }
     }
   });
@@ -328,8 +351,7 @@ void RedisWorker::handle(const Entry& entry) {
   }
   ended.notify_all();
   beat.join();
-  std::error_code ec;
-  std::filesystem::remove_all(folder, ec);
+  ::malloc_trim(0);  // the run's memory goes back to the system, not kept for the next job
   if (host.acknowledge) acknowledge();
 }
 

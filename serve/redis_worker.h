@@ -24,6 +24,7 @@ namespace nst::serve {
 struct RedisWorkerOptions {
   std::string name;      // unique among the workers
   int claim_after = 60;  // seconds without a heartbeat before a job is taken over
+  int max_attempts = 3;  // runs in a row that may end abnormally before a job fails
   RunnerOptions runner;
 };
 

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include "serve/host_check.h"
+#include "serve/http_server.h"
 #include "serve/http_util.h"
 #include "serve/job_json.h"
 #include "serve/page.h"
@@ -13,8 +15,12 @@
 namespace nst::serve {
 namespace {
 
-// Each open event stream holds one of these threads for as long as its client watches.
+// Each open event stream holds one of these threads for as long as its client watches, so
+// streams get at most half of them: the rest always answer the API and /healthz.
 constexpr std::size_t kHttpThreads = 64;
+constexpr int kMaxEventStreams = kHttpThreads / 2;
+// A request's headers must be in within this (serve/http_server.h).
+constexpr std::chrono::seconds kHeaderDeadline(10);
 
 // Compares without stopping at the first difference, so the time taken says nothing about
 // how much of a guessed token was right.
@@ -34,13 +40,15 @@ std::string metric(const std::string& name, const std::string& type, const std::
 Server::Server(ServerOptions options, std::unique_ptr<JobBackend> backend)
     : options_(std::move(options)),
       backend_(std::move(backend)),
-      http_(std::make_unique<httplib::Server>()) {
+      http_(std::make_unique<HttpServer>(kHttpThreads, kHeaderDeadline)),
+      max_event_streams_(kMaxEventStreams) {
   routes();
   port_ = options_.port == 0
               ? http_->bind_to_any_port(options_.host)
               : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
   NST_CHECK(port_ > 0, "cannot listen on ", options_.host, ":", options_.port,
             " (in use, or not an address of this machine)");
+  http_->deepen_backlog();
 }
 
 Server::~Server() { stop(); }
@@ -57,12 +65,32 @@ bool Server::authorized(const httplib::Request& request) const {
   return same_secret(request.get_header_value("Authorization"), "Bearer " + options_.token);
 }
 
+std::string Server::foreign_origin(const httplib::Request& request) const {
+  if (!options_.token.empty()) return "";  // the token decides; a page elsewhere cannot send it
+  const std::string host = request.get_header_value("Host");
+  if (!is_allowed_host(host_name(host), options_.allowed_hosts)) {
+    return "this server does not answer to the host name '" + excerpt(host) +
+           "'; add it with --allow-host if a proxy forwards it";
+  }
+  const std::string origin = request.get_header_value("Origin");
+  if (!origin.empty() && origin != "http://" + host && origin != "https://" + host &&
+      !is_allowed_origin(origin, options_.allowed_hosts)) {
+    return "requests from the page at " + excerpt(origin) +
+           " are refused: without --token, only this server's own page may call its API";
+  }
+  return "";
+}
+
 void Server::routes() {
   httplib::Server& http = *http_;
-  http.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
   http.set_payload_max_length(static_cast<std::size_t>(options_.max_upload_bytes));
   http.set_pre_routing_handler(
       [this](const httplib::Request& request, httplib::Response& response) {
+        HttpServer::headers_read();
+        if (const std::string refused = foreign_origin(request); !refused.empty()) {
+          reply_error(response, 403, refused);
+          return httplib::Server::HandlerResponse::Handled;
+        }
         if (request.path.rfind("/api/", 0) == 0 && !authorized(request)) {
           response.set_header("WWW-Authenticate", "Bearer");
           reply_error(response, 401,
@@ -72,14 +100,19 @@ void Server::routes() {
         return httplib::Server::HandlerResponse::Unhandled;
       });
   http.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
+      [](const httplib::Request& request, httplib::Response& response, std::exception_ptr error) {
         try {
           std::rethrow_exception(error);
         } catch (const BackendUnavailable& e) {
           reply_error(response, 503, e.what());
+        } catch (const StorageFull& e) {
+          std::cerr << "nst serve: " << e.what() << "\n";
+          reply_error(response, 507, "the server's disk is full; try again later");
         } catch (const std::exception& e) {
-          std::cerr << "nst serve: error: " << e.what() << "\n";
-          reply_error(response, 500, e.what());
+          // The details may name the server's files: they go to its log, not to the client.
+          std::cerr << "nst serve: error in " << request.method << " " << excerpt(request.path)
+                    << ": " << e.what() << "\n";
+          reply_error(response, 500, "internal error; the server's log says more");
         } catch (...) {
           reply_error(response, 500, "internal error");
         }
@@ -88,9 +121,7 @@ void Server::routes() {
   http.set_error_handler([this](const httplib::Request& request, httplib::Response& response) {
     if (!response.body.empty()) return;
     if (response.status == 413) {
-      reply_error(response, 413,
-                  "the upload is over this server's limit of " +
-                      std::to_string(options_.max_upload_bytes >> 20) + " MB (--max-upload-mb)");
+      reply_error(response, 413, upload_limit_message());
     } else if (response.status == 404) {
       reply_error(response, 404, "nothing at " + request.path);
     } else {
@@ -102,18 +133,26 @@ void Server::routes() {
   http.Get("/", [](const httplib::Request&, httplib::Response& response) {
     response.set_content(kPageHtml, "text/html; charset=utf-8");
   });
-  http.Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
-    response.set_content("ok\n", "text/plain");
+  http.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
+    try {
+      backend_->check_health();
+      response.set_content("ok\n", "text/plain");
+    } catch (const std::exception& e) {
+      response.status = 503;
+      response.set_content(std::string(e.what()) + "\n", "text/plain");
+    }
   });
   http.Get("/metrics",
            [this](const httplib::Request&, httplib::Response& response) { metrics(response); });
-  http.Post("/api/jobs", [this](const httplib::Request& q, httplib::Response& r) { submit(q, r); });
+  http.Post("/api/jobs", [this](const httplib::Request& q, httplib::Response& r,
+                                const httplib::ContentReader& reader) { submit(q, r, reader); });
   http.Get("/api/jobs", [this](const httplib::Request&, httplib::Response& response) {
     nlohmann::json jobs = nlohmann::json::array();
     for (const JobRecord& record : backend_->list()) jobs.push_back(record_json(record));
     reply_json(response, 200, {{"jobs", jobs}});
   });
-  const std::string job = R"(/api/jobs/([0-9a-f]{16}))";
+  // 32 hex digits; 16 for the jobs of servers before IDs had 128 bits.
+  const std::string job = R"(/api/jobs/([0-9a-f]{16}(?:[0-9a-f]{16})?))";
   http.Get(job, [this](const httplib::Request& q, httplib::Response& r) { this->job(q, r); });
   http.Delete(job, [this](const httplib::Request& q, httplib::Response& r) { remove(q, r); });
   http.Get(job + "/result",

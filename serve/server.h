@@ -7,23 +7,32 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "serve/job_backend.h"
 #include "serve/job_request.h"
 
 namespace httplib {
 class Server;
+class ContentReader;
+struct MultipartFormData;
 struct Request;
 struct Response;
 }  // namespace httplib
 
 namespace nst::serve {
 
+class HttpServer;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;    // 0: any free port (see port())
   std::string token;  // when set, /api/ requests need "Authorization: Bearer TOKEN"
+  // Without a token, requests must name this server in Host (an IP address, localhost, or one
+  // of these names: a proxy's public name), and come from its own page if they carry an Origin.
+  std::vector<std::string> allowed_hosts;
   int64_t max_upload_bytes = int64_t{50} << 20;  // a whole request
   int max_queued = 100;                          // jobs waiting; beyond: 429
   JobLimits limits;                              // each job's, checked at submission
@@ -46,7 +55,15 @@ class Server {
  private:
   void routes();
   bool authorized(const httplib::Request& request) const;
-  void submit(const httplib::Request& request, httplib::Response& response);
+  // Without a token: why a request from another site (its Origin) or for another host name
+  // (its Host: DNS rebinding) is refused; "" when it is not.
+  std::string foreign_origin(const httplib::Request& request) const;
+  std::optional<std::vector<httplib::MultipartFormData>> read_form(
+      const httplib::Request& request, httplib::Response& response,
+      const httplib::ContentReader& reader);
+  std::string upload_limit_message() const;
+  void submit(const httplib::Request& request, httplib::Response& response,
+              const httplib::ContentReader& reader);
   void job(const httplib::Request& request, httplib::Response& response);
   void result(const httplib::Request& request, httplib::Response& response);
   void preview(const httplib::Request& request, httplib::Response& response);
@@ -58,9 +75,11 @@ class Server {
   nlohmann::json record_json(const JobRecord& record);
   ServerOptions options_;
   std::unique_ptr<JobBackend> backend_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<HttpServer> http_;
   int port_ = 0;
   std::atomic<int64_t> accepted_{0};
+  const int max_event_streams_;
+  std::atomic<int> event_streams_{0};
 };
 
 }  // namespace nst::serve

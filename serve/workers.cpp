@@ -1,14 +1,21 @@
 #include "serve/workers.h"
 
+#include <malloc.h>
+
 #include <filesystem>
 #include <iostream>
 
 #include "serve/job_json.h"
+#include "serve/request_text.h"
 
 namespace nst::serve {
 namespace {
 
 void log_line(const std::string& line) { std::cerr << "nst serve: " + line + "\n" << std::flush; }
+
+// Gives the memory of a finished run back to the system: glibc keeps freed heap pages of a
+// large run otherwise, and the server would stay at its largest job's size.
+void release_memory() { ::malloc_trim(0); }
 
 }  // namespace
 
@@ -23,13 +30,14 @@ class Workers::Host : public JobHost {
     return read_file_bytes(w_.files_.style(id_, index));
   }
   std::string resume_path() override { return w_.files_.resume(id_); }
+  void resume_saved() override { w_.store_.progress_saved(id_); }
 
   void on_event(const nlohmann::json& iteration) override {
-    w_.events_.publish(id_, "iteration", iteration.dump());
+    w_.events_.publish(id_, "iteration", json_text(iteration));
   }
-  void on_progress(const IterationLosses& losses, const std::string& preview_png,
+  void on_progress(const IterationLosses& losses, int iterations, const std::string& preview_png,
                    double rate) override {
-    w_.store_.update_progress(id_, losses.iteration, losses_json(losses));
+    w_.store_.update_progress(id_, losses.iteration, iterations, losses_json(losses));
     w_.events_.set_preview(id_, preview_png);
     w_.events_.set_rate(id_, rate);
   }
@@ -67,7 +75,7 @@ class Workers::Host : public JobHost {
     const std::optional<JobRecord> now = w_.store_.get(id_);
     w_.events_.close(
         id_, "state",
-        now ? job_json(*now).dump() : nlohmann::json{{"id", id_}, {"state", "deleted"}}.dump());
+        now ? json_text(job_json(*now)) : json_text({{"id", id_}, {"state", "deleted"}}));
   }
 
   Workers& w_;
@@ -110,13 +118,19 @@ bool Workers::should_stop(const std::string& id) const {
   return stopping_ || cancelled_.count(id) > 0;
 }
 
+// A worker thread never ends by an exception: what one job throws fails that job (and is
+// logged), and a store that cannot be read is retried a second later.
 void Workers::work() {
   while (true) {
     std::optional<JobRecord> record;
     {
       std::unique_lock lock(mutex_);
       if (stopping_) return;
-      record = store_.start_next();
+      try {
+        record = store_.start_next();
+      } catch (const std::exception& e) {
+        log_line(std::string("cannot take a job: ") + e.what());
+      }
       if (!record) {
         // Woken by a new job; the timeout also catches one queued by another process.
         wake_.wait_for(lock, std::chrono::seconds(1));
@@ -124,13 +138,29 @@ void Workers::work() {
       }
       running_.insert(record->id);
     }
-    events_.open(record->id);
-    events_.publish(record->id, "state", job_json(*record).dump());
-    Host host(*this, *record);
-    run_service_job(*record, host, models_, options_.runner);
+    try {
+      events_.open(record->id);
+      events_.publish(record->id, "state", json_text(job_json(*record)));
+      Host host(*this, *record);
+      run_service_job(*record, host, models_, options_.runner);
+    } catch (const std::exception& e) {  // the host could not record how the job ended
+      log_line("job " + record->id + ": " + e.what());
+      fail_quietly(record->id, e.what());
+    } catch (...) {
+      fail_quietly(record->id, "internal error");
+    }
+    release_memory();
     const std::lock_guard lock(mutex_);
     running_.erase(record->id);
     cancelled_.erase(record->id);
+  }
+}
+
+void Workers::fail_quietly(const std::string& id, const std::string& why) noexcept {
+  try {
+    store_.finish(id, JobState::failed, why);
+    events_.close(id, "state", json_text({{"id", id}, {"state", "failed"}}));
+  } catch (...) {  // the store is gone too: the next start requeues the job
   }
 }
 

@@ -24,6 +24,7 @@ namespace nst::serve {
 
 struct WorkerOptions {
   int workers = 1;
+  int max_attempts = 3;  // runs in a row that may end abnormally before a job fails
   RunnerOptions runner;
 };
 
@@ -43,6 +44,7 @@ class Workers {
  private:
   class Host;
   void work();
+  void fail_quietly(const std::string& id, const std::string& why) noexcept;
   bool should_stop(const std::string& id) const;
 
   JobStore& store_;

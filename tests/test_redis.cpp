@@ -144,7 +144,7 @@ TEST_F(RedisMode, CancellingReachesTheWorkerOfAnotherProcess) {
   ServeProcess api(api_args(), dir.file("api.log"));
   WorkerProcess worker(redis.url(), "w", "", dir.file("w.log"));
   httplib::Client c = api.client();
-  const std::string id = submit(c, 100000)["id"];
+  const std::string id = submit(c, 5000)["id"];
   ASSERT_EQ(wait_for_state(c, id, "running")["state"], "running");
   ASSERT_TRUE(wait_for([&] { return json_body(c.Get("/api/jobs/" + id))["iteration"] >= 2; }));
   const auto cancelled = c.Delete("/api/jobs/" + id);

@@ -59,7 +59,7 @@ TEST_F(Serve, RoundTripSubmitWatchFetchAndDelete) {
       c,
       {{"size", 48}, {"iterations", 20}, {"style-weight", 1e3}, {"preserve-colors", "luminance"}});
   const std::string id = job["id"];
-  EXPECT_EQ(id.size(), 16u);
+  EXPECT_EQ(id.size(), 32u);  // 128 bits
   EXPECT_TRUE(job["state"] == "queued" || job["state"] == "running") << job;
   EXPECT_EQ(job["iterations"], 20);
   EXPECT_EQ(job["content"], "photo.png");
@@ -128,7 +128,7 @@ TEST_F(Serve, RoundTripSubmitWatchFetchAndDelete) {
 TEST_F(Serve, CancellingAQueuedAndARunningJob) {
   ServeProcess server(dir.file("data"), "", dir.file("log"));
   httplib::Client c = server.client();
-  const std::string running = submit(c, {{"size", 48}, {"iterations", 100000}})["id"];
+  const std::string running = submit(c, {{"size", 48}, {"iterations", 5000}})["id"];
   const std::string queued = submit(c, small)["id"];
   ASSERT_EQ(wait_until(c, running, "running")["state"], "running");
   EXPECT_EQ(body(c.Get("/api/jobs/" + queued))["queue_position"], 1);
@@ -146,7 +146,7 @@ TEST_F(Serve, CancellingAQueuedAndARunningJob) {
   EXPECT_EQ(wait_until(c, next, "done")["state"], "done");
   const json stopped = body(c.Get("/api/jobs/" + running));
   EXPECT_EQ(stopped["state"], "cancelled");
-  EXPECT_LT(stopped["iteration"].get<int>(), 100000);
+  EXPECT_LT(stopped["iteration"].get<int>(), 5000);
   // Deleting a cancelled job removes it and its files.
   EXPECT_EQ(c.Delete("/api/jobs/" + running)->status, 200);
   EXPECT_EQ(c.Get("/api/jobs/" + running)->status, 404);
@@ -165,7 +165,6 @@ TEST_F(Serve, RefusesBadRequestsAndStoresNothing) {
   std::string corrupt = photo;
   corrupt.resize(corrupt.size() / 2);
   const std::vector<Case> cases{
-      {form(corrupt, painting, small), 400, "content (photo.png)"},
       {form(text, painting, small), 400, "not a PNG or JPEG image"},
       {form(photo, text, small), 400, "style 1 (painting.png): not a PNG or JPEG"},
       {form(photo, painting, {{"sise", 48}}), 400, "unknown option 'sise'"},
@@ -207,6 +206,18 @@ TEST_F(Serve, RefusesBadRequestsAndStoresNothing) {
 
   EXPECT_EQ(body(c.Get("/api/jobs"))["jobs"].size(), 0u);
   EXPECT_EQ(job_folders(), 0u) << "a refused job left files behind";
+
+  // A picture whose header is whole is taken; the worker decoding it finds the rest missing,
+  // and the job fails saying so.
+  const auto r = c.Post("/api/jobs", form(corrupt, painting, small));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  const json failed = wait_until(c, body(r)["id"], "failed");
+  EXPECT_EQ(failed["state"], "failed");
+  EXPECT_NE(
+      failed["error"].get<std::string>().find("content (photo.png): corrupt or truncated PNG"),
+      std::string::npos)
+      << failed;
 }
 
 TEST_F(Serve, ATokenGuardsTheApi) {
@@ -229,7 +240,7 @@ TEST_F(Serve, ATokenGuardsTheApi) {
 TEST_F(Serve, AFullQueueAnswers429) {
   ServeProcess server(dir.file("data"), "--max-queued 1", dir.file("log"));
   httplib::Client c = server.client();
-  const std::string running = submit(c, {{"size", 48}, {"iterations", 100000}})["id"];
+  const std::string running = submit(c, {{"size", 48}, {"iterations", 5000}})["id"];
   ASSERT_EQ(wait_until(c, running, "running")["state"], "running");
   const std::string waiting = submit(c, small)["id"];
   const auto refused = c.Post("/api/jobs", form(photo, painting, small));

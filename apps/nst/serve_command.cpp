@@ -36,11 +36,16 @@ int run_serve_command(const std::vector<std::string>& args) {
       ("host", "address to listen on (another than loopback exposes the server: use --token)", cxxopts::value<std::string>()->default_value("127.0.0.1"))
       ("port", "port to listen on (0: any free port, printed at start)", cxxopts::value<std::string>()->default_value("8080"))
       ("data", "folder of the job store, uploads and results (default: $XDG_DATA_HOME/nst or ~/.local/share/nst)", cxxopts::value<std::string>())
-      ("token", "require 'Authorization: Bearer TOKEN' on /api/ (default: $NST_TOKEN)", cxxopts::value<std::string>())
+      ("token", "require 'Authorization: Bearer TOKEN' on /api/ (visible in ps: prefer --token-file or $NST_TOKEN)", cxxopts::value<std::string>())
+      ("token-file", "read the token from the first line of FILE", cxxopts::value<std::string>())
+      ("allow-host", "without a token, also answer to this host name (a proxy's public name); repeatable", cxxopts::value<std::vector<std::string>>())
       ("workers", "jobs that run at once; the cores are shared evenly among them", cxxopts::value<std::string>()->default_value("1"))
       ("threads", "cores to use in all (0: all)", cxxopts::value<std::string>()->default_value("0"))
       ("max-upload-mb", "largest request (photo, paintings and options together), in MiB", cxxopts::value<std::string>()->default_value("50"))
       ("max-queued", "jobs that may wait; a new one beyond gets 429", cxxopts::value<std::string>()->default_value("100"))
+      ("max-iterations", "most iterations a job may ask for, over all its scales", cxxopts::value<std::string>()->default_value("5000"))
+      ("max-styles", "most style pictures a job may send", cxxopts::value<std::string>()->default_value("10"))
+      ("max-attempts", "runs in a row that may end abnormally (the process killed) before a job fails", cxxopts::value<std::string>()->default_value("3"))
       ("checkpoint-every", "save running jobs every N iterations (0: about every 10 seconds)", cxxopts::value<std::string>()->default_value("0"))
       ("weights", "VGG19 weights FILE, or random[:SEED] for an untrained network (default: as nst stylize)", cxxopts::value<std::string>())
       ("queue", "redis://HOST:PORT[/DB]: keep jobs in Redis and leave running them to nst worker processes", cxxopts::value<std::string>())
@@ -59,17 +64,18 @@ int run_serve_command(const std::vector<std::string>& args) {
   o.port = at_least(r, "port", 0);
   if (o.port > 65535)
     throw UsageError("--port must be at most 65535, got " + std::to_string(o.port));
-  if (r.count("token")) {
-    o.token = r["token"].as<std::string>();
-  } else if (const char* token = std::getenv("NST_TOKEN")) {
-    o.token = token;
-  }
+  o.token = service_token(r.count("token") ? r["token"].as<std::string>() : "",
+                          r.count("token-file") ? r["token-file"].as<std::string>() : "");
+  if (r.count("allow-host")) o.allowed_hosts = r["allow-host"].as<std::vector<std::string>>();
   const int workers = at_least(r, "workers", 1);
   const int threads = at_least(r, "threads", 0);
   o.limits.threads = std::max(1, (threads > 0 ? threads : num_threads()) / workers);
   o.limits.max_memory = default_max_memory() / workers;
   o.max_upload_bytes = int64_t{at_least(r, "max-upload-mb", 1)} << 20;
   o.max_queued = at_least(r, "max-queued", 1);
+  o.limits.max_iterations = at_least(r, "max-iterations", 1);
+  o.limits.max_styles = at_least(r, "max-styles", 1);
+  const int max_attempts = at_least(r, "max-attempts", 1);
   const int checkpoint_every = at_least(r, "checkpoint-every", 0);
   const int ttl_hours = at_least(r, "ttl-hours", 1);
 
@@ -77,7 +83,8 @@ int run_serve_command(const std::vector<std::string>& args) {
   std::function<std::unique_ptr<serve::JobBackend>()> make_backend;
   std::string where, stopping = "nst serve: stopping";
   if (r.count("queue")) {
-    for (const char* local : {"data", "workers", "threads", "checkpoint-every", "weights"}) {
+    for (const char* local :
+         {"data", "workers", "threads", "checkpoint-every", "weights", "max-attempts"}) {
       if (r.count(local)) {
         throw UsageError(std::string("--") + local +
                          " is for the embedded mode; with --queue, nst worker processes run "
@@ -102,7 +109,9 @@ int run_serve_command(const std::vector<std::string>& args) {
         service_weights(r.count("weights") ? r["weights"].as<std::string>() : ""));
     models->get(nn::Pooling::max);  // a weights problem shows now, not in the first job
     const serve::WorkerOptions worker_options{
-        .workers = workers, .runner = {.limits = o.limits, .checkpoint_every = checkpoint_every}};
+        .workers = workers,
+        .max_attempts = max_attempts,
+        .runner = {.limits = o.limits, .checkpoint_every = checkpoint_every}};
     make_backend = [data, worker_options, models] {
       return std::make_unique<serve::EmbeddedBackend>(
           data, worker_options, [models](nn::Pooling p) { return models->get(p); });

@@ -2,7 +2,10 @@
 
 #include <pthread.h>
 
+#include <cctype>
 #include <csignal>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -31,6 +34,22 @@ std::string service_weights(const std::string& option) {
     throw UsageError(std::string("--weights ") + e.what());
   }
   return option;
+}
+
+std::string service_token(const std::string& option, const std::string& file) {
+  if (!option.empty() && !file.empty()) throw UsageError("give --token or --token-file, not both");
+  if (!option.empty()) return option;
+  if (file.empty()) {
+    const char* token = std::getenv("NST_TOKEN");
+    return token ? token : "";
+  }
+  std::ifstream in(file);
+  if (!in) throw UsageError("--token-file " + file + ": cannot open for reading");
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  if (token.empty()) throw UsageError("--token-file " + file + ": its first line is empty");
+  return token;
 }
 
 void run_until_stop_signal(const std::function<void()>& start, const std::function<void()>& serve,

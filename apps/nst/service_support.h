@@ -29,6 +29,10 @@ class ServiceModels {
 // weights/locate.h. UsageError for a malformed random:SEED.
 std::string service_weights(const std::string& option);
 
+// The token of `nst serve`: --token, else the first line of --token-file, else $NST_TOKEN;
+// "" for none. UsageError for both options, or a token file that is unreadable or empty.
+std::string service_token(const std::string& option, const std::string& file);
+
 // Blocks SIGINT and SIGTERM in this thread (and so in every thread it starts after), so that
 // start() may start threads; then runs `serve` until it returns, calling `stop` from another
 // thread when one of the signals arrives.

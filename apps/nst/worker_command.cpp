@@ -24,6 +24,7 @@ int run_worker_command(const std::vector<std::string>& args) {
       ("threads", "threads for each job (0: all cores)", cxxopts::value<std::string>()->default_value("0"))
       ("name", "this worker's name, unique among the workers (default: HOST-PID)", cxxopts::value<std::string>())
       ("claim-after", "seconds without a heartbeat before another worker takes a job over", cxxopts::value<std::string>()->default_value("60"))
+      ("max-attempts", "runs in a row that may end abnormally (a worker killed) before a job fails", cxxopts::value<std::string>()->default_value("3"))
       ("checkpoint-every", "save the running job every N iterations (0: about every 10 seconds)", cxxopts::value<std::string>()->default_value("0"))
       ("weights", "VGG19 weights FILE, or random[:SEED] for an untrained network (default: as nst stylize)", cxxopts::value<std::string>())
       ("h,help", "show this help");
@@ -55,7 +56,10 @@ int run_worker_command(const std::vector<std::string>& args) {
     name = std::string(host) + "-" + std::to_string(::getpid());
   }
 
-  serve::RedisWorkerOptions o{.name = name, .claim_after = claim_after, .runner = {}};
+  serve::RedisWorkerOptions o{.name = name,
+                              .claim_after = claim_after,
+                              .max_attempts = at_least(r, "max-attempts", 1),
+                              .runner = {}};
   o.runner.limits.threads = threads > 0 ? threads : num_threads();
   o.runner.limits.max_memory = default_max_memory();
   o.runner.checkpoint_every = checkpoint_every;
