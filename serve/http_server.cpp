@@ -53,8 +53,12 @@ class ConnectionStream : public httplib::Stream {
   ConnectionStream(socket_t sock, milliseconds read_timeout, milliseconds write_timeout)
       : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
 
-  void start_request(Clock::time_point deadline) { deadline_ = deadline; }
+  void start_request(Clock::time_point deadline) {
+    deadline_ = deadline;
+    headers_timed_out_ = false;
+  }
   void headers_read() { deadline_.reset(); }
+  bool headers_timed_out() const { return headers_timed_out_; }
   bool has_buffered() const { return begin_ < end_; }
 
   bool is_readable() const override {
@@ -62,9 +66,10 @@ class ConnectionStream : public httplib::Stream {
     milliseconds wait = read_timeout_;
     if (deadline_) {
       wait = std::min(wait, std::chrono::duration_cast<milliseconds>(*deadline_ - Clock::now()));
-      if (wait.count() <= 0) return false;
     }
-    return wait_for(sock_, POLLIN, wait);
+    const bool readable = wait.count() > 0 && wait_for(sock_, POLLIN, wait);
+    headers_timed_out_ = !readable && deadline_.has_value();
+    return readable;
   }
   bool is_writable() const override { return wait_for(sock_, POLLOUT, write_timeout_); }
 
@@ -106,6 +111,7 @@ class ConnectionStream : public httplib::Stream {
   socket_t sock_;
   milliseconds read_timeout_, write_timeout_;
   std::optional<Clock::time_point> deadline_;
+  mutable bool headers_timed_out_ = false;
   char buffer_[4096];
   std::size_t begin_ = 0, end_ = 0;
 };
@@ -128,6 +134,8 @@ void HttpServer::deepen_backlog() { ::listen(svr_sock_, static_cast<int>(threads
 void HttpServer::headers_read() {
   if (current) current->headers_read();
 }
+
+bool HttpServer::headers_timed_out() { return current && current->headers_timed_out(); }
 
 bool HttpServer::process_and_close_socket(socket_t sock) {
   ConnectionStream stream(sock, duration_of(read_timeout_sec_, read_timeout_usec_),

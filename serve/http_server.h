@@ -25,6 +25,9 @@ class HttpServer : public httplib::Server {
   void deepen_backlog();
   // From a handler (the pre-routing one): this request's headers are in; its deadline ends.
   static void headers_read();
+  // From the error handler: whether this thread's request failed for want of its headers,
+  // past the deadline or the read timeout (then it deserves 408, not httplib's 400).
+  static bool headers_timed_out();
 
  private:
   bool process_and_close_socket(socket_t sock) override;

@@ -120,7 +120,11 @@ void Server::routes() {
   // httplib's own refusals (no such route, a body over the limit) get a JSON body too.
   http.set_error_handler([this](const httplib::Request& request, httplib::Response& response) {
     if (!response.body.empty()) return;
-    if (response.status == 413) {
+    if (response.status == 400 && HttpServer::headers_timed_out()) {
+      reply_error(response, 408,
+                  "the request's headers did not arrive in time (" +
+                      std::to_string(kHeaderDeadline.count()) + " s at most)");
+    } else if (response.status == 413) {
       reply_error(response, 413, upload_limit_message());
     } else if (response.status == 404) {
       reply_error(response, 404, "nothing at " + request.path);

@@ -9,6 +9,7 @@
 #include "apps/nst/cli.h"
 #include "apps/nst/service_support.h"
 #include "nst/memory.h"
+#include "nst/settings_text.h"
 #include "serve/embedded_backend.h"
 #include "serve/redis_backend.h"
 #include "serve/server.h"
@@ -45,6 +46,7 @@ int run_serve_command(const std::vector<std::string>& args) {
       ("max-queued", "jobs that may wait; a new one beyond gets 429", cxxopts::value<std::string>()->default_value("100"))
       ("max-iterations", "most iterations a job may ask for, over all its scales", cxxopts::value<std::string>()->default_value("5000"))
       ("max-styles", "most style pictures a job may send", cxxopts::value<std::string>()->default_value("10"))
+      ("max-memory", "memory all running jobs together may use, shared evenly by the workers, e.g. 8G (default: 3/4 of RAM)", cxxopts::value<std::string>())
       ("max-attempts", "runs in a row that may end abnormally (the process killed) before a job fails", cxxopts::value<std::string>()->default_value("3"))
       ("checkpoint-every", "save running jobs every N iterations (0: about every 10 seconds)", cxxopts::value<std::string>()->default_value("0"))
       ("weights", "VGG19 weights FILE, or random[:SEED] for an untrained network (default: as nst stylize)", cxxopts::value<std::string>())
@@ -70,7 +72,16 @@ int run_serve_command(const std::vector<std::string>& args) {
   const int workers = at_least(r, "workers", 1);
   const int threads = at_least(r, "threads", 0);
   o.limits.threads = std::max(1, (threads > 0 ? threads : num_threads()) / workers);
-  o.limits.max_memory = default_max_memory() / workers;
+  int64_t max_memory = default_max_memory();
+  if (r.count("max-memory")) {
+    try {
+      max_memory = bytes_from_text(r["max-memory"].as<std::string>(), "--max-memory");
+    } catch (const Error& e) {
+      throw UsageError(e.what());
+    }
+    if (max_memory <= 0) throw UsageError("--max-memory must be more than 0");
+  }
+  o.limits.max_memory = max_memory / workers;
   o.max_upload_bytes = int64_t{at_least(r, "max-upload-mb", 1)} << 20;
   o.max_queued = at_least(r, "max-queued", 1);
   o.limits.max_iterations = at_least(r, "max-iterations", 1);
