@@ -147,6 +147,10 @@ std::optional<EventBatch> RedisBackend::events(const std::string& id, const std:
     shown["state"] = nlohmann::json::parse(event.data)["state"];
     event.data = json_text(shown);
   }
+  if (!record) {  // deleted, expired, or Redis lost its data: the stream's last word says so
+    batch.events.push_back(
+        {.id = "end", .type = "state", .data = json_text({{"id", id}, {"state", "deleted"}})});
+  }
   batch.closed = stopping_ || !record || is_finished(record->state);
   if (batch.closed && record && is_finished(record->state)) {
     // Finished: closed once the final state event has been passed on.

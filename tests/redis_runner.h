@@ -49,6 +49,11 @@ class RedisProcess {
   RedisProcess& operator=(const RedisProcess&) = delete;
 
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  // Runs a command with redis-cli (e.g. "FLUSHALL"); true if it exited 0.
+  bool command(const std::string& words) const {
+    const std::string line = "redis-cli -p " + std::to_string(port_) + " " + words + " > /dev/null";
+    return std::system(line.c_str()) == 0;
+  }
   void start() {
     pid_ =
         start_process("redis-server --port " + std::to_string(port_) + " --bind 127.0.0.1 --dir " +

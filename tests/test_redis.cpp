@@ -125,19 +125,49 @@ TEST_F(RedisMode, RedisStoppedAndStartedAgainUnderARunningWorker) {
   httplib::Client c = api.client();
   const std::string id = submit(c, 200)["id"];
   ASSERT_TRUE(wait_for([&] { return json_body(c.Get("/api/jobs/" + id))["iteration"] >= 5; }));
+  EXPECT_EQ(c.Get("/healthz")->status, 200);
   redis.stop();
   const auto down = c.Get("/api/jobs/" + id);
   ASSERT_TRUE(down);
   EXPECT_EQ(down->status, 503);
   EXPECT_NE(json_body(down)["error"].get<std::string>().find("unreachable"), std::string::npos);
+  const auto health = c.Get("/healthz");  // a load balancer sends no more work here
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 503);
+  EXPECT_NE(health->body.find("unreachable"), std::string::npos) << health->body;
   ::sleep(2);  // the job goes on meanwhile
   redis.start();
+  EXPECT_EQ(c.Get("/healthz")->status, 200);
   const json done = wait_for_state(c, id, "done");
   EXPECT_EQ(done["state"], "done") << done << worker.log();
   EXPECT_EQ(done["iteration"], 200);
   const std::string log = worker.log();
   EXPECT_NE(log.find("unreachable"), std::string::npos) << log;
   EXPECT_NE(log.find("Redis is back"), std::string::npos) << log;
+}
+
+// Item 13 of "Nothing from outside can hurt": when Redis lost its data, a client following the
+// job's events saw the stream end without a last word.
+TEST_F(RedisMode, AStreamWhoseJobRedisLostEndsWithAFinalEvent) {
+  ServeProcess api(api_args(), dir.file("api.log"));
+  WorkerProcess worker(redis.url(), "w", "", dir.file("w.log"));
+  httplib::Client c = api.client();
+  const std::string id = submit(c, 5000)["id"];
+  ASSERT_TRUE(wait_for([&] { return json_body(c.Get("/api/jobs/" + id))["iteration"] >= 2; }));
+  std::string events;
+  bool flushed = false;
+  const auto stream = c.Get("/api/jobs/" + id + "/events", [&](const char* data, size_t size) {
+    events.append(data, size);
+    if (!flushed && events.find("event: iteration") != std::string::npos)
+      flushed = redis.command("FLUSHALL");
+    return true;
+  });
+  ASSERT_TRUE(stream);
+  EXPECT_TRUE(flushed);
+  const std::size_t last = events.rfind("event: ");
+  ASSERT_NE(last, std::string::npos) << events;
+  EXPECT_EQ(events.substr(last, 12), "event: state") << events.substr(last);
+  EXPECT_NE(events.find("\"state\":\"deleted\"", last), std::string::npos) << events.substr(last);
 }
 
 TEST_F(RedisMode, CancellingReachesTheWorkerOfAnotherProcess) {
