@@ -55,10 +55,17 @@ Tensor read_image(const std::string& path, int64_t max_pixels) {
   std::error_code ec;
   NST_CHECK(std::filesystem::exists(path, ec), path, ": no such file");
   NST_CHECK(!std::filesystem::is_directory(path, ec), path, ": is a directory, not an image");
+  // A device (/dev/zero) would be read until memory runs out, a FIFO would block forever.
+  NST_CHECK(std::filesystem::is_regular_file(path, ec), path,
+            ": not a regular file (a device, a pipe or a socket), not an image");
+  const auto size = std::filesystem::file_size(path, ec);
+  NST_CHECK(!ec && size <= kMaxImageFileBytes, path, ": ", size >> 20, " MB, over the limit of ",
+            kMaxImageFileBytes >> 20, " MB for an image file");
   std::ifstream in(path, std::ios::binary);
   NST_CHECK(in.is_open(), path, ": cannot open for reading");
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                   std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes(size);
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));  // it may have shrunk meanwhile
   NST_CHECK(!bytes.empty(), path, ": the file is empty");
   return decode_image(bytes, path, max_pixels);
 }

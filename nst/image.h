@@ -26,6 +26,10 @@ struct ImageSize {
   int width = 0, height = 0;
 };
 
+// The largest image file read: a 16383 x 16383 PNG of noise is about 800 MB.
+constexpr uint64_t kMaxImageFileBytes = uint64_t{1} << 30;
+
+// Reads a regular file of at most kMaxImageFileBytes (nst::Error naming it otherwise).
 Tensor read_image(const std::string& path, int64_t max_pixels = kDefaultMaxPixels);
 // The same for a file's bytes already in memory (an upload); messages call it `name`.
 Tensor decode_image(std::span<const uint8_t> bytes, const std::string& name,

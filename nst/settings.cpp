@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <thread>
 
 #include "nst/scales.h"
 
@@ -145,7 +146,17 @@ void validate_settings(const JobSettings& s, std::size_t styles, const FieldName
   }
   positive("learning_rate", s.learning_rate);
   at_least("threads", s.threads, 0);
+  // More threads than this only add switching (5000 ran 100x slower) and, past some count,
+  // hang inside OpenBLAS.
+  if (const int most = max_threads(); s.threads > most) {
+    fail_setting("threads", name("threads"), " must be at most ", most, " (4 per core of the ",
+                 most / 4, " here), got ", s.threads);
+  }
   at_least("max_memory", s.max_memory, 0);
+}
+
+int max_threads() {
+  return 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 std::vector<double> normalized_blend(const std::vector<double>& weights, std::size_t styles,

@@ -82,6 +82,9 @@ class SettingError : public Error {
   std::string field_;
 };
 
+// The most threads a run may ask for: 4 per core of this machine.
+int max_threads();
+
 // Throws SettingError for the first setting that cannot work with `styles` style images.
 void validate_settings(const JobSettings& settings, std::size_t styles,
                        const FieldNames& names = {});

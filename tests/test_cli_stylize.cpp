@@ -175,6 +175,9 @@ TEST_F(Stylize, RuntimeProblemsAreExitCodeOneWithNoOutput) {
       {fast(dir_.file("no/such/folder/out.png")), "does not exist"},
       {command({content_, style_, bad_weights}, out), "w.safetensors"},
       {command({content_, style_, "random:3", "relu5_1", 16}, out), "needs at least 16 pixels"},
+      // Read until memory ran out; a FIFO blocked forever.
+      {command({"/dev/zero", style_}, out), "/dev/zero: not a regular file"},
+      {command({content_, "/dev/urandom"}, out), "/dev/urandom: not a regular file"},
   };
   for (const auto& [args, message] : cases) {
     const auto r = run_nst(args);
@@ -196,6 +199,7 @@ TEST_F(Stylize, OptionValuesAreCheckedAndNamed) {
       {command({content_, style_ + ","}, out), "--style: an empty entry"},
       {command({content_, style_, "random:abc"}, out), "--weights random:abc: the seed"},
       {fast(out, "--style-weight 1e40"), "--style-weight is 1e+40, more than a float can hold"},
+      {fast(out, "--threads 100000"), "--threads must be at most"},
       {fast(out, "--loss-log " + out), "--loss-log " + out + " is also what --output writes"},
       {fast(out, "--save-every 5 --loss-log " + dir_.file("out_05.png")),
        "is also what --loss-log writes"},

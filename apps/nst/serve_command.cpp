@@ -9,6 +9,7 @@
 #include "apps/nst/cli.h"
 #include "apps/nst/service_support.h"
 #include "nst/memory.h"
+#include "nst/settings.h"
 #include "nst/settings_text.h"
 #include "serve/embedded_backend.h"
 #include "serve/redis_backend.h"
@@ -71,6 +72,10 @@ int run_serve_command(const std::vector<std::string>& args) {
   if (r.count("allow-host")) o.allowed_hosts = r["allow-host"].as<std::vector<std::string>>();
   const int workers = at_least(r, "workers", 1);
   const int threads = at_least(r, "threads", 0);
+  if (threads > max_threads()) {
+    throw UsageError("--threads must be at most " + std::to_string(max_threads()) +
+                     " (4 per core), got " + std::to_string(threads));
+  }
   o.limits.threads = std::max(1, (threads > 0 ? threads : num_threads()) / workers);
   int64_t max_memory = default_max_memory();
   if (r.count("max-memory")) {

@@ -9,6 +9,7 @@
 #include "apps/nst/cli.h"
 #include "apps/nst/service_support.h"
 #include "nst/memory.h"
+#include "nst/settings.h"
 #include "serve/redis_worker.h"
 #include "tensor/threads.h"
 
@@ -43,6 +44,10 @@ int run_worker_command(const std::vector<std::string>& args) {
     throw UsageError(std::string("--queue ") + e.what());
   }
   const int threads = at_least(r, "threads", 0);
+  if (threads > max_threads()) {
+    throw UsageError("--threads must be at most " + std::to_string(max_threads()) +
+                     " (4 per core), got " + std::to_string(threads));
+  }
   const int claim_after = at_least(r, "claim-after", 2);
   const int checkpoint_every = at_least(r, "checkpoint-every", 0);
   std::string name;
