@@ -202,7 +202,8 @@ TEST_F(Hostile, SlowClientsAndOpenStreamsLeaveTheApiAnswering) {
   for (int i = 0; i < 40; ++i) {
     streams.push_back(std::make_unique<RawConnection>(server.port()));
     streams.back()->send("GET /api/jobs/" + id + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-    const std::string head = streams.back()->receive(0.15);
+    std::string head = streams.back()->receive(0.15);
+    if (head.empty()) head = streams.back()->receive(3);  // a slow (sanitized) server
     if (head.rfind("HTTP/1.1 503", 0) == 0) {
       ++refused;
       EXPECT_NE(head.find("Retry-After: 5"), std::string::npos) << head;
