@@ -70,28 +70,28 @@ Tensor read_image(const std::string& path, int64_t max_pixels) {
   return decode_image(bytes, path, max_pixels);
 }
 
-Tensor decode_image(std::span<const uint8_t> bytes, const std::string& name, int64_t max_pixels) {
+namespace {
+
+// The format from the file's first bytes, not its name; nst::Error naming it for anything else.
+ImageFormat sniff_format(std::span<const uint8_t> bytes, const std::string& name) {
   NST_CHECK(!bytes.empty(), name, ": empty, not an image");
   static const uint8_t kPng[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPng, 8) == 0) {
-    return decode_png(bytes, name, max_pixels);
-  }
-  if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
-    return decode_jpeg(bytes, name, max_pixels);
-  }
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPng, 8) == 0) return ImageFormat::png;
+  if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
+    return ImageFormat::jpeg;
   fail(name, ": not a PNG or JPEG image (unrecognised content)");
 }
 
+}  // namespace
+
+Tensor decode_image(std::span<const uint8_t> bytes, const std::string& name, int64_t max_pixels) {
+  return sniff_format(bytes, name) == ImageFormat::png ? decode_png(bytes, name, max_pixels)
+                                                       : decode_jpeg(bytes, name, max_pixels);
+}
+
 ImageSize probe_image(std::span<const uint8_t> bytes, const std::string& name, int64_t max_pixels) {
-  NST_CHECK(!bytes.empty(), name, ": empty, not an image");
-  static const uint8_t kPng[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPng, 8) == 0) {
-    return probe_png(bytes, name, max_pixels);
-  }
-  if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
-    return probe_jpeg(bytes, name, max_pixels);
-  }
-  fail(name, ": not a PNG or JPEG image (unrecognised content)");
+  return sniff_format(bytes, name) == ImageFormat::png ? probe_png(bytes, name, max_pixels)
+                                                       : probe_jpeg(bytes, name, max_pixels);
 }
 
 int64_t decoded_image_bytes(ImageSize size) {
