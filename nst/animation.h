@@ -5,7 +5,8 @@
 // Each frame gets its own palette of 256 colours (nst/palette.h) and is LZW-compressed by
 // giflib as it is added, so the recorder holds the compressed file so far (at most about 1.5
 // bytes per pixel per frame, usually less), not the pictures.
-// finish() writes it atomically.
+// finish() writes it atomically; save() writes the GIF so far (a run's checkpoint), and
+// continue_from() starts a continued run's recorder with the frames of the GIF it saved.
 #pragma once
 
 #include <memory>
@@ -35,6 +36,13 @@ class AnimationRecorder {
   void add(const Tensor& picture);
   int frames() const { return frames_; }
   ImageSize size() const { return size_; }
+  // Takes the first `frames` frames of the GIF at `path`, which a recorder of this size wrote
+  // (a run's own animation, continued), exactly as they were: the continued GIF is then the one
+  // an uninterrupted run writes. False, taking nothing, if the file is no such GIF or has fewer
+  // frames. Only before the first add().
+  bool continue_from(const std::string& path, int frames);
+  // Writes the GIF so far to `path` atomically (at a checkpoint) and goes on taking frames.
+  void save(const std::string& path) const;
   // Ends the GIF and writes it to `path` atomically; without `replace`, an existing file is an
   // error. The recorder takes no frames after it.
   void finish(const std::string& path, bool replace = true);

@@ -47,20 +47,23 @@ void check_big_enough(const std::string& what, ImageSize size, int min_side,
             name_of(names, "style_scale"), ", or use shallower layers)");
 }
 
-// Diverged losses: name the weighted terms that overflowed, and the step size, which can make
-// the image itself non-finite whatever the weights.
+// Diverged losses: name the weighted terms that overflowed, and Adam's step size, which can
+// make the image itself non-finite whatever the weights. (L-BFGS has no step size to lower.)
 void check_finite(const IterationLosses& l, const JobSettings& s, const FieldNames& names) {
   if (std::isfinite(l.total)) return;
-  std::string lower;
+  std::vector<std::string> lower;
   for (const auto& [value, weight, field] :
        {std::tuple{l.content, s.content_weight, "content_weight"},
         std::tuple{l.style, s.style_weight, "style_weight"},
         std::tuple{l.tv, s.tv_weight, "tv_weight"}}) {
-    if (!std::isfinite(value) && weight > 0) lower += name_of(names, field) + " or ";
+    if (!std::isfinite(value) && weight > 0) lower.push_back(name_of(names, field));
   }
+  if (s.optimizer == OptimizerKind::adam) lower.push_back(name_of(names, "learning_rate"));
+  std::string advice;
+  for (std::size_t i = 0; i < lower.size(); ++i)
+    advice += (i == 0 ? "; lower " : " or ") + lower[i];
   fail("iteration ", l.iteration, ": the loss is no longer finite (total ", l.total, ", content ",
-       l.content, ", style ", l.style, ", tv ", l.tv, "); lower ", lower,
-       name_of(names, "learning_rate"));
+       l.content, ", style ", l.style, ", tv ", l.tv, ")", advice);
 }
 
 // The scales to run: the settings' count, or auto's lowered until every picture at the coarsest

@@ -1,6 +1,8 @@
 #include "nst/resume.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -90,6 +92,21 @@ class Reader {
     NST_CHECK(entry != nullptr || !required, path_, ": the resume file lacks the tensor '", name,
               "'");
     return entry != nullptr ? file_.load(*entry) : Tensor();
+  }
+  // A tensor of the optimiser's state: a value that is not finite would only show up later, as
+  // a diverged run blamed on the settings.
+  Tensor finite_tensor(const std::string& name, bool required = true) const {
+    Tensor t = tensor(name, required);
+    if (!t.defined()) return t;
+    const auto v = t.values();
+    NST_CHECK(std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); }), path_,
+              ": the resume file's tensor '", name, "' holds values that are not finite");
+    return t;
+  }
+  double finite_number(const std::string& key) const {
+    const double v = number<double>(key);
+    NST_CHECK(std::isfinite(v), path_, ": the resume file's '", key, "' is not finite");
+    return v;
   }
 
   const std::string& path() const { return path_; }
@@ -214,28 +231,33 @@ RunState read_state(const Reader& r, OptimizerKind optimizer) {
   }
   NST_CHECK(state.iteration >= 0 && state.scale >= 0 && state.earlier_iterations >= 0, r.path(),
             ": the resume file's state is at a negative scale or iteration");
-  state.image = r.tensor("image");
+  state.image = r.finite_tensor("image");
   if (optimizer == OptimizerKind::adam) {
     state.adam.steps = r.number<int64_t>("adam.steps");
-    state.adam.m = {r.tensor("adam.m")};
-    state.adam.v = {r.tensor("adam.v")};
+    state.adam.m = {r.finite_tensor("adam.m")};
+    state.adam.v = {r.finite_tensor("adam.v")};
+    const auto v = state.adam.v[0].values();
+    NST_CHECK(state.adam.steps >= 0 && std::all_of(v.begin(), v.end(), [](float x) { return x >= 0; }),
+              r.path(), ": the resume file's Adam state is damaged (negative steps or second moments)");
     return state;
   }
   nn::Lbfgs::State& l = state.lbfgs;
   l.iterations = r.number<int64_t>("lbfgs.iterations");
   l.function_evaluations = r.number<int64_t>("lbfgs.function_evaluations");
-  l.t = r.number<double>("lbfgs.t");
-  l.prev_loss = r.number<double>("lbfgs.prev_loss");
-  l.h_diag = r.number<double>("lbfgs.h_diag");
-  l.loss = r.number<double>("lbfgs.loss");
+  l.t = r.finite_number("lbfgs.t");
+  l.prev_loss = r.finite_number("lbfgs.prev_loss");
+  l.h_diag = r.finite_number("lbfgs.h_diag");
+  l.loss = r.finite_number("lbfgs.loss");
   state.lbfgs_going = r.number<int>("lbfgs.going") != 0;
   l.rho = r.numbers("lbfgs.rho");
-  l.d = r.tensor("lbfgs.d", false);
-  l.prev_flat_grad = r.tensor("lbfgs.prev_flat_grad", false);
-  l.flat_grad = r.tensor("lbfgs.flat_grad", false);
+  NST_CHECK(std::all_of(l.rho.begin(), l.rho.end(), [](double x) { return std::isfinite(x); }),
+            r.path(), ": the resume file's 'lbfgs.rho' holds a value that is not finite");
+  l.d = r.finite_tensor("lbfgs.d", false);
+  l.prev_flat_grad = r.finite_tensor("lbfgs.prev_flat_grad", false);
+  l.flat_grad = r.finite_tensor("lbfgs.flat_grad", false);
   for (std::size_t i = 0; i < l.rho.size(); ++i) {
-    l.old_dirs.push_back(r.tensor("lbfgs.y." + std::to_string(i)));
-    l.old_steps.push_back(r.tensor("lbfgs.s." + std::to_string(i)));
+    l.old_dirs.push_back(r.finite_tensor("lbfgs.y." + std::to_string(i)));
+    l.old_steps.push_back(r.finite_tensor("lbfgs.s." + std::to_string(i)));
   }
   return state;
 }
@@ -304,6 +326,28 @@ std::string fingerprint(const ImageSource& source) {
   if (!source.decoded.defined()) return sha256_file(source.name);
   const auto values = source.decoded.values();
   return sha256_hex({reinterpret_cast<const uint8_t*>(values.data()), values.size_bytes()});
+}
+
+void check_state_fits(const RunState& state, const PreparedJob& job, const std::string& path) {
+  const int count = static_cast<int>(job.scales.size());
+  NST_CHECK(state.scale < count, path, ": the saved run is at scale ", state.scale + 1,
+            ", but its settings give ", count, count == 1 ? " scale" : " scales");
+  int earlier = 0;
+  for (int k = 0; k < state.scale; ++k) earlier += job.scales[k].iterations;
+  const PreparedScale& scale = job.scales[state.scale];
+  NST_CHECK(state.iteration <= scale.iterations && state.earlier_iterations <= earlier, path,
+            ": the saved run is at iteration ", state.iteration, " of scale ", state.scale + 1,
+            " after ", state.earlier_iterations, " earlier ones, beyond the ", scale.iterations,
+            " and ", earlier, " its settings give");
+  const Shape expected = scale.content.shape();
+  NST_CHECK(state.image.shape() == expected, path, ": the saved image is ", state.image.shape(),
+            ", the run's scale ", state.scale + 1, " is ", expected);
+  if (state.optimizer == OptimizerKind::adam) {
+    for (const Tensor& moment : {state.adam.m[0], state.adam.v[0]}) {
+      NST_CHECK(moment.shape() == expected, path, ": the saved Adam moments are ", moment.shape(),
+                ", the image ", expected);
+    }
+  }
 }
 
 }  // namespace nst

@@ -33,6 +33,10 @@ struct ResumeFile {
 void write_resume_file(const std::string& path, const ResumeFile& resume);
 ResumeFile read_resume_file(const std::string& path);
 
+// Throws nst::Error naming `path` unless the saved state can continue `job`: its scale,
+// iteration and image size are the job's. (The reader has checked its values are finite.)
+void check_state_fits(const RunState& state, const PreparedJob& job, const std::string& path);
+
 // The SHA-256 of what an image source holds: the file's bytes, or a decoded image's floats.
 std::string fingerprint(const ImageSource& source);
 

@@ -1,14 +1,18 @@
 // Runs that survive: Ctrl-C or SIGTERM writes the picture so far, the loss log and a resume
-// file; `--resume` continues the run to the same picture and loss log, byte for byte, as a run
-// never interrupted; a second signal stops at once without leaving files behind; checkpoints
-// survive kill -9; and a continued run refuses inputs that changed.
+// file; `--resume` continues the run to the same picture, loss log and animation, byte for
+// byte, as a run never interrupted; a second signal stops at once without leaving files
+// behind; checkpoints survive kill -9; and a continued run refuses inputs that changed.
+// A resume file may come from anyone: crafted ones cannot make a run write anywhere but beside
+// the file, replace a file that is not the run's own, or lift the user's limits.
 #include <gtest/gtest.h>
 
 #include <csignal>
 #include <filesystem>
+#include <limits>
 #include <regex>
 
 #include "nst/image.h"
+#include "nst/resume.h"
 #include "tests/cli_runner.h"
 #include "tests/test_util.h"
 
@@ -35,7 +39,7 @@ class Resume : public ::testing::Test {
   std::string run(const std::string& name, const std::string& extra = "") const {
     return "stylize --content " + content_ + " --style " + style_ + " --output " +
            dir_.file(name + ".png") + " --loss-log " + dir_.file(name + ".csv") +
-           " --size 48 --iterations 300 --weights random:3 --threads 2 --tv-weight 1e-3 "
+           " --animation " + dir_.file(name + ".gif") + " --animation-every 10 --size 48 --iterations 300 --weights random:3 --threads 2 --tv-weight 1e-3 "
            "--content-layers relu2_1 --style-layers relu1_1,relu2_1 " +
            extra;
   }
@@ -53,6 +57,8 @@ class Resume : public ::testing::Test {
     ASSERT_EQ(whole.code, 0) << whole.err;
     EXPECT_EQ(read_bytes(dir_.file(name + ".csv")), read_bytes(dir_.file("whole.csv")));
     EXPECT_EQ(read_bytes(dir_.file(name + ".png")), read_bytes(dir_.file("whole.png")));
+    EXPECT_EQ(read_bytes(dir_.file(name + ".gif")), read_bytes(dir_.file("whole.gif")))
+        << "the continued animation keeps the frames from before the interruption";
   }
   testing::TempDir dir_;
   std::string content_, style_;
@@ -141,6 +147,174 @@ TEST_F(Resume, ChangedInputsAndOtherOptionsAreRefused) {
   EXPECT_NE(r.err.find(content_ + ": not an nst resume file (it is a PNG image)"),
             std::string::npos)
       << r.err;
+}
+
+
+// A run stopped at iteration 20 or so, its resume file read back for crafting.
+class CraftedResume : public Resume {
+ protected:
+  CraftedResume() {
+    EXPECT_EQ(interrupt("b", "--save-every 20", "b_020.png", SIGINT), 130);
+    saved_ = read_resume_file(dir_.file("b.png.nstresume"));
+  }
+  // Writes `resume` as `folder`/`name` (folder created) and returns its path.
+  std::string craft(const ResumeFile& resume, const std::string& folder,
+                    const std::string& name = "run.png.nstresume") const {
+    fs::create_directories(dir_.file(folder));
+    const std::string path = dir_.file(folder + "/" + name);
+    write_resume_file(path, resume);
+    return path;
+  }
+  static void set_extra(ResumeFile& resume, const std::string& key, const std::string& value) {
+    for (auto& [k, v] : resume.extra) {
+      if (k == key) v = value;
+    }
+  }
+  ResumeFile saved_;
+};
+
+TEST_F(CraftedResume, OutputsAreDerivedFromTheFileNeverFromPathsInside) {
+  // A victim's files elsewhere, named by the crafted file (as version-2 files once did).
+  const std::string victim = dir_.file("victim");
+  fs::create_directories(victim);
+  dir_.write("victim/photo.png", "the user's photo");
+  dir_.write("victim/notes.csv", "the user's notes");
+  ResumeFile evil = saved_;
+  evil.extra.emplace_back("output", victim + "/photo.png");
+  set_extra(evil, "loss_log", victim + "/notes.csv");
+  set_extra(evil, "animation", victim + "/../victim/anim.gif");
+  const std::string path = craft(evil, "inbox");
+  const auto r = run_nst("stylize --resume " + path + " --quiet");
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The destinations are said even with --quiet, and they are all beside the resume file.
+  EXPECT_NE(r.err.find("writes " + dir_.file("inbox/run.png") + ", " +
+                       dir_.file("inbox/notes.csv") + ", " + dir_.file("inbox/anim.gif")),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(read_bytes(victim + "/photo.png"), "the user's photo");
+  EXPECT_EQ(read_bytes(victim + "/notes.csv"), "the user's notes");
+  EXPECT_FALSE(fs::exists(victim + "/anim.gif"));
+  EXPECT_EQ(image_size(read_image(dir_.file("inbox/run.png"))).width, 48);
+  EXPECT_TRUE(fs::exists(dir_.file("inbox/notes.csv")));
+}
+
+TEST_F(CraftedResume, AFileThatIsNotTheRunsOwnIsNeverReplaced) {
+  // The resume file received beside a photo of the same name as its output.
+  fs::create_directories(dir_.file("photos"));
+  dir_.write("photos/b.png", "the user's photo");
+  fs::copy_file(dir_.file("b.png.nstresume"), dir_.file("photos/b.png.nstresume"));
+  auto r = run_nst("stylize --resume " + dir_.file("photos/b.png.nstresume"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--output " + dir_.file("photos/b.png") +
+                       " already exists, and the resume file does not show it as this run's own"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(read_bytes(dir_.file("photos/b.png")), "the user's photo");
+  // A loss log it would write beside it, of a name the user has, likewise.
+  fs::remove(dir_.file("photos/b.png"));
+  dir_.write("photos/b.csv", "the user's table");
+  r = run_nst("stylize --resume " + dir_.file("photos/b.png.nstresume"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--loss-log " + dir_.file("photos/b.csv") + " already exists"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(read_bytes(dir_.file("photos/b.csv")), "the user's table");
+  // Its own outputs (recorded by their SHA-256 when the file was written) it replaces.
+  r = run_nst("stylize --resume " + dir_.file("b.png.nstresume"));
+  EXPECT_EQ(r.code, 0) << r.err;
+  // And with --overwrite, the user's say, anything of those names.
+  r = run_nst("stylize --resume " + dir_.file("photos/b.png.nstresume") + " --overwrite");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(read_bytes(dir_.file("photos/b.csv")), "the user's table");
+}
+
+TEST_F(CraftedResume, SavedNamesAreCheckedAsAFreshRunsOutputsAre) {
+  ResumeFile evil = saved_;
+  set_extra(evil, "loss_log", "/home/someone/.bashrc");
+  auto r = run_nst("stylize --resume " + craft(evil, "a"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("the run's loss log was named '.bashrc', not a .csv name; give --loss-log"),
+            std::string::npos)
+      << r.err;
+  evil = saved_;
+  set_extra(evil, "animation", "..");
+  r = run_nst("stylize --resume " + craft(evil, "b"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("a damaged animation name"), std::string::npos) << r.err;
+  // A run may not write over one of its inputs, whatever the file says.
+  evil = saved_;
+  set_extra(evil, "loss_log", "style.csv");
+  r = run_nst("stylize --resume " + dir_.file("b.png.nstresume") + " --output " + style_);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--output " + style_ + " is also an input"), std::string::npos) << r.err;
+  // A file not named OUT.nstresume gives no output name: the user gives one.
+  fs::copy_file(dir_.file("b.png.nstresume"), dir_.file("saved-run"));
+  r = run_nst("stylize --resume " + dir_.file("saved-run"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("does not end in .nstresume; give --output"), std::string::npos) << r.err;
+  r = run_nst("stylize --resume " + dir_.file("saved-run") + " --output " + dir_.file("c.jpg"));
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir_.file("c.jpg")));
+  EXPECT_NE(r.err.find("writes " + dir_.file("c.jpg") + ", " + dir_.file("b.csv")),
+            std::string::npos)
+      << "the loss log keeps its name, beside the output: " << r.err;
+  EXPECT_TRUE(fs::exists(dir_.file("saved-run"))) << "the resume file continued is the user's";
+}
+
+TEST_F(CraftedResume, LimitsComeFromTheCommandLineNeverFromTheFile) {
+  // A file asking for 100000 threads and no pixel limit runs with the user's defaults.
+  ResumeFile evil = saved_;
+  evil.settings.threads = 100000;
+  evil.settings.max_pixels = 0;
+  evil.settings.max_memory = int64_t{1} << 50;
+  const std::string path = craft(evil, "threads");
+  auto r = run_nst("stylize --resume " + path + " --threads 2");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("on 2 thread(s)"), std::string::npos) << r.err;
+  // The user's own limits hold: the 48x40 content is over 100 pixels.
+  r = run_nst("stylize --resume " + craft(evil, "pixels") + " --max-pixels 100");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("--max-pixels"), std::string::npos) << r.err;
+  // A file asking for a 16000-pixel picture is refused by the default memory limit before any
+  // work (its own huge limit is not used).
+  evil.settings.size = 16000;
+  r = run_nst("stylize --resume " + craft(evil, "huge"));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("--max-memory"), std::string::npos) << r.err;
+}
+
+TEST_F(CraftedResume, DamagedStateAndSettingsNameTheFile) {
+  ResumeFile bad = saved_;
+  bad.settings.iterations = 0;
+  std::string path = craft(bad, "iterations");
+  auto r = run_nst("stylize --resume " + path);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(path + ": a saved setting cannot work: settings.iterations"),
+            std::string::npos)
+      << r.err;
+  bad = saved_;
+  bad.state.scale = 7;
+  path = craft(bad, "scale");
+  r = run_nst("stylize --resume " + path);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(path + ": the saved run is at scale 8, but its settings give 1 scale"),
+            std::string::npos)
+      << r.err;
+  bad = saved_;
+  bad.state.adam.m = {saved_.state.adam.m[0].clone()};  // (tensors share storage when copied)
+  bad.state.adam.m[0].values()[5] = std::numeric_limits<float>::quiet_NaN();
+  path = craft(bad, "nan");
+  r = run_nst("stylize --resume " + path);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(path + ": the resume file's tensor 'adam.m' holds values that are not finite"),
+            std::string::npos)
+      << r.err;
+  bad = saved_;
+  bad.state.image = testing::random_tensor(Shape{1, 3, 8, 8}, 4, 0.0f, 1.0f);
+  path = craft(bad, "shape");
+  r = run_nst("stylize --resume " + path);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(path + ": the saved image is"), std::string::npos) << r.err;
 }
 
 }  // namespace

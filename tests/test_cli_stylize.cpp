@@ -222,6 +222,10 @@ TEST_F(Stylize, DivergingLossesStopTheRunWithoutAPicture) {
   EXPECT_NE(r.err.find("iteration 2: the loss is no longer finite"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("lower --tv-weight or --learning-rate"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(out)) << "no picture, not even an empty placeholder";
+  // L-BFGS has no step size to lower: the advice names only the weight.
+  const auto lbfgs = run_nst(fast(out, "--tv-weight 3e38 --optimizer lbfgs"));
+  EXPECT_EQ(lbfgs.code, 1) << lbfgs.err;
+  EXPECT_NE(lbfgs.err.find("; lower --tv-weight\n"), std::string::npos) << lbfgs.err;
 }
 
 TEST_F(Stylize, SaysWhatItDoesAndWhatOptionsDoNotDo) {

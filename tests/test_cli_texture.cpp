@@ -82,6 +82,15 @@ TEST_F(Texture, AnInterruptedTextureContinuesFromItsResumeFile) {
   EXPECT_EQ(testing::wait_nst(pid), 128 + SIGINT) << read_bytes(err);
   ASSERT_TRUE(std::filesystem::exists(out + ".nstresume")) << read_bytes(err);
 
+  // Its only inputs are the style pictures: a copy of its resume file sent to someone still
+  // cannot replace their files of the same names.
+  std::filesystem::create_directories(dir_.file("theirs"));
+  const std::string theirs = dir_.write("theirs/out.png", "their picture");
+  std::filesystem::copy_file(out + ".nstresume", theirs + ".nstresume");
+  auto refused = run_nst("texture --resume " + theirs + ".nstresume --quiet");
+  EXPECT_EQ(refused.code, 2) << refused.err;
+  EXPECT_EQ(read_bytes(theirs), "their picture");
+
   const auto r = run_nst("texture --resume " + out + ".nstresume --quiet");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(image_size(read_image(out)).width, 32);

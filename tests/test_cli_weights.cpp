@@ -97,6 +97,21 @@ TEST(Cli, ConvertWritesTheConvOnlyFileWithItsPreprocessing) {
   r = run_nst("weights convert " + dir.file("missing.pth") + " " + dir.file("x.safetensors"));
   EXPECT_EQ(r.code, 1);
   EXPECT_FALSE(std::filesystem::exists(dir.file("x.safetensors")));
+
+  // An existing file is replaced only when asked, and never the input itself.
+  const std::string kept = dir.write("kept.safetensors", "the user's file");
+  r = run_nst("weights convert " + in + " " + kept);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find(kept + " already exists; pass --overwrite to replace it"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(testing::read_bytes(kept), "the user's file");
+  r = run_nst("weights convert " + out + " " + out + " --overwrite");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("is also the input"), std::string::npos) << r.err;
+  r = run_nst("weights convert " + in + " " + kept + " --overwrite");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(read_vgg19_weights(kept).preprocessing.name, "caffe");
 }
 
 TEST(Cli, FetchDownloadsResumesChecksAndConverts) {

@@ -19,6 +19,8 @@
 #include "nst/memory.h"
 #include "nst/resize.h"
 #include "nst/resume.h"
+#include "nst/settings.h"
+#include "tensor/error.h"
 #include "tensor/threads.h"
 #include "weights/atomic_write.h"
 #include "weights/locate.h"
@@ -51,20 +53,36 @@ ProgressOptions progress_options(const StylizeOptions& o, const PreparedJob& pre
 // snapshots of --save-every, the resume file at checkpoints, and stopping on a signal.
 class CommandObserver : public JobObserver {
  public:
-  CommandObserver(const StylizeOptions& o, const PreparedJob& prepared, ResumeFile& saved)
+  // `own_animation`: the animation file holds the frames of the run continued (its resume file
+  // recorded them).
+  CommandObserver(const StylizeOptions& o, const PreparedJob& prepared, ResumeFile& saved,
+                  bool own_animation)
       : o_(o),
         prepared_(prepared),
         saved_(saved),
         done_before_(saved.state.earlier_iterations + saved.state.iteration),
         output_size_(image_size(prepared.final_scale().content)),
         progress_(std::cerr, progress_options(o, prepared, done_before_)) {
-    if (!o.animation.empty()) {
-      // The first frame: the starting image, or where a continued run stands.
-      animation_.emplace(output_size_);
-      animation_->add(saved.state.image.defined()
-                          ? prepared.picture(saved.state.image, saved.state.scale)
-                          : prepared.picture(prepared.initial(), 0));
+    if (o.animation.empty()) return;
+    animation_.emplace(output_size_);
+    if (done_before_ > 0) {
+      // A continued run keeps the frames up to where it stands (frame k after k * every
+      // iterations), so that its GIF is an uninterrupted run's.
+      const int every = animation_interval(o);
+      const int frames = done_before_ / every + 1;
+      if (own_animation && animation_->continue_from(o.animation, frames)) {
+        last_frame_ = (frames - 1) * every;
+        return;
+      }
+      if (!o.quiet) {
+        std::cerr << "nst: note: " << o.animation << " starts again at iteration "
+                  << done_before_ << ": the frames before it were not saved\n";
+      }
     }
+    // The first frame: the starting image, or where a continued run stands.
+    animation_->add(saved.state.image.defined()
+                        ? prepared.picture(saved.state.image, saved.state.scale)
+                        : prepared.picture(prepared.initial(), 0));
   }
 
   void on_iteration(const IterationLosses& losses, const Tensor& picture) override {
@@ -92,6 +110,8 @@ class CommandObserver : public JobObserver {
   }
   void on_checkpoint(const RunState& state) override {
     saved_.state = state;
+    if (animation_) animation_->save(o_.animation);  // the frames so far survive a kill
+    record_written_outputs(saved_.extra, o_);
     write_resume_file(resume_path(o_.output), saved_);
     last_checkpoint_ = Clock::now();
   }
@@ -127,19 +147,23 @@ class CommandObserver : public JobObserver {
 }  // namespace
 
 int run_stylize_command(const std::vector<std::string>& args) {
-  std::optional<StylizeOptions> parsed = parse_stylize_options(args);
+  const std::optional<StylizeOptions> parsed = parse_stylize_options(args);
   if (!parsed) return kExitOk;
-  // A continued run takes everything from its file, and may replace its own earlier outputs.
-  std::optional<ResumeFile> resumed;
-  if (!parsed->resume.empty()) {
-    const std::string file = parsed->resume;
-    resumed = read_resume_file(file);
-    const bool quiet = parsed->quiet;
-    parsed = options_from_resume(*resumed, file);
-    parsed->quiet = quiet;
-    parsed->resume = file;
+  if (parsed->resume.empty()) return run_stylize(*parsed, std::nullopt);
+  // A continued run takes its job from the file, and everything it writes is checked here as a
+  // fresh run's outputs are: a resume file may come from someone else.
+  const std::string& file = parsed->resume;
+  const ResumeFile resumed = read_resume_file(file);
+  const StylizeOptions o = options_from_resume(resumed, file, *parsed);
+  check_resumed_outputs(resumed, o);
+  // Said even with --quiet: the user should know which files a run they did not set up writes.
+  std::cerr << "nst: continuing " << file << ": writes " << destinations(o) << "\n";
+  try {
+    return run_stylize(o, resumed);
+  } catch (const SettingError& e) {
+    if (is_limit(e.field())) throw;  // the user's own option: a usage error
+    fail(file, ": a saved setting cannot work: ", e.what());
   }
-  return run_stylize(*parsed, resumed);
 }
 
 int run_stylize(const StylizeOptions& o, const std::optional<ResumeFile>& resumed) {
@@ -159,7 +183,9 @@ int run_stylize(const StylizeOptions& o, const std::optional<ResumeFile>& resume
   };
 
   note("reading the images");
-  const PreparedJob prepared = prepare(o.job, flag_for_field);
+  const PreparedJob prepared =
+      prepare(o.job, resumed ? FieldNames(resumed_field_name) : FieldNames(flag_for_field));
+  if (resumed) check_state_fits(resumed->state, prepared, o.resume);
   for (const std::string& text : prepared.notes) note("note: " + text);
   for (const std::string& text : o.notes) note("note: " + text);
   note("estimated peak memory " + format_bytes(prepared.memory.total()) + " (" +
@@ -169,18 +195,20 @@ int run_stylize(const StylizeOptions& o, const std::optional<ResumeFile>& resume
   std::string weights_description;
   const auto model = load_vgg19_model(weights, settings.pooling, std::cerr, &weights_description);
   note("weights: " + weights_description);
-  ResumeFile saved;
-  if (resumed) {
+  ResumeFile saved{.settings = settings,
+                   .state = {},
+                   .rows = {},
+                   .fingerprints = {},
+                   .extra = command_extras(o, weights)};
+  if (!resumed) {
+    saved.fingerprints = input_fingerprints(o, weights);
+  } else {
     check_inputs_unchanged(*resumed, o, weights, o.resume);
-    saved = *resumed;
+    saved.fingerprints = resumed->fingerprints;
+    saved.state = resumed->state;
+    saved.rows = resumed->rows;
     note("continuing " + o.resume + " from iteration " +
          std::to_string(saved.state.earlier_iterations + saved.state.iteration));
-  } else {
-    saved = {.settings = settings,
-             .state = {},
-             .rows = {},
-             .fingerprints = input_fingerprints(o, weights),
-             .extra = command_extras(o, weights)};
   }
   const ImageSize size = image_size(prepared.final_scale().content);
   std::string scales;
@@ -196,7 +224,8 @@ int run_stylize(const StylizeOptions& o, const std::optional<ResumeFile>& resume
        std::to_string(settings.threads > 0 ? settings.threads : num_threads()) + " thread(s)" +
        (prepared.scales.size() > 1 ? "; scales " + scales : ""));
 
-  CommandObserver observer(o, prepared, saved);
+  CommandObserver observer(o, prepared, saved,
+                           resumed && is_own_output(*resumed, "animation", o.animation));
   const auto start = Clock::now();
   const JobResult result =
       run_job(prepared, *model, &observer, resumed ? &resumed->state : nullptr);
@@ -210,6 +239,7 @@ int run_stylize(const StylizeOptions& o, const std::optional<ResumeFile>& resume
   if (animation) animation->done();
   if (result.stopped) {
     saved.state = result.state;
+    record_written_outputs(saved.extra, o);
     write_resume_file(resume_path(o.output), saved);
     std::cerr << "nst: interrupted after iteration " << result.iterations << " of "
               << prepared.total_iterations() << "; wrote " << o.output

@@ -38,10 +38,85 @@ bool same_file(const std::string& a, const std::string& b) {
   return fs::exists(a, ec3) && fs::equivalent(a, b, ec3);
 }
 
-// The outputs (option, path) must have a known format (images), must differ from each other
-// and from every input, and may replace an existing file only with --overwrite.
-void check_outputs(const std::vector<std::pair<std::string, std::string>>& outputs,
-                   const StylizeOptions& o) {
+// The job's settings from the options, through the job API's own parsing (nst/settings_text.h);
+// their defaults are JobSettings' own. --init FILE names the starting image.
+JobSettings job_settings(const cxxopts::ParseResult& r) {
+  JobSettings s;
+  for (const std::string_view option : setting_options()) {
+    const std::string name(option);
+    if (r.count(name) == 0 && !r[name].has_default()) continue;
+    set_setting(s, option, r[name].as<std::string>(), flag_for_field);
+  }
+  return s;
+}
+
+// --animation's file: a GIF, named so.
+std::string animation_option(const cxxopts::ParseResult& r) {
+  const std::string name = r["animation"].as<std::string>();
+  std::string extension = std::filesystem::path(name).extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (extension != ".gif") {
+    throw UsageError("--animation " + name +
+                     ": an animation is written as a GIF; give it a .gif name");
+  }
+  return name;
+}
+
+// What a user may give with --resume: the job is the file's, but where it writes, whether it
+// may replace files, and the limits it runs within are the user's alone (a file may come from
+// anyone). The outputs are checked once the file is read (stylize_resume.h).
+constexpr std::string_view kWithResume[] = {"resume",    "quiet",   "overwrite",
+                                            "output",    "loss-log", "animation",
+                                            "threads",   "max-memory", "max-pixels"};
+
+StylizeOptions resume_options(const cxxopts::ParseResult& r) {
+  for (const auto& given : r.arguments()) {
+    if (std::find(std::begin(kWithResume), std::end(kWithResume), given.key()) ==
+        std::end(kWithResume)) {
+      throw UsageError(
+          "--resume continues a run with the settings saved in its file; leave out --" +
+          given.key());
+    }
+  }
+  StylizeOptions o;
+  o.resume = r["resume"].as<std::string>();
+  o.quiet = r.count("quiet") > 0;
+  o.overwrite = r.count("overwrite") > 0;
+  if (r.count("output")) o.output = r["output"].as<std::string>();
+  if (r.count("loss-log")) o.loss_log = r["loss-log"].as<std::string>();
+  if (r.count("animation")) o.animation = animation_option(r);
+  o.job.settings = job_settings(r);  // the defaults, but for the limits given
+  return o;
+}
+
+}  // namespace
+
+std::string flag_for_field(std::string_view field) {
+  if (field == "styles") return "--style";
+  if (field == "init_image") return "--init";
+  std::string flag = "--" + std::string(field);
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
+std::vector<std::pair<std::string, std::string>> output_files(const StylizeOptions& o,
+                                                              int after) {
+  std::vector<std::pair<std::string, std::string>> outputs{{"--output", o.output}};
+  if (!o.loss_log.empty()) outputs.emplace_back("--loss-log", o.loss_log);
+  if (!o.animation.empty()) outputs.emplace_back("--animation", o.animation);
+  outputs.emplace_back("the resume file", resume_path(o.output));
+  if (o.save_every > 0) {
+    const int iterations = planned_iterations(o.job.settings);
+    for (int i = (after / o.save_every + 1) * o.save_every; i <= iterations; i += o.save_every)
+      outputs.emplace_back("--save-every", snapshot_path(o.output, i, iterations));
+  }
+  return outputs;
+}
+
+void check_outputs(const StylizeOptions& o,
+                   const std::vector<std::pair<std::string, std::string>>& outputs,
+                   const MayReplace& may_replace) {
   std::vector<std::string> inputs{o.job.content.name};
   for (const ImageSource& style : o.job.styles) inputs.push_back(style.name);
   if (!o.job.init_image.empty()) inputs.push_back(o.job.init_image.name);
@@ -57,6 +132,9 @@ void check_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
       if (same_file(path, input))
         throw UsageError(option + " " + path + " is also an input; choose another name");
     }
+    // A continued run rewrites its own resume file, and nothing else may replace it.
+    if (!o.resume.empty() && same_file(path, o.resume) && option != "the resume file")
+      throw UsageError(option + " " + path + " is the resume file; choose another name");
     for (std::size_t j = 0; j < i; ++j) {
       if (same_file(path, outputs[j].second)) {
         throw UsageError(option + " " + path + " is also what " + outputs[j].first +
@@ -64,36 +142,20 @@ void check_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
       }
     }
     std::error_code ec;
-    if (std::filesystem::exists(path, ec) && !o.overwrite) {
-      const std::string saved = resume_path(o.output);
-      throw UsageError(option + " " + path + " already exists; pass --overwrite to replace it" +
-                       (option == "--output" && std::filesystem::exists(saved, ec)
-                            ? ", or continue its run with --resume " + saved
-                            : ""));
+    if (!std::filesystem::exists(path, ec) || o.overwrite) continue;
+    if (may_replace && may_replace(option, path)) continue;
+    if (!o.resume.empty()) {
+      throw UsageError(option + " " + path +
+                       " already exists, and the resume file does not show it as this run's own "
+                       "(the run had not written it, or it changed since); pass --overwrite to "
+                       "replace it, or give the run another --output");
     }
+    const std::string saved = resume_path(o.output);
+    throw UsageError(option + " " + path + " already exists; pass --overwrite to replace it" +
+                     (option == "--output" && std::filesystem::exists(saved, ec)
+                          ? ", or continue its run with --resume " + saved
+                          : ""));
   }
-}
-
-// The job's settings from the options, through the job API's own parsing (nst/settings_text.h);
-// their defaults are JobSettings' own. --init FILE names the starting image.
-JobSettings job_settings(const cxxopts::ParseResult& r) {
-  JobSettings s;
-  for (const std::string_view option : setting_options()) {
-    const std::string name(option);
-    if (r.count(name) == 0 && !r[name].has_default()) continue;
-    set_setting(s, option, r[name].as<std::string>(), flag_for_field);
-  }
-  return s;
-}
-
-}  // namespace
-
-std::string flag_for_field(std::string_view field) {
-  if (field == "styles") return "--style";
-  if (field == "init_image") return "--init";
-  std::string flag = "--" + std::string(field);
-  std::replace(flag.begin(), flag.end(), '_', '-');
-  return flag;
 }
 
 std::string snapshot_path(const std::string& output, int iteration, int iterations) {
@@ -183,19 +245,7 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
   }
   positionals(r, 0,
               "nst stylize --content PHOTO --style PAINTING[,PAINTING...] --output OUT [options]");
-  if (r.count("resume")) {
-    for (const auto& given : r.arguments()) {
-      if (given.key() != "resume" && given.key() != "quiet") {
-        throw UsageError(
-            "--resume continues a run with the settings saved in its file; leave out --" +
-            given.key());
-      }
-    }
-    StylizeOptions o;
-    o.resume = r["resume"].as<std::string>();
-    o.quiet = r.count("quiet") > 0;
-    return o;
-  }
+  if (r.count("resume")) return resume_options(r);
   for (const char* required : {"content", "style", "output"}) {
     if (!r.count(required))
       throw UsageError(std::string("--") + required + " is required (see nst stylize --help)");
@@ -232,14 +282,7 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
   o.quiet = r.count("quiet") > 0;
   o.animation_every = at_least(r, "animation-every", 0);
   if (r.count("animation")) {
-    o.animation = r["animation"].as<std::string>();
-    std::string extension = std::filesystem::path(o.animation).extension().string();
-    std::transform(extension.begin(), extension.end(), extension.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    if (extension != ".gif") {
-      throw UsageError("--animation " + o.animation +
-                       ": an animation is written as a GIF; give it a .gif name");
-    }
+    o.animation = animation_option(r);
     if (job.settings.size > 65535) {
       throw UsageError("--animation: a GIF's sides are at most 65535 pixels, and --size is " +
                        std::to_string(job.settings.size));
@@ -248,16 +291,7 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
     throw UsageError("--animation-every sets the frames of --animation; add --animation FILE.gif");
   }
 
-  std::vector<std::pair<std::string, std::string>> outputs{{"--output", o.output}};
-  if (!o.loss_log.empty()) outputs.emplace_back("--loss-log", o.loss_log);
-  if (!o.animation.empty()) outputs.emplace_back("--animation", o.animation);
-  outputs.emplace_back("the resume file", resume_path(o.output));
-  if (o.save_every > 0) {
-    const int iterations = planned_iterations(job.settings);
-    for (int i = o.save_every; i <= iterations; i += o.save_every)
-      outputs.emplace_back("--save-every", snapshot_path(o.output, i, iterations));
-  }
-  check_outputs(outputs, o);
+  check_outputs(o, output_files(o));
   return o;
 }
 

@@ -5,6 +5,7 @@
 // flag_for_field.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,7 +20,10 @@ struct StylizeOptions {
   std::string output;
   std::string weights;  // empty: the lookup order
   std::string loss_log;
-  std::string resume;  // a resume file to continue; then nothing else is parsed but --quiet
+  // A resume file to continue. Then the job comes from the file, and the command line gives
+  // only the outputs (if not derived from the file's name), --overwrite, --quiet, and the limits
+  // (job.settings' threads, max_memory and max_pixels; the rest of job.settings is defaults).
+  std::string resume;
   int print_every = 0;
   int save_every = 0;
   int checkpoint_every = 0;  // iterations between resume files; 0: about once a minute
@@ -35,6 +39,21 @@ struct StylizeOptions {
 
 // Throws UsageError (or SettingError) for anything wrong; std::nullopt after printing --help.
 std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::string>& args);
+
+// The files a run writes, as (option, path): the output, the loss log, the animation, the
+// resume file, and the --save-every snapshots of the iterations after `after`.
+std::vector<std::pair<std::string, std::string>> output_files(const StylizeOptions& o,
+                                                              int after = 0);
+
+// Whether an existing output (option, path) may be replaced without --overwrite.
+using MayReplace = std::function<bool(const std::string& option, const std::string& path)>;
+
+// Throws UsageError unless the outputs can be written: an image output has a known format;
+// none is an input (or the resume file being continued) or another output; and none exists,
+// unless --overwrite or may_replace allows it.
+void check_outputs(const StylizeOptions& o,
+                   const std::vector<std::pair<std::string, std::string>>& outputs,
+                   const MayReplace& may_replace = {});
 
 // The flag that sets a job field: "style_weight" -> "--style-weight", "styles" -> "--style".
 std::string flag_for_field(std::string_view field);

@@ -1,8 +1,12 @@
 #include "apps/nst/stylize_resume.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <map>
+
+#include "apps/nst/cli.h"
 
 #include "nst/texture.h"
 #include "tensor/error.h"
@@ -28,6 +32,59 @@ std::string absolute(const std::string& path) {
   return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
 }
 
+// Outputs are recorded by their name alone: where a continued run writes is never the file's
+// to say.
+std::string file_name(const std::string& path) {
+  return path.empty() ? path : std::filesystem::path(path).filename().string();
+}
+
+// A recorded output's SHA-256 when the output did not exist yet.
+constexpr const char* kAbsent = "absent";
+
+// The outputs whose contents a resume file records, by role.
+std::vector<std::pair<std::string, std::string>> own_outputs(const StylizeOptions& o) {
+  return {{"output", o.output}, {"loss_log", o.loss_log}, {"animation", o.animation}};
+}
+
+bool same_path(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
+}
+
+// out.png.nstresume -> out.png, beside the resume file.
+std::string derived_output(const std::string& resume) {
+  constexpr std::string_view kSuffix = ".nstresume";
+  const std::string name = std::filesystem::path(resume).filename().string();
+  if (!name.ends_with(kSuffix) || name.size() == kSuffix.size()) {
+    throw UsageError("--resume " + resume + ": the output is named after the resume file " +
+                     "(OUT.nstresume writes OUT), and this name does not end in .nstresume; " +
+                     "give --output");
+  }
+  return resume.substr(0, resume.size() - kSuffix.size());
+}
+
+// A saved output name (loss log, animation) placed in `folder`; "" if the run had none.
+std::string beside(const std::filesystem::path& folder, const std::string& saved,
+                   const std::string& extension, const std::string& option,
+                   const std::string& path) {
+  if (saved.empty()) return saved;
+  std::string what = option.substr(2);  // "--loss-log" -> "loss log"
+  std::replace(what.begin(), what.end(), '-', ' ');
+  const std::string name = file_name(saved);
+  NST_CHECK(!name.empty() && name != "." && name != ".." &&
+                std::none_of(name.begin(), name.end(), [](unsigned char c) { return c < 0x20; }),
+            path,
+            ": a damaged ", option.substr(2), " name");
+  std::string lower = std::filesystem::path(name).extension().string();
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (lower != extension) {
+    throw UsageError(path + ": the run's " + what + " was named '" + name +
+                     "', not a " + extension + " name; give " + option + " FILE" + extension);
+  }
+  return (folder / name).string();
+}
+
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> names;
   std::size_t begin = 0;
@@ -43,23 +100,48 @@ Metadata command_extras(const StylizeOptions& o, const std::string& weights) {
   for (const ImageSource& style : o.job.styles) styles.push_back(absolute(style.name));
   const std::string texture =
       o.texture ? std::to_string(o.texture->width) + "x" + std::to_string(o.texture->height) : "";
-  return {{"content", o.texture ? "" : absolute(o.job.content.name)},
-          {"texture", texture},
-          {"styles", lines(styles)},
-          {"init_image", absolute(o.job.init_image.name)},
-          {"weights", random_weights_seed(weights) ? weights : absolute(weights)},
-          {"output", absolute(o.output)},
-          {"loss_log", absolute(o.loss_log)},
-          {"print_every", std::to_string(o.print_every)},
-          {"save_every", std::to_string(o.save_every)},
-          {"checkpoint_every", std::to_string(o.checkpoint_every)},
-          {"animation", absolute(o.animation)},
-          {"animation_every", std::to_string(o.animation_every)},
-          {"jpeg_quality", std::to_string(o.jpeg_quality)},
-          {"overwrite", o.overwrite ? "1" : "0"}};
+  Metadata extra{{"content", o.texture ? "" : absolute(o.job.content.name)},
+                 {"texture", texture},
+                 {"styles", lines(styles)},
+                 {"init_image", absolute(o.job.init_image.name)},
+                 {"weights", random_weights_seed(weights) ? weights : absolute(weights)},
+                 {"loss_log", file_name(o.loss_log)},
+                 {"print_every", std::to_string(o.print_every)},
+                 {"save_every", std::to_string(o.save_every)},
+                 {"checkpoint_every", std::to_string(o.checkpoint_every)},
+                 {"animation", file_name(o.animation)},
+                 {"animation_every", std::to_string(o.animation_every)},
+                 {"jpeg_quality", std::to_string(o.jpeg_quality)}};
+  record_written_outputs(extra, o);
+  return extra;
 }
 
-StylizeOptions options_from_resume(const ResumeFile& resume, const std::string& path) {
+void record_written_outputs(Metadata& extra, const StylizeOptions& o) {
+  for (const auto& [role, path] : own_outputs(o)) {
+    const std::string key = "written." + role;
+    const std::string digest = path.empty() || !std::filesystem::exists(path)
+                                   ? std::string(kAbsent)
+                                   : sha256_file(path);
+    const auto it = std::find_if(extra.begin(), extra.end(),
+                                 [&](const auto& entry) { return entry.first == key; });
+    if (it != extra.end()) {
+      it->second = digest;
+    } else {
+      extra.emplace_back(key, digest);
+    }
+  }
+}
+
+bool is_limit(std::string_view field) {
+  return field == "threads" || field == "max_memory" || field == "max_pixels";
+}
+
+std::string resumed_field_name(std::string_view field) {
+  return is_limit(field) ? flag_for_field(field) : "settings." + std::string(field);
+}
+
+StylizeOptions options_from_resume(const ResumeFile& resume, const std::string& path,
+                                   const StylizeOptions& given) {
   std::map<std::string, std::string> extra(resume.extra.begin(), resume.extra.end());
   auto text = [&](const std::string& key) -> const std::string& {
     const auto it = extra.find(key);
@@ -82,31 +164,86 @@ StylizeOptions options_from_resume(const ResumeFile& resume, const std::string& 
   };
   StylizeOptions o;
   o.job.settings = resume.settings;
+  o.job.settings.threads = given.job.settings.threads;
+  o.job.settings.max_memory = given.job.settings.max_memory;
+  o.job.settings.max_pixels = given.job.settings.max_pixels;
   for (const std::string& style : split_lines(text("styles")))
     o.job.styles.push_back(ImageSource::file(style));
   if (const std::string texture = optional_text("texture"); !texture.empty()) {
     o.texture = parse_texture_size(texture);
     NST_CHECK(o.texture.has_value(), path, ": 'texture' is not a size WxH");
-    o.job = texture_job(std::move(o.job.styles), *o.texture, resume.settings);
+    o.job = texture_job(std::move(o.job.styles), *o.texture, o.job.settings);
   } else {
     o.job.content = ImageSource::file(text("content"));
   }
   if (!text("init_image").empty()) o.job.init_image = ImageSource::file(text("init_image"));
   o.weights = text("weights");
-  o.output = text("output");
-  o.loss_log = text("loss_log");
   o.print_every = number("print_every");
   o.save_every = number("save_every");
   o.checkpoint_every = number("checkpoint_every");
-  o.animation = optional_text("animation");
   o.animation_every = number("animation_every", true);
   o.jpeg_quality = number("jpeg_quality");
-  o.overwrite = number("overwrite") != 0;
-  NST_CHECK(!o.output.empty() && o.jpeg_quality >= 1 && o.jpeg_quality <= 100 &&
-                o.print_every >= 0 && o.save_every >= 0 && o.checkpoint_every >= 0 &&
-                o.animation_every >= 0,
+  NST_CHECK(o.jpeg_quality >= 1 && o.jpeg_quality <= 100 && o.print_every >= 0 &&
+                o.save_every >= 0 && o.checkpoint_every >= 0 && o.animation_every >= 0,
             path, ": damaged command options");
+  try {
+    validate_settings(o.job.settings, o.job.styles.size(), resumed_field_name);
+  } catch (const SettingError& e) {
+    if (is_limit(e.field())) throw;  // the user's own option
+    fail(path, ": a saved setting cannot work: ", e.what());
+  }
+
+  // Where it writes: never a folder the file names. The output is the file's own name less
+  // .nstresume (or --output), the loss log and animation keep their names beside it.
+  o.resume = path;
+  o.quiet = given.quiet;
+  o.overwrite = given.overwrite;
+  o.output = given.output.empty() ? derived_output(path) : given.output;
+  const std::filesystem::path folder = std::filesystem::path(o.output).parent_path();
+  o.loss_log = !given.loss_log.empty()
+                   ? given.loss_log
+                   : beside(folder, optional_text("loss_log"), ".csv", "--loss-log", path);
+  o.animation = !given.animation.empty()
+                    ? given.animation
+                    : beside(folder, optional_text("animation"), ".gif", "--animation", path);
   return o;
+}
+
+bool is_own_output(const ResumeFile& resume, const std::string& role, const std::string& path) {
+  const auto it = std::find_if(resume.extra.begin(), resume.extra.end(),
+                               [&](const auto& entry) { return entry.first == "written." + role; });
+  std::error_code ec;
+  return it != resume.extra.end() && it->second != kAbsent &&
+         std::filesystem::is_regular_file(path, ec) && it->second == sha256_file(path);
+}
+
+void check_resumed_outputs(const ResumeFile& resume, const StylizeOptions& o) {
+  const auto roles = own_outputs(o);
+  auto own = [&](const std::string& option, const std::string& file) {
+    if (option == "the resume file") return true;  // the one continued
+    for (const auto& [role, destination] : roles) {
+      if (destination == file) return is_own_output(resume, role, file);
+    }
+    return false;  // snapshots: those after the last checkpoint are not recorded
+  };
+  const int done = resume.state.earlier_iterations + resume.state.iteration;
+  auto outputs = output_files(o, done);
+  // The resume file is replaced only if it is the one being continued.
+  for (auto& [option, file] : outputs) {
+    if (option == "the resume file" && !same_path(file, o.resume)) option = "the new resume file";
+  }
+  check_outputs(o, outputs, own);
+}
+
+std::string destinations(const StylizeOptions& o) {
+  std::string text = o.output;
+  if (!o.loss_log.empty()) text += ", " + o.loss_log;
+  if (!o.animation.empty()) text += ", " + o.animation;
+  if (o.save_every > 0) {
+    const int iterations = planned_iterations(o.job.settings);
+    text += ", snapshots such as " + snapshot_path(o.output, o.save_every, iterations);
+  }
+  return text + " and " + resume_path(o.output);
 }
 
 std::vector<std::pair<std::string, std::string>> input_fingerprints(const StylizeOptions& o,

@@ -1,10 +1,12 @@
 #include "apps/nst/weights_command.h"
 
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 
 #include "apps/nst/cli.h"
 #include "tensor/error.h"
+#include "weights/atomic_write.h"
 #include "weights/checkpoint.h"
 #include "weights/fetch.h"
 #include "weights/locate.h"
@@ -60,7 +62,7 @@ int convert(const std::vector<std::string>& args) {
                            "Convert VGG19 weights (safetensors, PyTorch zip or legacy .pth; "
                            "torchvision, timm or Caffe key names) to the conv-only safetensors "
                            "file nst reads fastest.");
-  options.add_options()("h,help", "show this help");
+  options.add_options()("overwrite", "replace OUT if it exists")("h,help", "show this help");
   options.positional_help("IN OUT.safetensors");
   const auto result = parse(options, args);
   if (result.count("help")) {
@@ -70,8 +72,17 @@ int convert(const std::vector<std::string>& args) {
   const auto files = positionals(result, 2, "nst weights convert IN OUT.safetensors");
   NST_CHECK(files[1].ends_with(".safetensors"), files[1],
             ": the output name must end in .safetensors");
+  const bool overwrite = result.count("overwrite") > 0;
+  std::error_code ec;
+  if (std::filesystem::exists(files[1], ec)) {
+    if (std::filesystem::equivalent(files[0], files[1], ec))
+      throw UsageError(files[1] + " is also the input; choose another name");
+    if (!overwrite) throw UsageError(files[1] + " already exists; pass --overwrite to replace it");
+  }
+  OutputClaim output(files[1], overwrite);  // a second conversion to it now fails at once
   const Vgg19Weights weights = read_vgg19_weights(files[0]);
   write_vgg19_safetensors(files[1], weights, files[0] + " sha256:" + sha256_file(files[0]));
+  output.done();
   std::cerr << "Wrote " << files[1] << " (" << weights.key_style << " keys from a "
             << weights.format << " file, " << weights.preprocessing.name << " preprocessing)\n";
   return kExitOk;
