@@ -111,6 +111,7 @@ void run(const JobRecord& record, JobHost& host, const ModelSource& models,
     try {
       resumed = read_resume_file(host.resume_path());
       NST_CHECK(resumed->fingerprints == fingerprints(job), "its inputs differ from the job's");
+      check_state_fits(resumed->state, prepared, host.resume_path());
       observer.rows = resumed->rows;
       host.log("job " + record.id + " continues from iteration " +
                std::to_string(resumed->state.earlier_iterations + resumed->state.iteration));
@@ -136,6 +137,14 @@ void run(const JobRecord& record, JobHost& host, const ModelSource& models,
 
 }  // namespace
 
+std::string without_server_paths(std::string message, const std::string& folder) {
+  for (const std::string& path : {folder + "/", folder}) {
+    for (std::size_t at = message.find(path); at != std::string::npos; at = message.find(path, at))
+      message.replace(at, path.size(), path == folder ? "the job's folder" : "");
+  }
+  return message;
+}
+
 void run_service_job(const JobRecord& record, JobHost& host, const ModelSource& models,
                      const RunnerOptions& options) {
   std::string failure;
@@ -147,7 +156,9 @@ void run_service_job(const JobRecord& record, JobHost& host, const ModelSource& 
     failure = e.what();
   }
   host.log("job " + record.id + " failed: " + failure);
-  host.failed(failure);
+  // The log has the whole message; clients see it without the server's own paths.
+  const std::string folder = std::filesystem::path(host.resume_path()).parent_path().string();
+  host.failed(without_server_paths(failure, folder));
 }
 
 }  // namespace nst::serve

@@ -56,7 +56,13 @@ struct RunnerOptions {
   int checkpoint_every = 0;  // iterations between resume files; 0: about every 10 seconds
 };
 
+// Runs the job to its end through `host`. A failure is logged in full and recorded for
+// clients without the server's paths (without_server_paths, with the job's folder).
 void run_service_job(const JobRecord& record, JobHost& host, const ModelSource& models,
                      const RunnerOptions& options);
+
+// `message` with "FOLDER/" removed and FOLDER itself said as "the job's folder":
+// "/srv/nst/jobs/ab/result.png: No space left" -> "result.png: No space left".
+std::string without_server_paths(std::string message, const std::string& folder);
 
 }  // namespace nst::serve

@@ -96,6 +96,29 @@ TEST_F(RedisMode, AKilledWorkersJobIsTakenOverAndResumed) {
   EXPECT_EQ(std::count(losses.begin(), losses.end(), '\n'), 151);  // each iteration once
 }
 
+// A job that kills every worker that takes it (an OOM kill) is taken over at most
+// --max-attempts times in a row without new progress, then failed with a message saying so.
+TEST_F(RedisMode, AJobThatKillsItsWorkersFailsAfterMaxAttempts) {
+  ServeProcess api(api_args(), dir.file("api.log"));
+  httplib::Client c = api.client();
+  const std::string flags = "--claim-after 2 --checkpoint-every 100000 --max-attempts 2";
+  const std::string id = submit(c, 5000)["id"];
+  for (const std::string name : {"first", "second"}) {
+    WorkerProcess worker(redis.url(), name, flags, dir.file(name + ".log"));
+    ASSERT_TRUE(wait_for([&] {
+      const json record = json_body(c.Get("/api/jobs/" + id));
+      return record["worker"] == name && record["iteration"] >= 1;
+    })) << worker.log();
+    EXPECT_EQ(worker.stop(SIGKILL), 128 + SIGKILL);
+  }
+  WorkerProcess third(redis.url(), "third", flags, dir.file("third.log"));
+  const json record = wait_for_state(c, id, "failed");
+  ASSERT_EQ(record["state"], "failed") << record << third.log();
+  EXPECT_NE(record["error"].get<std::string>().find("ended abnormally 2 times in a row"),
+            std::string::npos)
+      << record;
+}
+
 TEST_F(RedisMode, ASecondApiNodeSeesTheSameJobs) {
   ServeProcess one(api_args(), dir.file("one.log"));
   ServeProcess two(api_args(), dir.file("two.log"));

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "serve/host_check.h"
+#include "serve/job_runner.h"
 #include "serve/request_text.h"
 #include "serve/work_folder.h"
 #include "tensor/error.h"
@@ -27,6 +28,16 @@ TEST(RequestText, Utf8IsCheckedByTheRules) {
   EXPECT_FALSE(is_utf8("\xED\xA0\x80"));      // a surrogate
   EXPECT_FALSE(is_utf8("\xF4\x90\x80\x80"));  // past U+10FFFF
   EXPECT_FALSE(is_utf8("\xE2\x82"));          // cut short
+}
+
+TEST(JobFailures, ClientsSeeNoServerPaths) {
+  EXPECT_EQ(without_server_paths("/srv/nst/jobs/ab12/result.png: cannot write: No space left",
+                                 "/srv/nst/jobs/ab12"),
+            "result.png: cannot write: No space left");
+  EXPECT_EQ(without_server_paths("cannot create /srv/nst/jobs/ab12", "/srv/nst/jobs/ab12"),
+            "cannot create the job's folder");
+  EXPECT_EQ(without_server_paths("style 1 (a.png): not a picture", "/srv"),
+            "style 1 (a.png): not a picture");
 }
 
 TEST(RequestText, AnExcerptIsShortAndValid) {

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <cctype>
 #include <csignal>
 #include <cstdlib>
@@ -60,15 +61,32 @@ void run_until_stop_signal(const std::function<void()>& start, const std::functi
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   start();
+  std::atomic<bool> serving{true};
+  // Owned on every path: joined whether serve() returns or throws, and catching what stop()
+  // throws (an exception escaping a thread would end the process without a word).
   std::thread watcher([&] {
     int signal = 0;
     sigwait(&stop_signals, &signal);
+    if (!serving) return;  // woken because serve() ended by itself
     std::cerr << stopping_note << "\n" << std::flush;
-    stop();
+    try {
+      stop();
+    } catch (const std::exception& e) {
+      std::cerr << "nst: while stopping: " << e.what() << "\n";
+    }
   });
-  serve();
-  pthread_kill(watcher.native_handle(), SIGTERM);  // wakes the watcher if serve() ended alone
-  watcher.join();
+  const auto end_watcher = [&] {
+    serving = false;
+    pthread_kill(watcher.native_handle(), SIGTERM);  // wakes it if no signal came
+    watcher.join();
+  };
+  try {
+    serve();
+  } catch (...) {
+    end_watcher();
+    throw;
+  }
+  end_watcher();
 }
 
 }  // namespace nst::cli

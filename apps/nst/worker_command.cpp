@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -67,6 +68,10 @@ int run_worker_command(const std::vector<std::string>& args) {
                               .runner = {}};
   o.runner.limits.threads = threads > 0 ? threads : num_threads();
   o.runner.limits.max_memory = default_max_memory();
+  // The caps on a job's cost (iterations, styles) are the API node's, checked when the job
+  // was submitted; a worker checks what depends on its own machine: memory and threads.
+  o.runner.limits.max_iterations = std::numeric_limits<int>::max();
+  o.runner.limits.max_styles = std::numeric_limits<int>::max();
   o.runner.checkpoint_every = checkpoint_every;
   set_blas_threads(o.runner.limits.threads);
   auto models = std::make_shared<ServiceModels>(
