@@ -89,17 +89,25 @@ class Api:
 
     def request(self, kind, method, path, body=None, headers=None, expect=(200,)):
         start = time.perf_counter()
-        try:
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            self.conn.request(method, path, body=body, headers=headers or {})
-            response = self.conn.getresponse()
-            data = response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException) as e:
-            self.conn = None
-            self.stats.odd(f"{method} {path}", "connection", str(e).encode())
-            return None, b""
+        for attempt in range(2):
+            reused = self.conn is not None
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.conn.request(method, path, body=body, headers=headers or {})
+                response = self.conn.getresponse()
+                data = response.read()
+                status = response.status
+                break
+            except (OSError, http.client.HTTPException) as e:
+                self.conn = None
+                # The server closes a connection idle past its keep-alive timeout (5 s); like
+                # a browser, a client then asks again on a new one.
+                if reused and isinstance(e, http.client.RemoteDisconnected) and attempt == 0:
+                    start = time.perf_counter()
+                    continue
+                self.stats.odd(f"{method} {path}", "connection", str(e).encode())
+                return None, b""
         self.stats.timed(kind, time.perf_counter() - start)
         if status not in expect:
             self.stats.odd(f"{method} {path}", status, data)
