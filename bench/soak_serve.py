@@ -225,8 +225,7 @@ def main():
                        stdout=subprocess.DEVNULL)
         pictures = [open(os.path.join(work, n), "rb").read() for n in ("content.png", "style.png")]
         port = free_port()
-        serve = [nst, "serve", "--port", str(port), "--data", os.path.join(work, "data"),
-                 "--weights", "random:1", "--max-queued", "30", "--checkpoint-every", "10"]
+        serve = [nst, "serve", "--port", str(port), "--max-queued", "30"]
         if args.queue == "redis":
             if shutil.which("redis-server") is None:
                 sys.exit("--queue redis needs redis-server (scripts/install-deps)")
@@ -246,7 +245,8 @@ def main():
                      str(threads), "--checkpoint-every", "10"],
                     stderr=open(os.path.join(work, f"worker{i}.log"), "w"))))
         else:
-            serve += ["--workers", str(args.workers)]
+            serve += ["--data", os.path.join(work, "data"), "--weights", "random:1",
+                      "--checkpoint-every", "10", "--workers", str(args.workers)]
         server_log = os.path.join(work, "server.log")
         server = subprocess.Popen(serve, stderr=open(server_log, "w"))
         processes.append(("server", server))
