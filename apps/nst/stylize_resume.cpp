@@ -7,7 +7,6 @@
 #include <map>
 
 #include "apps/nst/cli.h"
-
 #include "nst/texture.h"
 #include "tensor/error.h"
 #include "weights/locate.h"
@@ -73,8 +72,7 @@ std::string beside(const std::filesystem::path& folder, const std::string& saved
   const std::string name = file_name(saved);
   NST_CHECK(!name.empty() && name != "." && name != ".." &&
                 std::none_of(name.begin(), name.end(), [](unsigned char c) { return c < 0x20; }),
-            path,
-            ": a damaged ", option.substr(2), " name");
+            path, ": a damaged ", what, " name");
   std::string lower = std::filesystem::path(name).extension().string();
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
@@ -119,7 +117,8 @@ Metadata command_extras(const StylizeOptions& o, const std::string& weights) {
 void record_written_outputs(Metadata& extra, const StylizeOptions& o) {
   for (const auto& [role, path] : own_outputs(o)) {
     const std::string key = "written." + role;
-    const std::string digest = path.empty() || !std::filesystem::exists(path)
+    std::error_code ec;
+    const std::string digest = path.empty() || !std::filesystem::is_regular_file(path, ec)
                                    ? std::string(kAbsent)
                                    : sha256_file(path);
     const auto it = std::find_if(extra.begin(), extra.end(),
