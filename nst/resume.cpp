@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "nst/setting_table.h"
 #include "tensor/error.h"
 #include "weights/sha256.h"
 
@@ -126,66 +127,25 @@ class Reader {
   std::map<std::string, std::string> values_;
 };
 
+// Settings are written as the table writes them (nst/setting_table.h), one key each:
+// "settings.style_weight" = "330".
 void write_settings(Writer& w, const JobSettings& s) {
-  w.put_int("settings.size", s.size);
-  w.put("settings.style_scale", s.style_scale);
-  w.put_int("settings.max_pixels", s.max_pixels);
-  w.put("settings.init", std::string(init_name(s.init)));
-  w.put("settings.seed", std::to_string(s.seed));
-  w.put("settings.preserve_colors", std::string(color_mode_name(s.preserve_colors)));
-  w.put("settings.scales", s.scales ? std::to_string(*s.scales) : "auto");
-  w.put_int("settings.coarse_iterations", s.coarse_iterations);
-  w.put("settings.content_layers", joined(s.content_layers, ','));
-  w.put("settings.style_layers", joined(s.style_layers, ','));
-  w.put("settings.content_weight", s.content_weight);
-  w.put("settings.style_weight", s.style_weight);
-  w.put("settings.tv_weight", s.tv_weight);
-  std::vector<std::string> blend;
-  for (double b : s.style_blend) blend.push_back(exact(b));
-  w.put("settings.style_blend", joined(blend, ','));
-  w.put("settings.pooling", std::string(pooling_name(s.pooling)));
-  w.put("settings.optimizer", std::string(optimizer_name(s.optimizer)));
-  w.put_int("settings.iterations", s.iterations);
-  w.put("settings.learning_rate", s.learning_rate);
-  w.put_int("settings.threads", s.threads);
-  w.put_int("settings.max_memory", s.max_memory);
+  for (const SettingSpec& spec : setting_specs())
+    w.put("settings." + std::string(spec.field), spec.text(s));
 }
 
 JobSettings read_settings(const Reader& r) {
   JobSettings s;
-  s.size = r.number<int>("settings.size");
-  s.style_scale = r.number<double>("settings.style_scale");
-  s.max_pixels = r.number<int64_t>("settings.max_pixels");
-  const auto init = parse_init(r.text("settings.init"));
-  NST_CHECK(init.has_value(), r.path(), ": unknown settings.init '", r.text("settings.init"), "'");
-  s.init = *init;
-  s.seed = r.number<uint64_t>("settings.seed");
-  if (r.version() == kVersion1) {
-    s.scales = 1;
-  } else {
-    const auto colors = parse_color_mode(r.text("settings.preserve_colors"));
-    NST_CHECK(colors.has_value(), r.path(), ": unknown settings.preserve_colors '",
-              r.text("settings.preserve_colors"), "'");
-    s.preserve_colors = *colors;
-    if (r.text("settings.scales") != "auto") s.scales = r.number<int>("settings.scales");
-    s.coarse_iterations = r.number<int>("settings.coarse_iterations");
+  for (const SettingSpec& spec : setting_specs()) {
+    const std::string key = "settings." + std::string(spec.field);
+    if (r.version() == kVersion1 && !r.has(key)) continue;  // a setting added since
+    try {
+      spec.parse(s, r.text(key), key);
+    } catch (const SettingError& e) {
+      fail(r.path(), ": the resume file's ", e.what());
+    }
   }
-  s.content_layers = split(r.text("settings.content_layers"), ',');
-  s.style_layers = split(r.text("settings.style_layers"), ',');
-  s.content_weight = r.number<double>("settings.content_weight");
-  s.style_weight = r.number<double>("settings.style_weight");
-  s.tv_weight = r.number<double>("settings.tv_weight");
-  s.style_blend = r.numbers("settings.style_blend");
-  const auto pooling = parse_pooling(r.text("settings.pooling"));
-  NST_CHECK(pooling.has_value(), r.path(), ": unknown settings.pooling");
-  s.pooling = *pooling;
-  const auto optimizer = parse_optimizer(r.text("settings.optimizer"));
-  NST_CHECK(optimizer.has_value(), r.path(), ": unknown settings.optimizer");
-  s.optimizer = *optimizer;
-  s.iterations = r.number<int>("settings.iterations");
-  s.learning_rate = r.number<double>("settings.learning_rate");
-  s.threads = r.number<int>("settings.threads");
-  s.max_memory = r.number<int64_t>("settings.max_memory");
+  if (r.version() == kVersion1) s.scales = 1;
   return s;
 }
 
@@ -237,8 +197,9 @@ RunState read_state(const Reader& r, OptimizerKind optimizer) {
     state.adam.m = {r.finite_tensor("adam.m")};
     state.adam.v = {r.finite_tensor("adam.v")};
     const auto v = state.adam.v[0].values();
-    NST_CHECK(state.adam.steps >= 0 && std::all_of(v.begin(), v.end(), [](float x) { return x >= 0; }),
-              r.path(), ": the resume file's Adam state is damaged (negative steps or second moments)");
+    NST_CHECK(
+        state.adam.steps >= 0 && std::all_of(v.begin(), v.end(), [](float x) { return x >= 0; }),
+        r.path(), ": the resume file's Adam state is damaged (negative steps or second moments)");
     return state;
   }
   nn::Lbfgs::State& l = state.lbfgs;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "nst/scales.h"
+#include "nst/setting_table.h"
 
 namespace nst {
 namespace {
@@ -88,16 +89,6 @@ std::string name_of(const FieldNames& names, std::string_view field) {
 
 void validate_settings(const JobSettings& s, std::size_t styles, const FieldNames& names) {
   auto name = [&](std::string_view field) { return name_of(names, field); };
-  auto at_least = [&](const char* field, int64_t value, int64_t minimum) {
-    if (value < minimum)
-      fail_setting(field, name(field), " must be at least ", minimum, ", got ", value);
-  };
-  auto non_negative = [&](const char* field, double value) {
-    if (!(value >= 0.0)) fail_setting(field, name(field), " must not be negative, got ", value);
-  };
-  auto positive = [&](const char* field, double value) {
-    if (!(value > 0.0)) fail_setting(field, name(field), " must be positive, got ", value);
-  };
   // The numbers reach float arithmetic; one that float cannot hold would make every loss
   // infinite or NaN.
   auto fits_float = [&](const char* field, double value) {
@@ -116,43 +107,47 @@ void validate_settings(const JobSettings& s, std::size_t styles, const FieldName
   for (double w : s.style_blend) fits_float("style_blend", w);
 
   if (styles == 0) fail_setting("styles", name("styles"), ": at least one style image is needed");
-  at_least("size", s.size, 16);
-  positive("style_scale", s.style_scale);
-  at_least("max_pixels", s.max_pixels, 1);
+  // The smallest value of each setting that has one, from the table.
+  for (const SettingSpec& spec : setting_specs()) {
+    if (!spec.minimum || spec.number == nullptr) continue;
+    const std::optional<double> value = spec.number(s);
+    const double minimum = *spec.minimum;
+    if (!value || (spec.exclusive ? *value > minimum : *value >= minimum)) continue;
+    const std::string field(spec.field);
+    if (spec.type == "integer-or-auto") {
+      fail_setting(field, name(field), " must be auto or a whole number of at least ", minimum,
+                   ", got ", *value);
+    }
+    if (spec.type == "number" && minimum == 0) {
+      fail_setting(field, name(field),
+                   spec.exclusive ? " must be positive" : " must not be negative", ", got ",
+                   *value);
+    }
+    fail_setting(field, name(field), " must be at least ", minimum, ", got ", *value);
+  }
   check_layers(s.content_layers, "content_layers", names);
   check_layers(s.style_layers, "style_layers", names);
   if (s.content_layers.empty() && s.style_layers.empty()) {
     fail_setting("", "no layers: ", name("content_layers"), " and ", name("style_layers"),
                  " are both empty");
   }
-  non_negative("content_weight", s.content_weight);
-  non_negative("style_weight", s.style_weight);
-  non_negative("tv_weight", s.tv_weight);
   if (s.content_weight == 0 && s.style_weight == 0 && s.tv_weight == 0)
     fail_setting("", "all loss weights are 0: there is nothing to optimise");
   normalized_blend(s.style_blend, styles, names);
-  at_least("iterations", s.iterations, 1);
-  if (s.scales) {
-    at_least("scales", *s.scales, 1);
-    // Each scale halves the size: past this, even a 16383-pixel output has no pixel left.
-    if (*s.scales > kMaxScales)
-      fail_setting("scales", name("scales"), " must be at most ", kMaxScales, ", got ", *s.scales);
-  }
-  at_least("coarse_iterations", s.coarse_iterations, 1);
+  // Each scale halves the size: past this, even a 16383-pixel output has no pixel left.
+  if (s.scales && *s.scales > kMaxScales)
+    fail_setting("scales", name("scales"), " must be at most ", kMaxScales, ", got ", *s.scales);
   const int64_t total = s.iterations + int64_t{planned_scale_count(s) - 1} * s.coarse_iterations;
   if (total > std::numeric_limits<int>::max()) {
     fail_setting("", name("iterations"), " and ", name("coarse_iterations"), " make ", total,
                  " iterations in all, more than ", std::numeric_limits<int>::max());
   }
-  positive("learning_rate", s.learning_rate);
-  at_least("threads", s.threads, 0);
   // More threads than this only add switching (5000 ran 100x slower) and, past some count,
   // hang inside OpenBLAS.
   if (const int most = max_threads(); s.threads > most) {
     fail_setting("threads", name("threads"), " must be at most ", most, " (4 per core of the ",
                  most / 4, " here), got ", s.threads);
   }
-  at_least("max_memory", s.max_memory, 0);
 }
 
 int max_threads() {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "nst/setting_table.h"
 #include "tensor/error.h"
 
 namespace nst {
@@ -27,103 +28,39 @@ T number(const std::string& raw, const std::string& name, const char* kind) {
   return value;
 }
 
-// A choice among words, e.g. the optimizer: "NAME must be adam or lbfgs, got 'sgd'".
-template <class Parse>
-auto choice(const std::string& text, const std::string& name, Parse parse, const char* words) {
-  const auto value = parse(text);
-  if (!value) throw SettingError("", name + " must be " + words + ", got '" + text + "'");
-  return *value;
-}
-
-void set(JobSettings& s, std::string_view option, const std::string& text,
-         const std::string& name) {
-  if (option == "size") {
-    s.size = int_from_text(text, name);
-  } else if (option == "style-scale") {
-    s.style_scale = double_from_text(text, name);
-  } else if (option == "max-pixels") {
-    s.max_pixels = int64_from_text(text, name);
-  } else if (option == "iterations") {
-    s.iterations = int_from_text(text, name);
-  } else if (option == "optimizer") {
-    s.optimizer = choice(text, name, parse_optimizer, "adam or lbfgs");
-  } else if (option == "learning-rate") {
-    s.learning_rate = double_from_text(text, name);
-  } else if (option == "content-weight") {
-    s.content_weight = double_from_text(text, name);
-  } else if (option == "style-weight") {
-    s.style_weight = double_from_text(text, name);
-  } else if (option == "tv-weight") {
-    s.tv_weight = double_from_text(text, name);
-  } else if (option == "content-layers") {
-    s.content_layers = list_from_text(text, name);
-  } else if (option == "style-layers") {
-    s.style_layers = list_from_text(text, name);
-  } else if (option == "style-blend") {
-    s.style_blend.clear();
-    for (const std::string& weight : list_from_text(text, name))
-      s.style_blend.push_back(double_from_text(weight, name));
-  } else if (option == "pooling") {
-    s.pooling = choice(text, name, parse_pooling, "max or avg");
-  } else if (option == "init") {
-    const std::optional<InitKind> init = parse_init(text);
-    s.init = init && *init != InitKind::image ? *init : InitKind::image;
-  } else if (option == "seed") {
-    s.seed = uint64_from_text(text, name);
-  } else if (option == "preserve-colors") {
-    s.preserve_colors = choice(text, name, parse_color_mode, "none, luminance or histogram");
-  } else if (option == "scales") {
-    if (trimmed(text) == "auto") {
-      s.scales.reset();
-      return;
-    }
-    const int scales = int_from_text(text, name);
-    if (scales < 1) {
-      throw SettingError("", name + " must be auto or a whole number of at least 1, got " +
-                                 std::to_string(scales));
-    }
-    s.scales = scales;
-  } else if (option == "coarse-iterations") {
-    s.coarse_iterations = int_from_text(text, name);
-  } else if (option == "threads") {
-    s.threads = int_from_text(text, name);
-  } else if (option == "max-memory") {
-    s.max_memory = bytes_from_text(text, name);
-  } else {
-    fail("'", option, "' is not a job setting");
-  }
-}
-
 }  // namespace
 
 const std::vector<std::string_view>& setting_options() {
-  static const std::vector<std::string_view> options{"size",           "style-scale",
-                                                     "max-pixels",     "iterations",
-                                                     "optimizer",      "learning-rate",
-                                                     "content-weight", "style-weight",
-                                                     "tv-weight",      "content-layers",
-                                                     "style-layers",   "style-blend",
-                                                     "pooling",        "init",
-                                                     "seed",           "preserve-colors",
-                                                     "scales",         "coarse-iterations",
-                                                     "threads",        "max-memory"};
+  static const std::vector<std::string_view> options = [] {
+    std::vector<std::string_view> names;
+    for (const SettingSpec& spec : setting_specs()) names.push_back(spec.name);
+    return names;
+  }();
   return options;
 }
 
-bool is_setting_option(std::string_view option) {
-  const auto& options = setting_options();
-  return std::find(options.begin(), options.end(), option) != options.end();
-}
+bool is_setting_option(std::string_view option) { return find_setting(option) != nullptr; }
 
 void set_setting(JobSettings& settings, std::string_view option, const std::string& text,
                  const FieldNames& names) {
-  std::string field(option);
-  std::replace(field.begin(), field.end(), '-', '_');
+  const SettingSpec* spec = find_setting(option);
+  NST_CHECK(spec != nullptr, "'", option, "' is not a job setting");
+  const std::string name = name_of(names, spec->field);
+  // A list that names nothing is a mistake when a user writes it; only a resume file, written
+  // from a texture's settings, holds one (the table's parse reads it as an empty list).
+  if ((spec->type == "list" || spec->type == "numbers") && trimmed(text).empty())
+    throw SettingError(std::string(spec->field), name + ": names nothing");
   try {
-    set(settings, option, text, name_of(names, field));
+    spec->parse(settings, text, name);
   } catch (const SettingError& e) {
-    throw SettingError(field, e.what());
+    throw SettingError(std::string(spec->field), e.what());
   }
+}
+
+std::string setting_text(const JobSettings& settings, std::string_view option) {
+  const SettingSpec* spec = find_setting(option);
+  NST_CHECK(spec != nullptr, "'", option, "' is not a job setting");
+  return spec->text(settings);
 }
 
 int int_from_text(const std::string& text, const std::string& name) {

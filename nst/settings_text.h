@@ -1,5 +1,6 @@
 // Job settings from text: how the faces of the job API turn what a user wrote into a setting,
-// with one set of checks and one wording of the messages. The command line gets
+// with one set of checks and one wording of the messages, through the table of settings
+// (nst/setting_table.h). The command line gets
 // `--style-weight 1e3`, the service gets {"style-weight": 1e3}; both call set_setting() with
 // the option name "style-weight" (the field with dashes) and the text "1e3".
 #pragma once
@@ -16,6 +17,10 @@ namespace nst {
 // The option names of every job setting ("size", "style-weight", ...).
 const std::vector<std::string_view>& setting_options();
 bool is_setting_option(std::string_view option);
+
+// The setting's value as text that set_setting() reads back exactly: the inverse, for resume
+// files and for showing defaults.
+std::string setting_text(const JobSettings& settings, std::string_view option);
 
 // Sets the setting `option` from `text`: numbers as text (spaces around allowed), lists
 // comma-separated, choices as their words; `init` takes content, noise, or anything else as

@@ -7,6 +7,7 @@
 #include "nst/image.h"
 #include "nst/memory.h"
 #include "nst/scales.h"
+#include "nst/setting_table.h"
 #include "nst/settings_text.h"
 #include "serve/request_text.h"
 
@@ -67,6 +68,52 @@ std::string upload_name(const Upload& upload, const std::string& role) {
 
 }  // namespace
 
+json settings_json(const JobLimits& limits) {
+  JobSettings defaults;
+  defaults.max_pixels = limits.max_pixels;
+  defaults.max_memory = limits.max_memory;
+  json settings = json::array();
+  for (const SettingSpec& spec : setting_specs()) {
+    if (!spec.not_for_service.empty()) continue;
+    const std::string text = spec.text(defaults);
+    json entry{{"name", spec.name}, {"type", spec.type}, {"help", spec.help}};
+    // The default as JSON: numbers as numbers, lists as arrays.
+    if (spec.type == "integer" || spec.type == "bytes" || spec.type == "number") {
+      entry["default"] = json::parse(text);
+    } else if (spec.type == "list" || spec.type == "numbers") {
+      entry["default"] = json::array();
+      for (const std::string& item :
+           text.empty() ? std::vector<std::string>{} : list_from_text(text, std::string(spec.name)))
+        entry["default"].push_back(spec.type == "numbers" ? json::parse(item) : json(item));
+    } else if (spec.type == "integer-or-auto" && text != "auto") {
+      entry["default"] = json::parse(text);
+    } else {
+      entry["default"] = text;
+    }
+    if (spec.minimum) entry[spec.exclusive ? "above" : "minimum"] = *spec.minimum;
+    if (!spec.choices.empty()) entry["choices"] = spec.choices;
+    settings.push_back(std::move(entry));
+  }
+  // The server's caps on what a job may ask for.
+  auto cap = [&](std::string_view name, int64_t maximum) {
+    for (json& entry : settings) {
+      if (entry["name"] == name) entry["maximum"] = maximum;
+    }
+  };
+  cap("iterations", limits.max_iterations);
+  cap("max-pixels", limits.max_pixels);
+  if (limits.max_memory > 0) cap("max-memory", limits.max_memory);
+  settings.push_back({{"name", "jpeg-quality"},
+                      {"type", "integer"},
+                      {"help", "quality of the result fetched as JPEG (?format=jpeg), 1-100"},
+                      {"default", 95},
+                      {"minimum", 1},
+                      {"maximum", 100}});
+  return {
+      {"settings", settings},
+      {"limits", {{"max-iterations", limits.max_iterations}, {"max-styles", limits.max_styles}}}};
+}
+
 std::string option_name(std::string_view field) {
   if (field == "styles") return "style";
   if (field == "init_image") return "init";
@@ -93,7 +140,9 @@ JobOptions parse_job_options(const json& options, std::size_t styles, const JobL
     }
     if (std::find(kCommandLineOnly.begin(), kCommandLineOnly.end(), key) != kCommandLineOnly.end())
       refuse(key, "is a display option of the command line, with no meaning for the service");
-    if (key == "threads") refuse(key, "the server shares its cores among its workers");
+    const SettingSpec* spec = find_setting(key);
+    if (spec != nullptr && !spec->not_for_service.empty())
+      refuse(key, std::string(spec->not_for_service));
     const std::string text = option_text(key, value);
     if (key == "jpeg-quality") {
       o.jpeg_quality = int_from_text(text, key);
@@ -101,7 +150,7 @@ JobOptions parse_job_options(const json& options, std::size_t styles, const JobL
         refuse(key, "must be 1..100, got " + std::to_string(o.jpeg_quality));
       continue;
     }
-    if (!is_setting_option(key)) {
+    if (spec == nullptr) {
       throw SettingError("", "unknown option '" + key +
                                  "'; the options are those of nst stylize --help, without the "
                                  "dashes");

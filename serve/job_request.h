@@ -56,6 +56,12 @@ void check_uploads(const Upload& content, const std::vector<Upload>& styles,
 Job job_from_uploads(const Upload& content, const std::vector<Upload>& styles,
                      const JobSettings& settings);
 
+// What GET /api/settings answers: {"settings": [...], "limits": {...}}. Each setting a client
+// may send, from the table (nst/setting_table.h) plus jpeg-quality: its name, type, default
+// (the server's own, where its limits set one), minimum and maximum where there are, choices,
+// and help line. A page builds its form from it, and sends only what differs from the defaults.
+nlohmann::json settings_json(const JobLimits& limits);
+
 // How the service's messages name a job setting: its option name, "style-weight".
 std::string option_name(std::string_view field);
 

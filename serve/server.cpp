@@ -150,6 +150,9 @@ void Server::routes() {
            [this](const httplib::Request&, httplib::Response& response) { metrics(response); });
   http.Post("/api/jobs", [this](const httplib::Request& q, httplib::Response& r,
                                 const httplib::ContentReader& reader) { submit(q, r, reader); });
+  http.Get("/api/settings", [this](const httplib::Request&, httplib::Response& response) {
+    reply_json(response, 200, settings_json(options_.limits));
+  });
   http.Get("/api/jobs", [this](const httplib::Request&, httplib::Response& response) {
     nlohmann::json jobs = nlohmann::json::array();
     for (const JobRecord& record : backend_->list()) jobs.push_back(record_json(record));

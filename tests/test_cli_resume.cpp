@@ -38,8 +38,10 @@ class Resume : public ::testing::Test {
   // Long enough to be interrupted (a few hundred milliseconds at the least), small enough for CI.
   std::string run(const std::string& name, const std::string& extra = "") const {
     return "stylize --content " + content_ + " --style " + style_ + " --output " +
-           dir_.file(name + ".png") + " --loss-log " + dir_.file(name + ".csv") +
-           " --animation " + dir_.file(name + ".gif") + " --animation-every 10 --size 48 --iterations 300 --weights random:3 --threads 2 --tv-weight 1e-3 "
+           dir_.file(name + ".png") + " --loss-log " + dir_.file(name + ".csv") + " --animation " +
+           dir_.file(name + ".gif") +
+           " --animation-every 10 --size 48 --iterations 300 --weights random:3 --threads 2 "
+           "--tv-weight 1e-3 "
            "--content-layers relu2_1 --style-layers relu1_1,relu2_1 " +
            extra;
   }
@@ -148,7 +150,6 @@ TEST_F(Resume, ChangedInputsAndOtherOptionsAreRefused) {
             std::string::npos)
       << r.err;
 }
-
 
 // A run stopped at iteration 20 or so, its resume file read back for crafting.
 class CraftedResume : public Resume {
@@ -306,8 +307,9 @@ TEST_F(CraftedResume, DamagedStateAndSettingsNameTheFile) {
   path = craft(bad, "nan");
   r = run_nst("stylize --resume " + path);
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find(path + ": the resume file's tensor 'adam.m' holds values that are not finite"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find(path + ": the resume file's tensor 'adam.m' holds values that are not finite"),
+      std::string::npos)
       << r.err;
   bad = saved_;
   bad.state.image = testing::random_tensor(Shape{1, 3, 8, 8}, 4, 0.0f, 1.0f);

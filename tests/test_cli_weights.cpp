@@ -102,8 +102,7 @@ TEST(Cli, ConvertWritesTheConvOnlyFileWithItsPreprocessing) {
   const std::string kept = dir.write("kept.safetensors", "the user's file");
   r = run_nst("weights convert " + in + " " + kept);
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find(kept + " already exists; pass --overwrite to replace it"),
-            std::string::npos)
+  EXPECT_NE(r.err.find(kept + " already exists; pass --overwrite to replace it"), std::string::npos)
       << r.err;
   EXPECT_EQ(testing::read_bytes(kept), "the user's file");
   r = run_nst("weights convert " + out + " " + out + " --overwrite");

@@ -112,7 +112,8 @@ TEST(Scales, AutoIsLoweredWhereAPictureWouldBeTooSmallAndACountIsRefused) {
     EXPECT_EQ(e.field(), "scales");
   }
   job.settings.scales = 0;
-  EXPECT_EQ(error_of([&] { prepare(job); }), "scales must be at least 1, got 0");
+  EXPECT_EQ(error_of([&] { prepare(job); }),
+            "scales must be auto or a whole number of at least 1, got 0");
 }
 
 class Recorder : public JobObserver {

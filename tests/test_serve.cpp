@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <thread>
 
+#include "nst/settings.h"
 #include "tests/serve_runner.h"
 
 namespace nst::testing {
@@ -123,6 +125,29 @@ TEST_F(Serve, RoundTripSubmitWatchFetchAndDelete) {
   EXPECT_EQ(c.Get("/api/jobs/" + id)->status, 404);
   EXPECT_EQ(c.Get("/api/jobs/" + id + "/result")->status, 404);
   EXPECT_EQ(job_folders(), 0u) << "the job's files are still there";
+}
+
+// The settings a client may send, with the server's defaults and caps: what the page builds
+// its form from.
+TEST_F(Serve, SettingsListTheDefaultsAndTheServersCaps) {
+  ServeProcess server(dir.file("data"), "--max-iterations 700 --max-styles 3", dir.file("log"));
+  httplib::Client c = server.client();
+  const json body = json_body(c.Get("/api/settings"));
+  std::map<std::string, json> by_name;
+  for (const json& setting : body["settings"]) by_name[setting["name"]] = setting;
+  const nst::JobSettings defaults;
+  EXPECT_EQ(by_name["size"]["default"], defaults.size);
+  EXPECT_EQ(by_name["size"]["minimum"], 16);
+  EXPECT_EQ(by_name["style-weight"]["default"], defaults.style_weight);
+  EXPECT_EQ(by_name["learning-rate"]["above"], 0);
+  EXPECT_EQ(by_name["style-layers"]["default"], json(defaults.style_layers));
+  EXPECT_EQ(by_name["scales"]["default"], "auto");
+  EXPECT_EQ(by_name["optimizer"]["choices"], json({"adam", "lbfgs"}));
+  EXPECT_EQ(by_name["iterations"]["maximum"], 700);
+  EXPECT_EQ(by_name["jpeg-quality"]["default"], 95);
+  EXPECT_FALSE(by_name["iterations"]["help"].get<std::string>().empty());
+  EXPECT_EQ(by_name.count("threads"), 0u) << "the server's to choose, not a client's";
+  EXPECT_EQ(body["limits"]["max-styles"], 3);
 }
 
 TEST_F(Serve, CancellingAQueuedAndARunningJob) {

@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <cstring>
-
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -15,8 +14,8 @@
 #include <vector>
 
 #include "tests/raw_http.h"
-#include "tests/test_util.h"
 #include "tests/serve_runner.h"
+#include "tests/test_util.h"
 
 namespace nst::testing {
 namespace {
@@ -310,8 +309,10 @@ TEST_F(Hostile, TheListenBacklogHoldsABurstOfConnections) {
   for (const int fd : sockets) {
     pollfd p{.fd = fd, .events = POLLOUT, .revents = 0};
     ::poll(&p, 1, 10'000);
-    const std::string request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != ssize_t(request.size())) continue;
+    const std::string request =
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != ssize_t(request.size()))
+      continue;
     std::string reply;
     char buffer[4096];
     for (p = {.fd = fd, .events = POLLIN, .revents = 0}; ::poll(&p, 1, 10'000) == 1;) {

@@ -75,8 +75,8 @@ class CommandObserver : public JobObserver {
         return;
       }
       if (!o.quiet) {
-        std::cerr << "nst: note: " << o.animation << " starts again at iteration "
-                  << done_before_ << ": the frames before it were not saved\n";
+        std::cerr << "nst: note: " << o.animation << " starts again at iteration " << done_before_
+                  << ": the frames before it were not saved\n";
       }
     }
     // The first frame: the starting image, or where a continued run stands.

@@ -11,25 +11,13 @@
 #include "nst/animation.h"
 #include "nst/image.h"
 #include "nst/scales.h"
+#include "nst/setting_table.h"
 #include "nst/settings_text.h"
 #include "tensor/error.h"
 #include "weights/locate.h"
 
 namespace nst::cli {
 namespace {
-
-std::string join(const std::vector<std::string>& parts) {
-  std::string text;
-  for (const std::string& p : parts) text += (text.empty() ? "" : ",") + p;
-  return text;
-}
-
-// A default for --help, as short as it can be while reading back as the same number.
-std::string shortest(double value) {
-  char text[32];
-  const auto end = std::to_chars(text, text + sizeof text, value).ptr;
-  return std::string(text, end);
-}
 
 bool same_file(const std::string& a, const std::string& b) {
   namespace fs = std::filesystem;
@@ -66,9 +54,9 @@ std::string animation_option(const cxxopts::ParseResult& r) {
 // What a user may give with --resume: the job is the file's, but where it writes, whether it
 // may replace files, and the limits it runs within are the user's alone (a file may come from
 // anyone). The outputs are checked once the file is read (stylize_resume.h).
-constexpr std::string_view kWithResume[] = {"resume",    "quiet",   "overwrite",
-                                            "output",    "loss-log", "animation",
-                                            "threads",   "max-memory", "max-pixels"};
+constexpr std::string_view kWithResume[] = {"resume",  "quiet",      "overwrite",
+                                            "output",  "loss-log",   "animation",
+                                            "threads", "max-memory", "max-pixels"};
 
 StylizeOptions resume_options(const cxxopts::ParseResult& r) {
   for (const auto& given : r.arguments()) {
@@ -100,8 +88,7 @@ std::string flag_for_field(std::string_view field) {
   return flag;
 }
 
-std::vector<std::pair<std::string, std::string>> output_files(const StylizeOptions& o,
-                                                              int after) {
+std::vector<std::pair<std::string, std::string>> output_files(const StylizeOptions& o, int after) {
   std::vector<std::pair<std::string, std::string>> outputs{{"--output", o.output}};
   if (!o.loss_log.empty()) outputs.emplace_back("--loss-log", o.loss_log);
   if (!o.animation.empty()) outputs.emplace_back("--animation", o.animation);
@@ -203,28 +190,18 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
       ("content", "the photo (PNG or JPEG)", cxxopts::value<std::string>())
       ("style", "the style picture(s), comma-separated", cxxopts::value<std::string>())
       ("output", "where to write the result; .png, .jpg or .jpeg", cxxopts::value<std::string>())
-      ("size", "longest side of the output in pixels", cxxopts::value<std::string>()->default_value(std::to_string(d.size)))
-      ("style-scale", "style images are resized to this times the output's longest side", cxxopts::value<std::string>()->default_value(shortest(d.style_scale)))
       ("jpeg-quality", "quality of a JPEG output, 1-100", cxxopts::value<std::string>()->default_value("95"))
-      ("max-pixels", "refuse input images with more pixels than this", cxxopts::value<std::string>()->default_value(std::to_string(d.max_pixels)))
-      ("max-memory", "refuse runs estimated to need more memory than this, e.g. 6G or 800M (0: 3/4 of physical memory)", cxxopts::value<std::string>()->default_value(std::to_string(d.max_memory)))
       ("overwrite", "replace the output (and loss log) if they exist");
+  // clang-format on
+  // The job's settings, with their defaults, from the table (nst/setting_table.h).
+  for (const SettingSpec& spec : setting_specs()) {
+    const std::string default_text = spec.text(d);
+    auto value = cxxopts::value<std::string>();
+    if (!default_text.empty()) value->default_value(default_text);
+    options.add_options(std::string(spec.group))(std::string(spec.name), spec.help, value);
+  }
+  // clang-format off
   options.add_options("Optimisation")
-      ("iterations", "number of iterations", cxxopts::value<std::string>()->default_value(std::to_string(d.iterations)))
-      ("optimizer", "adam or lbfgs", cxxopts::value<std::string>()->default_value(std::string(optimizer_name(d.optimizer))))
-      ("learning-rate", "Adam's step size on the [0,1] image", cxxopts::value<std::string>()->default_value(shortest(d.learning_rate)))
-      ("content-weight", "alpha, weight of the content loss", cxxopts::value<std::string>()->default_value(shortest(d.content_weight)))
-      ("style-weight", "beta, weight of the style loss", cxxopts::value<std::string>()->default_value(shortest(d.style_weight)))
-      ("tv-weight", "gamma, weight of the total variation loss", cxxopts::value<std::string>()->default_value(shortest(d.tv_weight)))
-      ("content-layers", "VGG19 layers for the content loss", cxxopts::value<std::string>()->default_value(join(d.content_layers)))
-      ("style-layers", "VGG19 layers for the style loss", cxxopts::value<std::string>()->default_value(join(d.style_layers)))
-      ("style-blend", "weights of the style images, e.g. 2,1 (normalised to sum 1)", cxxopts::value<std::string>())
-      ("pooling", "max or avg", cxxopts::value<std::string>()->default_value(std::string(pooling_name(d.pooling))))
-      ("init", "starting image: content, noise or a FILE", cxxopts::value<std::string>()->default_value(std::string(init_name(d.init))))
-      ("seed", "seed for --init noise", cxxopts::value<std::string>()->default_value(std::to_string(d.seed)))
-      ("preserve-colors", "keep the content's colours: none, luminance (style transfer on luminance only) or histogram (style recoloured to the content's colour statistics)", cxxopts::value<std::string>()->default_value(std::string(color_mode_name(d.preserve_colors))))
-      ("scales", "optimise at N sizes, each twice the previous and the last --size, or auto: 2 from a size of " + std::to_string(kAutoTwoScalesFrom) + " up, else 1", cxxopts::value<std::string>()->default_value("auto"))
-      ("coarse-iterations", "iterations at each scale before the last (--iterations run at the last)", cxxopts::value<std::string>()->default_value(std::to_string(d.coarse_iterations)))
       ("weights", "VGG19 weights FILE, or random[:SEED] for an untrained network (default: $NST_WEIGHTS, ~/.cache/nst, ~/.cache/torch)", cxxopts::value<std::string>());
   options.add_options("Output")
       ("print-every", "print the losses every N iterations (0: automatic)", cxxopts::value<std::string>()->default_value("0"))
@@ -234,7 +211,6 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
       ("loss-log", "write the losses of every iteration to this CSV file", cxxopts::value<std::string>())
       ("checkpoint-every", "save the run to OUTPUT.nstresume every N iterations (0: about once a minute)", cxxopts::value<std::string>()->default_value("0"))
       ("resume", "continue the run saved in FILE.nstresume (by Ctrl-C or a checkpoint)", cxxopts::value<std::string>())
-      ("threads", "number of threads (0: all cores)", cxxopts::value<std::string>()->default_value(std::to_string(d.threads)))
       ("quiet", "print nothing but errors")
       ("h,help", "show this help");
   // clang-format on

@@ -77,8 +77,8 @@ std::string beside(const std::filesystem::path& folder, const std::string& saved
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   if (lower != extension) {
-    throw UsageError(path + ": the run's " + what + " was named '" + name +
-                     "', not a " + extension + " name; give " + option + " FILE" + extension);
+    throw UsageError(path + ": the run's " + what + " was named '" + name + "', not a " +
+                     extension + " name; give " + option + " FILE" + extension);
   }
   return (folder / name).string();
 }

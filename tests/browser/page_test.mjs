@@ -26,6 +26,13 @@ try {
   await page.goto(url);
   check((await page.title()).startsWith("nst"), "the page has no nst title");
 
+  // The form's defaults are the server's own (GET /api/settings).
+  const served = await (await page.request.get(url + "api/settings")).json();
+  const defaultSize = served.settings.find((s) => s.name === "size").default;
+  await page.waitForFunction((size) => document.getElementById("size").value === String(size),
+                             defaultSize, { timeout: 10000 })
+      .catch(() => check(false, `the size field does not show the server's default ${defaultSize}`));
+
   await page.setInputFiles("#content", photo);
   await page.setInputFiles("#style", painting);
   check((await page.locator("#content-drop img").count()) === 1, "the photo is not shown");
@@ -58,6 +65,10 @@ try {
   await page.waitForSelector("#jobs li .state.done", { timeout: 10000 })
       .catch(() => check(false, "the job list does not show the job done"));
   if (screenshots) await page.screenshot({ path: screenshots + "-done.png" });
+  // Only what the user changed was sent: the other settings keep the server's defaults.
+  const jobs = (await (await page.request.get(url + "api/jobs")).json()).jobs;
+  const sent = Object.keys(jobs[0].options).sort().join(",");
+  check(sent === "iterations,size", `the page sent the options ${sent}, not iterations,size`);
   check(errors.length === 0, "errors in the page: " + errors.join("; "));
   console.log(`the page painted a ${width}x${height} picture and shows it`);
 } catch (e) {

@@ -1,0 +1,272 @@
+#include "nst/setting_table.h"
+
+#include <charconv>
+
+#include "nst/scales.h"
+#include "nst/settings_text.h"
+
+namespace nst {
+namespace {
+
+// Numbers as the shortest text that reads back as the same value.
+template <class T>
+std::string shortest(T value) {
+  char text[32];
+  return std::string(text, std::to_chars(text, text + sizeof text, value).ptr);
+}
+
+template <class T>
+std::string joined(const std::vector<T>& values) {
+  std::string text;
+  for (const T& value : values) {
+    if (!text.empty()) text += ',';
+    if constexpr (std::is_same_v<T, std::string>) {
+      text += value;
+    } else {
+      text += shortest(value);
+    }
+  }
+  return text;
+}
+
+// A choice among words: "NAME must be adam or lbfgs, got 'sgd'".
+template <class Parse>
+auto choice(const std::string& text, const std::string& name, Parse parse,
+            const std::string& words) {
+  const auto value = parse(text);
+  if (!value) throw SettingError("", name + " must be " + words + ", got '" + text + "'");
+  return *value;
+}
+
+std::string trimmed(const std::string& text) {
+  const auto begin = text.find_first_not_of(" \t");
+  if (begin == std::string::npos) return "";
+  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
+}
+
+// Lists are written as "" when empty (a texture's content layers); only then is "" read back.
+std::vector<std::string> list_or_empty(const std::string& text, const std::string& name) {
+  return text.empty() ? std::vector<std::string>{} : list_from_text(text, name);
+}
+
+std::vector<SettingSpec> make_specs() {
+  using S = JobSettings;
+  using Text = const std::string&;
+  return {
+      {.name = "size",
+       .field = "size",
+       .group = "Images",
+       .help = "longest side of the output in pixels",
+       .type = "integer",
+       .minimum = 16,
+       .parse = [](S& s, Text t, Text n) { s.size = int_from_text(t, n); },
+       .text = [](const S& s) { return std::to_string(s.size); },
+       .number = [](const S& s) -> std::optional<double> { return s.size; }},
+      {.name = "style-scale",
+       .field = "style_scale",
+       .group = "Images",
+       .help = "style images are resized to this times the output's longest side",
+       .type = "number",
+       .minimum = 0,
+       .exclusive = true,
+       .parse = [](S& s, Text t, Text n) { s.style_scale = double_from_text(t, n); },
+       .text = [](const S& s) { return shortest(s.style_scale); },
+       .number = [](const S& s) -> std::optional<double> { return s.style_scale; }},
+      {.name = "max-pixels",
+       .field = "max_pixels",
+       .group = "Images",
+       .help = "refuse input images with more pixels than this",
+       .type = "integer",
+       .minimum = 1,
+       .parse = [](S& s, Text t, Text n) { s.max_pixels = int64_from_text(t, n); },
+       .text = [](const S& s) { return std::to_string(s.max_pixels); },
+       .number = [](const S& s) -> std::optional<double> { return double(s.max_pixels); }},
+      {.name = "max-memory",
+       .field = "max_memory",
+       .group = "Images",
+       .help = "refuse runs estimated to need more memory than this, e.g. 6G or 800M (0: 3/4 "
+               "of physical memory)",
+       .type = "bytes",
+       .minimum = 0,
+       .parse = [](S& s, Text t, Text n) { s.max_memory = bytes_from_text(t, n); },
+       .text = [](const S& s) { return std::to_string(s.max_memory); },
+       .number = [](const S& s) -> std::optional<double> { return double(s.max_memory); }},
+      {.name = "iterations",
+       .field = "iterations",
+       .group = "Optimisation",
+       .help = "number of iterations",
+       .type = "integer",
+       .minimum = 1,
+       .parse = [](S& s, Text t, Text n) { s.iterations = int_from_text(t, n); },
+       .text = [](const S& s) { return std::to_string(s.iterations); },
+       .number = [](const S& s) -> std::optional<double> { return s.iterations; }},
+      {.name = "optimizer",
+       .field = "optimizer",
+       .group = "Optimisation",
+       .help = "adam or lbfgs",
+       .type = "choice",
+       .choices = {"adam", "lbfgs"},
+       .parse = [](S& s, Text t,
+                   Text n) { s.optimizer = choice(t, n, parse_optimizer, "adam or lbfgs"); },
+       .text = [](const S& s) { return std::string(optimizer_name(s.optimizer)); }},
+      {.name = "learning-rate",
+       .field = "learning_rate",
+       .group = "Optimisation",
+       .help = "Adam's step size on the [0,1] image",
+       .type = "number",
+       .minimum = 0,
+       .exclusive = true,
+       .parse = [](S& s, Text t, Text n) { s.learning_rate = double_from_text(t, n); },
+       .text = [](const S& s) { return shortest(s.learning_rate); },
+       .number = [](const S& s) -> std::optional<double> { return s.learning_rate; }},
+      {.name = "content-weight",
+       .field = "content_weight",
+       .group = "Optimisation",
+       .help = "alpha, weight of the content loss",
+       .type = "number",
+       .minimum = 0,
+       .parse = [](S& s, Text t, Text n) { s.content_weight = double_from_text(t, n); },
+       .text = [](const S& s) { return shortest(s.content_weight); },
+       .number = [](const S& s) -> std::optional<double> { return s.content_weight; }},
+      {.name = "style-weight",
+       .field = "style_weight",
+       .group = "Optimisation",
+       .help = "beta, weight of the style loss",
+       .type = "number",
+       .minimum = 0,
+       .parse = [](S& s, Text t, Text n) { s.style_weight = double_from_text(t, n); },
+       .text = [](const S& s) { return shortest(s.style_weight); },
+       .number = [](const S& s) -> std::optional<double> { return s.style_weight; }},
+      {.name = "tv-weight",
+       .field = "tv_weight",
+       .group = "Optimisation",
+       .help = "gamma, weight of the total variation loss",
+       .type = "number",
+       .minimum = 0,
+       .parse = [](S& s, Text t, Text n) { s.tv_weight = double_from_text(t, n); },
+       .text = [](const S& s) { return shortest(s.tv_weight); },
+       .number = [](const S& s) -> std::optional<double> { return s.tv_weight; }},
+      {.name = "content-layers",
+       .field = "content_layers",
+       .group = "Optimisation",
+       .help = "VGG19 layers for the content loss",
+       .type = "list",
+       .parse = [](S& s, Text t, Text n) { s.content_layers = list_or_empty(t, n); },
+       .text = [](const S& s) { return joined(s.content_layers); }},
+      {.name = "style-layers",
+       .field = "style_layers",
+       .group = "Optimisation",
+       .help = "VGG19 layers for the style loss",
+       .type = "list",
+       .parse = [](S& s, Text t, Text n) { s.style_layers = list_or_empty(t, n); },
+       .text = [](const S& s) { return joined(s.style_layers); }},
+      {.name = "style-blend",
+       .field = "style_blend",
+       .group = "Optimisation",
+       .help = "weights of the style images, e.g. 2,1 (normalised to sum 1)",
+       .type = "numbers",
+       .parse =
+           [](S& s, Text t, Text n) {
+             s.style_blend.clear();
+             for (const std::string& weight : list_or_empty(t, n))
+               s.style_blend.push_back(double_from_text(weight, n));
+           },
+       .text = [](const S& s) { return joined(s.style_blend); }},
+      {.name = "pooling",
+       .field = "pooling",
+       .group = "Optimisation",
+       .help = "max or avg",
+       .type = "choice",
+       .choices = {"max", "avg"},
+       .parse = [](S& s, Text t, Text n) { s.pooling = choice(t, n, parse_pooling, "max or avg"); },
+       .text = [](const S& s) { return std::string(pooling_name(s.pooling)); }},
+      {.name = "init",
+       .field = "init",
+       .group = "Optimisation",
+       .help = "starting image: content, noise or a FILE",
+       .type = "choice",
+       .choices = {"content", "noise"},
+       // Any other word names a starting image: the face that reads it takes the file.
+       .parse =
+           [](S& s, Text t, Text) {
+             const std::optional<InitKind> init = parse_init(t);
+             s.init = init ? *init : InitKind::image;
+           },
+       .text = [](const S& s) { return std::string(init_name(s.init)); }},
+      {.name = "seed",
+       .field = "seed",
+       .group = "Optimisation",
+       .help = "seed for --init noise",
+       .type = "integer",
+       .minimum = 0,
+       .parse = [](S& s, Text t, Text n) { s.seed = uint64_from_text(t, n); },
+       .text = [](const S& s) { return std::to_string(s.seed); }},
+      {.name = "preserve-colors",
+       .field = "preserve_colors",
+       .group = "Optimisation",
+       .help = "keep the content's colours: none, luminance (style transfer on luminance "
+               "only) or histogram (style recoloured to the content's colour statistics)",
+       .type = "choice",
+       .choices = {"none", "luminance", "histogram"},
+       .parse =
+           [](S& s, Text t, Text n) {
+             s.preserve_colors = choice(t, n, parse_color_mode, "none, luminance or histogram");
+           },
+       .text = [](const S& s) { return std::string(color_mode_name(s.preserve_colors)); }},
+      {.name = "scales",
+       .field = "scales",
+       .group = "Optimisation",
+       .help = "optimise at N sizes, each twice the previous and the last --size, or auto: 2 "
+               "from a size of " +
+               std::to_string(kAutoTwoScalesFrom) + " up, else 1",
+       .type = "integer-or-auto",
+       .minimum = 1,
+       .parse =
+           [](S& s, Text t, Text n) {
+             if (trimmed(t) == "auto") {
+               s.scales.reset();
+             } else {
+               s.scales = int_from_text(t, n);
+             }
+           },
+       .text = [](const S& s) { return s.scales ? std::to_string(*s.scales) : "auto"; },
+       .number = [](const S& s) -> std::optional<double> {
+         return s.scales ? std::optional<double>(*s.scales) : std::nullopt;
+       }},
+      {.name = "coarse-iterations",
+       .field = "coarse_iterations",
+       .group = "Optimisation",
+       .help = "iterations at each scale before the last (--iterations run at the last)",
+       .type = "integer",
+       .minimum = 1,
+       .parse = [](S& s, Text t, Text n) { s.coarse_iterations = int_from_text(t, n); },
+       .text = [](const S& s) { return std::to_string(s.coarse_iterations); },
+       .number = [](const S& s) -> std::optional<double> { return s.coarse_iterations; }},
+      {.name = "threads",
+       .field = "threads",
+       .group = "Output",
+       .help = "number of threads (0: all cores)",
+       .type = "integer",
+       .minimum = 0,
+       .not_for_service = "the server shares its cores among its workers",
+       .parse = [](S& s, Text t, Text n) { s.threads = int_from_text(t, n); },
+       .text = [](const S& s) { return std::to_string(s.threads); },
+       .number = [](const S& s) -> std::optional<double> { return s.threads; }},
+  };
+}
+
+}  // namespace
+
+const std::vector<SettingSpec>& setting_specs() {
+  static const std::vector<SettingSpec> specs = make_specs();
+  return specs;
+}
+
+const SettingSpec* find_setting(std::string_view name) {
+  for (const SettingSpec& spec : setting_specs()) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+}  // namespace nst

@@ -1,0 +1,52 @@
+// The job settings, listed once. Each entry says what a face needs to know of a setting: its
+// name (the command line's long option and the service's JSON key), its JobSettings field, how
+// a value is read from text and written back, its help line and --help group, the smallest
+// value that works, and whether a client of the service may set it. From this table come
+// set_setting() and setting_text() (nst/settings_text.h), the CLI's options and --help, the
+// service's options and refusals, the settings of a resume file, and GET /api/settings.
+//
+// Adding a setting: a field in JobSettings (nst/settings.h), one entry here, and the code that
+// uses it. Its checks beyond the table's minimum go in validate_settings().
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nst/settings.h"
+
+namespace nst {
+
+struct SettingSpec {
+  std::string_view name{};   // "style-weight"
+  std::string_view field{};  // "style_weight"
+  std::string_view
+      group{};  // where `nst stylize --help` lists it: "Images", "Optimisation", "Output"
+  std::string help{};
+  // What a value is, for clients (GET /api/settings): "integer", "number", "bytes" (an integer
+  // with an optional K, M or G), "choice" (one of `choices`), "list" (words), "numbers" (a
+  // list), "integer-or-auto".
+  std::string_view type{};
+  std::vector<std::string_view> choices{};
+  // The smallest value that works (integers and numbers); `exclusive`: it must be above.
+  std::optional<double> minimum{};
+  bool exclusive = false;
+  // Why a client of the service may not set it; empty: it may.
+  std::string_view not_for_service{};
+
+  // Sets the value from text (SettingError naming it as `name` for a malformed one). A list
+  // reads "" as empty; set_setting() refuses that from users.
+  void (*parse)(JobSettings& settings, const std::string& text, const std::string& name) = nullptr;
+  // The value as text that parse() reads back exactly (numbers shortest, lists with commas).
+  std::string (*text)(const JobSettings& settings) = nullptr;
+  // The value as a number, for the minimum's check; nothing for other kinds (or "auto").
+  std::optional<double> (*number)(const JobSettings& settings) = nullptr;
+};
+
+// Every setting, in the order --help lists them within their groups.
+const std::vector<SettingSpec>& setting_specs();
+// The entry named `name` ("style-weight"); nullptr if there is none.
+const SettingSpec* find_setting(std::string_view name);
+
+}  // namespace nst
