@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <filesystem>
 #include <string>
 
 #include "nst/image.h"
@@ -99,6 +100,16 @@ inline nlohmann::json wait_for_state(httplib::Client& c, const std::string& id,
 
 // A w x h picture with smooth colours and stripes (something for the style to change), as the
 // bytes of a PNG file.
+// The number of entries in `folder` (0 if it does not exist): a store's job folders.
+inline std::size_t count_entries(const std::string& folder) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(folder, ec);
+       !ec && it != std::filesystem::directory_iterator(); ++it)
+    ++n;
+  return n;
+}
+
 inline std::string picture_png(int w, int h, int stripes) {
   Tensor image(Shape{1, 3, h, w});
   float* p = image.data();

@@ -35,15 +35,7 @@ class Serve : public ::testing::Test {
     return wait_for_state(c, id, state);
   }
 
-  std::size_t job_folders() const {
-    std::size_t n = 0;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(dir.file("data/jobs"), ec)) {
-      (void)e;
-      ++n;
-    }
-    return n;
-  }
+  std::size_t job_folders() const { return count_entries(dir.file("data/jobs")); }
 };
 
 TEST_F(Serve, RoundTripSubmitWatchFetchAndDelete) {

@@ -72,15 +72,7 @@ class Hostile : public ::testing::Test {
   const json small{{"size", 48}, {"iterations", 20}};
 
   std::size_t jobs(httplib::Client& c) { return json_body(c.Get("/api/jobs"))["jobs"].size(); }
-  std::size_t job_folders() const {
-    std::size_t n = 0;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(dir.file("data/jobs"), ec)) {
-      (void)e;
-      ++n;
-    }
-    return n;
-  }
+  std::size_t job_folders() const { return count_entries(dir.file("data/jobs")); }
 };
 
 // Item 1: a file name that is not UTF-8 was stored, then crashed the worker at every start.

@@ -19,12 +19,6 @@
 namespace nst::cli {
 namespace {
 
-bool same_file(const std::string& a, const std::string& b) {
-  namespace fs = std::filesystem;
-  std::error_code ec1, ec2, ec3;
-  if (fs::weakly_canonical(a, ec1) == fs::weakly_canonical(b, ec2) && !ec1 && !ec2) return true;
-  return fs::exists(a, ec3) && fs::equivalent(a, b, ec3);
-}
 
 // The job's settings from the options, through the job API's own parsing (nst/settings_text.h);
 // their defaults are JobSettings' own. --init FILE names the starting image.
@@ -79,6 +73,13 @@ StylizeOptions resume_options(const cxxopts::ParseResult& r) {
 }
 
 }  // namespace
+
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec1, ec2, ec3;
+  if (fs::weakly_canonical(a, ec1) == fs::weakly_canonical(b, ec2) && !ec1 && !ec2) return true;
+  return fs::exists(a, ec3) && fs::equivalent(a, b, ec3);
+}
 
 std::string flag_for_field(std::string_view field) {
   if (field == "styles") return "--style";

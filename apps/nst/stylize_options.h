@@ -45,6 +45,9 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
 std::vector<std::pair<std::string, std::string>> output_files(const StylizeOptions& o,
                                                               int after = 0);
 
+// Whether two paths name the same file (or would, once created).
+bool same_file(const std::string& a, const std::string& b);
+
 // Whether an existing output (option, path) may be replaced without --overwrite.
 using MayReplace = std::function<bool(const std::string& option, const std::string& path)>;
 

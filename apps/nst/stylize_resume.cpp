@@ -45,11 +45,6 @@ std::vector<std::pair<std::string, std::string>> own_outputs(const StylizeOption
   return {{"output", o.output}, {"loss_log", o.loss_log}, {"animation", o.animation}};
 }
 
-bool same_path(const std::string& a, const std::string& b) {
-  std::error_code ec;
-  return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
-}
-
 // out.png.nstresume -> out.png, beside the resume file.
 std::string derived_output(const std::string& resume) {
   constexpr std::string_view kSuffix = ".nstresume";
@@ -229,7 +224,7 @@ void check_resumed_outputs(const ResumeFile& resume, const StylizeOptions& o) {
   auto outputs = output_files(o, done);
   // The resume file is replaced only if it is the one being continued.
   for (auto& [option, file] : outputs) {
-    if (option == "the resume file" && !same_path(file, o.resume)) option = "the new resume file";
+    if (option == "the resume file" && !same_file(file, o.resume)) option = "the new resume file";
   }
   check_outputs(o, outputs, own);
 }
