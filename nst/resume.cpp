@@ -16,8 +16,10 @@ namespace {
 
 constexpr const char* kFormat = "nst-resume";
 // Version 2 added colour preservation, scales and the scale of each row; a version-1 file is
-// read as what it was, a single-scale run without colour preservation.
-constexpr const char* kVersion = "2";
+// read as what it was, a single-scale run without colour preservation. Version 3 added the
+// JPEG quality to the settings. A setting newer than a file keeps its default
+// (SettingSpec::since_version).
+constexpr int kVersion = 3;
 constexpr const char* kVersion1 = "1";
 
 // Numbers as text that reads back to the same value.
@@ -112,6 +114,7 @@ class Reader {
 
   const std::string& path() const { return path_; }
   const std::string& version() const { return text("version"); }
+  int version_number() const { return number<int>("version"); }
   const Metadata& metadata() const { return file_.metadata(); }
 
  private:
@@ -138,7 +141,7 @@ JobSettings read_settings(const Reader& r) {
   JobSettings s;
   for (const SettingSpec& spec : setting_specs()) {
     const std::string key = "settings." + std::string(spec.field);
-    if (r.version() == kVersion1 && !r.has(key)) continue;  // a setting added since
+    if (r.version_number() < spec.since_version) continue;  // a setting added since
     try {
       spec.parse(s, r.text(key), key);
     } catch (const SettingError& e) {
@@ -254,7 +257,7 @@ std::vector<IterationLosses> read_rows(const Reader& r) {
 void write_resume_file(const std::string& path, const ResumeFile& resume) {
   Writer w;
   w.put("format", kFormat);
-  w.put("version", kVersion);
+  w.put("version", std::to_string(kVersion));
   write_settings(w, resume.settings);
   write_state(w, resume.state);
   w.put("rows", rows_text(resume.rows));
@@ -267,8 +270,9 @@ ResumeFile read_resume_file(const std::string& path) {
   const Reader r(path);
   NST_CHECK(r.has("format") && r.text("format") == kFormat, path,
             ": not an nst resume file (no format = nst-resume in its metadata)");
-  NST_CHECK(r.version() == kVersion || r.version() == kVersion1, path, ": resume file version ",
-            r.version(), "; this nst reads versions ", kVersion1, " and ", kVersion);
+  NST_CHECK(r.version() == "1" || r.version() == "2" || r.version() == std::to_string(kVersion),
+            path, ": resume file version ", r.version(), "; this nst reads versions 1 to ",
+            kVersion);
   ResumeFile resume;
   resume.settings = read_settings(r);
   resume.state = read_state(r, resume.settings.optimizer);

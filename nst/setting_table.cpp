@@ -208,6 +208,7 @@ std::vector<SettingSpec> make_specs() {
                "only) or histogram (style recoloured to the content's colour statistics)",
        .type = "choice",
        .choices = {"none", "luminance", "histogram"},
+       .since_version = 2,
        .parse =
            [](S& s, Text t, Text n) {
              s.preserve_colors = choice(t, n, parse_color_mode, "none, luminance or histogram");
@@ -221,6 +222,7 @@ std::vector<SettingSpec> make_specs() {
                std::to_string(kAutoTwoScalesFrom) + " up, else 1",
        .type = "integer-or-auto",
        .minimum = 1,
+       .since_version = 2,
        .parse =
            [](S& s, Text t, Text n) {
              if (trimmed(t) == "auto") {
@@ -239,9 +241,21 @@ std::vector<SettingSpec> make_specs() {
        .help = "iterations at each scale before the last (--iterations run at the last)",
        .type = "integer",
        .minimum = 1,
+       .since_version = 2,
        .parse = [](S& s, Text t, Text n) { s.coarse_iterations = int_from_text(t, n); },
        .text = [](const S& s) { return std::to_string(s.coarse_iterations); },
        .number = [](const S& s) -> std::optional<double> { return s.coarse_iterations; }},
+      {.name = "jpeg-quality",
+       .field = "jpeg_quality",
+       .group = "Images",
+       .help = "quality of a JPEG output, 1-100",
+       .type = "integer",
+       .minimum = 1,
+       .maximum = 100,
+       .since_version = 3,
+       .parse = [](S& s, Text t, Text n) { s.jpeg_quality = int_from_text(t, n); },
+       .text = [](const S& s) { return std::to_string(s.jpeg_quality); },
+       .number = [](const S& s) -> std::optional<double> { return s.jpeg_quality; }},
       {.name = "threads",
        .field = "threads",
        .group = "Output",

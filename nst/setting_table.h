@@ -32,15 +32,20 @@ struct SettingSpec {
   // The smallest value that works (integers and numbers); `exclusive`: it must be above.
   std::optional<double> minimum{};
   bool exclusive = false;
+  std::optional<double> maximum{};  // the largest value that works, if there is one
   // Why a client of the service may not set it; empty: it may.
   std::string_view not_for_service{};
+  // The resume-file version that first holds it (nst/resume.h): an older file's run keeps
+  // the default.
+  int since_version = 1;
 
   // Sets the value from text (SettingError naming it as `name` for a malformed one). A list
   // reads "" as empty; set_setting() refuses that from users.
   void (*parse)(JobSettings& settings, const std::string& text, const std::string& name) = nullptr;
   // The value as text that parse() reads back exactly (numbers shortest, lists with commas).
   std::string (*text)(const JobSettings& settings) = nullptr;
-  // The value as a number, for the minimum's check; nothing for other kinds (or "auto").
+  // The value as a number, for the minimum's and maximum's checks; nothing for other kinds
+  // (or "auto").
   std::optional<double> (*number)(const JobSettings& settings) = nullptr;
 };
 

@@ -107,23 +107,25 @@ void validate_settings(const JobSettings& s, std::size_t styles, const FieldName
   for (double w : s.style_blend) fits_float("style_blend", w);
 
   if (styles == 0) fail_setting("styles", name("styles"), ": at least one style image is needed");
-  // The smallest value of each setting that has one, from the table.
+  // Each setting's range, from the table.
   for (const SettingSpec& spec : setting_specs()) {
-    if (!spec.minimum || spec.number == nullptr) continue;
-    const std::optional<double> value = spec.number(s);
-    const double minimum = *spec.minimum;
-    if (!value || (spec.exclusive ? *value > minimum : *value >= minimum)) continue;
+    const std::optional<double> value = spec.number ? spec.number(s) : std::nullopt;
+    if (!value) continue;
     const std::string field(spec.field);
-    if (spec.type == "integer-or-auto") {
-      fail_setting(field, name(field), " must be auto or a whole number of at least ", minimum,
-                   ", got ", *value);
+    if (spec.minimum && !(spec.exclusive ? *value > *spec.minimum : *value >= *spec.minimum)) {
+      if (spec.type == "integer-or-auto") {
+        fail_setting(field, name(field), " must be auto or a whole number of at least ",
+                     *spec.minimum, ", got ", *value);
+      }
+      if (spec.type == "number" && *spec.minimum == 0) {
+        fail_setting(field, name(field),
+                     spec.exclusive ? " must be positive" : " must not be negative", ", got ",
+                     *value);
+      }
+      fail_setting(field, name(field), " must be at least ", *spec.minimum, ", got ", *value);
     }
-    if (spec.type == "number" && minimum == 0) {
-      fail_setting(field, name(field),
-                   spec.exclusive ? " must be positive" : " must not be negative", ", got ",
-                   *value);
-    }
-    fail_setting(field, name(field), " must be at least ", minimum, ", got ", *value);
+    if (spec.maximum && *value > *spec.maximum)
+      fail_setting(field, name(field), " must be at most ", *spec.maximum, ", got ", *value);
   }
   check_layers(s.content_layers, "content_layers", names);
   check_layers(s.style_layers, "style_layers", names);

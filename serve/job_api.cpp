@@ -178,7 +178,8 @@ void Server::result(const httplib::Request& request, httplib::Response& response
   const Tensor image = decode_image({reinterpret_cast<const uint8_t*>(png.data()), png.size()},
                                     "the result of job " + record->id);
   const int quality =
-      parse_job_options(record->options, record->style_names.size(), options_.limits).jpeg_quality;
+      parse_job_options(record->options, record->style_names.size(), options_.limits)
+          .settings.jpeg_quality;
   const std::vector<uint8_t> jpeg = encode_image(image, ImageFormat::jpeg, quality);
   response.set_header("Content-Disposition", "inline; filename=\"nst-" + record->id + ".jpg\"");
   response.set_content(std::string(jpeg.begin(), jpeg.end()), "image/jpeg");

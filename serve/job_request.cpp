@@ -91,6 +91,7 @@ json settings_json(const JobLimits& limits) {
       entry["default"] = text;
     }
     if (spec.minimum) entry[spec.exclusive ? "above" : "minimum"] = *spec.minimum;
+    if (spec.maximum) entry["maximum"] = *spec.maximum;
     if (!spec.choices.empty()) entry["choices"] = spec.choices;
     settings.push_back(std::move(entry));
   }
@@ -103,12 +104,6 @@ json settings_json(const JobLimits& limits) {
   cap("iterations", limits.max_iterations);
   cap("max-pixels", limits.max_pixels);
   if (limits.max_memory > 0) cap("max-memory", limits.max_memory);
-  settings.push_back({{"name", "jpeg-quality"},
-                      {"type", "integer"},
-                      {"help", "quality of the result fetched as JPEG (?format=jpeg), 1-100"},
-                      {"default", 95},
-                      {"minimum", 1},
-                      {"maximum", 100}});
   return {
       {"settings", settings},
       {"limits", {{"max-iterations", limits.max_iterations}, {"max-styles", limits.max_styles}}}};
@@ -144,12 +139,6 @@ JobOptions parse_job_options(const json& options, std::size_t styles, const JobL
     if (spec != nullptr && !spec->not_for_service.empty())
       refuse(key, std::string(spec->not_for_service));
     const std::string text = option_text(key, value);
-    if (key == "jpeg-quality") {
-      o.jpeg_quality = int_from_text(text, key);
-      if (o.jpeg_quality < 1 || o.jpeg_quality > 100)
-        refuse(key, "must be 1..100, got " + std::to_string(o.jpeg_quality));
-      continue;
-    }
     if (spec == nullptr) {
       throw SettingError("", "unknown option '" + key +
                                  "'; the options are those of nst stylize --help, without the "

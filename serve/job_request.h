@@ -31,8 +31,7 @@ struct JobLimits {
 };
 
 struct JobOptions {
-  JobSettings settings;   // validated (validate_settings) for `styles` style images
-  int jpeg_quality = 95;  // of the result when fetched as JPEG
+  JobSettings settings;  // validated (validate_settings) for `styles` style images
 };
 
 // Throws SettingError naming the option for anything refused, the limits' included.
@@ -57,7 +56,7 @@ Job job_from_uploads(const Upload& content, const std::vector<Upload>& styles,
                      const JobSettings& settings);
 
 // What GET /api/settings answers: {"settings": [...], "limits": {...}}. Each setting a client
-// may send, from the table (nst/setting_table.h) plus jpeg-quality: its name, type, default
+// may send, from the table (nst/setting_table.h): its name, type, default
 // (the server's own, where its limits set one), minimum and maximum where there are, choices,
 // and help line. A page builds its form from it, and sends only what differs from the defaults.
 nlohmann::json settings_json(const JobLimits& limits);

@@ -15,6 +15,7 @@
 #include "nst/resume.h"
 #include "tests/cli_runner.h"
 #include "tests/test_util.h"
+#include "weights/safetensors.h"
 
 namespace nst {
 namespace {
@@ -282,6 +283,29 @@ TEST_F(CraftedResume, LimitsComeFromTheCommandLineNeverFromTheFile) {
   r = run_nst("stylize --resume " + craft(evil, "huge"));
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.err.find("--max-memory"), std::string::npos) << r.err;
+}
+
+// A version-2 file, from before the JPEG quality was a setting, kept it among the command's
+// options: a continued run still writes its JPEG at that quality.
+TEST_F(CraftedResume, AVersionTwoFileKeepsItsJpegQuality) {
+  const SafetensorsFile file(dir_.file("b.png.nstresume"));
+  NamedTensors tensors;
+  for (const SafetensorsEntry& entry : file.entries())
+    tensors.emplace_back(entry.name, file.load(entry));
+  Metadata old;
+  for (const auto& [key, value] : file.metadata()) {
+    if (key == "settings.jpeg_quality") continue;
+    old.emplace_back(key, key == "version" ? "2" : value);
+  }
+  old.emplace_back("extra.jpeg_quality", "7");
+  const std::string path = dir_.file("old.jpg.nstresume");
+  write_safetensors(path, tensors, old);
+  const auto r = run_nst("stylize --resume " + path);
+  ASSERT_EQ(r.code, 0) << r.err;
+  // Quality 7 makes a file far smaller than the default 95 would.
+  const auto small = read_bytes(dir_.file("old.jpg")).size();
+  write_image(dir_.file("q95.jpg"), read_image(dir_.file("old.jpg")), 95);
+  EXPECT_LT(small * 2, read_bytes(dir_.file("q95.jpg")).size());
 }
 
 TEST_F(CraftedResume, DamagedStateAndSettingsNameTheFile) {

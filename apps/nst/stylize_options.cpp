@@ -191,7 +191,6 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
       ("content", "the photo (PNG or JPEG)", cxxopts::value<std::string>())
       ("style", "the style picture(s), comma-separated", cxxopts::value<std::string>())
       ("output", "where to write the result; .png, .jpg or .jpeg", cxxopts::value<std::string>())
-      ("jpeg-quality", "quality of a JPEG output, 1-100", cxxopts::value<std::string>()->default_value("95"))
       ("overwrite", "replace the output (and loss log) if they exist");
   // clang-format on
   // The job's settings, with their defaults, from the table (nst/setting_table.h).
@@ -249,8 +248,6 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
       throw UsageError(std::string("--weights ") + e.what());
     }
   }
-  o.jpeg_quality = at_least(r, "jpeg-quality", 1);
-  if (o.jpeg_quality > 100) throw UsageError("--jpeg-quality must be at most 100");
   o.overwrite = r.count("overwrite") > 0;
   o.print_every = at_least(r, "print-every", 0);
   o.save_every = at_least(r, "save-every", 0);

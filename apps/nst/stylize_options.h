@@ -29,7 +29,6 @@ struct StylizeOptions {
   int checkpoint_every = 0;  // iterations between resume files; 0: about once a minute
   std::string animation;     // an animated GIF of the run (nst/animation.h)
   int animation_every = 0;   // iterations between its frames; 0: about 50 frames
-  int jpeg_quality = 95;
   bool quiet = false;
   bool overwrite = false;
   std::vector<std::string> notes;  // about options that do less than a user may think

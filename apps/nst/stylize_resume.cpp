@@ -103,8 +103,7 @@ Metadata command_extras(const StylizeOptions& o, const std::string& weights) {
                  {"save_every", std::to_string(o.save_every)},
                  {"checkpoint_every", std::to_string(o.checkpoint_every)},
                  {"animation", file_name(o.animation)},
-                 {"animation_every", std::to_string(o.animation_every)},
-                 {"jpeg_quality", std::to_string(o.jpeg_quality)}};
+                 {"animation_every", std::to_string(o.animation_every)}};
   record_written_outputs(extra, o);
   return extra;
 }
@@ -176,10 +175,11 @@ StylizeOptions options_from_resume(const ResumeFile& resume, const std::string& 
   o.save_every = number("save_every");
   o.checkpoint_every = number("checkpoint_every");
   o.animation_every = number("animation_every", true);
-  o.jpeg_quality = number("jpeg_quality");
-  NST_CHECK(o.jpeg_quality >= 1 && o.jpeg_quality <= 100 && o.print_every >= 0 &&
-                o.save_every >= 0 && o.checkpoint_every >= 0 && o.animation_every >= 0,
-            path, ": damaged command options");
+  // (Before version 3 the JPEG quality was the command's, not a setting.)
+  if (extra.count("jpeg_quality") > 0) o.job.settings.jpeg_quality = number("jpeg_quality");
+  NST_CHECK(
+      o.print_every >= 0 && o.save_every >= 0 && o.checkpoint_every >= 0 && o.animation_every >= 0,
+      path, ": damaged command options");
   try {
     validate_settings(o.job.settings, o.job.styles.size(), resumed_field_name);
   } catch (const SettingError& e) {
