@@ -99,12 +99,14 @@ int64_t decoded_image_bytes(ImageSize size) {
   return int64_t{size.width} * size.height * 3 * (1 + static_cast<int64_t>(sizeof(float)));
 }
 
-std::vector<uint8_t> encode_image(const Tensor& image, ImageFormat format, int jpeg_quality,
-                                  const std::string& name) {
-  NST_CHECK(jpeg_quality >= 1 && jpeg_quality <= 100, "JPEG quality must be 1..100, got ",
-            jpeg_quality);
-  return format == ImageFormat::png ? encode_png(image, name)
-                                    : encode_jpeg(image, jpeg_quality, name);
+std::vector<uint8_t> encode_image(const Tensor& image, ImageFormat format,
+                                  const ImageEncoding& encoding, const std::string& name) {
+  NST_CHECK(encoding.jpeg_quality >= 1 && encoding.jpeg_quality <= 100,
+            "JPEG quality must be 1..100, got ", encoding.jpeg_quality);
+  NST_CHECK(encoding.png_compression >= 0 && encoding.png_compression <= 9,
+            "PNG compression must be 0..9, got ", encoding.png_compression);
+  return format == ImageFormat::png ? encode_png(image, encoding.png_compression, name)
+                                    : encode_jpeg(image, encoding.jpeg_quality, name);
 }
 
 ImageFormat image_format_for_output(const std::string& path) {
@@ -117,9 +119,10 @@ ImageFormat image_format_for_output(const std::string& path) {
        "'; use a .png, .jpg or .jpeg name");
 }
 
-void write_image(const std::string& path, const Tensor& image, int jpeg_quality, bool replace) {
+void write_image(const std::string& path, const Tensor& image, const ImageEncoding& encoding,
+                 bool replace) {
   const std::vector<uint8_t> bytes =
-      encode_image(image, image_format_for_output(path), jpeg_quality, path);
+      encode_image(image, image_format_for_output(path), encoding, path);
   write_file_atomically(
       path,
       [&](std::ostream& out) {

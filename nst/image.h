@@ -46,17 +46,20 @@ enum class ImageFormat { png, jpeg };
 // From the extension (.png, .jpg, .jpeg, any case); throws nst::Error for anything else.
 ImageFormat image_format_for_output(const std::string& path);
 
-// The quality of a JPEG written when none is chosen (JobSettings' default too).
-constexpr int kDefaultJpegQuality = 95;
+// How pictures are written (the defaults are JobSettings' too). Each format reads its own.
+struct ImageEncoding {
+  int jpeg_quality = 95;    // libjpeg's quality, 1..100
+  int png_compression = 6;  // zlib's level, 0 (stored, fastest) .. 9 (smallest, slowest)
+};
 
 // Writes round(255 x) of an image [1, 3, H, W] with values clamped to [0, 1]; without
 // `replace`, a file that exists by the time it is written is an error and stays as it was.
-void write_image(const std::string& path, const Tensor& image,
-                 int jpeg_quality = kDefaultJpegQuality, bool replace = true);
+void write_image(const std::string& path, const Tensor& image, const ImageEncoding& encoding = {},
+                 bool replace = true);
 
 // The bytes of an image file in `format`; messages call it `name`.
 std::vector<uint8_t> encode_image(const Tensor& image, ImageFormat format,
-                                  int jpeg_quality = kDefaultJpegQuality,
+                                  const ImageEncoding& encoding = {},
                                   const std::string& name = "image");
 
 ImageSize image_size(const Tensor& image);  // checks the shape is [1, 3, H, W]

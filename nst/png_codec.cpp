@@ -1,8 +1,12 @@
-// PNG through libpng's simplified API: it expands palettes, converts grey and 16-bit images to
-// 8-bit sRGB, and composites alpha onto the background colour we give it (white).
+// PNG through libpng. Reading uses the simplified API: it expands palettes, converts grey and
+// 16-bit images to 8-bit sRGB, and composites alpha onto the background colour we give it
+// (white). Writing uses the full API, which can set the compression level.
 #include <png.h>
 
+#include <csetjmp>
+#include <cstdio>
 #include <memory>
+#include <new>
 
 #include "nst/image.h"
 #include "nst/image_internal.h"
@@ -43,6 +47,58 @@ void begin_read(PngImage& png, std::span<const uint8_t> file, const std::string&
             " pixels, more than its ", file.size(), " bytes can hold");
 }
 
+// libpng's full writing API, for the one thing the simplified one lacks: the zlib level.
+// libpng reports errors by longjmp; the writer keeps its message and what was written.
+struct PngWriter {
+  png_structp png = nullptr;
+  png_infop info = nullptr;
+  std::vector<uint8_t> bytes;
+  char message[200] = "";
+  bool out_of_memory = false;
+
+  PngWriter() {
+    png = png_create_write_struct(PNG_LIBPNG_VER_STRING, this, on_error, on_warning);
+    if (png != nullptr) info = png_create_info_struct(png);
+  }
+  ~PngWriter() { png_destroy_write_struct(&png, &info); }
+  PngWriter(const PngWriter&) = delete;
+  PngWriter& operator=(const PngWriter&) = delete;
+
+  static PngWriter& of(png_structp png) { return *static_cast<PngWriter*>(png_get_error_ptr(png)); }
+  static void on_error(png_structp png, png_const_charp text) {
+    std::snprintf(of(png).message, sizeof of(png).message, "%s", text);
+    png_longjmp(png, 1);
+  }
+  static void on_warning(png_structp, png_const_charp) {}
+  static void on_write(png_structp png, png_bytep data, std::size_t size) {
+    PngWriter& writer = of(png);
+    try {
+      writer.bytes.insert(writer.bytes.end(), data, data + size);
+    } catch (const std::bad_alloc&) {
+      writer.out_of_memory = true;
+    }
+    if (writer.out_of_memory) png_error(png, "out of memory");
+  }
+  static void on_flush(png_structp) {}
+};
+
+// Writes 8-bit RGB rows into writer.bytes; false (with writer.message) if libpng failed. Only
+// plain values live in this frame, so the longjmp back to setjmp skips no destructor.
+bool write_png(PngWriter& writer, const uint8_t* rgb, png_uint_32 width, png_uint_32 height,
+               int level) {
+  png_structp png = writer.png;
+  if (setjmp(png_jmpbuf(png)) != 0) return false;
+  png_set_write_fn(png, &writer, PngWriter::on_write, PngWriter::on_flush);
+  png_set_compression_level(png, level);
+  png_set_IHDR(png, writer.info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(png, writer.info);
+  for (png_uint_32 row = 0; row < height; ++row)
+    png_write_row(png, rgb + std::size_t{row} * width * 3);
+  png_write_end(png, nullptr);
+  return true;
+}
+
 }  // namespace
 
 ImageSize probe_png(std::span<const uint8_t> file, const std::string& path, int64_t max_pixels) {
@@ -67,21 +123,15 @@ Tensor decode_png(std::span<const uint8_t> file, const std::string& path, int64_
                    static_cast<int>(png.image.height));
 }
 
-std::vector<uint8_t> encode_png(const Tensor& image, const std::string& path) {
+std::vector<uint8_t> encode_png(const Tensor& image, int level, const std::string& path) {
   const std::vector<uint8_t> rgb = to_rgb8(image);
-  PngImage png;
-  png.image.width = static_cast<png_uint_32>(image.dim(3));
-  png.image.height = static_cast<png_uint_32>(image.dim(2));
-  png.image.format = PNG_FORMAT_RGB;
-  png_alloc_size_t size = 0;
-  NST_CHECK(png_image_write_to_memory(&png.image, nullptr, &size, 0, rgb.data(), 0, nullptr) != 0,
-            path, ": cannot encode PNG: ", png.image.message);
-  std::vector<uint8_t> bytes(size);
-  NST_CHECK(
-      png_image_write_to_memory(&png.image, bytes.data(), &size, 0, rgb.data(), 0, nullptr) != 0,
-      path, ": cannot encode PNG: ", png.image.message);
-  bytes.resize(size);
-  return bytes;
+  PngWriter writer;
+  NST_CHECK(writer.png != nullptr && writer.info != nullptr, path, ": cannot encode PNG: ",
+            "out of memory");
+  NST_CHECK(write_png(writer, rgb.data(), static_cast<png_uint_32>(image.dim(3)),
+                      static_cast<png_uint_32>(image.dim(2)), level),
+            path, ": cannot encode PNG: ", writer.message);
+  return std::move(writer.bytes);
 }
 
 }  // namespace nst

@@ -20,7 +20,7 @@ namespace nst {
 
 struct SettingSpec {
   std::string_view name{};   // "style-weight"
-  std::string_view field{};  // "style_weight"
+  std::string_view field{};  // "style_weight": the JobSettings member, the resume file's key
   std::string_view
       group{};  // where `nst stylize --help` lists it: "Images", "Optimisation", "Output"
   std::string help{};

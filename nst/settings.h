@@ -52,8 +52,8 @@ struct JobSettings {
   std::optional<int> scales;
   int coarse_iterations = 50;  // measured: bench/scales.sh, README
 
-  // The result's file.
-  int jpeg_quality = kDefaultJpegQuality;  // of a JPEG result, 1..100
+  // The result's file (and snapshots, previews): JPEG quality, PNG compression.
+  ImageEncoding encoding;
 
   int threads = 0;         // 0: the process's default (all cores, or OMP_NUM_THREADS)
   int64_t max_memory = 0;  // bytes a run may need (nst/memory.h); 0: 3/4 of physical memory

@@ -177,10 +177,10 @@ void Server::result(const httplib::Request& request, httplib::Response& response
     return reply_error(response, 400, "format must be png or jpeg, got '" + format + "'");
   const Tensor image = decode_image({reinterpret_cast<const uint8_t*>(png.data()), png.size()},
                                     "the result of job " + record->id);
-  const int quality =
+  const ImageEncoding encoding =
       parse_job_options(record->options, record->style_names.size(), options_.limits)
-          .settings.jpeg_quality;
-  const std::vector<uint8_t> jpeg = encode_image(image, ImageFormat::jpeg, quality);
+          .settings.encoding;
+  const std::vector<uint8_t> jpeg = encode_image(image, ImageFormat::jpeg, encoding);
   response.set_header("Content-Disposition", "inline; filename=\"nst-" + record->id + ".jpg\"");
   response.set_content(std::string(jpeg.begin(), jpeg.end()), "image/jpeg");
 }

@@ -24,8 +24,8 @@ std::vector<std::pair<std::string, std::string>> fingerprints(const Job& job) {
   return prints;
 }
 
-std::string png_of(const Tensor& picture) {
-  const std::vector<uint8_t> png = encode_image(picture, ImageFormat::png);
+std::string png_of(const Tensor& picture, const ImageEncoding& encoding = {}) {
+  const std::vector<uint8_t> png = encode_image(picture, ImageFormat::png, encoding);
   return std::string(png.begin(), png.end());
 }
 
@@ -130,7 +130,7 @@ void run(const JobRecord& record, JobHost& host, const ModelSource& models,
     observer.save(result.state);
     return host.stopped(result.iterations);
   }
-  host.done(png_of(result.image), loss_log_csv(observer.rows, prepared.scales.size() > 1));
+  host.done(png_of(result.image, prepared.settings.encoding), loss_log_csv(observer.rows, prepared.scales.size() > 1));
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   host.log("job " + record.id + " done in " + std::to_string(static_cast<int>(seconds)) + " s");
 }

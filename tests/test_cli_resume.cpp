@@ -304,7 +304,7 @@ TEST_F(CraftedResume, AVersionTwoFileKeepsItsJpegQuality) {
   ASSERT_EQ(r.code, 0) << r.err;
   // Quality 7 makes a file far smaller than the default 95 would.
   const auto small = read_bytes(dir_.file("old.jpg")).size();
-  write_image(dir_.file("q95.jpg"), read_image(dir_.file("old.jpg")), 95);
+  write_image(dir_.file("q95.jpg"), read_image(dir_.file("old.jpg")), {.jpeg_quality = 95});
   EXPECT_LT(small * 2, read_bytes(dir_.file("q95.jpg")).size());
 }
 

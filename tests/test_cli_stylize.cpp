@@ -131,6 +131,7 @@ TEST_F(Stylize, BadUsageIsExitCodeTwoAndNamesTheProblem) {
       {fast(out, "--pooling median"), "--pooling must be max or avg"},
       {fast(out, "--optimizer sgd"), "--optimizer must be adam or lbfgs"},
       {fast(out, "--jpeg-quality 101"), "--jpeg-quality"},
+      {fast(out, "--png-compression 10"), "--png-compression must be at most 9, got 10"},
       {fast(out, "--content-weight 0 --style-weight 0"), "nothing to optimise"},
       {fast(out, "--no-such-flag"), "no-such-flag"},
   };

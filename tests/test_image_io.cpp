@@ -225,11 +225,37 @@ TEST(ImageIo, ExifOrientationsOneToEight) {
 TEST(ImageIo, JpegWriteHonoursQuality) {
   TempDir dir;
   Tensor image = testing::random_tensor(Shape{1, 3, 32, 32}, 5, 0.0f, 1.0f);
-  write_image(dir.file("hq.jpg"), image, 95);
-  write_image(dir.file("lq.jpeg"), image, 10);
+  write_image(dir.file("hq.jpg"), image, {.jpeg_quality = 95});
+  write_image(dir.file("lq.jpeg"), image, {.jpeg_quality = 10});
   EXPECT_GT(std::filesystem::file_size(dir.file("hq.jpg")),
             std::filesystem::file_size(dir.file("lq.jpeg")));
   EXPECT_EQ(image_size(read_image(dir.file("lq.jpeg"))).width, 32);
+}
+
+TEST(ImageIo, PngWriteHonoursCompressionAndStaysLossless) {
+  TempDir dir;
+  // A smooth gradient, which zlib can pack (noise it cannot).
+  Tensor image(Shape{1, 3, 64, 96});
+  float* pixel = image.data();
+  for (int64_t c = 0; c < 3; ++c)
+    for (int64_t y = 0; y < 64; ++y)
+      for (int64_t x = 0; x < 96; ++x) *pixel++ = static_cast<float>((x + y * c) % 97) / 96.0f;
+  write_image(dir.file("stored.png"), image, {.png_compression = 0});
+  write_image(dir.file("packed.png"), image, {.png_compression = 9});
+  // Level 0 stores the filtered rows: at least 64 rows of 1 + 96 * 3 bytes.
+  EXPECT_GE(std::filesystem::file_size(dir.file("stored.png")), 64u * (1 + 96 * 3));
+  EXPECT_LT(std::filesystem::file_size(dir.file("packed.png")) * 4,
+            std::filesystem::file_size(dir.file("stored.png")));
+  const Tensor stored = read_image(dir.file("stored.png"));
+  const Tensor packed = read_image(dir.file("packed.png"));
+  ASSERT_EQ(stored.numel(), image.numel());
+  for (int64_t i = 0; i < image.numel(); ++i) {
+    ASSERT_EQ(stored.data()[i], packed.data()[i]) << i;
+    ASSERT_NEAR(stored.data()[i], image.data()[i], 0.5f / 255 + 1e-6f) << i;  // 8-bit rounding
+  }
+  EXPECT_NE(testing::error_of([&] { encode_image(image, ImageFormat::png, {.png_compression = 10}); })
+                .find("PNG compression must be 0..9, got 10"),
+            std::string::npos);
 }
 
 void expect_read_error(const std::string& path, const std::string& fragment,

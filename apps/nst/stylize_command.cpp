@@ -90,7 +90,7 @@ class CommandObserver : public JobObserver {
     progress_.update(losses);
     if (o_.save_every > 0 && losses.iteration % o_.save_every == 0) {
       write_image(snapshot_path(o_.output, losses.iteration, planned_iterations(o_.job.settings)),
-                  at_output_size(picture), o_.job.settings.jpeg_quality, o_.overwrite);
+                  at_output_size(picture), o_.job.settings.encoding, o_.overwrite);
     }
     if (animation_ && losses.iteration % animation_interval(o_) == 0) {
       animation_->add(picture);
@@ -230,7 +230,7 @@ int run_stylize(const StylizeOptions& o, const std::optional<ResumeFile>& resume
   const JobResult result =
       run_job(prepared, *model, &observer, resumed ? &resumed->state : nullptr);
   observer.finish(result);
-  write_image(o.output, result.image, settings.jpeg_quality);
+  write_image(o.output, result.image, settings.encoding);
   output.done();
   if (loss_log) {
     write_loss_log(o.loss_log, saved.rows, prepared.scales.size() > 1);

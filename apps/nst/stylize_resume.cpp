@@ -176,7 +176,7 @@ StylizeOptions options_from_resume(const ResumeFile& resume, const std::string& 
   o.checkpoint_every = number("checkpoint_every");
   o.animation_every = number("animation_every", true);
   // (Before version 3 the JPEG quality was the command's, not a setting.)
-  if (extra.count("jpeg_quality") > 0) o.job.settings.jpeg_quality = number("jpeg_quality");
+  if (extra.count("jpeg_quality") > 0) o.job.settings.encoding.jpeg_quality = number("jpeg_quality");
   NST_CHECK(
       o.print_every >= 0 && o.save_every >= 0 && o.checkpoint_every >= 0 && o.animation_every >= 0,
       path, ": damaged command options");
