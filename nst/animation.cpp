@@ -13,8 +13,8 @@
 #include "nst/palette.h"
 #include "nst/resize.h"
 #include "tensor/error.h"
-#include "weights/atomic_write.h"
-#include "weights/mapped_file.h"
+#include "files/atomic_write.h"
+#include "files/mapped_file.h"
 
 namespace nst {
 namespace {

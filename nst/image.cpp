@@ -10,7 +10,7 @@
 
 #include "nst/image_internal.h"
 #include "tensor/error.h"
-#include "weights/atomic_write.h"
+#include "files/atomic_write.h"
 
 namespace nst {
 

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "weights/atomic_write.h"
+#include "files/atomic_write.h"
 
 namespace nst {
 

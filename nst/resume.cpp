@@ -9,7 +9,7 @@
 
 #include "nst/setting_table.h"
 #include "tensor/error.h"
-#include "weights/sha256.h"
+#include "files/sha256.h"
 
 namespace nst {
 namespace {

@@ -10,7 +10,7 @@
 #include <iterator>
 
 #include "tensor/error.h"
-#include "weights/atomic_write.h"
+#include "files/atomic_write.h"
 
 namespace nst::serve {
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 #include "tests/cli_runner.h"
 #include "tests/vgg_test_util.h"
 #include "weights/safetensors.h"
-#include "weights/sha256.h"
+#include "files/sha256.h"
 #include "weights/vgg19_weights.h"
 
 namespace nst {

@@ -13,7 +13,7 @@
 #include "weights/float_formats.h"
 #include "weights/json.h"
 #include "weights/safetensors.h"
-#include "weights/sha256.h"
+#include "files/sha256.h"
 
 namespace nst {
 namespace {

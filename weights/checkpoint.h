@@ -9,7 +9,7 @@
 #include <functional>
 #include <string>
 
-#include "weights/mapped_file.h"
+#include "files/mapped_file.h"
 #include "weights/safetensors.h"
 
 namespace nst {

@@ -11,7 +11,7 @@
 #include "tensor/error.h"
 #include "weights/locate.h"
 #include "weights/process.h"
-#include "weights/sha256.h"
+#include "files/sha256.h"
 #include "weights/vgg19_weights.h"
 
 namespace nst {

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "tensor/error.h"
-#include "weights/atomic_write.h"
+#include "files/atomic_write.h"
 #include "weights/float_formats.h"
 #include "weights/json.h"
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "tensor/tensor.h"
-#include "weights/mapped_file.h"
+#include "files/mapped_file.h"
 
 namespace nst {
 

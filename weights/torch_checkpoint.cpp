@@ -12,7 +12,7 @@
 #include "tensor/error.h"
 #include "weights/checkpoint.h"
 #include "weights/float_formats.h"
-#include "weights/mapped_file.h"
+#include "files/mapped_file.h"
 #include "weights/pickle.h"
 #include "weights/zip_archive.h"
 

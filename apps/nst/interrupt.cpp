@@ -4,7 +4,7 @@
 
 #include <csignal>
 
-#include "weights/atomic_write.h"
+#include "files/atomic_write.h"
 
 namespace nst::cli {
 namespace {

@@ -22,7 +22,7 @@
 #include "nst/settings.h"
 #include "tensor/error.h"
 #include "tensor/threads.h"
-#include "weights/atomic_write.h"
+#include "files/atomic_write.h"
 #include "weights/locate.h"
 
 namespace nst::cli {

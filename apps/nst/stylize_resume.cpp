@@ -10,7 +10,7 @@
 #include "nst/texture.h"
 #include "tensor/error.h"
 #include "weights/locate.h"
-#include "weights/sha256.h"
+#include "files/sha256.h"
 
 namespace nst::cli {
 namespace {

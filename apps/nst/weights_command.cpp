@@ -6,11 +6,11 @@
 
 #include "apps/nst/cli.h"
 #include "tensor/error.h"
-#include "weights/atomic_write.h"
+#include "files/atomic_write.h"
 #include "weights/checkpoint.h"
 #include "weights/fetch.h"
 #include "weights/locate.h"
-#include "weights/sha256.h"
+#include "files/sha256.h"
 #include "weights/vgg19_weights.h"
 
 namespace nst::cli {

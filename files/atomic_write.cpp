@@ -1,4 +1,4 @@
-#include "weights/atomic_write.h"
+#include "files/atomic_write.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "weights/sha256.h"
+#include "files/sha256.h"
 
 #include <cerrno>
 #include <cstdio>
