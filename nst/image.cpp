@@ -94,6 +94,10 @@ ImageSize probe_image(std::span<const uint8_t> bytes, const std::string& name, i
                                                        : probe_jpeg(bytes, name, max_pixels);
 }
 
+std::string to_string(ImageSize size) {
+  return std::to_string(size.width) + "x" + std::to_string(size.height);
+}
+
 int64_t decoded_image_bytes(ImageSize size) {
   // 8-bit RGB from the codec, then the float tensor made from it: both live at once.
   return int64_t{size.width} * size.height * 3 * (1 + static_cast<int64_t>(sizeof(float)));

@@ -25,6 +25,7 @@ constexpr int64_t kDefaultMaxPixels = int64_t{0x3FFF} * 0x3FFF;
 struct ImageSize {
   int width = 0, height = 0;
 };
+std::string to_string(ImageSize size);  // "640x480"
 
 // The largest image file read: a 16383 x 16383 PNG of noise is about 800 MB.
 constexpr uint64_t kMaxImageFileBytes = uint64_t{1} << 30;

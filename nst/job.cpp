@@ -8,6 +8,7 @@
 #include "nst/color.h"
 #include "nst/drivers.h"
 #include "nst/memory.h"
+#include "nst/plan.h"
 #include "nst/resize.h"
 #include "nst/scales.h"
 #include "tensor/aligned_buffer.h"
@@ -19,32 +20,12 @@
 namespace nst {
 namespace {
 
-std::string text(ImageSize size) {
-  return std::to_string(size.width) + "x" + std::to_string(size.height);
-}
-
 // The image a source stands for, held to the same pixel limit whether read or given decoded.
 Tensor load(const ImageSource& source, int64_t max_pixels) {
   if (!source.decoded.defined()) return read_image(source.name, max_pixels);
   const ImageSize size = image_size(source.decoded);
   check_pixel_limit(size.width, size.height, max_pixels, source.name);
   return source.decoded;
-}
-
-// A style picture's working size next to a content of `content` size: its longest side
-// style_scale times the content's.
-ImageSize style_size_for(ImageSize original, ImageSize content, double style_scale) {
-  const int side = std::max(
-      1, static_cast<int>(std::lround(style_scale * std::max(content.width, content.height))));
-  return fit_longest_side(original, side);
-}
-
-void check_big_enough(const std::string& what, ImageSize size, int min_side,
-                      const FieldNames& names) {
-  NST_CHECK(std::min(size.width, size.height) >= min_side, what, " is ", text(size),
-            " at the working size; the deepest layer used needs at least ", min_side,
-            " pixels on each side (raise ", name_of(names, "size"), " or ",
-            name_of(names, "style_scale"), ", or use shallower layers)");
 }
 
 // Diverged losses: name the weighted terms that overflowed, and Adam's step size, which can
@@ -66,50 +47,15 @@ void check_finite(const IterationLosses& l, const JobSettings& s, const FieldNam
        l.content, ", style ", l.style, ", tv ", l.tv, ")", advice);
 }
 
-// The scales to run: the settings' count, or auto's lowered until every picture at the coarsest
-// scale is big enough for the deepest layer used. (The last scale was checked already.)
-std::vector<Scale> choose_scales(const JobSettings& s, const JobSizes& sizes, int min_side,
-                                 const FieldNames& names) {
-  auto smallest_side = [&](int count) {
-    const int coarsest = scale_schedule(s, count)[0].size;
-    if (coarsest < 1) return 0;
-    const ImageSize content = fit_longest_side(sizes.content_original, coarsest);
-    int side = std::min(content.width, content.height);
-    for (ImageSize style : sizes.styles_original) {
-      const ImageSize at = style_size_for(style, content, s.style_scale);
-      side = std::min({side, at.width, at.height});
-    }
-    return side;
-  };
-  int count = planned_scale_count(s);
-  if (s.scales && smallest_side(count) < min_side) {
-    int fits = count;
-    while (fits > 1 && smallest_side(fits) < min_side) --fits;
-    throw SettingError("scales", name_of(names, "scales") + " " + std::to_string(count) +
-                                     " starts at a size where a picture is " +
-                                     std::to_string(smallest_side(count)) +
-                                     " pixels on its short side; the deepest layer used needs at "
-                                     "least " +
-                                     std::to_string(min_side) +
-                                     " (each VGG19 pool before it halves the image): use " +
-                                     name_of(names, "scales") + " " + std::to_string(fits) +
-                                     " or fewer, or raise " + name_of(names, "size"));
-  }
-  while (count > 1 && smallest_side(count) < min_side) --count;
-  return scale_schedule(s, count);
-}
-
-// The pictures of one scale, resized from the originals, with the colour mode applied, and its
-// starting picture (`init`: the settings' starting image, if it is one).
-PreparedScale make_scale(const JobSettings& s, const Scale& scale, const Tensor& content,
+// The pictures of one scale, resized from the originals to the plan's sizes, with the colour
+// mode applied, and its starting picture (`init`: the settings' starting image, if it is one).
+PreparedScale make_scale(const JobSettings& s, const ScalePlan& scale, const Tensor& content,
                          const std::vector<Tensor>& styles, const Tensor& init, bool first) {
   PreparedScale out;
   out.iterations = scale.iterations;
-  const ImageSize size = fit_longest_side(image_size(content), scale.size);
-  out.content = resize_image(content, size);
-  for (const Tensor& style : styles)
-    out.styles.push_back(
-        resize_image(style, style_size_for(image_size(style), size, s.style_scale)));
+  out.content = resize_image(content, scale.content);
+  for (std::size_t i = 0; i < styles.size(); ++i)
+    out.styles.push_back(resize_image(styles[i], scale.styles[i]));
   switch (s.preserve_colors) {
     case ColorMode::none: break;
     case ColorMode::histogram:
@@ -128,7 +74,7 @@ PreparedScale make_scale(const JobSettings& s, const Scale& scale, const Tensor&
       out.start = Tensor(out.content.shape());
       Random(s.seed).fill_uniform(out.start.values(), 0.0f, 1.0f);
       break;
-    case InitKind::image: out.start = resize_image(init, size); break;
+    case InitKind::image: out.start = resize_image(init, scale.content); break;
   }
   // With luminance colours the network sees grey images only, the starting one too.
   if (s.preserve_colors == ColorMode::luminance && s.init != InitKind::content &&
@@ -136,24 +82,6 @@ PreparedScale make_scale(const JobSettings& s, const Scale& scale, const Tensor&
     out.start = luminance_image(out.start);
   }
   return out;
-}
-
-// The pictures kept through a run besides the last scale's (nst/memory.h, JobSizes).
-std::vector<ImageSize> kept_image_sizes(const JobSettings& s, const JobSizes& sizes,
-                                        const std::vector<Scale>& schedule) {
-  std::vector<ImageSize> kept;
-  for (std::size_t k = 0; k + 1 < schedule.size(); ++k) {
-    const ImageSize at = fit_longest_side(sizes.content_original, schedule[k].size);
-    kept.push_back(at);
-    if (s.init == InitKind::image) kept.push_back(at);  // its own starting picture
-    for (ImageSize style : sizes.styles_original)
-      kept.push_back(style_size_for(style, at, s.style_scale));
-  }
-  if (s.preserve_colors == ColorMode::luminance) {
-    for (const Scale& scale : schedule)
-      kept.push_back(fit_longest_side(sizes.content_original, scale.size));
-  }
-  return kept;
 }
 
 }  // namespace
@@ -171,7 +99,6 @@ Tensor PreparedJob::picture(const Tensor& image, int scale) const {
 
 PreparedJob prepare(const Job& job, const FieldNames& names) {
   const JobSettings& s = job.settings;
-  validate_settings(s, job.styles.size(), names);
   if (job.content.empty())
     throw SettingError("content", name_of(names, "content") + " is required");
   if (s.init == InitKind::image && job.init_image.empty()) {
@@ -179,67 +106,35 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
                                          " is required when the run starts from an image");
   }
   const ThreadCountScope threads(s.threads);
+
+  // The pictures, each held to the pixel limit as it is read; then the plan checks everything
+  // else before any resizing.
+  const auto planned = [](const ImageSource& source, const Tensor& image) {
+    return PlannedImage{source.name, image_size(image)};
+  };
+  const Tensor content = load(job.content, s.max_pixels);
+  std::vector<Tensor> styles;
+  std::vector<PlannedImage> style_sizes;
+  for (const ImageSource& source : job.styles) {
+    styles.push_back(load(source, s.max_pixels));
+    style_sizes.push_back(planned(source, styles.back()));
+  }
+  Tensor init;
+  PlannedImage init_size;
+  if (s.init == InitKind::image) {
+    init = load(job.init_image, s.max_pixels);
+    init_size = planned(job.init_image, init);
+  }
+  const JobPlan plan = nst::plan(s, planned(job.content, content), style_sizes, init_size, names);
+
   PreparedJob prepared;
   prepared.settings = s;
   prepared.names = names;
-  JobSizes sizes;
-
-  // The working sizes first, each held to the pixel limit (a size of 20000 must not exhaust
-  // memory), then the memory the whole run needs, and only then the resizing.
-  const Tensor content = load(job.content, s.max_pixels);
-  sizes.content_original = image_size(content);
-  const ImageSize size = sizes.content = fit_longest_side(sizes.content_original, s.size);
-  const int original_side = std::max(sizes.content_original.width, sizes.content_original.height);
-  if (original_side < s.size) {
-    prepared.notes.push_back("the content is " + text(sizes.content_original) +
-                             "; upscaling it to " + text(size) + " (use " + name_of(names, "size") +
-                             " " + std::to_string(original_side) + " to keep its size)");
-  }
-  check_pixel_limit(size.width, size.height, s.max_pixels,
-                    "the working size (" + name_of(names, "size") + ")");
-  const int min_side = min_side_for(s);
-  check_big_enough(job.content.name, size, min_side, names);
-
-  std::vector<Tensor> styles;
-  for (const ImageSource& source : job.styles) {
-    styles.push_back(load(source, s.max_pixels));
-    sizes.styles_original.push_back(image_size(styles.back()));
-    const ImageSize style_size = style_size_for(sizes.styles_original.back(), size, s.style_scale);
-    check_pixel_limit(style_size.width, style_size.height, s.max_pixels,
-                      source.name + " at " + name_of(names, "style_scale"));
-    check_big_enough(source.name, style_size, min_side, names);
-    sizes.styles.push_back(style_size);
-  }
-  Tensor init;
-  if (s.init == InitKind::image) {
-    init = load(job.init_image, s.max_pixels);
-    sizes.init_original = image_size(init);
-  }
-
-  const std::vector<Scale> schedule = choose_scales(s, sizes, min_side, names);
-  sizes.kept_images = kept_image_sizes(s, sizes, schedule);
-  prepared.memory = estimate_memory(s, sizes);
-  const int64_t limit = s.max_memory > 0 ? s.max_memory : default_max_memory();
-  NST_CHECK(prepared.memory.total() <= limit, "this run would need about ",
-            format_bytes(prepared.memory.total()), " of memory (",
-            format_bytes(prepared.memory.work), " of it for ", prepared.memory.phase,
-            "), more than the ", format_bytes(limit), " that ", name_of(names, "max_memory"),
-            " allows; lower ", name_of(names, "size"), " or ", name_of(names, "style_scale"),
-            ", use shallower layers, or raise ", name_of(names, "max_memory"));
-
-  for (const Scale& scale : schedule) {
+  prepared.notes = plan.notes;
+  prepared.memory = plan.memory;
+  for (const ScalePlan& scale : plan.scales) {
     const bool first = prepared.scales.empty();
     prepared.scales.push_back(make_scale(s, scale, content, styles, init, first));
-  }
-  if (s.init == InitKind::image) {
-    // Aspect ratios that differ by more than a pixel's worth get stretched: say so.
-    const ImageSize init_size = sizes.init_original;
-    if (std::abs(int64_t{init_size.width} * size.height - int64_t{init_size.height} * size.width) >
-        std::max(init_size.width, init_size.height)) {
-      prepared.notes.push_back("the starting image " + job.init_image.name + " is " +
-                               text(init_size) + "; it is stretched to the content's " +
-                               text(size));
-    }
   }
   return prepared;
 }
@@ -295,7 +190,7 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
       observer->on_stage(count == 1
                              ? "computing the content and style targets"
                              : "scale " + std::to_string(k + 1) + " of " + std::to_string(count) +
-                                   ", " + text(size) + ": computing the content and style targets");
+                                   ", " + to_string(size) + ": computing the content and style targets");
     }
     StyleObjective objective(model, scale.content, scale.styles, s);
     // Blocks are worth keeping only where the same sizes come back: in the iterations of one

@@ -5,10 +5,10 @@
 //   PreparedJob prepared = prepare(job);          // reads, checks and resizes the images
 //   JobResult result = run_job(prepared, model, &observer);
 //
-// prepare() does everything that can fail before the optimisation starts (unreadable or
-// oversized images, working sizes too small for the deepest layer used), so a run fails fast.
-// It also makes the pictures each scale needs (nst/scales.h), from the originals each time,
-// and applies colour preservation (nst/color.h) to them.
+// prepare() reads the pictures and plans the job from their sizes (nst/plan.h: everything that
+// can fail before the optimisation starts, so a run fails fast), then makes the pictures each
+// scale of the plan needs, from the originals each time, and applies colour preservation
+// (nst/color.h) to them.
 // run_job() optimises on the job's own threads, scale after scale, reports every iteration to
 // an observer, and stops early when the observer asks, returning the picture so far.
 #pragma once
@@ -73,8 +73,9 @@ struct PreparedJob {
   Tensor picture(const Tensor& image, int scale) const;
 };
 
-// Validates the settings (SettingError) and reads, checks and resizes the images (nst::Error
-// naming the image and what to change). `names` spells settings in messages (settings.h).
+// Reads the images (nst::Error naming one that is missing, corrupt or too large), plans the job
+// (plan(): SettingError, or nst::Error naming the image and what to change) and resizes the
+// images. `names` spells settings in messages (settings.h).
 PreparedJob prepare(const Job& job, const FieldNames& names = {});
 
 // Watches a run. Both calls come from the thread that runs the job.

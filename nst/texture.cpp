@@ -6,8 +6,7 @@ namespace nst {
 
 Job texture_job(std::vector<ImageSource> styles, ImageSize size, JobSettings settings) {
   if (size.width < 1 || size.height < 1) {
-    throw SettingError("size", "a texture's size must be positive, got " +
-                                   std::to_string(size.width) + "x" + std::to_string(size.height));
+    throw SettingError("size", "a texture's size must be positive, got " + to_string(size));
   }
   if (settings.preserve_colors != ColorMode::none) {
     throw SettingError("preserve_colors",

@@ -104,6 +104,7 @@ void Server::submit(const httplib::Request& request, httplib::Response& response
   std::vector<Upload> styles;
   nlohmann::json options = nlohmann::json::object();
   int contents = 0;
+  JobSettings settings;
   JobRecord record;
   // Everything is checked before anything is stored: the form, the settings, then the
   // pictures' headers (they are decoded by the worker, off the HTTP threads).
@@ -130,15 +131,16 @@ void Server::submit(const httplib::Request& request, httplib::Response& response
                              : "send one 'content' file, not " + std::to_string(contents));
     }
     if (styles.empty()) return reply_error(response, 400, "no 'style' file: send a painting");
-    const JobOptions parsed = parse_job_options(options, styles.size(), options_.limits);
-    check_uploads(content, styles, options_.limits);
-    record.iterations = planned_iterations(parsed.settings);
+    settings = parse_job_options(options, styles.size(), options_.limits).settings;
+    record.iterations =
+        plan_uploads(content, styles, settings, options_.limits).total_iterations();
   } catch (const Error& e) {  // SettingError too
     return reply_error(response, 400, e.what());
   }
 
   record.id = new_job_id();
   record.options = options;
+  record.settings = settings;
   record.content_name = content.filename;
   for (const Upload& style : styles) record.style_names.push_back(style.filename);
   record.created = now_seconds();
@@ -177,9 +179,7 @@ void Server::result(const httplib::Request& request, httplib::Response& response
     return reply_error(response, 400, "format must be png or jpeg, got '" + format + "'");
   const Tensor image = decode_image({reinterpret_cast<const uint8_t*>(png.data()), png.size()},
                                     "the result of job " + record->id);
-  const ImageEncoding encoding =
-      parse_job_options(record->options, record->style_names.size(), options_.limits)
-          .settings.encoding;
+  const ImageEncoding encoding = job_settings(*record, options_.limits).encoding;
   const std::vector<uint8_t> jpeg = encode_image(image, ImageFormat::jpeg, encoding);
   response.set_header("Content-Disposition", "inline; filename=\"nst-" + record->id + ".jpg\"");
   response.set_content(std::string(jpeg.begin(), jpeg.end()), "image/jpeg");

@@ -18,4 +18,11 @@ nlohmann::json losses_json(const IterationLosses& losses);
 
 std::string iso8601(double seconds_since_epoch);  // "2026-12-01T15:04:05.123Z"
 
+// A job's settings as its record stores them: a JSON object of every setting's text by name
+// (nst/setting_table.h), {"size": "512", "style-weight": "330", ...}, exact both ways. Reading
+// starts from the defaults, so a setting newer than the record keeps its default; nst::Error
+// for an unknown name or a malformed value (a damaged record).
+std::string settings_record_text(const JobSettings& settings);
+JobSettings settings_from_record_text(const std::string& text);
+
 }  // namespace nst::serve

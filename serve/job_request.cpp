@@ -166,14 +166,10 @@ JobOptions parse_job_options(const json& options, std::size_t styles, const JobL
   return o;
 }
 
-int planned_iterations(const JobSettings& settings) {
-  return total_iterations(settings, planned_scale_count(settings));
-}
-
-void check_uploads(const Upload& content, const std::vector<Upload>& styles,
-                   const JobLimits& limits) {
+JobPlan plan_uploads(const Upload& content, const std::vector<Upload>& styles,
+                     const JobSettings& settings, const JobLimits& limits) {
   int64_t decoded = 0;
-  const auto check = [&](const Upload& upload, const std::string& role) {
+  const auto probe = [&](const Upload& upload, const std::string& role) {
     const std::string name = upload_name(upload, role);
     const auto* bytes = reinterpret_cast<const uint8_t*>(upload.bytes.data());
     const ImageSize size = probe_image({bytes, upload.bytes.size()}, name, limits.max_pixels);
@@ -184,10 +180,21 @@ void check_uploads(const Upload& content, const std::vector<Upload>& styles,
            format_bytes(decoded), ", over this server's ", format_bytes(limits.max_memory),
            " per job");
     }
+    return PlannedImage{name, size};
   };
-  check(content, "content");
+  const PlannedImage content_size = probe(content, "content");
+  std::vector<PlannedImage> style_sizes;
   for (std::size_t i = 0; i < styles.size(); ++i)
-    check(styles[i], "style " + std::to_string(i + 1));
+    style_sizes.push_back(probe(styles[i], "style " + std::to_string(i + 1)));
+  return plan(settings, content_size, style_sizes, {}, option_name);
+}
+
+JobSettings job_settings(const JobRecord& record, const JobLimits& limits) {
+  if (!record.settings)
+    return parse_job_options(record.options, record.style_names.size(), limits).settings;
+  JobSettings settings = *record.settings;
+  settings.threads = limits.threads;
+  return settings;
 }
 
 Job job_from_uploads(const Upload& content, const std::vector<Upload>& styles,

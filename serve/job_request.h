@@ -16,8 +16,10 @@
 #include <nlohmann/json.hpp>
 
 #include "nst/job.h"
+#include "nst/plan.h"
 #include "nst/settings.h"
 #include "serve/job_files.h"
+#include "serve/job_store.h"
 
 namespace nst::serve {
 
@@ -38,16 +40,18 @@ struct JobOptions {
 JobOptions parse_job_options(const nlohmann::json& options, std::size_t styles,
                              const JobLimits& limits);
 
-// The iterations a job with these settings runs, over all its scales, as planned before its
-// pictures are decoded (prepare() may drop a coarse scale for a small picture).
-int planned_iterations(const JobSettings& settings);
+// The settings a stored job runs with: those its record keeps (validated when it was taken),
+// with `limits`' threads; for a record stored before records kept them, its options parsed
+// under `limits`.
+JobSettings job_settings(const JobRecord& record, const JobLimits& limits);
 
-// Checks the uploads from their headers alone, without decoding them: each must be a PNG or
-// JPEG within the pixel limit, and decoding all of them must fit in the job's memory. So a
+// The job's plan (nst/plan.h) from the uploads' headers alone, without decoding them: each must
+// be a PNG or JPEG within the pixel limit, decoding all of them must fit in the job's memory,
+// and the plan's own checks must pass (pictures big enough, the run within its memory). So a
 // request is judged in microseconds on the HTTP thread, and a picture is decoded once, by the
-// worker that runs the job. nst::Error naming the upload ("style 2 (b.png): ...").
-void check_uploads(const Upload& content, const std::vector<Upload>& styles,
-                   const JobLimits& limits);
+// worker that runs the job. nst::Error naming the upload ("style 2 (b.png): ...") or the option.
+JobPlan plan_uploads(const Upload& content, const std::vector<Upload>& styles,
+                     const JobSettings& settings, const JobLimits& limits);
 
 // The job the uploads describe, decoded (sniffed: PNG or JPEG) with the settings' pixel limit;
 // messages name each upload by its role and file name ("style 2 (b.png): ..."). nst::Error for

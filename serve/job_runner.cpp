@@ -95,14 +95,13 @@ class RunObserver : public JobObserver {
 void run(const JobRecord& record, JobHost& host, const ModelSource& models,
          const RunnerOptions& options) {
   const Clock::time_point started = Clock::now();
-  const JobOptions parsed =
-      parse_job_options(record.options, record.style_names.size(), options.limits);
+  const JobSettings settings = job_settings(record, options.limits);
   std::vector<Upload> styles;
   for (std::size_t i = 0; i < record.style_names.size(); ++i)
     styles.push_back({record.style_names[i], host.style(i)});
-  const Job job = job_from_uploads({record.content_name, host.content()}, styles, parsed.settings);
+  const Job job = job_from_uploads({record.content_name, host.content()}, styles, settings);
   const PreparedJob prepared = prepare(job, option_name);
-  const std::shared_ptr<nn::Vgg19> model = models(parsed.settings.pooling);
+  const std::shared_ptr<nn::Vgg19> model = models(settings.pooling);
 
   RunObserver observer(host, prepared.settings, prepared.total_iterations(), fingerprints(job),
                        options.checkpoint_every);
@@ -130,7 +129,8 @@ void run(const JobRecord& record, JobHost& host, const ModelSource& models,
     observer.save(result.state);
     return host.stopped(result.iterations);
   }
-  host.done(png_of(result.image, prepared.settings.encoding), loss_log_csv(observer.rows, prepared.scales.size() > 1));
+  host.done(png_of(result.image, prepared.settings.encoding),
+            loss_log_csv(observer.rows, prepared.scales.size() > 1));
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   host.log("job " + record.id + " done in " + std::to_string(static_cast<int>(seconds)) + " s");
 }

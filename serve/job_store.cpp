@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "serve/job_json.h"
 #include "serve/request_text.h"
 #include "tensor/error.h"
 
@@ -67,7 +68,7 @@ class Statement {
 
 constexpr const char* kColumns =
     "id, state, options, content_name, style_names, iteration, iterations, losses, created, "
-    "started, finished, error";
+    "started, finished, error, settings";
 
 JobRecord record_from(const Statement& row) {
   JobRecord r;
@@ -83,7 +84,17 @@ JobRecord record_from(const Statement& row) {
   r.started = row.real(9);
   r.finished = row.real(10);
   r.error = row.text(11);
+  if (const std::string settings = row.text(12); !settings.empty())
+    r.settings = settings_from_record_text(settings);
   return r;
+}
+
+void add_column_if_missing(sqlite3* db, const std::string& store, const std::string& name,
+                           const std::string& definition) {
+  Statement has(db, "SELECT COUNT(*) FROM pragma_table_info('jobs') WHERE name = ?", store);
+  has.bind(1, name).step();
+  if (has.integer(0) == 0)
+    Statement(db, "ALTER TABLE jobs ADD COLUMN " + name + " " + definition, store).step();
 }
 
 }  // namespace
@@ -117,14 +128,11 @@ JobStore::JobStore(const std::string& path) : path_(path) {
         " started REAL NOT NULL, finished REAL NOT NULL, error TEXT NOT NULL)"}) {
     Statement(db_, sql, path_).step();
   }
-  // Stores made before jobs counted their attempts get the column.
-  Statement has_attempts(
-      db_, "SELECT COUNT(*) FROM pragma_table_info('jobs') WHERE name = 'attempts'", path_);
-  has_attempts.step();
-  if (has_attempts.integer(0) == 0) {
-    Statement(db_, "ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0", path_).step();
-  }
+  // Stores made before jobs counted their attempts, or kept their settings, get the columns.
+  add_column_if_missing(db_, path_, "attempts", "INTEGER NOT NULL DEFAULT 0");
+  add_column_if_missing(db_, path_, "settings", "TEXT NOT NULL DEFAULT ''");
 }
+
 
 JobStore::~JobStore() { sqlite3_close(db_); }
 
@@ -132,7 +140,7 @@ void JobStore::insert(const JobRecord& r) {
   const std::lock_guard lock(mutex_);
   Statement(db_,
             "INSERT INTO jobs (" + std::string(kColumns) +
-                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             path_)
       .bind(1, r.id)
       .bind(2, std::string(state_name(r.state)))
@@ -146,6 +154,7 @@ void JobStore::insert(const JobRecord& r) {
       .bind(10, r.started)
       .bind(11, r.finished)
       .bind(12, r.error)
+      .bind(13, r.settings ? settings_record_text(*r.settings) : "")
       .step();
 }
 

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "nst/settings.h"
+
 struct sqlite3;
 
 namespace nst::serve {
@@ -29,6 +31,9 @@ struct JobRecord {
   std::string id;
   JobState state = JobState::queued;
   nlohmann::json options = nlohmann::json::object();  // as the client sent them, checked
+  // What the job runs with, validated under the limits of the server that took it (its threads
+  // are the runner's). Nothing: a record stored before records kept them (job_settings()).
+  std::optional<JobSettings> settings;
   std::string content_name;                           // the uploads' file names, for display
   std::vector<std::string> style_names;
   int iteration = 0;      // done so far, over all scales

@@ -4,6 +4,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "serve/job_json.h"
 #include "serve/request_text.h"
 
 namespace nst::serve::redis {
@@ -43,6 +44,7 @@ std::optional<JobRecord> read_record(Redis& redis, const std::string& id) {
   r.id = id;
   r.state = state_from(f["state"]);
   r.options = nlohmann::json::parse(f["options"]);
+  if (!f["settings"].empty()) r.settings = settings_from_record_text(f["settings"]);
   r.content_name = f["content_name"];
   r.style_names = nlohmann::json::parse(f["style_names"]).get<std::vector<std::string>>();
   r.iteration = static_cast<int>(number(f, "iteration"));
@@ -65,6 +67,7 @@ std::vector<std::string> record_fields(const JobRecord& r, long long ttl_seconds
   return {"id",           r.id,
           "state",        std::string(state_name(r.state)),
           "options",      json_text(r.options),
+          "settings",     r.settings ? settings_record_text(*r.settings) : "",
           "content_name", r.content_name,
           "style_names",  json_text(r.style_names),
           "iteration",    std::to_string(r.iteration),

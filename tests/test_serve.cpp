@@ -194,6 +194,10 @@ TEST_F(Serve, RefusesBadRequestsAndStoresNothing) {
       {form(photo, painting, {{"init", "/etc/hosts"}}), 400, "path on the server"},
       {form(photo, painting, {{"threads", 64}}), 400, "shares its cores"},
       {form(photo, painting, {{"size", 2}}), 400, "size must be at least 16"},
+      // Judged by the job's plan from the headers, before anything is stored.
+      {form(photo, painting, {{"size", 16}}), 400,
+       "content (photo.png) is 16x12 at the working size; the deepest layer used needs at least"},
+      {form(photo, painting, {{"max-memory", "1M"}}), 400, "this run would need about"},
       {{{"content", photo, "photo.png", "image/png"}}, 400, "no 'style' file"},
       {{{"style", painting, "p.png", "image/png"}}, 400, "no 'content' file"},
       {{{"content", photo, "a.png", ""},
@@ -329,6 +333,29 @@ TEST_F(Serve, KillDashNineMidJobThenRestartFinishesItAsIfUninterrupted) {
   EXPECT_EQ(c.Get("/api/jobs/" + id + "/result")->body,
             c.Get("/api/jobs/" + again + "/result")->body);
   EXPECT_FALSE(std::filesystem::exists(dir.file("data/jobs/" + id + "/run.nstresume")));
+}
+
+// A job keeps the settings it was taken with: a server restarted with other limits neither
+// refuses its result nor changes it.
+TEST_F(Serve, AJobKeepsItsSettingsWhenTheLimitsChange) {
+  std::string id, jpeg;
+  {
+    ServeProcess server(dir.file("data"), "--max-iterations 30", dir.file("log1"));
+    httplib::Client c = server.client();
+    id = submit(c, {{"size", 48}, {"iterations", 20}, {"scales", 1}, {"jpeg-quality", 30}})["id"];
+    ASSERT_EQ(wait_until(c, id, "done")["state"], "done");
+    const auto r = c.Get("/api/jobs/" + id + "/result?format=jpeg");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    jpeg = r->body;
+  }
+  ServeProcess server(dir.file("data"), "--max-iterations 10", dir.file("log2"));
+  httplib::Client c = server.client();
+  const auto r = c.Get("/api/jobs/" + id + "/result?format=jpeg");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->body, jpeg) << "the JPEG's quality changed with the server";
+  EXPECT_EQ(body(c.Get("/api/jobs/" + id))["iterations"], 20);
 }
 
 // SIGTERM saves running jobs; the next start continues them.

@@ -1,7 +1,8 @@
-// The service's small defences on their own: text checks, Host and Origin rules, and the
-// worker folders that a killed worker leaves behind.
+// The service's small parts on their own: text checks, Host and Origin rules, the worker
+// folders that a killed worker leaves behind, and how a job record keeps its settings.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -9,11 +10,15 @@
 #include <fstream>
 
 #include "serve/host_check.h"
+#include "serve/job_json.h"
+#include "serve/job_request.h"
 #include "serve/job_runner.h"
+#include "serve/job_store.h"
 #include "serve/request_text.h"
 #include "serve/work_folder.h"
 #include "tensor/error.h"
 #include "tests/temp_dir.h"
+#include "tests/test_util.h"
 
 namespace nst::serve {
 namespace {
@@ -98,6 +103,104 @@ TEST(WorkFolder, AKilledWorkersFolderIsRemovedALiveOnesIsNot) {
   ::close(held);
   EXPECT_EQ(remove_stale_work_folders(parent), 1);  // the live one, once its lock is free
   EXPECT_EQ(std::distance(fs::directory_iterator(parent), fs::directory_iterator()), 1);
+}
+
+// Every setting off its default, lists empty and not, "auto" and a number of scales.
+JobSettings unusual_settings() {
+  JobSettings s;
+  s.size = 97;
+  s.style_scale = 0.1 + 0.2;  // not exact in binary: the text must keep every bit
+  s.max_pixels = 123456;
+  s.max_memory = int64_t{3} << 30;
+  s.iterations = 7;
+  s.optimizer = OptimizerKind::lbfgs;
+  s.learning_rate = 1e-7;
+  s.content_weight = 2.5;
+  s.style_weight = 1e30;
+  s.tv_weight = 0.001;
+  s.content_layers = {};
+  s.style_layers = {"relu1_1", "relu3_1"};
+  s.style_blend = {2, 1.0 / 3};
+  s.pooling = nn::Pooling::average;
+  s.init = InitKind::noise;
+  s.seed = 18446744073709551615u;
+  s.preserve_colors = ColorMode::histogram;
+  s.scales = 3;
+  s.coarse_iterations = 11;
+  s.encoding = {.jpeg_quality = 42, .png_compression = 1};
+  s.threads = 3;
+  return s;
+}
+
+TEST(JobRecordSettings, EverySettingSurvivesTheRecordExactly) {
+  const JobSettings s = unusual_settings();
+  const std::string text = settings_record_text(s);
+  const JobSettings back = settings_from_record_text(text);
+  EXPECT_EQ(settings_record_text(back), text);
+  EXPECT_EQ(back.style_scale, s.style_scale);
+  EXPECT_EQ(back.style_blend, s.style_blend);
+  EXPECT_TRUE(back.content_layers.empty());
+  EXPECT_EQ(back.seed, s.seed);
+  EXPECT_EQ(back.scales, 3);
+  EXPECT_EQ(back.encoding.png_compression, 1);
+  EXPECT_EQ(settings_from_record_text(settings_record_text(JobSettings{})).scales, std::nullopt);
+  // A setting newer than the record keeps its default.
+  EXPECT_EQ(settings_from_record_text(R"({"size": "64"})").encoding.jpeg_quality,
+            JobSettings{}.encoding.jpeg_quality);
+}
+
+TEST(JobRecordSettings, ADamagedRecordIsNamed) {
+  for (const auto& [text, fragment] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"size": "big"})", "'big' is not a whole number"},
+           {R"({"size": 64})", "size is not text"},
+           {R"({"sise": "64"})", "unknown setting 'sise'"},
+           {R"(["size"])", "not a JSON object"},
+           {R"({"size": )", "parse error"}}) {
+    const std::string m = nst::testing::error_of([&] { settings_from_record_text(text); });
+    EXPECT_NE(m.find("a job record's settings are damaged"), std::string::npos) << m;
+    EXPECT_NE(m.find(fragment), std::string::npos) << text << ": " << m;
+  }
+}
+
+// A store made before records kept their settings (or counted attempts) gets the columns; its
+// records read back with no settings, and new ones keep theirs.
+TEST(JobRecordSettings, AnOlderStoreGainsTheColumn) {
+  testing::TempDir dir;
+  const std::string path = dir.file("jobs.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE "
+                         "NOT NULL, state TEXT NOT NULL, options TEXT NOT NULL, content_name TEXT "
+                         "NOT NULL, style_names TEXT NOT NULL, iteration INTEGER NOT NULL, "
+                         "iterations INTEGER NOT NULL, losses TEXT NOT NULL, created REAL NOT "
+                         "NULL, started REAL NOT NULL, finished REAL NOT NULL, error TEXT NOT "
+                         "NULL);"
+                         "INSERT INTO jobs (id, state, options, content_name, style_names, "
+                         "iteration, iterations, losses, created, started, finished, error) "
+                         "VALUES ('old', 'queued', '{\"size\": 64}', 'a.png', '[\"b.png\"]', 0, "
+                         "20, 'null', 1, 0, 0, '')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  JobStore store(path);
+  const std::optional<JobRecord> old = store.get("old");
+  ASSERT_TRUE(old);
+  EXPECT_FALSE(old->settings);
+  EXPECT_EQ(old->options["size"], 64);
+  EXPECT_EQ(job_settings(*old, {.threads = 2}).size, 64);  // from its options
+
+  JobRecord young;
+  young.id = "young";
+  young.settings = unusual_settings();
+  store.insert(young);
+  const std::optional<JobRecord> back = store.get("young");
+  ASSERT_TRUE(back && back->settings);
+  EXPECT_EQ(settings_record_text(*back->settings), settings_record_text(unusual_settings()));
+  const JobSettings runs = job_settings(*back, {.threads = 2});
+  EXPECT_EQ(runs.threads, 2);  // the runner's share of the cores, not the record's
+  EXPECT_EQ(runs.max_pixels, 123456);
 }
 
 }  // namespace

@@ -214,11 +214,10 @@ int run_stylize(const StylizeOptions& o, const std::optional<ResumeFile>& resume
   std::string scales;
   for (const PreparedScale& scale : prepared.scales) {
     const ImageSize at = image_size(scale.content);
-    scales += (scales.empty() ? "" : ", ") + std::to_string(at.width) + "x" +
-              std::to_string(at.height) + " (" + std::to_string(scale.iterations) + ")";
+    scales += (scales.empty() ? "" : ", ") + to_string(at) + " (" +
+              std::to_string(scale.iterations) + ")";
   }
-  note(std::string(o.texture ? "texture " : "content ") + std::to_string(size.width) + "x" +
-       std::to_string(size.height) + ", " + std::to_string(prepared.final_scale().styles.size()) +
+  note(std::string(o.texture ? "texture " : "content ") + to_string(size) + ", " + std::to_string(prepared.final_scale().styles.size()) +
        " style image(s), " + std::to_string(prepared.total_iterations()) +
        (settings.optimizer == OptimizerKind::adam ? " Adam" : " L-BFGS") + " iterations on " +
        std::to_string(settings.threads > 0 ? settings.threads : num_threads()) + " thread(s)" +

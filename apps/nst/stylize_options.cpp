@@ -171,10 +171,6 @@ std::optional<ImageSize> parse_texture_size(std::string_view text) {
 
 std::string resume_path(const std::string& output) { return output + ".nstresume"; }
 
-int planned_iterations(const JobSettings& settings) {
-  return total_iterations(settings, planned_scale_count(settings));
-}
-
 int animation_interval(const StylizeOptions& o) {
   return o.animation_every > 0 ? o.animation_every
                                : default_animation_every(planned_iterations(o.job.settings));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "nst/job.h"
+#include "nst/plan.h"
 
 namespace nst::cli {
 
@@ -64,9 +65,7 @@ std::string flag_for_field(std::string_view field);
 // the number padded to the digits of `iterations`, the run's planned total.
 std::string snapshot_path(const std::string& output, int iteration, int iterations);
 
-// The iterations a run of these settings plans, over all its scales (nst/scales.h), and the
-// animation's interval between frames.
-int planned_iterations(const JobSettings& settings);
+// The animation's interval between frames.
 int animation_interval(const StylizeOptions& o);
 
 // A texture's size: "WxH", or "N" for N x N; nothing if malformed or not positive.

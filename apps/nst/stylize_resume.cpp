@@ -91,8 +91,7 @@ std::vector<std::string> split_lines(const std::string& text) {
 Metadata command_extras(const StylizeOptions& o, const std::string& weights) {
   std::vector<std::string> styles;
   for (const ImageSource& style : o.job.styles) styles.push_back(absolute(style.name));
-  const std::string texture =
-      o.texture ? std::to_string(o.texture->width) + "x" + std::to_string(o.texture->height) : "";
+  const std::string texture = o.texture ? to_string(*o.texture) : "";
   Metadata extra{{"content", o.texture ? "" : absolute(o.job.content.name)},
                  {"texture", texture},
                  {"styles", lines(styles)},

@@ -1,0 +1,161 @@
+#include "nst/plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "nst/resize.h"
+#include "tensor/error.h"
+
+namespace nst {
+namespace {
+
+// A style picture's working size next to a content of `content` size: its longest side
+// style_scale times the content's.
+ImageSize style_size_for(ImageSize original, ImageSize content, double style_scale) {
+  const int side = std::max(
+      1, static_cast<int>(std::lround(style_scale * std::max(content.width, content.height))));
+  return fit_longest_side(original, side);
+}
+
+void check_big_enough(const std::string& what, ImageSize size, int min_side,
+                      const FieldNames& names) {
+  NST_CHECK(std::min(size.width, size.height) >= min_side, what, " is ", to_string(size),
+            " at the working size; the deepest layer used needs at least ", min_side,
+            " pixels on each side (raise ", name_of(names, "size"), " or ",
+            name_of(names, "style_scale"), ", or use shallower layers)");
+}
+
+// The scales to run: the settings' count, or auto's lowered until every picture at the coarsest
+// scale is big enough for the deepest layer used. (The last scale was checked already.)
+std::vector<Scale> choose_scales(const JobSettings& s, const JobSizes& sizes, int min_side,
+                                 const FieldNames& names) {
+  auto smallest_side = [&](int count) {
+    const int coarsest = scale_schedule(s, count)[0].size;
+    if (coarsest < 1) return 0;
+    const ImageSize content = fit_longest_side(sizes.content_original, coarsest);
+    int side = std::min(content.width, content.height);
+    for (ImageSize style : sizes.styles_original) {
+      const ImageSize at = style_size_for(style, content, s.style_scale);
+      side = std::min({side, at.width, at.height});
+    }
+    return side;
+  };
+  int count = planned_scale_count(s);
+  if (s.scales && smallest_side(count) < min_side) {
+    int fits = count;
+    while (fits > 1 && smallest_side(fits) < min_side) --fits;
+    throw SettingError("scales", name_of(names, "scales") + " " + std::to_string(count) +
+                                     " starts at a size where a picture is " +
+                                     std::to_string(smallest_side(count)) +
+                                     " pixels on its short side; the deepest layer used needs at "
+                                     "least " +
+                                     std::to_string(min_side) +
+                                     " (each VGG19 pool before it halves the image): use " +
+                                     name_of(names, "scales") + " " + std::to_string(fits) +
+                                     " or fewer, or raise " + name_of(names, "size"));
+  }
+  while (count > 1 && smallest_side(count) < min_side) --count;
+  return scale_schedule(s, count);
+}
+
+// The pictures kept through a run besides the last scale's (nst/memory.h, JobSizes).
+std::vector<ImageSize> kept_image_sizes(const JobSettings& s, const JobSizes& sizes,
+                                        const std::vector<Scale>& schedule) {
+  std::vector<ImageSize> kept;
+  for (std::size_t k = 0; k + 1 < schedule.size(); ++k) {
+    const ImageSize at = fit_longest_side(sizes.content_original, schedule[k].size);
+    kept.push_back(at);
+    if (s.init == InitKind::image) kept.push_back(at);  // its own starting picture
+    for (ImageSize style : sizes.styles_original)
+      kept.push_back(style_size_for(style, at, s.style_scale));
+  }
+  if (s.preserve_colors == ColorMode::luminance) {
+    for (const Scale& scale : schedule)
+      kept.push_back(fit_longest_side(sizes.content_original, scale.size));
+  }
+  return kept;
+}
+
+// The pictures of one scale, by size.
+ScalePlan scale_plan(const JobSettings& s, const JobSizes& sizes, const Scale& scale) {
+  ScalePlan out;
+  out.iterations = scale.iterations;
+  out.content = fit_longest_side(sizes.content_original, scale.size);
+  for (ImageSize style : sizes.styles_original)
+    out.styles.push_back(style_size_for(style, out.content, s.style_scale));
+  return out;
+}
+
+}  // namespace
+
+int JobPlan::total_iterations() const {
+  int total = 0;
+  for (const ScalePlan& scale : scales) total += scale.iterations;
+  return total;
+}
+
+JobPlan plan(const JobSettings& s, const PlannedImage& content,
+             const std::vector<PlannedImage>& styles, const PlannedImage& init,
+             const FieldNames& names) {
+  validate_settings(s, styles.size(), names);
+  JobPlan plan;
+  plan.settings = s;
+  JobSizes& sizes = plan.sizes;
+
+  // The working sizes first, each held to the pixel limit (a size of 20000 must not exhaust
+  // memory), then the memory the whole run needs.
+  check_pixel_limit(content.size.width, content.size.height, s.max_pixels, content.name);
+  sizes.content_original = content.size;
+  const ImageSize size = sizes.content = fit_longest_side(content.size, s.size);
+  const int original_side = std::max(content.size.width, content.size.height);
+  if (original_side < s.size) {
+    plan.notes.push_back("the content is " + to_string(content.size) + "; upscaling it to " +
+                         to_string(size) + " (use " + name_of(names, "size") + " " +
+                         std::to_string(original_side) + " to keep its size)");
+  }
+  check_pixel_limit(size.width, size.height, s.max_pixels,
+                    "the working size (" + name_of(names, "size") + ")");
+  const int min_side = min_side_for(s);
+  check_big_enough(content.name, size, min_side, names);
+
+  for (const PlannedImage& style : styles) {
+    check_pixel_limit(style.size.width, style.size.height, s.max_pixels, style.name);
+    sizes.styles_original.push_back(style.size);
+    const ImageSize style_size = style_size_for(style.size, size, s.style_scale);
+    check_pixel_limit(style_size.width, style_size.height, s.max_pixels,
+                      style.name + " at " + name_of(names, "style_scale"));
+    check_big_enough(style.name, style_size, min_side, names);
+    sizes.styles.push_back(style_size);
+  }
+  if (s.init == InitKind::image) {
+    check_pixel_limit(init.size.width, init.size.height, s.max_pixels, init.name);
+    sizes.init_original = init.size;
+    // Aspect ratios that differ by more than a pixel's worth get stretched: say so.
+    if (std::abs(int64_t{init.size.width} * size.height -
+                 int64_t{init.size.height} * size.width) >
+        std::max(init.size.width, init.size.height)) {
+      plan.notes.push_back("the starting image " + init.name + " is " + to_string(init.size) +
+                           "; it is stretched to the content's " + to_string(size));
+    }
+  }
+
+  const std::vector<Scale> schedule = choose_scales(s, sizes, min_side, names);
+  for (const Scale& scale : schedule) plan.scales.push_back(scale_plan(s, sizes, scale));
+  sizes.kept_images = kept_image_sizes(s, sizes, schedule);
+  plan.memory = estimate_memory(s, sizes);
+  const int64_t limit = s.max_memory > 0 ? s.max_memory : default_max_memory();
+  NST_CHECK(plan.memory.total() <= limit, "this run would need about ",
+            format_bytes(plan.memory.total()), " of memory (", format_bytes(plan.memory.work),
+            " of it for ", plan.memory.phase, "), more than the ", format_bytes(limit), " that ",
+            name_of(names, "max_memory"), " allows; lower ", name_of(names, "size"), " or ",
+            name_of(names, "style_scale"), ", use shallower layers, or raise ",
+            name_of(names, "max_memory"));
+  return plan;
+}
+
+int planned_iterations(const JobSettings& settings) {
+  return total_iterations(settings, planned_scale_count(settings));
+}
+
+}  // namespace nst
