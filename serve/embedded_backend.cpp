@@ -7,9 +7,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <iostream>
 
 #include "serve/job_json.h"
+#include "serve/log_line.h"
 #include "serve/request_text.h"
 #include "tensor/error.h"
 
@@ -51,13 +51,13 @@ EmbeddedBackend::EmbeddedBackend(const std::string& data, const WorkerOptions& w
       files_(data + "/jobs") {
   const int requeued = store_.requeue_running();
   if (requeued > 0) {
-    std::cerr << "nst serve: " << requeued << " job" << (requeued == 1 ? "" : "s")
-              << " interrupted by the last stop will continue\n";
+    log_line("nst serve", std::to_string(requeued) + " job" + (requeued == 1 ? "" : "s") +
+                              " interrupted by the last stop will continue");
   }
   for (const std::string& id : store_.fail_exhausted(
            workers.max_attempts, JobStore::exhausted_message(workers.max_attempts))) {
-    std::cerr << "nst serve: job " << id
-              << " failed: " << JobStore::exhausted_message(workers.max_attempts) << "\n";
+    log_line("nst serve",
+             "job " + id + " failed: " + JobStore::exhausted_message(workers.max_attempts));
   }
   files_.remove_orphans(store_.ids());
   for (const JobRecord& record : store_.list()) {

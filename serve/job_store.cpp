@@ -14,10 +14,9 @@ namespace {
 constexpr const char* kStateNames[] = {"queued", "running", "done", "failed", "cancelled"};
 
 JobState state_from(std::string_view name) {
-  for (int i = 0; i < 5; ++i) {
-    if (name == kStateNames[i]) return static_cast<JobState>(i);
-  }
-  fail("the job store holds an unknown job state '", name, "'");
+  const std::optional<JobState> state = parse_job_state(name);
+  NST_CHECK(state, "the job store holds an unknown job state '", name, "'");
+  return *state;
 }
 
 // One prepared statement: bind, step, read columns; finalized when it goes out of scope.
@@ -106,6 +105,13 @@ double now_seconds() {
 
 std::string_view state_name(JobState state) { return kStateNames[static_cast<int>(state)]; }
 
+std::optional<JobState> parse_job_state(std::string_view name) {
+  for (int i = 0; i < 5; ++i) {
+    if (name == kStateNames[i]) return static_cast<JobState>(i);
+  }
+  return std::nullopt;
+}
+
 bool is_finished(JobState state) {
   return state == JobState::done || state == JobState::failed || state == JobState::cancelled;
 }
@@ -132,7 +138,6 @@ JobStore::JobStore(const std::string& path) : path_(path) {
   add_column_if_missing(db_, path_, "attempts", "INTEGER NOT NULL DEFAULT 0");
   add_column_if_missing(db_, path_, "settings", "TEXT NOT NULL DEFAULT ''");
 }
-
 
 JobStore::~JobStore() { sqlite3_close(db_); }
 

@@ -24,6 +24,7 @@ namespace nst::serve {
 
 enum class JobState { queued, running, done, failed, cancelled };
 std::string_view state_name(JobState state);
+std::optional<JobState> parse_job_state(std::string_view name);  // nothing for an unknown name
 double now_seconds();              // the wall clock as records keep it: seconds since the epoch
 bool is_finished(JobState state);  // done, failed or cancelled
 
@@ -34,7 +35,7 @@ struct JobRecord {
   // What the job runs with, validated under the limits of the server that took it (its threads
   // are the runner's). Nothing: a record stored before records kept them (job_settings()).
   std::optional<JobSettings> settings;
-  std::string content_name;                           // the uploads' file names, for display
+  std::string content_name;  // the uploads' file names, for display
   std::vector<std::string> style_names;
   int iteration = 0;      // done so far, over all scales
   int iterations = 0;     // planned

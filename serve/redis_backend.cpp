@@ -90,7 +90,7 @@ bool RedisBackend::cancel(const std::string& id) {
                   {id, std::to_string(now_seconds()), state_event_data(JobState::cancelled)});
   if (was.is_nil()) return false;
   // A running job's worker sees it within a second, stops and cleans up; a queued one is done.
-  if (was.text == "queued") expire_job(redis_, id);
+  if (parse_job_state(was.text) == JobState::queued) expire_job(redis_, id);
   return true;
 }
 

@@ -11,11 +11,9 @@ namespace nst::serve::redis {
 namespace {
 
 JobState state_from(const std::string& name) {
-  for (JobState s : {JobState::queued, JobState::running, JobState::done, JobState::failed,
-                     JobState::cancelled}) {
-    if (state_name(s) == name) return s;
-  }
-  fail("Redis holds an unknown job state '", name, "'");
+  const std::optional<JobState> state = parse_job_state(name);
+  NST_CHECK(state, "Redis holds an unknown job state '", name, "'");
+  return *state;
 }
 
 double number(const std::map<std::string, std::string>& f, const std::string& key) {

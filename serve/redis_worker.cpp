@@ -6,13 +6,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
-#include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "serve/job_files.h"
 #include "serve/job_json.h"
+#include "serve/log_line.h"
 #include "serve/redis_jobs.h"
 #include "serve/request_text.h"
 #include "serve/work_folder.h"
@@ -110,7 +110,7 @@ if redis.call('HGET', KEYS[1], 'state') == 'cancelled' then return 0 end
 return 1
 )lua";
 
-void log_line(const std::string& line) { std::cerr << "nst worker: " + line + "\n" << std::flush; }
+void log(const std::string& line) { log_line("nst worker", line); }
 
 std::string fenced(const char* script) { return std::string(kFence) + script; }
 
@@ -167,7 +167,7 @@ class RedisWorker::Host : public JobHost {
       }
     }
   }
-  void log(const std::string& line) override { log_line(line); }
+  void log(const std::string& line) override { serve::log(line); }
 
  private:
   std::string upload(const std::string& key) {
@@ -234,7 +234,7 @@ RedisWorker::RedisWorker(const RedisAddress& address, RedisWorkerOptions options
 void RedisWorker::stop() { stopping_ = true; }
 
 void RedisWorker::run() {
-  log_line(options_.name + " takes jobs from " + redis_.address().url);
+  log(options_.name + " takes jobs from " + redis_.address().url);
   bool ready = false;
   for (int wait = 1; !stopping_;) {
     try {
@@ -245,7 +245,7 @@ void RedisWorker::run() {
           throw;
         } catch (const Error&) {  // BUSYGROUP: it exists
         }
-        if (wait > 1) log_line("Redis at " + redis_.address().url + " is back");
+        if (wait > 1) log("Redis at " + redis_.address().url + " is back");
         ready = true;
         wait = 1;
       }
@@ -254,7 +254,7 @@ void RedisWorker::run() {
       if (const std::optional<Entry> entry = next_entry()) handle(*entry);
     } catch (const std::exception& e) {  // Redis away or answering with an error; a bad record
       ready = false;
-      log_line(std::string(e.what()) + "; retrying in " + std::to_string(wait) + " s");
+      log(std::string(e.what()) + "; retrying in " + std::to_string(wait) + " s");
       for (int i = 0; i < 10 * wait && !stopping_; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       wait = std::min(2 * wait, 30);
@@ -264,7 +264,7 @@ void RedisWorker::run() {
     redis_.run({"HDEL", kWorkers, options_.name});
   } catch (const Error&) {
   }
-  log_line(options_.name + " stopped");
+  log(options_.name + " stopped");
 }
 
 std::optional<RedisWorker::Entry> RedisWorker::next_entry() {
@@ -283,8 +283,8 @@ std::optional<RedisWorker::Entry> RedisWorker::next_entry() {
   if (claimed.items.size() >= 2 && !claimed.items[1].items.empty() &&
       !claimed.items[1].items[0].is_nil()) {
     const Entry entry = entry_of(claimed.items[1].items[0]);
-    log_line("taking over job " + entry.job + " from a worker silent for " +
-             std::to_string(options_.claim_after) + " s");
+    log("taking over job " + entry.job + " from a worker silent for " +
+        std::to_string(options_.claim_after) + " s");
     return entry;
   }
   const RedisValue read = redis_.run({"XREADGROUP", "GROUP", kGroup, options_.name, "COUNT", "1",
@@ -311,7 +311,7 @@ void RedisWorker::handle(const Entry& entry) {
           : RedisValue{};
   if (token.is_nil()) return acknowledge();  // finished, cancelled or deleted: nothing to run
   if (token.text.empty()) {
-    log_line("job " + entry.job + " failed: " + exhausted);
+    log("job " + entry.job + " failed: " + exhausted);
     expire_job(redis_, entry.job);
     return acknowledge();
   }

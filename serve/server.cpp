@@ -3,12 +3,12 @@
 #include <httplib.h>
 
 #include <filesystem>
-#include <iostream>
 
 #include "serve/host_check.h"
 #include "serve/http_server.h"
 #include "serve/http_util.h"
 #include "serve/job_json.h"
+#include "serve/log_line.h"
 #include "serve/page.h"
 #include "tensor/error.h"
 
@@ -106,12 +106,12 @@ void Server::routes() {
         } catch (const BackendUnavailable& e) {
           reply_error(response, 503, e.what());
         } catch (const StorageFull& e) {
-          std::cerr << "nst serve: " << e.what() << "\n";
+          log_line("nst serve", e.what());
           reply_error(response, 507, "the server's disk is full; try again later");
         } catch (const std::exception& e) {
           // The details may name the server's files: they go to its log, not to the client.
-          std::cerr << "nst serve: error in " << request.method << " " << excerpt(request.path)
-                    << ": " << e.what() << "\n";
+          log_line("nst serve",
+                   "error in " + request.method + " " + excerpt(request.path) + ": " + e.what());
           reply_error(response, 500, "internal error; the server's log says more");
         } catch (...) {
           reply_error(response, 500, "internal error");

@@ -3,15 +3,15 @@
 #include <malloc.h>
 
 #include <filesystem>
-#include <iostream>
 
 #include "serve/job_json.h"
+#include "serve/log_line.h"
 #include "serve/request_text.h"
 
 namespace nst::serve {
 namespace {
 
-void log_line(const std::string& line) { std::cerr << "nst serve: " + line + "\n" << std::flush; }
+void log(const std::string& line) { log_line("nst serve", line); }
 
 // Gives the memory of a finished run back to the system: glibc keeps freed heap pages of a
 // large run otherwise, and the server would stay at its largest job's size.
@@ -65,7 +65,7 @@ class Workers::Host : public JobHost {
     log("job " + id_ + " cancelled at iteration " + std::to_string(iterations));
     end();
   }
-  void log(const std::string& line) override { log_line(line); }
+  void log(const std::string& line) override { serve::log(line); }
 
  private:
   // Finished (or cancelled, or deleted while it stopped): no resume file, no more events.
@@ -129,7 +129,7 @@ void Workers::work() {
       try {
         record = store_.start_next();
       } catch (const std::exception& e) {
-        log_line(std::string("cannot take a job: ") + e.what());
+        log(std::string("cannot take a job: ") + e.what());
       }
       if (!record) {
         // Woken by a new job; the timeout also catches one queued by another process.
@@ -144,7 +144,7 @@ void Workers::work() {
       Host host(*this, *record);
       run_service_job(*record, host, models_, options_.runner);
     } catch (const std::exception& e) {  // the host could not record how the job ended
-      log_line("job " + record->id + ": " + e.what());
+      log("job " + record->id + ": " + e.what());
       fail_quietly(record->id, e.what());
     } catch (...) {
       fail_quietly(record->id, "internal error");
