@@ -9,8 +9,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "tensor/error.h"
 #include "files/atomic_write.h"
+#include "tensor/error.h"
 
 namespace nst::serve {
 namespace fs = std::filesystem;

@@ -4,11 +4,11 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "files/sha256.h"
 #include "nn/vgg19.h"
 #include "tests/cli_runner.h"
 #include "tests/vgg_test_util.h"
 #include "weights/safetensors.h"
-#include "files/sha256.h"
 #include "weights/vgg19_weights.h"
 
 namespace nst {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "files/sha256.h"
 #include "tensor/error.h"
 #include "tests/fixture.h"
 #include "tests/temp_dir.h"
@@ -13,7 +14,6 @@
 #include "weights/float_formats.h"
 #include "weights/json.h"
 #include "weights/safetensors.h"
-#include "files/sha256.h"
 
 namespace nst {
 namespace {

@@ -1,7 +1,7 @@
 #include "weights/checkpoint.h"
 
-#include "tensor/error.h"
 #include "files/mapped_file.h"
+#include "tensor/error.h"
 
 namespace nst {
 Checkpoint read_checkpoint(const std::string& path, const NameFilter& wanted) {

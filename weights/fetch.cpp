@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <sstream>
 
+#include "files/sha256.h"
 #include "tensor/error.h"
 #include "weights/locate.h"
 #include "weights/process.h"
-#include "files/sha256.h"
 #include "weights/vgg19_weights.h"
 
 namespace nst {

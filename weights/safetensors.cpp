@@ -5,8 +5,8 @@
 #include <cstring>
 #include <string_view>
 
-#include "tensor/error.h"
 #include "files/atomic_write.h"
+#include "tensor/error.h"
 #include "weights/float_formats.h"
 #include "weights/json.h"
 

@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "tensor/tensor.h"
 #include "files/mapped_file.h"
+#include "tensor/tensor.h"
 
 namespace nst {
 

@@ -9,10 +9,10 @@
 #include <cstring>
 #include <map>
 
+#include "files/mapped_file.h"
 #include "tensor/error.h"
 #include "weights/checkpoint.h"
 #include "weights/float_formats.h"
-#include "files/mapped_file.h"
 #include "weights/pickle.h"
 #include "weights/zip_archive.h"
 

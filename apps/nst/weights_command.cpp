@@ -5,12 +5,12 @@
 #include <iostream>
 
 #include "apps/nst/cli.h"
-#include "tensor/error.h"
 #include "files/atomic_write.h"
+#include "files/sha256.h"
+#include "tensor/error.h"
 #include "weights/checkpoint.h"
 #include "weights/fetch.h"
 #include "weights/locate.h"
-#include "files/sha256.h"
 #include "weights/vgg19_weights.h"
 
 namespace nst::cli {
