@@ -9,12 +9,12 @@
 #include <span>
 #include <vector>
 
+#include "files/atomic_write.h"
+#include "files/mapped_file.h"
 #include "nst/image_internal.h"
 #include "nst/palette.h"
 #include "nst/resize.h"
 #include "tensor/error.h"
-#include "files/atomic_write.h"
-#include "files/mapped_file.h"
 
 namespace nst {
 namespace {
@@ -107,9 +107,7 @@ AnimationRecorder::~AnimationRecorder() = default;
 
 void AnimationRecorder::add(const Tensor& picture) {
   NST_CHECK(encoder_->gif != nullptr, "the animation is finished; it takes no more frames");
-  const ImageSize at = image_size(picture);
-  const Tensor frame =
-      at.width == size_.width && at.height == size_.height ? picture : resize_image(picture, size_);
+  const Tensor frame = resize_image(picture, size_);  // the picture itself at that size
   const std::vector<uint8_t> rgb = to_rgb8(frame);
   IndexedPicture indexed = quantize_colors(rgb.data(), int64_t{size_.width} * size_.height);
   GifColorType palette[256] = {};  // a GIF palette has a power-of-two size: the rest stay black

@@ -8,9 +8,9 @@
 #include <fstream>
 #include <iterator>
 
+#include "files/atomic_write.h"
 #include "nst/image_internal.h"
 #include "tensor/error.h"
-#include "files/atomic_write.h"
 
 namespace nst {
 
@@ -52,6 +52,10 @@ std::vector<uint8_t> to_rgb8(const Tensor& image) {
 }
 
 Tensor read_image(const std::string& path, int64_t max_pixels) {
+  return decode_image(read_image_file(path), path, max_pixels);
+}
+
+std::vector<uint8_t> read_image_file(const std::string& path) {
   std::error_code ec;
   NST_CHECK(std::filesystem::exists(path, ec), path, ": no such file");
   NST_CHECK(!std::filesystem::is_directory(path, ec), path, ": is a directory, not an image");
@@ -67,7 +71,7 @@ Tensor read_image(const std::string& path, int64_t max_pixels) {
   in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
   bytes.resize(static_cast<std::size_t>(in.gcount()));  // it may have shrunk meanwhile
   NST_CHECK(!bytes.empty(), path, ": the file is empty");
-  return decode_image(bytes, path, max_pixels);
+  return bytes;
 }
 
 namespace {

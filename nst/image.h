@@ -32,6 +32,8 @@ constexpr uint64_t kMaxImageFileBytes = uint64_t{1} << 30;
 
 // Reads a regular file of at most kMaxImageFileBytes (nst::Error naming it otherwise).
 Tensor read_image(const std::string& path, int64_t max_pixels = kDefaultMaxPixels);
+// The bytes of such a file, undecoded (read_image = decode_image of them).
+std::vector<uint8_t> read_image_file(const std::string& path);
 // The same for a file's bytes already in memory (an upload); messages call it `name`.
 Tensor decode_image(std::span<const uint8_t> bytes, const std::string& name,
                     int64_t max_pixels = kDefaultMaxPixels);

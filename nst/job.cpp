@@ -5,6 +5,7 @@
 #include <optional>
 #include <tuple>
 
+#include "files/sha256.h"
 #include "nst/color.h"
 #include "nst/drivers.h"
 #include "nst/memory.h"
@@ -20,11 +21,20 @@
 namespace nst {
 namespace {
 
-// The image a source stands for, held to the same pixel limit whether read or given decoded.
-Tensor load(const ImageSource& source, int64_t max_pixels) {
-  if (!source.decoded.defined()) return read_image(source.name, max_pixels);
+// The image a source stands for, held to the same pixel limit whether read or given decoded,
+// and its fingerprint as `role` (PreparedJob::fingerprints).
+Tensor load(const ImageSource& source, int64_t max_pixels, const std::string& role,
+            PreparedJob& prepared) {
+  if (!source.decoded.defined()) {
+    const std::vector<uint8_t> bytes = read_image_file(source.name);
+    prepared.fingerprints.emplace_back(role, sha256_hex(bytes));
+    return decode_image(bytes, source.name, max_pixels);
+  }
   const ImageSize size = image_size(source.decoded);
   check_pixel_limit(size.width, size.height, max_pixels, source.name);
+  const auto values = source.decoded.values();
+  prepared.fingerprints.emplace_back(
+      role, sha256_hex({reinterpret_cast<const uint8_t*>(values.data()), values.size_bytes()}));
   return source.decoded;
 }
 
@@ -112,22 +122,23 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
   const auto planned = [](const ImageSource& source, const Tensor& image) {
     return PlannedImage{source.name, image_size(image)};
   };
-  const Tensor content = load(job.content, s.max_pixels);
+  PreparedJob prepared;
+  const Tensor content = load(job.content, s.max_pixels, "content", prepared);
   std::vector<Tensor> styles;
   std::vector<PlannedImage> style_sizes;
   for (const ImageSource& source : job.styles) {
-    styles.push_back(load(source, s.max_pixels));
+    const std::string role = "style " + std::to_string(styles.size() + 1);
+    styles.push_back(load(source, s.max_pixels, role, prepared));
     style_sizes.push_back(planned(source, styles.back()));
   }
   Tensor init;
   PlannedImage init_size;
   if (s.init == InitKind::image) {
-    init = load(job.init_image, s.max_pixels);
+    init = load(job.init_image, s.max_pixels, "init", prepared);
     init_size = planned(job.init_image, init);
   }
   const JobPlan plan = nst::plan(s, planned(job.content, content), style_sizes, init_size, names);
 
-  PreparedJob prepared;
   prepared.settings = s;
   prepared.names = names;
   prepared.notes = plan.notes;
@@ -187,10 +198,10 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
     const PreparedScale& scale = job.scales[k];
     const ImageSize size = image_size(scale.content);
     if (observer != nullptr) {
-      observer->on_stage(count == 1
-                             ? "computing the content and style targets"
-                             : "scale " + std::to_string(k + 1) + " of " + std::to_string(count) +
-                                   ", " + to_string(size) + ": computing the content and style targets");
+      observer->on_stage(count == 1 ? "computing the content and style targets"
+                                    : "scale " + std::to_string(k + 1) + " of " +
+                                          std::to_string(count) + ", " + to_string(size) +
+                                          ": computing the content and style targets");
     }
     StyleObjective objective(model, scale.content, scale.styles, s);
     // Blocks are worth keeping only where the same sizes come back: in the iterations of one

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nn/vgg19.h"
@@ -64,6 +65,10 @@ struct PreparedJob {
   std::vector<std::string> notes;     // things a user should hear about (an upscaled content)
   FieldNames names;                   // how messages of the run spell settings
   MemoryEstimate memory;              // the run's estimated peak (nst/memory.h)
+  // The SHA-256 of each input as it was read, by role ("content", "style 1", ..., "init"): a
+  // file's bytes, or a decoded image's floats. A resume file keeps them, so that a continued
+  // run can refuse changed inputs without reading them a second time.
+  std::vector<std::pair<std::string, std::string>> fingerprints;
 
   const PreparedScale& final_scale() const { return scales.back(); }
   const Tensor& initial() const { return scales.front().start; }  // where the run starts

@@ -7,9 +7,9 @@
 #include <map>
 #include <sstream>
 
+#include "files/sha256.h"
 #include "nst/setting_table.h"
 #include "tensor/error.h"
-#include "files/sha256.h"
 
 namespace nst {
 namespace {
@@ -287,10 +287,14 @@ ResumeFile read_resume_file(const std::string& path) {
   return resume;
 }
 
-std::string fingerprint(const ImageSource& source) {
-  if (!source.decoded.defined()) return sha256_file(source.name);
-  const auto values = source.decoded.values();
-  return sha256_hex({reinterpret_cast<const uint8_t*>(values.data()), values.size_bytes()});
+std::string fingerprint(const nn::Module& model) {
+  Sha256 hash;
+  for (const auto& [name, parameter] : model.named_parameters()) {
+    hash.update({reinterpret_cast<const uint8_t*>(name.data()), name.size() + 1});  // with its NUL
+    const auto values = parameter.value().values();
+    hash.update({reinterpret_cast<const uint8_t*>(values.data()), values.size_bytes()});
+  }
+  return hash.hex_digest();
 }
 
 void check_state_fits(const RunState& state, const PreparedJob& job, const std::string& path) {

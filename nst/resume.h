@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "nn/module.h"
 #include "nst/drivers.h"
 #include "nst/job.h"
 #include "weights/safetensors.h"
@@ -37,7 +38,8 @@ ResumeFile read_resume_file(const std::string& path);
 // iteration and image size are the job's. (The reader has checked its values are finite.)
 void check_state_fits(const RunState& state, const PreparedJob& job, const std::string& path);
 
-// The SHA-256 of what an image source holds: the file's bytes, or a decoded image's floats.
-std::string fingerprint(const ImageSource& source);
+// The SHA-256 of a network's parameters, names and values in order: the weights a run used,
+// taken from memory rather than by reading their file again. (Inputs: PreparedJob::fingerprints.)
+std::string fingerprint(const nn::Module& model);
 
 }  // namespace nst

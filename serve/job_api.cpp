@@ -132,8 +132,7 @@ void Server::submit(const httplib::Request& request, httplib::Response& response
     }
     if (styles.empty()) return reply_error(response, 400, "no 'style' file: send a painting");
     settings = parse_job_options(options, styles.size(), options_.limits).settings;
-    record.iterations =
-        plan_uploads(content, styles, settings, options_.limits).total_iterations();
+    record.iterations = plan_uploads(content, styles, settings, options_.limits).total_iterations();
   } catch (const Error& e) {  // SettingError too
     return reply_error(response, 400, e.what());
   }

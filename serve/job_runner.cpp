@@ -1,5 +1,6 @@
 #include "serve/job_runner.h"
 
+#include <charconv>
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -7,6 +8,7 @@
 #include "nst/image.h"
 #include "nst/loss_log.h"
 #include "nst/resume.h"
+#include "nst/run_recorder.h"
 #include "serve/job_json.h"
 #include "tensor/error.h"
 
@@ -14,36 +16,22 @@ namespace nst::serve {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kProgressInterval = std::chrono::seconds(1);     // record and preview
-constexpr auto kCheckpointInterval = std::chrono::seconds(10);  // without checkpoint_every
-
-std::vector<std::pair<std::string, std::string>> fingerprints(const Job& job) {
-  std::vector<std::pair<std::string, std::string>> prints{{"content", fingerprint(job.content)}};
-  for (std::size_t i = 0; i < job.styles.size(); ++i)
-    prints.emplace_back("style-" + std::to_string(i), fingerprint(job.styles[i]));
-  return prints;
-}
+constexpr auto kProgressInterval = std::chrono::seconds(1);  // record and preview
 
 std::string png_of(const Tensor& picture, const ImageEncoding& encoding = {}) {
   const std::vector<uint8_t> png = encode_image(picture, ImageFormat::png, encoding);
   return std::string(png.begin(), png.end());
 }
 
-// What happens while the job runs: events, progress, previews, checkpoints.
+// What the job shows while it runs: events, progress and previews, and stopping when asked;
+// its record (loss rows, checkpoints) is the recorder's, saved where the host keeps it.
 class RunObserver : public JobObserver {
  public:
-  RunObserver(JobHost& host, const JobSettings& settings, int iterations,
-              std::vector<std::pair<std::string, std::string>> prints, int checkpoint_every)
-      : host_(host),
-        settings_(settings),
-        iterations_(iterations),
-        fingerprints_(std::move(prints)),
-        checkpoint_every_(checkpoint_every) {}
-
-  std::vector<IterationLosses> rows;  // the loss log so far
+  RunObserver(JobHost& host, RunRecorder& recorder, int iterations)
+      : host_(host), recorder_(recorder), iterations_(iterations) {}
 
   void on_iteration(const IterationLosses& losses, const Tensor& picture) override {
-    rows.push_back(losses);
+    recorder_.add(losses);
     const Clock::time_point now = Clock::now();
     times_.push_back(now);
     if (times_.size() > 20) times_.pop_front();
@@ -62,35 +50,43 @@ class RunObserver : public JobObserver {
   }
 
   bool stop_requested() override { return host_.stop_requested(); }
+  bool checkpoint_due(int iteration) override { return recorder_.checkpoint_due(iteration); }
+  void on_checkpoint(const RunState& state) override { save(state); }
 
-  bool checkpoint_due(int iteration) override {
-    if (checkpoint_every_ > 0) return iteration % checkpoint_every_ == 0;
-    return Clock::now() - last_checkpoint_ >= kCheckpointInterval;
-  }
-
-  void on_checkpoint(const RunState& state) override {
-    save(state);
-    last_checkpoint_ = Clock::now();
-  }
-
-  void save(const RunState& state) const {
-    write_resume_file(host_.resume_path(), {.settings = settings_,
-                                            .state = state,
-                                            .rows = rows,
-                                            .fingerprints = fingerprints_,
-                                            .extra = {}});
+  void save(const RunState& state) {
+    recorder_.save(host_.resume_path(), state);
     host_.resume_saved();
   }
 
  private:
   JobHost& host_;
-  const JobSettings& settings_;
+  RunRecorder& recorder_;
   int iterations_;
-  std::vector<std::pair<std::string, std::string>> fingerprints_;
-  int checkpoint_every_;
   std::deque<Clock::time_point> times_;
-  Clock::time_point last_progress_{}, last_checkpoint_ = Clock::now();
+  Clock::time_point last_progress_{};
 };
+
+// The job's saved run, if its host keeps one that can continue it; said in the log either way.
+std::optional<ResumeFile> usable_resume_file(const JobRecord& record, JobHost& host,
+                                             const PreparedJob& prepared) {
+  if (!std::filesystem::exists(host.resume_path())) {
+    host.log("job " + record.id + " starts");
+    return std::nullopt;
+  }
+  try {
+    ResumeFile resumed = read_resume_file(host.resume_path());
+    NST_CHECK(same_inputs(resumed.fingerprints, prepared.fingerprints),
+              "its inputs differ from the job's");
+    check_state_fits(resumed.state, prepared, host.resume_path());
+    host.log("job " + record.id + " continues from iteration " +
+             std::to_string(resumed.state.earlier_iterations + resumed.state.iteration));
+    return resumed;
+  } catch (const Error& e) {
+    host.log("job " + record.id + ": its resume file is unusable, starting over (" + e.what() +
+             ")");
+    return std::nullopt;
+  }
+}
 
 void run(const JobRecord& record, JobHost& host, const ModelSource& models,
          const RunnerOptions& options) {
@@ -103,25 +99,19 @@ void run(const JobRecord& record, JobHost& host, const ModelSource& models,
   const PreparedJob prepared = prepare(job, option_name);
   const std::shared_ptr<nn::Vgg19> model = models(settings.pooling);
 
-  RunObserver observer(host, prepared.settings, prepared.total_iterations(), fingerprints(job),
-                       options.checkpoint_every);
-  std::optional<ResumeFile> resumed;
-  if (std::filesystem::exists(host.resume_path())) {
-    try {
-      resumed = read_resume_file(host.resume_path());
-      NST_CHECK(resumed->fingerprints == fingerprints(job), "its inputs differ from the job's");
-      check_state_fits(resumed->state, prepared, host.resume_path());
-      observer.rows = resumed->rows;
-      host.log("job " + record.id + " continues from iteration " +
-               std::to_string(resumed->state.earlier_iterations + resumed->state.iteration));
-    } catch (const Error& e) {
-      host.log("job " + record.id + ": its resume file is unusable, starting over (" + e.what() +
-               ")");
-      resumed.reset();
-    }
-  } else {
-    host.log("job " + record.id + " starts");
+  const std::optional<ResumeFile> resumed = usable_resume_file(record, host, prepared);
+  ResumeFile run{.settings = prepared.settings,
+                 .state = {},
+                 .rows = {},
+                 .fingerprints = prepared.fingerprints,
+                 .extra = {}};
+  if (resumed) {
+    run.state = resumed->state;
+    run.rows = resumed->rows;
   }
+  RunRecorder recorder(std::move(run), {.every_iterations = options.checkpoint_every},
+                       prepared.total_iterations());
+  RunObserver observer(host, recorder, prepared.total_iterations());
 
   const JobResult result =
       run_job(prepared, *model, &observer, resumed ? &resumed->state : nullptr);
@@ -130,12 +120,26 @@ void run(const JobRecord& record, JobHost& host, const ModelSource& models,
     return host.stopped(result.iterations);
   }
   host.done(png_of(result.image, prepared.settings.encoding),
-            loss_log_csv(observer.rows, prepared.scales.size() > 1));
+            loss_log_csv(recorder.rows(), prepared.scales.size() > 1));
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   host.log("job " + record.id + " done in " + std::to_string(static_cast<int>(seconds)) + " s");
 }
 
 }  // namespace
+
+using Fingerprints = std::vector<std::pair<std::string, std::string>>;
+
+bool same_inputs(const Fingerprints& saved, const Fingerprints& job) {
+  Fingerprints prints = saved;
+  for (auto& [role, digest] : prints) {
+    int index = 0;
+    const char* end = role.data() + role.size();
+    if (role.starts_with("style-") &&
+        std::from_chars(role.data() + 6, end, index) == std::from_chars_result{end, std::errc{}})
+      role = "style " + std::to_string(int64_t{index} + 1);
+  }
+  return prints == job;
+}
 
 std::string without_server_paths(std::string message, const std::string& folder) {
   for (const std::string& path : {folder + "/", folder}) {

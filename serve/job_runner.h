@@ -5,7 +5,8 @@
 //
 // While the job runs, the runner sends every iteration as an event, about once a second the
 // progress for the record and a preview picture, and saves a resume file every
-// `checkpoint_every` iterations (or about every 10 seconds); a job whose resume file is there
+// `checkpoint_every` iterations (or every 30 seconds: nst/run_recorder.h, the command line's
+// rule too); a job whose resume file is there
 // when it starts continues from it. It asks the host before every iteration whether to stop.
 #pragma once
 
@@ -53,7 +54,7 @@ class JobHost {
 
 struct RunnerOptions {
   JobLimits limits;          // each job's
-  int checkpoint_every = 0;  // iterations between resume files; 0: about every 10 seconds
+  int checkpoint_every = 0;  // iterations between resume files; 0: every 30 seconds
 };
 
 // Runs the job to its end through `host`. A failure is logged in full and recorded for
@@ -64,5 +65,10 @@ void run_service_job(const JobRecord& record, JobHost& host, const ModelSource& 
 // `message` with "FOLDER/" removed and FOLDER itself said as "the job's folder":
 // "/srv/nst/jobs/ab/result.png: No space left" -> "result.png: No space left".
 std::string without_server_paths(std::string message, const std::string& folder);
+
+// Whether a resume file's fingerprints are those of the job's inputs (PreparedJob's). Files
+// written before both faces named inputs alike call the styles "style-0", "style-1", ...
+bool same_inputs(const std::vector<std::pair<std::string, std::string>>& saved,
+                 const std::vector<std::pair<std::string, std::string>>& job);
 
 }  // namespace nst::serve

@@ -6,10 +6,12 @@
 #include <cmath>
 #include <cstdio>
 
+#include "files/sha256.h"
 #include "nst/color.h"
 #include "nst/image.h"
 #include "nst/job.h"
 #include "nst/resume.h"
+#include "nst/run_recorder.h"
 #include "tensor/aligned_buffer.h"
 #include "tensor/threads.h"
 #include "tests/temp_dir.h"
@@ -64,6 +66,16 @@ TEST(Job, PreparesFilesAndDecodedImagesAlike) {
   EXPECT_TRUE(all_close(sa.styles[0], sb.styles[0], 0, 0));
   EXPECT_TRUE(all_close(a.initial(), sa.content, 0, 0));  // init = content
   EXPECT_TRUE(a.notes.empty());
+  // Fingerprints of what was read: a file's bytes, a decoded image's floats.
+  using Prints = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(a.fingerprints, (Prints{{"content", sha256_file(dir.file("content.png"))},
+                                    {"style 1", sha256_file(dir.file("style.png"))}}));
+  const auto floats = decoded.content.decoded.values();
+  ASSERT_EQ(b.fingerprints.size(), 2u);
+  EXPECT_EQ(b.fingerprints[0],
+            (std::pair<std::string, std::string>{
+                "content", sha256_hex({reinterpret_cast<const uint8_t*>(floats.data()),
+                                       floats.size_bytes()})}));
 }
 
 TEST(Job, MessagesNameSettingsAsTheCallerSpellsThem) {
@@ -204,12 +216,12 @@ TEST(Job, AStoppedRunContinuesExactlyFromItsResumeFile) {
     write_resume_file(path, {.settings = job.settings,
                              .state = stopped.state,
                              .rows = first_part.rows,
-                             .fingerprints = {{"content", fingerprint(job.content)}},
+                             .fingerprints = prepared.fingerprints,
                              .extra = {{"note", "from the test"}}});
     const ResumeFile resume = read_resume_file(path);
     EXPECT_EQ(resume.settings.tv_weight, 1e-3);
     EXPECT_EQ(resume.settings.style_layers, job.settings.style_layers);
-    EXPECT_EQ(resume.fingerprints[0].second, fingerprint(job.content));
+    EXPECT_EQ(resume.fingerprints, prepared.fingerprints);
     EXPECT_EQ(resume.extra[0].second, "from the test");
     const JobResult continued = run_job(prepare(job), model, &second_part, &resume.state);
 
@@ -225,6 +237,61 @@ TEST(Job, AStoppedRunContinuesExactlyFromItsResumeFile) {
     EXPECT_EQ(continued.iterations, whole.iterations);
     EXPECT_TRUE(all_close(continued.image, whole.image, 0, 0));
   }
+}
+
+// The recorder keeps the rows, saves on the one rule both faces use, and its file continues the
+// run: rows and state as they were at the save.
+TEST(RunRecorder, SavesOnItsRuleAndItsFileContinuesTheRun) {
+  TempDir dir;
+  nn::Vgg19 model = small_model();
+  Job job = small_job();
+  job.settings.iterations = 10;
+  const PreparedJob prepared = prepare(job);
+  const int total = prepared.total_iterations();
+  ASSERT_EQ(total, 10);
+  const ResumeFile fresh{.settings = job.settings,
+                         .state = {},
+                         .rows = {},
+                         .fingerprints = prepared.fingerprints,
+                         .extra = {}};
+
+  RunRecorder every_three(fresh, {.every_iterations = 3}, total);
+  EXPECT_EQ(every_three.done_before(), 0);
+  EXPECT_FALSE(every_three.checkpoint_due(2));
+  EXPECT_TRUE(every_three.checkpoint_due(3));
+  EXPECT_TRUE(every_three.checkpoint_due(6));
+  // By time: at once with a zero interval, never within an hour; neither after the last
+  // iteration, whose result comes next.
+  RunRecorder at_once(fresh, {.every_iterations = 0, .every_seconds = 0}, total);
+  EXPECT_TRUE(at_once.checkpoint_due(1));
+  EXPECT_FALSE(at_once.checkpoint_due(total));
+  RunRecorder every_total(fresh, {.every_iterations = total}, total);
+  EXPECT_FALSE(every_total.checkpoint_due(total));
+  RunRecorder hourly(fresh, {.every_iterations = 0, .every_seconds = 3600}, total);
+  EXPECT_FALSE(hourly.checkpoint_due(1));
+
+  // A run that saves at 3 and is stopped after 4: the file holds 3 rows and the state at 3.
+  struct Saving : JobObserver {
+    RunRecorder& recorder;
+    std::string path;
+    Saving(RunRecorder& r, std::string p) : recorder(r), path(std::move(p)) {}
+    void on_iteration(const IterationLosses& losses, const Tensor&) override {
+      recorder.add(losses);
+    }
+    bool stop_requested() override { return recorder.rows().size() == 4; }
+    bool checkpoint_due(int iteration) override { return recorder.checkpoint_due(iteration); }
+    void on_checkpoint(const RunState& state) override { recorder.save(path, state); }
+  };
+  const std::string path = dir.file("run.nstresume");
+  Saving saving(every_three, path);
+  ASSERT_TRUE(run_job(prepared, model, &saving).stopped);
+  EXPECT_EQ(every_three.rows().size(), 4u);
+  const ResumeFile saved = read_resume_file(path);
+  ASSERT_EQ(saved.rows.size(), 3u);
+  EXPECT_EQ(saved.rows[2].total, every_three.rows()[2].total);
+  EXPECT_EQ(saved.state.earlier_iterations + saved.state.iteration, 3);
+  EXPECT_EQ(saved.fingerprints, fresh.fingerprints);
+  EXPECT_EQ(RunRecorder(saved, {}, total).done_before(), 3);
 }
 
 TEST(Job, ResumeFilesOfAnotherKindAreRefused) {

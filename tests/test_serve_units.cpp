@@ -105,6 +105,16 @@ TEST(WorkFolder, AKilledWorkersFolderIsRemovedALiveOnesIsNot) {
   EXPECT_EQ(std::distance(fs::directory_iterator(parent), fs::directory_iterator()), 1);
 }
 
+TEST(JobFailures, ResumeFilesOfEitherNamingContinue) {
+  const std::vector<std::pair<std::string, std::string>> job{
+      {"content", "c1"}, {"style 1", "s1"}, {"style 2", "s2"}};
+  EXPECT_TRUE(same_inputs(job, job));
+  EXPECT_TRUE(same_inputs({{"content", "c1"}, {"style-0", "s1"}, {"style-1", "s2"}}, job));
+  EXPECT_FALSE(same_inputs({{"content", "c1"}, {"style-0", "s2"}, {"style-1", "s1"}}, job));
+  EXPECT_FALSE(same_inputs({{"content", "c1"}, {"style-x", "s1"}, {"style-1", "s2"}}, job));
+  EXPECT_FALSE(same_inputs({{"content", "c1"}, {"style 1", "s1"}}, job));
+}
+
 // Every setting off its default, lists empty and not, "auto" and a number of scales.
 JobSettings unusual_settings() {
   JobSettings s;

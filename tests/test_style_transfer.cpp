@@ -60,7 +60,8 @@ class StyleTransferParity : public ::testing::Test {
                                       .iterations = settings_.iterations}},
                           .notes = {},
                           .names = {},
-                          .memory = {}};
+                          .memory = {},
+                          .fingerprints = {}};
     RowRecorder recorder;
     const Tensor image = run_job(job, model_, &recorder).image;
     const std::vector<IterationLosses>& rows = recorder.rows;

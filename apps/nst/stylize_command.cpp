@@ -12,6 +12,7 @@
 #include "apps/nst/progress.h"
 #include "apps/nst/stylize_options.h"
 #include "apps/nst/stylize_resume.h"
+#include "files/atomic_write.h"
 #include "nst/animation.h"
 #include "nst/image.h"
 #include "nst/job.h"
@@ -19,19 +20,16 @@
 #include "nst/memory.h"
 #include "nst/resize.h"
 #include "nst/resume.h"
+#include "nst/run_recorder.h"
 #include "nst/settings.h"
 #include "tensor/error.h"
 #include "tensor/threads.h"
-#include "files/atomic_write.h"
 #include "weights/locate.h"
 
 namespace nst::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Without --checkpoint-every, a run is saved about this often.
-constexpr auto kCheckpointInterval = std::chrono::seconds(60);
 
 ProgressOptions progress_options(const StylizeOptions& o, const PreparedJob& prepared,
                                  int already_done) {
@@ -49,18 +47,18 @@ ProgressOptions progress_options(const StylizeOptions& o, const PreparedJob& pre
   return options;
 }
 
-// What the command does while the job runs: the progress display, the loss-log rows, the
-// snapshots of --save-every, the resume file at checkpoints, and stopping on a signal.
+// What the command does while the job runs: the progress display, the snapshots of
+// --save-every, the animation, and stopping on a signal; the run's record (its loss rows, its
+// checkpoints) is the recorder's.
 class CommandObserver : public JobObserver {
  public:
   // `own_animation`: the animation file holds the frames of the run continued (its resume file
   // recorded them).
-  CommandObserver(const StylizeOptions& o, const PreparedJob& prepared, ResumeFile& saved,
+  CommandObserver(const StylizeOptions& o, const PreparedJob& prepared, RunRecorder& recorder,
                   bool own_animation)
       : o_(o),
-        prepared_(prepared),
-        saved_(saved),
-        done_before_(saved.state.earlier_iterations + saved.state.iteration),
+        recorder_(recorder),
+        done_before_(recorder.done_before()),
         output_size_(image_size(prepared.final_scale().content)),
         progress_(std::cerr, progress_options(o, prepared, done_before_)) {
     if (o.animation.empty()) return;
@@ -80,17 +78,17 @@ class CommandObserver : public JobObserver {
       }
     }
     // The first frame: the starting image, or where a continued run stands.
-    animation_->add(saved.state.image.defined()
-                        ? prepared.picture(saved.state.image, saved.state.scale)
-                        : prepared.picture(prepared.initial(), 0));
+    const RunState& state = recorder.state();
+    animation_->add(state.image.defined() ? prepared.picture(state.image, state.scale)
+                                          : prepared.picture(prepared.initial(), 0));
   }
 
   void on_iteration(const IterationLosses& losses, const Tensor& picture) override {
-    saved_.rows.push_back(losses);
+    recorder_.add(losses);
     progress_.update(losses);
     if (o_.save_every > 0 && losses.iteration % o_.save_every == 0) {
       write_image(snapshot_path(o_.output, losses.iteration, planned_iterations(o_.job.settings)),
-                  at_output_size(picture), o_.job.settings.encoding, o_.overwrite);
+                  resize_image(picture, output_size_), o_.job.settings.encoding, o_.overwrite);
     }
     if (animation_ && losses.iteration % animation_interval(o_) == 0) {
       animation_->add(picture);
@@ -103,17 +101,11 @@ class CommandObserver : public JobObserver {
     progress_.break_line();
     std::cerr << "nst: " << what << "\n";
   }
-  bool checkpoint_due(int iteration) override {
-    if (iteration >= prepared_.total_iterations()) return false;  // the output comes next
-    if (o_.checkpoint_every > 0) return iteration % o_.checkpoint_every == 0;
-    return Clock::now() - last_checkpoint_ >= kCheckpointInterval;
-  }
+  bool checkpoint_due(int iteration) override { return recorder_.checkpoint_due(iteration); }
   void on_checkpoint(const RunState& state) override {
-    saved_.state = state;
     if (animation_) animation_->save(o_.animation);  // the frames so far survive a kill
-    record_written_outputs(saved_.extra, o_);
-    write_resume_file(resume_path(o_.output), saved_);
-    last_checkpoint_ = Clock::now();
+    record_written_outputs(recorder_.extra(), o_);
+    recorder_.save(resume_path(o_.output), state);
   }
 
   // Ends the display, and the animation with the result as its last frame.
@@ -125,24 +117,91 @@ class CommandObserver : public JobObserver {
   }
 
  private:
-  // Snapshots are all at the output's size: those of coarser scales are upscaled.
-  Tensor at_output_size(const Tensor& picture) const {
-    const ImageSize size = image_size(picture);
-    return size.width == output_size_.width && size.height == output_size_.height
-               ? picture
-               : resize_image(picture, output_size_);
-  }
-
   const StylizeOptions& o_;
-  const PreparedJob& prepared_;
-  ResumeFile& saved_;  // what a resume file holds; its rows grow with the run
-  int done_before_;    // iterations done before this process
-  ImageSize output_size_;
+  RunRecorder& recorder_;
+  int done_before_;        // iterations done before this process
+  ImageSize output_size_;  // snapshots and frames of coarser scales are upscaled to it
   Progress progress_;
   std::optional<AnimationRecorder> animation_;
   int last_frame_ = -1;  // the iteration of the animation's latest frame
-  Clock::time_point last_checkpoint_ = Clock::now();
 };
+
+// The run's outputs, claimed before any work: a run whose results cannot be written fails now,
+// not after minutes, and a second run aimed at the same files fails at once too. A claim not
+// done() when the run ends is removed.
+struct ClaimedOutputs {
+  ClaimedOutputs(const StylizeOptions& o, bool replace) : output(o.output, replace) {
+    if (!o.loss_log.empty()) loss_log.emplace(o.loss_log, replace);
+    if (!o.animation.empty()) animation.emplace(o.animation, replace);
+  }
+  OutputClaim output;
+  std::optional<OutputClaim> loss_log, animation;
+};
+
+// What the command says on its way, unless --quiet.
+struct Notes {
+  bool quiet = false;
+  void operator()(const std::string& text) const {
+    if (!quiet) std::cerr << "nst: " << text << "\n";
+  }
+};
+
+// The record of this run, for its resume file: a fresh one, or the continued run's so far.
+ResumeFile run_record(const StylizeOptions& o, const PreparedJob& prepared, const nn::Module& model,
+                      const std::string& weights, const std::optional<ResumeFile>& resumed) {
+  ResumeFile saved{.settings = o.job.settings,
+                   .state = {},
+                   .rows = {},
+                   .fingerprints = {},
+                   .extra = command_extras(o, weights)};
+  if (!resumed) {
+    saved.fingerprints = input_fingerprints(prepared, model);
+    return saved;
+  }
+  check_inputs_unchanged(*resumed, o, prepared, model, weights, o.resume);
+  saved.fingerprints = resumed->fingerprints;
+  saved.state = resumed->state;
+  saved.rows = resumed->rows;
+  return saved;
+}
+
+// "content 512x384, 1 style image(s), 550 Adam iterations on 2 thread(s); scales ...".
+std::string run_description(const StylizeOptions& o, const PreparedJob& prepared) {
+  const JobSettings& settings = prepared.settings;
+  std::string scales;
+  for (const PreparedScale& scale : prepared.scales) {
+    scales += (scales.empty() ? "" : ", ") + to_string(image_size(scale.content)) + " (" +
+              std::to_string(scale.iterations) + ")";
+  }
+  return std::string(o.texture ? "texture " : "content ") +
+         to_string(image_size(prepared.final_scale().content)) + ", " +
+         std::to_string(prepared.final_scale().styles.size()) + " style image(s), " +
+         std::to_string(prepared.total_iterations()) +
+         (settings.optimizer == OptimizerKind::adam ? " Adam" : " L-BFGS") + " iterations on " +
+         std::to_string(settings.threads > 0 ? settings.threads : num_threads()) + " thread(s)" +
+         (prepared.scales.size() > 1 ? "; scales " + scales : "");
+}
+
+// A run stopped by a signal: its resume file, and how to continue (said even with --quiet).
+void save_stopped_run(const StylizeOptions& o, RunRecorder& recorder, const JobResult& result,
+                      int total) {
+  record_written_outputs(recorder.extra(), o);
+  recorder.save(resume_path(o.output), result.state);
+  const int iterations = result.iterations;
+  std::cerr << "nst: interrupted after iteration " << iterations << " of " << total << "; wrote "
+            << o.output << (o.loss_log.empty() ? "" : ", " + o.loss_log)
+            << (o.animation.empty() ? "" : ", " + o.animation) << " and " << resume_path(o.output)
+            << "\nnst: continue with: nst stylize --resume " << resume_path(o.output) << "\n";
+}
+
+std::string run_summary(const std::string& output, ImageSize size, int iterations, double seconds) {
+  char summary[200];
+  std::snprintf(summary, sizeof summary,
+                "wrote %s (%dx%d): %d iterations in %.1f s, %.3f s per iteration", output.c_str(),
+                size.width, size.height, iterations, seconds,
+                iterations == 0 ? 0.0 : seconds / iterations);
+  return summary;
+}
 
 }  // namespace
 
@@ -171,16 +230,8 @@ int run_stylize(const StylizeOptions& o, const std::optional<ResumeFile>& resume
   // The process runs this one job: OpenBLAS's process-wide count follows it (tensor/threads.h).
   if (settings.threads > 0) set_blas_threads(settings.threads);
   const InterruptGuard interrupts;
-  // Fail now, not after minutes of work, if the results cannot be written; and take their names,
-  // so that a second run aimed at them fails now too.
-  const bool replace = o.overwrite || resumed.has_value();
-  OutputClaim output(o.output, replace);
-  std::optional<OutputClaim> loss_log, animation;
-  if (!o.loss_log.empty()) loss_log.emplace(o.loss_log, replace);
-  if (!o.animation.empty()) animation.emplace(o.animation, replace);
-  auto note = [&](const std::string& text) {
-    if (!o.quiet) std::cerr << "nst: " << text << "\n";
-  };
+  ClaimedOutputs outputs(o, o.overwrite || resumed.has_value());
+  const Notes note{o.quiet};
 
   note("reading the images");
   const PreparedJob prepared =
@@ -195,69 +246,33 @@ int run_stylize(const StylizeOptions& o, const std::optional<ResumeFile>& resume
   std::string weights_description;
   const auto model = load_vgg19_model(weights, settings.pooling, std::cerr, &weights_description);
   note("weights: " + weights_description);
-  ResumeFile saved{.settings = settings,
-                   .state = {},
-                   .rows = {},
-                   .fingerprints = {},
-                   .extra = command_extras(o, weights)};
-  if (!resumed) {
-    saved.fingerprints = input_fingerprints(o, weights);
-  } else {
-    check_inputs_unchanged(*resumed, o, weights, o.resume);
-    saved.fingerprints = resumed->fingerprints;
-    saved.state = resumed->state;
-    saved.rows = resumed->rows;
-    note("continuing " + o.resume + " from iteration " +
-         std::to_string(saved.state.earlier_iterations + saved.state.iteration));
-  }
-  const ImageSize size = image_size(prepared.final_scale().content);
-  std::string scales;
-  for (const PreparedScale& scale : prepared.scales) {
-    const ImageSize at = image_size(scale.content);
-    scales += (scales.empty() ? "" : ", ") + to_string(at) + " (" +
-              std::to_string(scale.iterations) + ")";
-  }
-  note(std::string(o.texture ? "texture " : "content ") + to_string(size) + ", " + std::to_string(prepared.final_scale().styles.size()) +
-       " style image(s), " + std::to_string(prepared.total_iterations()) +
-       (settings.optimizer == OptimizerKind::adam ? " Adam" : " L-BFGS") + " iterations on " +
-       std::to_string(settings.threads > 0 ? settings.threads : num_threads()) + " thread(s)" +
-       (prepared.scales.size() > 1 ? "; scales " + scales : ""));
+  RunRecorder recorder(run_record(o, prepared, *model, weights, resumed),
+                       {.every_iterations = o.checkpoint_every}, prepared.total_iterations());
+  if (resumed)
+    note("continuing " + o.resume + " from iteration " + std::to_string(recorder.done_before()));
+  note(run_description(o, prepared));
 
-  CommandObserver observer(o, prepared, saved,
+  CommandObserver observer(o, prepared, recorder,
                            resumed && is_own_output(*resumed, "animation", o.animation));
   const auto start = Clock::now();
   const JobResult result =
       run_job(prepared, *model, &observer, resumed ? &resumed->state : nullptr);
   observer.finish(result);
   write_image(o.output, result.image, settings.encoding);
-  output.done();
-  if (loss_log) {
-    write_loss_log(o.loss_log, saved.rows, prepared.scales.size() > 1);
-    loss_log->done();
+  outputs.output.done();
+  if (outputs.loss_log) {
+    write_loss_log(o.loss_log, recorder.rows(), prepared.scales.size() > 1);
+    outputs.loss_log->done();
   }
-  if (animation) animation->done();
+  if (outputs.animation) outputs.animation->done();
   if (result.stopped) {
-    saved.state = result.state;
-    record_written_outputs(saved.extra, o);
-    write_resume_file(resume_path(o.output), saved);
-    std::cerr << "nst: interrupted after iteration " << result.iterations << " of "
-              << prepared.total_iterations() << "; wrote " << o.output
-              << (o.loss_log.empty() ? "" : ", " + o.loss_log)
-              << (o.animation.empty() ? "" : ", " + o.animation) << " and " << resume_path(o.output)
-              << "\nnst: continue with: nst stylize --resume " << resume_path(o.output) << "\n";
+    save_stopped_run(o, recorder, result, prepared.total_iterations());
     return InterruptGuard::exit_code(InterruptGuard::signal_received());
   }
   std::remove(resume_path(o.output).c_str());  // the run is complete: its checkpoints are stale
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const int done_here =
-      result.iterations -
-      (resumed ? resumed->state.earlier_iterations + resumed->state.iteration : 0);
-  char summary[200];
-  std::snprintf(summary, sizeof summary,
-                "wrote %s (%dx%d): %d iterations in %.1f s, %.3f s per iteration", o.output.c_str(),
-                size.width, size.height, done_here, seconds,
-                done_here == 0 ? 0.0 : seconds / done_here);
-  note(summary);
+  const int done_here = result.iterations - recorder.done_before();
+  note(run_summary(o.output, image_size(result.image), done_here,
+                   std::chrono::duration<double>(Clock::now() - start).count()));
   return kExitOk;
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "apps/nst/cli.h"
+#include "nst/run_recorder.h"
 #include "nst/animation.h"
 #include "nst/image.h"
 #include "nst/scales.h"
@@ -18,7 +19,6 @@
 
 namespace nst::cli {
 namespace {
-
 
 // The job's settings from the options, through the job API's own parsing (nst/settings_text.h);
 // their defaults are JobSettings' own. --init FILE names the starting image.
@@ -176,7 +176,11 @@ int animation_interval(const StylizeOptions& o) {
                                : default_animation_every(planned_iterations(o.job.settings));
 }
 
-std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::string>& args) {
+namespace {
+
+// The command's options: the images and output, every job setting from the table with its
+// default (nst/setting_table.h), then the command's own.
+cxxopts::Options stylize_option_table() {
   const JobSettings d;  // the defaults
   cxxopts::Options options("nst stylize",
                            "Paint a photo in the style of one or more pictures "
@@ -205,11 +209,46 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
       ("animation", "write the run as an animated GIF to FILE.gif", cxxopts::value<std::string>())
       ("animation-every", "iterations between the animation's frames (0: about " + std::to_string(kAnimationFrames) + " frames)", cxxopts::value<std::string>()->default_value("0"))
       ("loss-log", "write the losses of every iteration to this CSV file", cxxopts::value<std::string>())
-      ("checkpoint-every", "save the run to OUTPUT.nstresume every N iterations (0: about once a minute)", cxxopts::value<std::string>()->default_value("0"))
+      ("checkpoint-every", "save the run to OUTPUT.nstresume every N iterations (0: every " + std::to_string(int(CheckpointPolicy::kDefaultSeconds)) + " seconds)", cxxopts::value<std::string>()->default_value("0"))
       ("resume", "continue the run saved in FILE.nstresume (by Ctrl-C or a checkpoint)", cxxopts::value<std::string>())
       ("quiet", "print nothing but errors")
       ("h,help", "show this help");
   // clang-format on
+  return options;
+}
+
+// The command's own options, beside the job: weights, display, snapshots, the animation.
+void read_command_options(const cxxopts::ParseResult& r, StylizeOptions& o) {
+  if (r.count("weights")) {
+    o.weights = r["weights"].as<std::string>();
+    try {
+      random_weights_seed(o.weights);
+    } catch (const Error& e) {
+      throw UsageError(std::string("--weights ") + e.what());
+    }
+  }
+  o.overwrite = r.count("overwrite") > 0;
+  o.print_every = at_least(r, "print-every", 0);
+  o.save_every = at_least(r, "save-every", 0);
+  o.checkpoint_every = at_least(r, "checkpoint-every", 0);
+  if (r.count("loss-log")) o.loss_log = r["loss-log"].as<std::string>();
+  o.quiet = r.count("quiet") > 0;
+  o.animation_every = at_least(r, "animation-every", 0);
+  if (r.count("animation")) {
+    o.animation = animation_option(r);
+    if (o.job.settings.size > 65535) {
+      throw UsageError("--animation: a GIF's sides are at most 65535 pixels, and --size is " +
+                       std::to_string(o.job.settings.size));
+    }
+  } else if (r.count("animation-every")) {
+    throw UsageError("--animation-every sets the frames of --animation; add --animation FILE.gif");
+  }
+}
+
+}  // namespace
+
+std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::string>& args) {
+  cxxopts::Options options = stylize_option_table();
   const auto r = parse(options, args);
   if (r.count("help")) {
     std::cout << options.help({"Images", "Optimisation", "Output"}) << "\n";
@@ -236,30 +275,7 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
   }
 
   o.output = r["output"].as<std::string>();
-  if (r.count("weights")) {
-    o.weights = r["weights"].as<std::string>();
-    try {
-      random_weights_seed(o.weights);
-    } catch (const Error& e) {
-      throw UsageError(std::string("--weights ") + e.what());
-    }
-  }
-  o.overwrite = r.count("overwrite") > 0;
-  o.print_every = at_least(r, "print-every", 0);
-  o.save_every = at_least(r, "save-every", 0);
-  o.checkpoint_every = at_least(r, "checkpoint-every", 0);
-  if (r.count("loss-log")) o.loss_log = r["loss-log"].as<std::string>();
-  o.quiet = r.count("quiet") > 0;
-  o.animation_every = at_least(r, "animation-every", 0);
-  if (r.count("animation")) {
-    o.animation = animation_option(r);
-    if (job.settings.size > 65535) {
-      throw UsageError("--animation: a GIF's sides are at most 65535 pixels, and --size is " +
-                       std::to_string(job.settings.size));
-    }
-  } else if (r.count("animation-every")) {
-    throw UsageError("--animation-every sets the frames of --animation; add --animation FILE.gif");
-  }
+  read_command_options(r, o);
 
   check_outputs(o, output_files(o));
   return o;

@@ -7,10 +7,10 @@
 #include <map>
 
 #include "apps/nst/cli.h"
+#include "files/sha256.h"
 #include "nst/texture.h"
 #include "tensor/error.h"
 #include "weights/locate.h"
-#include "files/sha256.h"
 
 namespace nst::cli {
 namespace {
@@ -175,7 +175,8 @@ StylizeOptions options_from_resume(const ResumeFile& resume, const std::string& 
   o.checkpoint_every = number("checkpoint_every");
   o.animation_every = number("animation_every", true);
   // (Before version 3 the JPEG quality was the command's, not a setting.)
-  if (extra.count("jpeg_quality") > 0) o.job.settings.encoding.jpeg_quality = number("jpeg_quality");
+  if (extra.count("jpeg_quality") > 0)
+    o.job.settings.encoding.jpeg_quality = number("jpeg_quality");
   NST_CHECK(
       o.print_every >= 0 && o.save_every >= 0 && o.checkpoint_every >= 0 && o.animation_every >= 0,
       path, ": damaged command options");
@@ -239,25 +240,26 @@ std::string destinations(const StylizeOptions& o) {
   return text + " and " + resume_path(o.output);
 }
 
-std::vector<std::pair<std::string, std::string>> input_fingerprints(const StylizeOptions& o,
-                                                                    const std::string& weights) {
-  std::vector<std::pair<std::string, std::string>> out{{"content", fingerprint(o.job.content)}};
-  for (std::size_t i = 0; i < o.job.styles.size(); ++i)
-    out.emplace_back("style " + std::to_string(i + 1), fingerprint(o.job.styles[i]));
-  if (!o.job.init_image.empty()) out.emplace_back("init", fingerprint(o.job.init_image));
-  const auto* text = reinterpret_cast<const uint8_t*>(weights.data());
-  out.emplace_back("weights", random_weights_seed(weights) ? sha256_hex({text, weights.size()})
-                                                           : sha256_file(weights));
+std::vector<std::pair<std::string, std::string>> input_fingerprints(const PreparedJob& prepared,
+                                                                    const nn::Module& model) {
+  std::vector<std::pair<std::string, std::string>> out = prepared.fingerprints;
+  out.emplace_back("weights", fingerprint(model));
   return out;
 }
 
 void check_inputs_unchanged(const ResumeFile& resume, const StylizeOptions& o,
+                            const PreparedJob& prepared, const nn::Module& model,
                             const std::string& weights, const std::string& path) {
   const std::map<std::string, std::string> saved(resume.fingerprints.begin(),
                                                  resume.fingerprints.end());
-  const auto now = input_fingerprints(o, weights);
+  const auto now = input_fingerprints(prepared, model);
   NST_CHECK(now.size() == saved.size(), path, ": the saved run had ", saved.size(),
             " inputs, its options name ", now.size());
+  // Before version 3 a file held the weights file's SHA-256, or for random weights the text's.
+  const auto weights_file_digest = [&] {
+    const auto* text = reinterpret_cast<const uint8_t*>(weights.data());
+    return random_weights_seed(weights) ? sha256_hex({text, weights.size()}) : sha256_file(weights);
+  };
   for (const auto& [role, digest] : now) {
     const auto it = saved.find(role);
     NST_CHECK(it != saved.end(), path, ": the saved run has no fingerprint of its ", role);
@@ -265,7 +267,9 @@ void check_inputs_unchanged(const ResumeFile& resume, const StylizeOptions& o,
                              : role == "content" ? o.job.content.name
                              : role == "init"    ? o.job.init_image.name
                                               : o.job.styles[std::stoul(role.substr(6)) - 1].name;
-    NST_CHECK(it->second == digest, path, ": the ", role, " ", file,
+    const bool same =
+        it->second == digest || (role == "weights" && it->second == weights_file_digest());
+    NST_CHECK(same, path, ": the ", role, " ", file,
               " has changed since the run was saved (its SHA-256 differs), so the run cannot "
               "continue; start it again instead");
   }

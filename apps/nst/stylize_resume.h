@@ -48,13 +48,16 @@ void check_resumed_outputs(const ResumeFile& resume, const StylizeOptions& o);
 // "out.png, out.csv and out.png.nstresume": what the run writes, for a user to see first.
 std::string destinations(const StylizeOptions& o);
 
-// SHA-256 of the content, each style, the starting image and the weights; `weights` is the
-// file used ("random:SEED" for an untrained network, fingerprinted as that text).
-std::vector<std::pair<std::string, std::string>> input_fingerprints(const StylizeOptions& o,
-                                                                    const std::string& weights);
+// SHA-256 of the content, each style and the starting image (as prepare() read them) and of
+// the network's weights (as loaded).
+std::vector<std::pair<std::string, std::string>> input_fingerprints(const PreparedJob& prepared,
+                                                                    const nn::Module& model);
 
-// Throws nst::Error naming the input if a fingerprint differs from the saved one.
+// Throws nst::Error naming the input if a fingerprint differs from the saved one. `weights`:
+// the file used ("random:SEED" for an untrained network); files written before the weights
+// were fingerprinted as loaded hold the file's SHA-256 (or that text's), which matches too.
 void check_inputs_unchanged(const ResumeFile& resume, const StylizeOptions& o,
+                            const PreparedJob& prepared, const nn::Module& model,
                             const std::string& weights, const std::string& path);
 
 }  // namespace nst::cli

@@ -9,6 +9,7 @@
 
 #include "apps/nst/cli.h"
 #include "apps/nst/service_support.h"
+#include "nst/run_recorder.h"
 #include "nst/memory.h"
 #include "nst/settings.h"
 #include "serve/redis_worker.h"
@@ -27,7 +28,7 @@ int run_worker_command(const std::vector<std::string>& args) {
       ("name", "this worker's name, unique among the workers (default: HOST-PID)", cxxopts::value<std::string>())
       ("claim-after", "seconds without a heartbeat before another worker takes a job over", cxxopts::value<std::string>()->default_value("60"))
       ("max-attempts", "runs in a row that may end abnormally (a worker killed) before a job fails", cxxopts::value<std::string>()->default_value("3"))
-      ("checkpoint-every", "save the running job every N iterations (0: about every 10 seconds)", cxxopts::value<std::string>()->default_value("0"))
+      ("checkpoint-every", "save the running job every N iterations (0: every " + std::to_string(int(CheckpointPolicy::kDefaultSeconds)) + " seconds)", cxxopts::value<std::string>()->default_value("0"))
       ("weights", "VGG19 weights FILE, or random[:SEED] for an untrained network (default: as nst stylize)", cxxopts::value<std::string>())
       ("h,help", "show this help");
   // clang-format on
