@@ -70,11 +70,7 @@ serve::ServerOptions server_options(const cxxopts::ParseResult& r, int workers) 
   o.token = service_token(r.count("token") ? r["token"].as<std::string>() : "",
                           r.count("token-file") ? r["token-file"].as<std::string>() : "");
   if (r.count("allow-host")) o.allowed_hosts = r["allow-host"].as<std::vector<std::string>>();
-  const int threads = at_least(r, "threads", 0);
-  if (threads > max_threads()) {
-    throw UsageError("--threads must be at most " + std::to_string(max_threads()) +
-                     " (4 per core), got " + std::to_string(threads));
-  }
+  const int threads = checked_thread_count(at_least(r, "threads", 0));
   o.limits.threads = std::max(1, (threads > 0 ? threads : num_threads()) / workers);
   int64_t max_memory = default_max_memory();
   if (r.count("max-memory")) {
@@ -111,12 +107,7 @@ BackendChoice redis_backend(const cxxopts::ParseResult& r) {
                        "the jobs (give it to them)");
     }
   }
-  serve::RedisAddress address;
-  try {
-    address = serve::parse_redis_url(r["queue"].as<std::string>());
-  } catch (const Error& e) {
-    throw UsageError(std::string("--queue ") + e.what());
-  }
+  const serve::RedisAddress address = queue_address(r["queue"].as<std::string>());
   const int ttl_hours = at_least(r, "ttl-hours", 1);
   return {.make =
               [address, ttl_hours] {

@@ -12,6 +12,7 @@
 
 #include "apps/nst/cli.h"
 #include "tensor/error.h"
+#include "tensor/threads.h"
 #include "weights/locate.h"
 
 namespace nst::cli {
@@ -35,6 +36,22 @@ std::string service_weights(const std::string& option) {
     throw UsageError(std::string("--weights ") + e.what());
   }
   return option;
+}
+
+serve::RedisAddress queue_address(const std::string& url) {
+  try {
+    return serve::parse_redis_url(url);
+  } catch (const Error& e) {
+    throw UsageError(std::string("--queue ") + e.what());
+  }
+}
+
+int checked_thread_count(int threads) {
+  if (threads > max_threads()) {
+    throw UsageError("--threads must be at most " + std::to_string(max_threads()) +
+                     " (4 per core), got " + std::to_string(threads));
+  }
+  return threads;
 }
 
 std::string service_token(const std::string& option, const std::string& file) {

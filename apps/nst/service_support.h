@@ -9,6 +9,7 @@
 #include <string>
 
 #include "nn/vgg19.h"
+#include "serve/redis_client.h"
 
 namespace nst::cli {
 
@@ -28,6 +29,12 @@ class ServiceModels {
 // The weights a service uses: --weights if given (checked), else the lookup of
 // weights/locate.h. UsageError for a malformed random:SEED.
 std::string service_weights(const std::string& option);
+
+// --queue's Redis address (serve/redis_client.h); UsageError naming the option if malformed.
+serve::RedisAddress queue_address(const std::string& url);
+
+// --threads as given (0: all cores); UsageError above 4 per core.
+int checked_thread_count(int threads);
 
 // The token of `nst serve`: --token, else the first line of --token-file, else $NST_TOKEN;
 // "" for none. UsageError for both options, or a token file that is unreadable or empty.

@@ -9,8 +9,8 @@
 
 #include "apps/nst/cli.h"
 #include "apps/nst/service_support.h"
-#include "nst/run_recorder.h"
 #include "nst/memory.h"
+#include "nst/run_recorder.h"
 #include "nst/settings.h"
 #include "serve/redis_worker.h"
 #include "tensor/threads.h"
@@ -39,17 +39,8 @@ int run_worker_command(const std::vector<std::string>& args) {
   }
   positionals(r, 0, "nst worker --queue redis://HOST:PORT [options]");
   if (!r.count("queue")) throw UsageError("--queue redis://HOST:PORT is required");
-  serve::RedisAddress address;
-  try {
-    address = serve::parse_redis_url(r["queue"].as<std::string>());
-  } catch (const Error& e) {
-    throw UsageError(std::string("--queue ") + e.what());
-  }
-  const int threads = at_least(r, "threads", 0);
-  if (threads > max_threads()) {
-    throw UsageError("--threads must be at most " + std::to_string(max_threads()) +
-                     " (4 per core), got " + std::to_string(threads));
-  }
+  const serve::RedisAddress address = queue_address(r["queue"].as<std::string>());
+  const int threads = checked_thread_count(at_least(r, "threads", 0));
   const int claim_after = at_least(r, "claim-after", 2);
   const int checkpoint_every = at_least(r, "checkpoint-every", 0);
   std::string name;
