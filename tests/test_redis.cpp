@@ -219,6 +219,9 @@ TEST(RedisModeUsage, WrongCommandLinesAreUsageErrors) {
       {"serve --queue redis://host:6379 --workers 2", "--workers is for the embedded mode"},
       {"serve --queue redis://host:6379 --weights random", "--weights is for the embedded mode"},
       {"worker", "--queue redis://HOST:PORT is required"},
+      {"worker --queue http://host:6379", "--queue http://host:6379: not a Redis URL"},
+      {"worker --queue redis://127.0.0.1:6379 --threads 100000", "(4 per core), got 100000"},
+      {"serve --threads 100000", "--threads must be at most"},
       {"worker --queue redis://127.0.0.1:6379 --claim-after 1", "--claim-after must be at least 2"},
       {"worker --queue redis://127.0.0.1:6379 --name 'a b'", "--name must be a word"},
   };
