@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "nst/animation.h"
+#include "nst/run_recorder.h"
 #include "nst/scales.h"
 #include "nst/settings_text.h"
 
@@ -280,7 +282,106 @@ std::vector<SettingSpec> make_specs() {
   };
 }
 
+// The service's reason for the command line's display options.
+constexpr std::string_view kDisplay =
+    "is a display option of the command line, with no meaning for the service";
+
+std::vector<CommandOptionSpec> make_command_specs() {
+  return {
+      {.name = "content",
+       .group = "Images",
+       .help = "the photo (PNG or JPEG)",
+       .before_settings = true,
+       .not_for_service =
+           "names a file on the server, which clients cannot; send the photo as the form's "
+           "'content' file"},
+      {.name = "style",
+       .group = "Images",
+       .help = "the style picture(s), comma-separated",
+       .before_settings = true,
+       .not_for_service = "names a file on the server, which clients cannot; send the paintings "
+                          "as the form's 'style' files"},
+      {.name = "output",
+       .group = "Images",
+       .help = "where to write the result; .png, .jpg or .jpeg",
+       .before_settings = true,
+       .not_for_service = "names a file on the server, which clients cannot; fetch the result "
+                          "from /api/jobs/ID/result"},
+      {.name = "overwrite",
+       .group = "Images",
+       .help = "replace the output (and loss log) if they exist",
+       .takes_value = false,
+       .before_settings = true,
+       .not_for_service = kDisplay},
+      {.name = "weights",
+       .group = "Optimisation",
+       .help = "VGG19 weights FILE, or random[:SEED] for an untrained network (default: "
+               "$NST_WEIGHTS, ~/.cache/nst, ~/.cache/torch)",
+       .not_for_service = "names a file on the server, which clients cannot; the server "
+                          "chooses its weights (nst serve --weights)"},
+      {.name = "print-every",
+       .group = "Output",
+       .help = "print the losses every N iterations (0: automatic)",
+       .default_text = "0",
+       .not_for_service = kDisplay},
+      {.name = "save-every",
+       .group = "Output",
+       .help = "also save the image every N iterations as OUTPUT_<iteration>",
+       .default_text = "0",
+       .not_for_service = kDisplay},
+      {.name = "animation",
+       .group = "Output",
+       .help = "write the run as an animated GIF to FILE.gif",
+       .not_for_service = "names a file on the server, which clients cannot; the service does "
+                          "not make animations"},
+      {.name = "animation-every",
+       .group = "Output",
+       .help = "iterations between the animation's frames (0: about " +
+               std::to_string(kAnimationFrames) + " frames)",
+       .default_text = "0",
+       .not_for_service = kDisplay},
+      {.name = "loss-log",
+       .group = "Output",
+       .help = "write the losses of every iteration to this CSV file",
+       .not_for_service = "names a file on the server, which clients cannot; fetch the loss log "
+                          "from /api/jobs/ID/losses"},
+      {.name = "checkpoint-every",
+       .group = "Output",
+       .help = "save the run to OUTPUT.nstresume every N iterations (0: every " +
+               std::to_string(int(CheckpointPolicy::kDefaultSeconds)) + " seconds)",
+       .default_text = "0",
+       .not_for_service = kDisplay},
+      {.name = "resume",
+       .group = "Output",
+       .help = "continue the run saved in FILE.nstresume (by Ctrl-C or a checkpoint)",
+       .not_for_service = "names a file on the server, which clients cannot; the server "
+                          "resumes its own jobs"},
+      {.name = "quiet",
+       .group = "Output",
+       .help = "print nothing but errors",
+       .takes_value = false,
+       .not_for_service = kDisplay},
+      {.name = "help",
+       .group = "Output",
+       .help = "show this help",
+       .takes_value = false,
+       .not_for_service = kDisplay},
+  };
+}
+
 }  // namespace
+
+const std::vector<CommandOptionSpec>& command_option_specs() {
+  static const std::vector<CommandOptionSpec> specs = make_command_specs();
+  return specs;
+}
+
+const CommandOptionSpec* find_command_option(std::string_view name) {
+  for (const CommandOptionSpec& spec : command_option_specs()) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
 
 const std::vector<SettingSpec>& setting_specs() {
   static const std::vector<SettingSpec> specs = make_specs();

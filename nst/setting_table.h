@@ -1,9 +1,10 @@
-// The job settings, listed once. Each entry says what a face needs to know of a setting: its
-// name (the command line's long option and the service's JSON key), its JobSettings field, how
-// a value is read from text and written back, its help line and --help group, the smallest
-// value that works, and whether a client of the service may set it. From this table come
-// set_setting() and setting_text() (nst/settings_text.h), the CLI's options and --help, the
-// service's options and refusals, the settings of a resume file, and GET /api/settings.
+// The job settings, listed once (and below them the command line's own options). Each entry says
+// what a face needs to know of a setting: its name (the command line's long option and the
+// service's JSON key), its JobSettings field, how a value is read from text and written back, its
+// help line and --help group, the smallest value that works, and whether a client of the service
+// may set it. From this table come set_setting() and setting_text() (nst/settings_text.h), the
+// CLI's options and --help, the service's options and refusals, the settings of a resume file, and
+// GET /api/settings.
 //
 // Adding a setting: a field in JobSettings (nst/settings.h), one entry here, and the code that
 // uses it. Its checks beyond the table's minimum go in validate_settings().
@@ -53,5 +54,21 @@ struct SettingSpec {
 const std::vector<SettingSpec>& setting_specs();
 // The entry named `name` ("style-weight"); nullptr if there is none.
 const SettingSpec* find_setting(std::string_view name);
+
+// An option of `nst stylize` that is not a job setting: the run's files and its display. The
+// command line reads their values itself; the service refuses each with its reason.
+struct CommandOptionSpec {
+  std::string_view name{};  // "loss-log"
+  std::string_view group{};
+  std::string help{};
+  std::string default_text{};          // what --help shows; empty: none
+  bool takes_value = true;             // false: a switch (--quiet)
+  bool before_settings = false;        // listed before the settings of its --help group
+  std::string_view not_for_service{};  // why a client of the service may not send it
+};
+
+// The command's own options, in the order --help lists them within their groups.
+const std::vector<CommandOptionSpec>& command_option_specs();
+const CommandOptionSpec* find_command_option(std::string_view name);
 
 }  // namespace nst

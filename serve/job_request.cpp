@@ -1,7 +1,6 @@
 #include "serve/job_request.h"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 
 #include "nst/image.h"
@@ -15,22 +14,6 @@ namespace nst::serve {
 namespace {
 
 using nlohmann::json;
-
-// Options of `nst stylize` that name a file on the server, with what to do instead.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kServerPaths{{
-    {"content", "send the photo as the form's 'content' file"},
-    {"style", "send the paintings as the form's 'style' files"},
-    {"output", "fetch the result from /api/jobs/ID/result"},
-    {"loss-log", "fetch the loss log from /api/jobs/ID/losses"},
-    {"weights", "the server chooses its weights (nst serve --weights)"},
-    {"animation", "the service does not make animations"},
-    {"resume", "the server resumes its own jobs"},
-}};
-
-// Options of `nst stylize` about its display and its own files.
-constexpr std::array<std::string_view, 7> kCommandLineOnly{
-    "print-every", "save-every", "checkpoint-every", "animation-every", "quiet",
-    "overwrite",   "help"};
 
 [[noreturn]] void refuse(const std::string& option, const std::string& message) {
   throw SettingError(option, option + ": " + message);
@@ -129,12 +112,8 @@ JobOptions parse_job_options(const json& options, std::size_t styles, const JobL
                         std::to_string(limits.max_styles) + " (--max-styles)");
   }
   for (const auto& [key, value] : options.items()) {
-    for (const auto& [option, instead] : kServerPaths) {
-      if (key == option)
-        refuse(key, "names a file on the server, which clients cannot; " + std::string(instead));
-    }
-    if (std::find(kCommandLineOnly.begin(), kCommandLineOnly.end(), key) != kCommandLineOnly.end())
-      refuse(key, "is a display option of the command line, with no meaning for the service");
+    if (const CommandOptionSpec* command = find_command_option(key))
+      refuse(key, std::string(command->not_for_service));
     const SettingSpec* spec = find_setting(key);
     if (spec != nullptr && !spec->not_for_service.empty())
       refuse(key, std::string(spec->not_for_service));

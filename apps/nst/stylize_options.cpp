@@ -8,7 +8,6 @@
 #include <sstream>
 
 #include "apps/nst/cli.h"
-#include "nst/run_recorder.h"
 #include "nst/animation.h"
 #include "nst/image.h"
 #include "nst/scales.h"
@@ -186,34 +185,30 @@ cxxopts::Options stylize_option_table() {
                            "Paint a photo in the style of one or more pictures "
                            "(Gatys et al.): optimise its pixels so that its VGG19 features match "
                            "the photo's and their Gram matrices match the style's.");
-  // clang-format off
-  options.add_options("Images")
-      ("content", "the photo (PNG or JPEG)", cxxopts::value<std::string>())
-      ("style", "the style picture(s), comma-separated", cxxopts::value<std::string>())
-      ("output", "where to write the result; .png, .jpg or .jpeg", cxxopts::value<std::string>())
-      ("overwrite", "replace the output (and loss log) if they exist");
-  // clang-format on
-  // The job's settings, with their defaults, from the table (nst/setting_table.h).
+  // The command's own options and the job's settings with their defaults, from the tables
+  // (nst/setting_table.h), each group's command options first or last as the table says.
+  const auto add_command_options = [&](bool before_settings) {
+    for (const CommandOptionSpec& spec : command_option_specs()) {
+      if (spec.before_settings != before_settings) continue;
+      const std::string name = spec.name == "help" ? "h,help" : std::string(spec.name);
+      auto adder = options.add_options(std::string(spec.group));
+      if (!spec.takes_value) {
+        adder(name, spec.help);
+        continue;
+      }
+      auto value = cxxopts::value<std::string>();
+      if (!spec.default_text.empty()) value->default_value(spec.default_text);
+      adder(name, spec.help, value);
+    }
+  };
+  add_command_options(true);
   for (const SettingSpec& spec : setting_specs()) {
     const std::string default_text = spec.text(d);
     auto value = cxxopts::value<std::string>();
     if (!default_text.empty()) value->default_value(default_text);
     options.add_options(std::string(spec.group))(std::string(spec.name), spec.help, value);
   }
-  // clang-format off
-  options.add_options("Optimisation")
-      ("weights", "VGG19 weights FILE, or random[:SEED] for an untrained network (default: $NST_WEIGHTS, ~/.cache/nst, ~/.cache/torch)", cxxopts::value<std::string>());
-  options.add_options("Output")
-      ("print-every", "print the losses every N iterations (0: automatic)", cxxopts::value<std::string>()->default_value("0"))
-      ("save-every", "also save the image every N iterations as OUTPUT_<iteration>", cxxopts::value<std::string>()->default_value("0"))
-      ("animation", "write the run as an animated GIF to FILE.gif", cxxopts::value<std::string>())
-      ("animation-every", "iterations between the animation's frames (0: about " + std::to_string(kAnimationFrames) + " frames)", cxxopts::value<std::string>()->default_value("0"))
-      ("loss-log", "write the losses of every iteration to this CSV file", cxxopts::value<std::string>())
-      ("checkpoint-every", "save the run to OUTPUT.nstresume every N iterations (0: every " + std::to_string(int(CheckpointPolicy::kDefaultSeconds)) + " seconds)", cxxopts::value<std::string>()->default_value("0"))
-      ("resume", "continue the run saved in FILE.nstresume (by Ctrl-C or a checkpoint)", cxxopts::value<std::string>())
-      ("quiet", "print nothing but errors")
-      ("h,help", "show this help");
-  // clang-format on
+  add_command_options(false);
   return options;
 }
 
