@@ -102,6 +102,13 @@ redisContext* Redis::acquire() {
   return c;
 }
 
+bool redis_not_ready(std::string_view error) {
+  for (const std::string_view code : {"LOADING ", "BUSY ", "TRYAGAIN ", "MASTERDOWN "}) {
+    if (error.starts_with(code)) return true;
+  }
+  return false;
+}
+
 void Redis::release(redisContext* c) {
   const std::lock_guard lock(mutex_);
   if (idle_.size() < kMaxIdle) {
@@ -132,6 +139,10 @@ RedisValue Redis::run(const std::vector<std::string>& args, std::chrono::millise
   RedisValue value = value_of(reply);
   freeReplyObject(reply);
   release(c);
+  if (error && redis_not_ready(error_text)) {
+    throw BackendUnavailable("the queue (Redis at " + address_.url +
+                             ") is not ready: " + error_text);
+  }
   NST_CHECK(!error, "Redis ", args.empty() ? "" : args[0], ": ", error_text);
   return value;
 }

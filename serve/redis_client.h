@@ -6,6 +6,7 @@
 #include <chrono>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "serve/job_backend.h"
@@ -33,6 +34,11 @@ struct RedisValue {
   bool is_nil() const { return kind == Kind::nil; }
 };
 
+// Whether an error reply says the server cannot answer yet rather than that the command is
+// wrong: LOADING (a restarted Redis reading its data), BUSY (a script running), TRYAGAIN,
+// MASTERDOWN. A client waits such a server out as it waits out an unreachable one.
+bool redis_not_ready(std::string_view error);
+
 class Redis {
  public:
   explicit Redis(RedisAddress address);
@@ -41,8 +47,8 @@ class Redis {
   Redis& operator=(const Redis&) = delete;
 
   // Runs one command (arguments binary-safe). BackendUnavailable when the server cannot be
-  // reached or the connection breaks; nst::Error for an error reply. `timeout` must outlast a
-  // blocking command's own.
+  // reached, the connection breaks, or it answers that it is not ready (redis_not_ready);
+  // nst::Error for another error reply. `timeout` must outlast a blocking command's own.
   RedisValue run(const std::vector<std::string>& args,
                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Runs a Lua script (EVAL) with its keys and arguments.
