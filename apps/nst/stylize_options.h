@@ -27,7 +27,7 @@ struct StylizeOptions {
   std::string resume;
   int print_every = 0;
   int save_every = 0;
-  int checkpoint_every = 0;  // iterations between resume files; 0: about once a minute
+  int checkpoint_every = 0;  // iterations between resume files; 0: every 30 s (RunRecorder)
   std::string animation;     // an animated GIF of the run (nst/animation.h)
   int animation_every = 0;   // iterations between its frames; 0: about 50 frames
   bool quiet = false;
