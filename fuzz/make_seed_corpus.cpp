@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
   const fs::path root = argc > 1 ? argv[1] : "fuzz/corpus";
   fs::create_directories(root / "image");
   nst::write_image((root / "image/rgb.png").string(), picture(6, 9));
-  nst::write_image((root / "image/baseline.jpg").string(), picture(9, 17), 50);
+  nst::write_image((root / "image/baseline.jpg").string(), picture(9, 17), {.jpeg_quality = 50});
   progressive_jpeg_with_exif((root / "image/progressive_exif.jpg").string());
 
   nst::testing::CraftedTensor t;
