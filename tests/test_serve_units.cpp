@@ -172,12 +172,17 @@ TEST(JobRecordSettings, EverySettingSurvivesTheRecordExactly) {
 }
 
 TEST(JobRecordSettings, ADamagedRecordIsNamed) {
-  for (const auto& [text, fragment] : std::vector<std::pair<std::string, std::string>>{
-           {R"({"size": "big"})", "'big' is not a whole number"},
-           {R"({"size": 64})", "size is not text"},
-           {R"({"sise": "64"})", "unknown setting 'sise'"},
-           {R"(["size"])", "not a JSON object"},
-           {R"({"size": )", "parse error"}}) {
+  struct Case {
+    std::string text, fragment;
+  };
+  for (const Case& c : std::vector<Case>{{R"({"size": "big"})", "'big' is not a whole number"},
+                                         {R"({"size": 64})", "size is not text"},
+                                         {R"({"sise": "64"})", "unknown setting 'sise'"},
+                                         {R"(["size"])", "not a JSON object"},
+                                         {R"({"size": )", "parse error"}}) {
+    const std::string& text = c.text;
+    const std::string& fragment = c.fragment;
+    // (Named, not a structured binding: clang 14 cannot capture one in a lambda.)
     const std::string m = nst::testing::error_of([&] { settings_from_record_text(text); });
     EXPECT_NE(m.find("a job record's settings are damaged"), std::string::npos) << m;
     EXPECT_NE(m.find(fragment), std::string::npos) << text << ": " << m;
