@@ -100,8 +100,7 @@ JobPlan plan(const JobSettings& s, const PlannedImage& content,
              const FieldNames& names) {
   validate_settings(s, styles.size(), names);
   JobPlan plan;
-  plan.settings = s;
-  JobSizes& sizes = plan.sizes;
+  JobSizes sizes;  // what the memory estimate is made from (nst/memory.h)
 
   // The working sizes first, each held to the pixel limit (a size of 20000 must not exhaust
   // memory), then the memory the whole run needs.

@@ -29,10 +29,8 @@ struct ScalePlan {
 };
 
 struct JobPlan {
-  JobSettings settings;
   std::vector<ScalePlan> scales;   // coarse to fine; the last at settings.size
-  JobSizes sizes;                  // what the memory estimate was made from (nst/memory.h)
-  MemoryEstimate memory;
+  MemoryEstimate memory;           // from the sizes of every picture the run keeps
   std::vector<std::string> notes;  // things a user should hear about (an upscaled content)
 
   int total_iterations() const;    // over all scales
