@@ -10,7 +10,6 @@
 
 #include "serve/job_json.h"
 #include "serve/log_line.h"
-#include "serve/request_text.h"
 #include "tensor/error.h"
 
 namespace nst::serve {
@@ -81,7 +80,7 @@ bool EmbeddedBackend::submit(const JobRecord& record, const Upload& content,
     store_.insert(record);
   }
   events_.open(record.id);
-  events_.publish(record.id, "state", json_text(job_json(record, queue_position(record.id))));
+  events_.publish(record.id, "state", state_event_data(record, queue_position(record.id)));
   workers_->wake();
   return true;
 }
@@ -92,7 +91,7 @@ bool EmbeddedBackend::cancel(const std::string& id) {
   workers_->cancel(id);
   // A running job's worker closes its events once it has stopped.
   if (before->state == JobState::queued)
-    events_.close(id, "state", json_text(job_json(*store_.get(id))));
+    events_.close(id, "state", state_event_data(*store_.get(id)));
   return true;
 }
 

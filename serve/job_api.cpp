@@ -238,9 +238,8 @@ void Server::events(const httplib::Request& request, httplib::Response& response
         if (!batch) {
           // Finished long enough ago that its events are gone: its record is the whole story.
           // Without one the job is gone (deleted, or the store lost it): say so, as the end.
-          const std::string event = sse(
-              {"end", "state",
-               now ? json_text(record_json(*now)) : json_text({{"id", id}, {"state", "deleted"}})});
+          const std::string event =
+              sse({"end", "state", now ? json_text(record_json(*now)) : deleted_event_data(id)});
           sink.write(event.data(), event.size());
           sink.done();
           return true;

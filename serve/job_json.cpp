@@ -4,8 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "nst/setting_table.h"
-#include "tensor/error.h"
+#include "serve/request_text.h"
 
 namespace nst::serve {
 
@@ -39,33 +38,17 @@ nlohmann::json job_json(const JobRecord& r, int queue_position) {
   return j;
 }
 
+std::string state_event_data(const JobRecord& record, int queue_position) {
+  return json_text(job_json(record, queue_position));
+}
+
+std::string deleted_event_data(const std::string& id) {
+  return json_text({{"id", id}, {"state", "deleted"}});
+}
+
 nlohmann::json losses_json(const IterationLosses& l) {
   return {{"iteration", l.iteration}, {"scale", l.scale}, {"total", l.total},
           {"content", l.content},     {"style", l.style}, {"tv", l.tv}};
-}
-
-std::string settings_record_text(const JobSettings& settings) {
-  nlohmann::json object = nlohmann::json::object();
-  for (const SettingSpec& spec : setting_specs())
-    object[std::string(spec.name)] = spec.text(settings);
-  return object.dump();
-}
-
-JobSettings settings_from_record_text(const std::string& text) {
-  JobSettings settings;
-  try {
-    const nlohmann::json object = nlohmann::json::parse(text);
-    NST_CHECK(object.is_object(), "not a JSON object");
-    for (const auto& [name, value] : object.items()) {
-      const SettingSpec* spec = find_setting(name);
-      NST_CHECK(spec != nullptr, "unknown setting '", name, "'");
-      NST_CHECK(value.is_string(), name, " is not text");
-      spec->parse(settings, value.get<std::string>(), name);
-    }
-  } catch (const std::exception& e) {  // nlohmann's errors, SettingError, nst::Error
-    fail("a job record's settings are damaged: ", e.what());
-  }
-  return settings;
 }
 
 }  // namespace nst::serve

@@ -1,11 +1,12 @@
-// How the service writes its records in JSON: a job as GET /api/jobs/ID returns it, and one
-// iteration's losses as its events carry them.
+// How the service writes its records in JSON: a job as GET /api/jobs/ID returns it, and the
+// events of /api/jobs/ID/events, the same in both modes.
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "nst/objective.h"
-#include "serve/job_store.h"
+#include "serve/job_record.h"
 
 namespace nst::serve {
 
@@ -13,16 +14,14 @@ namespace nst::serve {
 //  "error", "options", "content", "styles", "queue_position"}; times in ISO 8601 UTC or null.
 nlohmann::json job_json(const JobRecord& record, int queue_position = 0);
 
-// {"iteration", "scale", "total", "content", "style", "tv"}.
+// A state event (the job changed state): the job as GET /api/jobs/ID shows it at that moment.
+std::string state_event_data(const JobRecord& record, int queue_position = 0);
+// The last event of a job that is gone: deleted, expired, or lost by its store.
+std::string deleted_event_data(const std::string& id);
+
+// An iteration event: {"iteration", "scale", "total", "content", "style", "tv"}.
 nlohmann::json losses_json(const IterationLosses& losses);
 
 std::string iso8601(double seconds_since_epoch);  // "2026-12-01T15:04:05.123Z"
-
-// A job's settings as its record stores them: a JSON object of every setting's text by name
-// (nst/setting_table.h), {"size": "512", "style-weight": "330", ...}, exact both ways. Reading
-// starts from the defaults, so a setting newer than the record keeps its default; nst::Error
-// for an unknown name or a malformed value (a damaged record).
-std::string settings_record_text(const JobSettings& settings);
-JobSettings settings_from_record_text(const std::string& text);
 
 }  // namespace nst::serve

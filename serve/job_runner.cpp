@@ -10,6 +10,7 @@
 #include "nst/resume.h"
 #include "nst/run_recorder.h"
 #include "serve/job_json.h"
+#include "serve/request_text.h"
 #include "tensor/error.h"
 
 namespace nst::serve {
@@ -160,9 +161,10 @@ void run_service_job(const JobRecord& record, JobHost& host, const ModelSource& 
     failure = e.what();
   }
   host.log("job " + record.id + " failed: " + failure);
-  // The log has the whole message; clients see it without the server's own paths.
+  // The log has the whole message; clients see it without the server's own paths, as bounded
+  // UTF-8 text (what a record's fields and events must be).
   const std::string folder = std::filesystem::path(host.resume_path()).parent_path().string();
-  host.failed(without_server_paths(failure, folder));
+  host.failed(excerpt(without_server_paths(failure, folder), kMaxMessageBytes));
 }
 
 }  // namespace nst::serve

@@ -2,22 +2,11 @@
 
 #include <sqlite3.h>
 
-#include <chrono>
-
-#include "serve/job_json.h"
 #include "serve/request_text.h"
 #include "tensor/error.h"
 
 namespace nst::serve {
 namespace {
-
-constexpr const char* kStateNames[] = {"queued", "running", "done", "failed", "cancelled"};
-
-JobState state_from(std::string_view name) {
-  const std::optional<JobState> state = parse_job_state(name);
-  NST_CHECK(state, "the job store holds an unknown job state '", name, "'");
-  return *state;
-}
 
 // One prepared statement: bind, step, read columns; finalized when it goes out of scope.
 class Statement {
@@ -65,27 +54,18 @@ class Statement {
   const std::string& store_;
 };
 
-constexpr const char* kColumns =
-    "id, state, options, content_name, style_names, iteration, iterations, losses, created, "
-    "started, finished, error, settings";
+// The columns a record is read from and written to: its fields (serve/job_record.h).
+std::string column_list() {
+  std::string list;
+  for (const std::string& name : record_field_names()) list += (list.empty() ? "" : ", ") + name;
+  return list;
+}
 
 JobRecord record_from(const Statement& row) {
-  JobRecord r;
-  r.id = row.text(0);
-  r.state = state_from(row.text(1));
-  r.options = nlohmann::json::parse(row.text(2));
-  r.content_name = row.text(3);
-  r.style_names = nlohmann::json::parse(row.text(4)).get<std::vector<std::string>>();
-  r.iteration = row.integer(5);
-  r.iterations = row.integer(6);
-  r.losses = nlohmann::json::parse(row.text(7));
-  r.created = row.real(8);
-  r.started = row.real(9);
-  r.finished = row.real(10);
-  r.error = row.text(11);
-  if (const std::string settings = row.text(12); !settings.empty())
-    r.settings = settings_from_record_text(settings);
-  return r;
+  RecordFields fields;
+  int column = 0;
+  for (const std::string& name : record_field_names()) fields[name] = row.text(column++);
+  return record_from_fields(fields);
 }
 
 void add_column_if_missing(sqlite3* db, const std::string& store, const std::string& name,
@@ -97,24 +77,6 @@ void add_column_if_missing(sqlite3* db, const std::string& store, const std::str
 }
 
 }  // namespace
-
-double now_seconds() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
-std::string_view state_name(JobState state) { return kStateNames[static_cast<int>(state)]; }
-
-std::optional<JobState> parse_job_state(std::string_view name) {
-  for (int i = 0; i < 5; ++i) {
-    if (name == kStateNames[i]) return static_cast<JobState>(i);
-  }
-  return std::nullopt;
-}
-
-bool is_finished(JobState state) {
-  return state == JobState::done || state == JobState::failed || state == JobState::cancelled;
-}
 
 JobStore::JobStore(const std::string& path) : path_(path) {
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
@@ -134,38 +96,30 @@ JobStore::JobStore(const std::string& path) : path_(path) {
         " started REAL NOT NULL, finished REAL NOT NULL, error TEXT NOT NULL)"}) {
     Statement(db_, sql, path_).step();
   }
-  // Stores made before jobs counted their attempts, or kept their settings, get the columns.
+  // Stores made before jobs counted their attempts, or kept their settings or worker, get the
+  // columns.
   add_column_if_missing(db_, path_, "attempts", "INTEGER NOT NULL DEFAULT 0");
   add_column_if_missing(db_, path_, "settings", "TEXT NOT NULL DEFAULT ''");
+  add_column_if_missing(db_, path_, "worker", "TEXT NOT NULL DEFAULT ''");
 }
 
 JobStore::~JobStore() { sqlite3_close(db_); }
 
-void JobStore::insert(const JobRecord& r) {
+void JobStore::insert(const JobRecord& record) {
   const std::lock_guard lock(mutex_);
-  Statement(db_,
-            "INSERT INTO jobs (" + std::string(kColumns) +
-                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            path_)
-      .bind(1, r.id)
-      .bind(2, std::string(state_name(r.state)))
-      .bind(3, json_text(r.options))
-      .bind(4, r.content_name)
-      .bind(5, json_text(r.style_names))
-      .bind(6, r.iteration)
-      .bind(7, r.iterations)
-      .bind(8, r.losses.dump())
-      .bind(9, r.created)
-      .bind(10, r.started)
-      .bind(11, r.finished)
-      .bind(12, r.error)
-      .bind(13, r.settings ? settings_record_text(*r.settings) : "")
-      .step();
+  const std::vector<std::string>& names = record_field_names();
+  std::string places;
+  for (std::size_t i = 0; i < names.size(); ++i) places += i == 0 ? "?" : ", ?";
+  Statement insert(db_, "INSERT INTO jobs (" + column_list() + ") VALUES (" + places + ")", path_);
+  const RecordFields fields = record_fields(record);
+  int place = 1;
+  for (const std::string& name : names) insert.bind(place++, fields.at(name));
+  insert.step();
 }
 
 std::optional<JobRecord> JobStore::get(const std::string& id) {
   const std::lock_guard lock(mutex_);
-  Statement row(db_, "SELECT " + std::string(kColumns) + " FROM jobs WHERE id = ?", path_);
+  Statement row(db_, "SELECT " + column_list() + " FROM jobs WHERE id = ?", path_);
   row.bind(1, id);
   if (!row.step()) return std::nullopt;
   return record_from(row);
@@ -173,7 +127,7 @@ std::optional<JobRecord> JobStore::get(const std::string& id) {
 
 std::vector<JobRecord> JobStore::list() {
   const std::lock_guard lock(mutex_);
-  Statement row(db_, "SELECT " + std::string(kColumns) + " FROM jobs ORDER BY seq DESC", path_);
+  Statement row(db_, "SELECT " + column_list() + " FROM jobs ORDER BY seq DESC", path_);
   std::vector<JobRecord> records;
   while (row.step()) records.push_back(record_from(row));
   return records;
@@ -221,7 +175,7 @@ std::optional<JobRecord> JobStore::start_next() {
       .bind(1, now_seconds())
       .bind(2, id)
       .step();
-  Statement row(db_, "SELECT " + std::string(kColumns) + " FROM jobs WHERE id = ?", path_);
+  Statement row(db_, "SELECT " + column_list() + " FROM jobs WHERE id = ?", path_);
   row.bind(1, id);
   row.step();
   return record_from(row);

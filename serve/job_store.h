@@ -1,4 +1,5 @@
-// The service's job records, kept in SQLite: one row per job, from queued to finished.
+// The service's job records, kept in SQLite: one row per job, from queued to finished, its
+// columns the record's fields (serve/job_record.h) plus the store's own `seq` and `attempts`.
 //
 // The database runs in WAL mode with synchronous=FULL, so a record committed here (a job
 // accepted with 201, a state change) survives a crash of the process, or of the machine, at any
@@ -13,37 +14,13 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "nst/settings.h"
+#include "serve/job_record.h"
 
 struct sqlite3;
 
 namespace nst::serve {
-
-enum class JobState { queued, running, done, failed, cancelled };
-std::string_view state_name(JobState state);
-std::optional<JobState> parse_job_state(std::string_view name);  // nothing for an unknown name
-double now_seconds();              // the wall clock as records keep it: seconds since the epoch
-bool is_finished(JobState state);  // done, failed or cancelled
-
-struct JobRecord {
-  std::string id;
-  JobState state = JobState::queued;
-  nlohmann::json options = nlohmann::json::object();  // as the client sent them, checked
-  // What the job runs with, validated under the limits of the server that took it (its threads
-  // are the runner's). Nothing: a record stored before records kept them (job_settings()).
-  std::optional<JobSettings> settings;
-  std::string content_name;  // the uploads' file names, for display
-  std::vector<std::string> style_names;
-  int iteration = 0;      // done so far, over all scales
-  int iterations = 0;     // planned
-  nlohmann::json losses;  // the latest {"total", "content", "style", "tv"}, or null
-  double created = 0, started = 0, finished = 0;  // seconds since the epoch; 0: not yet
-  std::string error;                              // why it failed
-  std::string worker;  // Redis mode: the worker running it, then the one that finished it
-};
 
 class JobStore {
  public:

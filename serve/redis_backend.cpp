@@ -4,7 +4,6 @@
 
 #include "serve/job_json.h"
 #include "serve/redis_jobs.h"
-#include "serve/request_text.h"
 
 namespace nst::serve {
 namespace {
@@ -14,28 +13,40 @@ using namespace redis;
 // Checks the queue's length and records the job in one step, so that two API nodes cannot both
 // take the last place. The uploads were stored before with an expiry, which this removes.
 // KEYS: job hash, nst:jobs, nst:queued, nst:queue, events, uploads...
-// ARGV: max queued, id, seq, state event, hash fields...
+// ARGV: max queued, id, seq, hash fields...
 constexpr const char* kSubmit = R"lua(
 if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
 for i = 6, #KEYS do redis.call('PERSIST', KEYS[i]) end
-redis.call('XADD', KEYS[5], '*', 'type', 'state', 'data', ARGV[4])
+state_event(KEYS[1], KEYS[5], redis.call('ZRANK', KEYS[3], ARGV[2]) + 1)
 redis.call('XADD', KEYS[4], '*', 'job', ARGV[2])
 return 1
 )lua";
 
 // A queued or running job becomes cancelled. KEYS: job hash, nst:queued, events.
-// ARGV: id, now, state event. Returns the state it had, or false.
+// ARGV: id, now. Returns the state it had, or false.
 constexpr const char* kCancel = R"lua(
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'queued' and state ~= 'running' then return false end
 redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('XADD', KEYS[3], '*', 'type', 'state', 'data', ARGV[3])
+state_event(KEYS[1], KEYS[3])
 return state
 )lua";
+
+// A Redis stream entry ID as events carry them, "1764790000123-0": what a client's
+// Last-Event-ID must be to be passed on to Redis.
+bool is_stream_id(const std::string& text) {
+  const std::size_t dash = text.find('-');
+  const auto digits = [](std::string_view part) {
+    return !part.empty() && part.size() <= 19 &&
+           part.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  return dash != std::string::npos && digits(std::string_view(text).substr(0, dash)) &&
+         digits(std::string_view(text).substr(dash + 1));
+}
 
 constexpr auto kUploadGrace = 3600;  // seconds uploads live if their job never gets recorded
 
@@ -55,10 +66,9 @@ bool RedisBackend::submit(const JobRecord& record, const Upload& content,
     redis_.run({"SET", keys.back(), styles[i].bytes, "EX", std::to_string(kUploadGrace)});
   }
   const long long seq = redis_.run({"INCR", "nst:seq"}).integer;
-  std::vector<std::string> args{std::to_string(max_queued), id, std::to_string(seq),
-                                state_event_data(JobState::queued)};
-  for (std::string& field : record_fields(record, ttl_seconds_, seq)) args.push_back(field);
-  if (redis_.eval(kSubmit, keys, args).integer == 1) return true;
+  std::vector<std::string> args{std::to_string(max_queued), id, std::to_string(seq)};
+  for (std::string& field : hash_fields(record, ttl_seconds_, seq)) args.push_back(field);
+  if (redis_.eval(with_state_event(kSubmit), keys, args).integer == 1) return true;
   for (std::size_t i = 5; i < keys.size(); ++i) redis_.run({"DEL", keys[i]});
   return false;
 }
@@ -86,8 +96,8 @@ int RedisBackend::queue_position(const std::string& id) {
 
 bool RedisBackend::cancel(const std::string& id) {
   const RedisValue was =
-      redis_.eval(kCancel, {job_key(id), kQueued, job_key(id, "events")},
-                  {id, std::to_string(now_seconds()), state_event_data(JobState::cancelled)});
+      redis_.eval(with_state_event(kCancel), {job_key(id), kQueued, job_key(id, "events")},
+                  {id, std::to_string(now_seconds())});
   if (was.is_nil()) return false;
   // A running job's worker sees it within a second, stops and cleans up; a queued one is done.
   if (parse_job_state(was.text) == JobState::queued) expire_job(redis_, id);
@@ -117,49 +127,57 @@ std::optional<std::string> RedisBackend::preview(const std::string& id) {
   return get_bytes(job_key(id, "preview"));
 }
 
+std::vector<JobEvent> RedisBackend::read_events(const std::string& id, const std::string& from,
+                                                bool block, bool& ended) {
+  std::vector<std::string> command{"XREAD", "COUNT", "1000"};
+  if (block) command.insert(command.end(), {"BLOCK", "1000"});
+  command.insert(command.end(), {"STREAMS", job_key(id, "events"), from});
+  const RedisValue read = redis_.run(command, std::chrono::seconds(6));
+  std::vector<JobEvent> events;
+  if (read.is_nil() || read.items.empty()) return events;
+  for (const RedisValue& entry : read.items[0].items[1].items) {
+    const std::vector<RedisValue>& f = entry.items[1].items;
+    JobEvent event{.id = entry.items[0].text, .type = "", .data = ""};
+    for (std::size_t i = 0; i + 1 < f.size(); i += 2) {
+      if (f[i].text == "type") event.type = f[i + 1].text;
+      if (f[i].text == "data") event.data = f[i + 1].text;
+    }
+    if (event.type == "state") {  // the record's fields, shown as the API shows a job
+      const StateEvent state = read_state_event(event.data, id);
+      const bool queued = state.record.state == JobState::queued;
+      event.data = state_event_data(state.record,
+                                    queued ? state.queue_position.value_or(queue_position(id)) : 0);
+      ended = ended || is_finished(state.record.state);
+    }
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
 std::optional<EventBatch> RedisBackend::events(const std::string& id, const std::string& after,
                                                std::chrono::milliseconds wait) {
-  const std::string key = job_key(id, "events");
-  if (redis_.run({"EXISTS", key}).integer == 0) return std::nullopt;
+  if (redis_.run({"EXISTS", job_key(id, "events")}).integer == 0) return std::nullopt;
+  const std::string from = is_stream_id(after) ? after : "0";  // "end", or not one of ours
   EventBatch batch;
+  bool ended = false;
   const auto deadline = std::chrono::steady_clock::now() + wait;
-  // Short blocking reads, so that stop() ends a stream within a second.
-  const std::string from = after.empty() || after == "end" ? "0" : after;
-  while (batch.events.empty() && !stopping_ && std::chrono::steady_clock::now() < deadline) {
-    const RedisValue read = redis_.run(
-        {"XREAD", "COUNT", "1000", "BLOCK", "1000", "STREAMS", key, from}, std::chrono::seconds(6));
-    if (read.is_nil() || read.items.empty()) continue;
-    for (const RedisValue& entry : read.items[0].items[1].items) {
-      const std::vector<RedisValue>& f = entry.items[1].items;
-      JobEvent event{.id = entry.items[0].text, .type = "", .data = ""};
-      for (std::size_t i = 0; i + 1 < f.size(); i += 2) {
-        if (f[i].text == "type") event.type = f[i + 1].text;
-        if (f[i].text == "data") event.data = f[i + 1].text;
-      }
-      batch.events.push_back(std::move(event));
+  while (!stopping_) {
+    const RedisValue state = redis_.run({"HGET", job_key(id), "state"});
+    if (state.is_nil()) {  // deleted, expired, or Redis lost its data: the last word says so
+      batch.events.push_back({.id = "end", .type = "state", .data = deleted_event_data(id)});
+      batch.closed = true;
+      return batch;
     }
+    // A finished job's last event was written with its state: it is read now (if it came after
+    // `after`) and nothing follows. Otherwise short blocking reads, so that stop() ends a
+    // stream within a second.
+    const std::optional<JobState> now = parse_job_state(state.text);
+    const bool finished = now && is_finished(*now);
+    batch.events = read_events(id, from, !finished, ended);
+    ended = ended || finished;
+    if (finished || !batch.events.empty() || std::chrono::steady_clock::now() >= deadline) break;
   }
-  // State events carry only the state: show the record as it is now, in that state.
-  const std::optional<JobRecord> record = read_record(redis_, id);
-  for (JobEvent& event : batch.events) {
-    if (event.type != "state" || !record) continue;
-    nlohmann::json shown = job_json(*record, queue_position(id));
-    shown["state"] = nlohmann::json::parse(event.data)["state"];
-    event.data = json_text(shown);
-  }
-  if (!record) {  // deleted, expired, or Redis lost its data: the stream's last word says so
-    batch.events.push_back(
-        {.id = "end", .type = "state", .data = json_text({{"id", id}, {"state", "deleted"}})});
-  }
-  batch.closed = stopping_ || !record || is_finished(record->state);
-  if (batch.closed && record && is_finished(record->state)) {
-    // Finished: closed once the final state event has been passed on.
-    bool final_seen = false;
-    for (const JobEvent& event : batch.events)
-      final_seen |= event.type == "state" && nlohmann::json::parse(event.data)["state"] ==
-                                                 std::string(state_name(record->state));
-    batch.closed = final_seen || batch.events.empty();
-  }
+  batch.closed = ended || stopping_;
   return batch;
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "serve/job_backend.h"
 #include "serve/redis_client.h"
@@ -37,6 +38,10 @@ class RedisBackend : public JobBackend {
 
  private:
   std::optional<std::string> get_bytes(const std::string& key);
+  // One read of the job's events after stream ID `from` (blocking up to a second if `block`),
+  // as the API shows them; `ended` becomes true when one is the job's last (a finished state).
+  std::vector<JobEvent> read_events(const std::string& id, const std::string& from, bool block,
+                                    bool& ended);
 
   Redis redis_;
   long long ttl_seconds_;

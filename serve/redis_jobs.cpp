@@ -1,27 +1,10 @@
 #include "serve/redis_jobs.h"
 
-#include <chrono>
-#include <map>
 #include <nlohmann/json.hpp>
 
-#include "serve/job_json.h"
-#include "serve/request_text.h"
+#include "tensor/error.h"
 
 namespace nst::serve::redis {
-namespace {
-
-JobState state_from(const std::string& name) {
-  const std::optional<JobState> state = parse_job_state(name);
-  NST_CHECK(state, "Redis holds an unknown job state '", name, "'");
-  return *state;
-}
-
-double number(const std::map<std::string, std::string>& f, const std::string& key) {
-  const auto it = f.find(key);
-  return it == f.end() || it->second.empty() ? 0.0 : std::stod(it->second);
-}
-
-}  // namespace
 
 std::vector<std::string> all_job_keys(const std::string& id, std::size_t styles) {
   std::vector<std::string> keys{job_key(id)};
@@ -33,57 +16,63 @@ std::vector<std::string> all_job_keys(const std::string& id, std::size_t styles)
 
 std::optional<JobRecord> read_record(Redis& redis, const std::string& id) {
   const RedisValue all = redis.run({"HGETALL", job_key(id)});
-  if (all.items.empty()) return std::nullopt;
-  std::map<std::string, std::string> f;
+  RecordFields fields;
   for (std::size_t i = 0; i + 1 < all.items.size(); i += 2)
-    f[all.items[i].text] = all.items[i + 1].text;
-  if (!f.count("state")) return std::nullopt;  // only leftovers of a deleted job
-  JobRecord r;
-  r.id = id;
-  r.state = state_from(f["state"]);
-  r.options = nlohmann::json::parse(f["options"]);
-  if (!f["settings"].empty()) r.settings = settings_from_record_text(f["settings"]);
-  r.content_name = f["content_name"];
-  r.style_names = nlohmann::json::parse(f["style_names"]).get<std::vector<std::string>>();
-  r.iteration = static_cast<int>(number(f, "iteration"));
-  r.iterations = static_cast<int>(number(f, "iterations"));
-  r.losses = f["losses"].empty() ? nlohmann::json() : nlohmann::json::parse(f["losses"]);
-  r.created = number(f, "created");
-  r.started = number(f, "started");
-  r.finished = number(f, "finished");
-  r.error = f["error"];
-  r.worker = f["worker"];
-  return r;
+    fields[all.items[i].text] = all.items[i + 1].text;
+  if (!fields.count("state")) return std::nullopt;  // gone, or only leftovers of a deleted job
+  fields["id"] = id;
+  return record_from_fields(fields);
 }
 
-std::vector<std::string> record_fields(const JobRecord& r, long long ttl_seconds, long long seq) {
-  const auto text = [](double v) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.3f", v);
-    return std::string(buffer);
-  };
-  return {"id",           r.id,
-          "state",        std::string(state_name(r.state)),
-          "options",      json_text(r.options),
-          "settings",     r.settings ? settings_record_text(*r.settings) : "",
-          "content_name", r.content_name,
-          "style_names",  json_text(r.style_names),
-          "iteration",    std::to_string(r.iteration),
-          "iterations",   std::to_string(r.iterations),
-          "losses",       r.losses.dump(),
-          "created",      text(r.created),
-          "started",      "0",
-          "finished",     "0",
-          "error",        "",
-          "worker",       "",
-          "owner",        "",
-          "claims",       "0",
-          "ttl",          std::to_string(ttl_seconds),
-          "seq",          std::to_string(seq)};
+std::vector<std::string> hash_fields(const JobRecord& record, long long ttl_seconds,
+                                     long long seq) {
+  RecordFields fields = record_fields(record);
+  fields.insert({{"owner", ""},
+                 {"claims", "0"},
+                 {"attempts", "0"},
+                 {"ttl", std::to_string(ttl_seconds)},
+                 {"seq", std::to_string(seq)}});
+  std::vector<std::string> args;
+  for (auto& [name, text] : fields) {
+    args.push_back(name);
+    args.push_back(std::move(text));
+  }
+  return args;
 }
 
-std::string state_event_data(JobState state) {
-  return nlohmann::json{{"state", state_name(state)}}.dump();
+std::string with_state_event(const std::string& script) {
+  // HMGET answers false for a field the hash lacks.
+  std::string function = R"lua(
+local function state_event(hash, stream, queue_position)
+  local names = {NAMES}
+  local values = redis.call('HMGET', hash, unpack(names))
+  local record = {}
+  for i, name in ipairs(names) do record[name] = values[i] or '' end
+  if queue_position then record['queue_position'] = tostring(queue_position) end
+  redis.call('XADD', stream, '*', 'type', 'state', 'data', cjson.encode(record))
+end
+)lua";
+  std::string names;
+  for (const std::string& name : record_field_names()) names += "'" + name + "', ";
+  function.replace(function.find("NAMES"), 5, names);
+  return function + script;
+}
+
+StateEvent read_state_event(const std::string& data, const std::string& id) {
+  RecordFields fields;
+  StateEvent event;
+  try {
+    const nlohmann::json object = nlohmann::json::parse(data);
+    NST_CHECK(object.is_object(), "not a JSON object");
+    for (const auto& [name, value] : object.items()) fields[name] = value.get<std::string>();
+    if (const auto position = fields.find("queue_position"); position != fields.end())
+      event.queue_position = std::stoi(position->second);
+  } catch (const std::exception& e) {
+    fail("job ", id, ": a state event in Redis is damaged: ", e.what());
+  }
+  fields["id"] = id;
+  event.record = record_from_fields(fields);
+  return event;
 }
 
 void expire_job(Redis& redis, const std::string& id) {

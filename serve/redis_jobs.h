@@ -1,9 +1,11 @@
 // The service's jobs in Redis, as API nodes (serve/redis_backend.h) and workers
 // (serve/redis_worker.h) share them. Everything lives under the prefix "nst:":
-//   nst:job:ID                 hash: the record, plus `owner` (the claim's fencing token),
-//                              `claims`, `ttl` (seconds to keep it once finished), `seq`
+//   nst:job:ID                 hash: the record's fields (serve/job_record.h), plus `owner`
+//                              (the claim's fencing token), `claims`, `attempts`, `ttl`
+//                              (seconds to keep it once finished), `seq`
 //   nst:job:ID:content, :style:I   the uploads;  :preview, :resume, :result, :losses
-//   nst:job:ID:events          stream of the job's events (type, data)
+//   nst:job:ID:events          stream of the job's events (type, data); a state event's data
+//                              is the record's fields, written with the state change
 //   nst:jobs                   sorted set of every job id by submission (newest last)
 //   nst:queued                 sorted set of the queued ids (the queue positions)
 //   nst:queue                  stream of jobs to run, read by the consumer group "workers"
@@ -39,12 +41,23 @@ std::vector<std::string> all_job_keys(const std::string& id, std::size_t styles)
 
 // The record in the job's hash (HGETALL); nothing if the hash is gone (expired, deleted).
 std::optional<JobRecord> read_record(Redis& redis, const std::string& id);
-// The hash fields of a new record, as HSET arguments.
-std::vector<std::string> record_fields(const JobRecord& record, long long ttl_seconds,
-                                       long long seq);
+// The hash of a new record, as HSET arguments: its fields (serve/job_record.h) and the hash's
+// own bookkeeping.
+std::vector<std::string> hash_fields(const JobRecord& record, long long ttl_seconds, long long seq);
 
-// Appends a state event (data {"state": "..."}; readers show the record with that state).
-std::string state_event_data(JobState state);
+// A state event is written by the script that changes the state, in the same step: `script`
+// after a Lua function state_event(hash, stream[, queue_position]) that appends to `stream` a
+// state event carrying the record's fields as the hash holds them then (and the job's place
+// in the queue, for a queued job), as a JSON object.
+std::string with_state_event(const std::string& script);
+
+// What such an event carries. `id` fills in what an event from before events carried the
+// record lacks. nst::Error when it is damaged.
+struct StateEvent {
+  JobRecord record;
+  std::optional<int> queue_position;  // when it was written: 1 is next
+};
+StateEvent read_state_event(const std::string& data, const std::string& id);
 
 // Lets a finished job's keys expire after its `ttl`.
 void expire_job(Redis& redis, const std::string& id);

@@ -23,28 +23,28 @@ namespace {
 using namespace redis;
 
 // The job becomes this worker's: a new claim token, state running, one more attempt. KEYS: job
-// hash, nst:queued, events. ARGV: worker, now, id, state event, max attempts, the message for
-// a job whose attempts are used up, its failed event. Returns the token; false if the job is
+// hash, nst:queued, events. ARGV: worker, now, id, max attempts, the message for a job whose
+// attempts are used up. Returns the token; false if the job is
 // not to be run (finished, cancelled, gone); "" if it failed now, its last runs having all
 // ended without saving progress (a checkpoint sets `attempts` back to 0: kResume).
 constexpr const char* kClaim = R"lua(
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'queued' and state ~= 'running' then return false end
 local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
-if attempts >= tonumber(ARGV[5]) then
-  redis.call('HSET', KEYS[1], 'state', 'failed', 'error', ARGV[6], 'finished', ARGV[2], 'owner', '')
+if attempts >= tonumber(ARGV[4]) then
+  redis.call('HSET', KEYS[1], 'state', 'failed', 'error', ARGV[5], 'finished', ARGV[2], 'owner', '')
   redis.call('ZREM', KEYS[2], ARGV[3])
-  redis.call('XADD', KEYS[3], '*', 'type', 'state', 'data', ARGV[7])
+  state_event(KEYS[1], KEYS[3])
   return ''
 end
 redis.call('HSET', KEYS[1], 'attempts', attempts + 1)
 local token = ARGV[1] .. '#' .. redis.call('HINCRBY', KEYS[1], 'claims', 1)
 redis.call('HSET', KEYS[1], 'state', 'running', 'owner', token, 'worker', ARGV[1])
-if redis.call('HGET', KEYS[1], 'started') == '0' then
+if tonumber(redis.call('HGET', KEYS[1], 'started') or '0') == 0 then
   redis.call('HSET', KEYS[1], 'started', ARGV[2])
 end
 redis.call('ZREM', KEYS[2], ARGV[3])
-redis.call('XADD', KEYS[3], '*', 'type', 'state', 'data', ARGV[4])
+state_event(KEYS[1], KEYS[3])
 return token
 )lua";
 
@@ -85,18 +85,18 @@ if ARGV[2] == 'done' then
   redis.call('SET', KEYS[3], ARGV[6])
 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'finished', ARGV[3], 'error', ARGV[4], 'worker', ARGV[7])
-redis.call('XADD', KEYS[5], '*', 'type', 'state', 'data', '{"state":"' .. ARGV[2] .. '"}')
+state_event(KEYS[1], KEYS[5])
 return 1
 )lua";
 
 // A worker that stops puts its job back at the head of the queue (its resume file stays).
-// KEYS: job hash, nst:queued, nst:queue, events. ARGV: token, id, state event.
+// KEYS: job hash, nst:queued, nst:queue, events. ARGV: token, id.
 constexpr const char* kRequeue = R"lua(
 if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'queued', 'owner', '')
 redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'seq'), ARGV[2])
 redis.call('XADD', KEYS[3], '*', 'job', ARGV[2])
-redis.call('XADD', KEYS[4], '*', 'type', 'state', 'data', ARGV[3])
+state_event(KEYS[1], KEYS[4], redis.call('ZRANK', KEYS[2], ARGV[2]) + 1)
 return 1
 )lua";
 
@@ -157,8 +157,8 @@ class RedisWorker::Host : public JobHost {
       log("job " + id_ + " cancelled at iteration " + std::to_string(iterations));
     } else {  // this worker stops: the job goes back to the queue, its resume file in Redis
       try {
-        w_.redis_.eval(fenced(kRequeue), {job_key(id_), kQueued, kQueue, job_key(id_, "events")},
-                       {token_, id_, state_event_data(JobState::queued)});
+        w_.redis_.eval(with_state_event(fenced(kRequeue)),
+                       {job_key(id_), kQueued, kQueue, job_key(id_, "events")}, {token_, id_});
         acknowledge = true;
         log("job " + id_ + " saved at iteration " + std::to_string(iterations) +
             " and put back in the queue");
@@ -200,7 +200,7 @@ class RedisWorker::Host : public JobHost {
       try {
         const long long outcome =
             w_.redis_
-                .eval(fenced(kFinish),
+                .eval(with_state_event(fenced(kFinish)),
                       {job_key(id_), job_key(id_, "result"), job_key(id_, "losses"),
                        job_key(id_, "resume"), job_key(id_, "events")},
                       {token_, std::string(state_name(state)), std::to_string(now_seconds()), error,
@@ -303,12 +303,11 @@ void RedisWorker::handle(const Entry& entry) {
   const std::optional<JobRecord> record = read_record(redis_, entry.job);
   const std::string exhausted = JobStore::exhausted_message(options_.max_attempts);
   const RedisValue token =
-      record
-          ? redis_.eval(kClaim, {job_key(entry.job), kQueued, job_key(entry.job, "events")},
-                        {options_.name, std::to_string(now_seconds()), entry.job,
-                         state_event_data(JobState::running), std::to_string(options_.max_attempts),
-                         exhausted, state_event_data(JobState::failed)})
-          : RedisValue{};
+      record ? redis_.eval(with_state_event(kClaim),
+                           {job_key(entry.job), kQueued, job_key(entry.job, "events")},
+                           {options_.name, std::to_string(now_seconds()), entry.job,
+                            std::to_string(options_.max_attempts), exhausted})
+             : RedisValue{};
   if (token.is_nil()) return acknowledge();  // finished, cancelled or deleted: nothing to run
   if (token.text.empty()) {
     log("job " + entry.job + " failed: " + exhausted);

@@ -73,9 +73,7 @@ class Workers::Host : public JobHost {
     std::error_code ec;
     std::filesystem::remove(w_.files_.resume(id_), ec);
     const std::optional<JobRecord> now = w_.store_.get(id_);
-    w_.events_.close(
-        id_, "state",
-        now ? json_text(job_json(*now)) : json_text({{"id", id_}, {"state", "deleted"}}));
+    w_.events_.close(id_, "state", now ? state_event_data(*now) : deleted_event_data(id_));
   }
 
   Workers& w_;
@@ -140,7 +138,7 @@ void Workers::work() {
     }
     try {
       events_.open(record->id);
-      events_.publish(record->id, "state", json_text(job_json(*record)));
+      events_.publish(record->id, "state", state_event_data(*record));
       Host host(*this, *record);
       run_service_job(*record, host, models_, options_.runner);
     } catch (const std::exception& e) {  // the host could not record how the job ended
@@ -159,7 +157,8 @@ void Workers::work() {
 void Workers::fail_quietly(const std::string& id, const std::string& why) noexcept {
   try {
     store_.finish(id, JobState::failed, why);
-    events_.close(id, "state", json_text({{"id", id}, {"state", "failed"}}));
+    const std::optional<JobRecord> now = store_.get(id);
+    events_.close(id, "state", now ? state_event_data(*now) : deleted_event_data(id));
   } catch (...) {  // the store is gone too: the next start requeues the job
   }
 }

@@ -7,8 +7,9 @@
 #include <signal.h>
 
 #include <cmath>
-#include <nlohmann/json.hpp>
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "nst/image.h"
@@ -96,6 +97,71 @@ inline nlohmann::json wait_for_state(httplib::Client& c, const std::string& id,
       },
       seconds);
   return record;
+}
+
+// One event of a job's stream (/api/jobs/ID/events).
+struct SseEvent {
+  std::string id, type;
+  nlohmann::json data;
+};
+
+// The job's events from after `last_event_id` ("" for all) to the stream's end.
+inline std::vector<SseEvent> follow_events(httplib::Client& c, const std::string& id,
+                                           const std::string& last_event_id = "") {
+  std::string text;
+  httplib::Headers headers;
+  if (!last_event_id.empty()) headers.emplace("Last-Event-ID", last_event_id);
+  const auto r = c.Get("/api/jobs/" + id + "/events", headers, [&](const char* data, size_t size) {
+    text.append(data, size);
+    return true;
+  });
+  EXPECT_TRUE(r) << "no answer";
+  std::vector<SseEvent> events;
+  for (std::size_t at = 0, end; (end = text.find("\n\n", at)) != std::string::npos; at = end + 2) {
+    SseEvent event;
+    std::istringstream block(text.substr(at, end - at));
+    for (std::string line; std::getline(block, line);) {
+      if (line.rfind("id: ", 0) == 0) event.id = line.substr(4);
+      if (line.rfind("event: ", 0) == 0) event.type = line.substr(7);
+      if (line.rfind("data: ", 0) == 0) event.data = nlohmann::json::parse(line.substr(6));
+    }
+    if (!event.type.empty()) events.push_back(std::move(event));  // not a keep-alive
+  }
+  return events;
+}
+
+// What every job's stream shows in both modes, for a job of `iterations` that ran to the end:
+// each state event carries the whole record as it was at that change, and the stream ends
+// with the one that says done; followed again from there, it ends at once.
+inline void expect_state_events_carry_the_record(httplib::Client& c, const std::string& id,
+                                                 int iterations) {
+  const std::vector<SseEvent> events = follow_events(c, id);
+  std::vector<nlohmann::json> states;
+  for (const SseEvent& event : events) {
+    if (event.type == "state") states.push_back(event.data);
+  }
+  ASSERT_GE(states.size(), 2u);
+  for (const nlohmann::json& state : states) {
+    EXPECT_EQ(state["id"], id) << state;
+    EXPECT_EQ(state["iterations"], iterations) << state;
+    EXPECT_EQ(state["content"], "photo.png") << state;
+    EXPECT_EQ(state["styles"], nlohmann::json::array({"painting.png"})) << state;
+    EXPECT_TRUE(state["created"].is_string()) << state;
+    EXPECT_TRUE(state["options"].is_object()) << state;
+    if (state["state"] == "queued") {
+      EXPECT_GE(state["queue_position"], 1) << state;
+    }
+    if (state["state"] == "running") {
+      EXPECT_TRUE(state["started"].is_string()) << state;
+    }
+  }
+  const nlohmann::json& last = states.back();
+  EXPECT_EQ(events.back().type, "state");
+  EXPECT_EQ(last["state"], "done") << last;
+  EXPECT_EQ(last["iteration"], iterations) << last;
+  EXPECT_TRUE(last["finished"].is_string()) << last;
+  EXPECT_TRUE(last["losses"]["total"].is_number()) << last;
+  EXPECT_TRUE(follow_events(c, id, events.back().id).empty());
 }
 
 // A w x h picture with smooth colours and stripes (something for the style to change), as the

@@ -142,6 +142,15 @@ TEST_F(RedisMode, ASecondApiNodeSeesTheSameJobs) {
   EXPECT_EQ(c1.Get("/api/jobs/" + id)->status, 404);
 }
 
+// The same events as the embedded mode's (test_serve.cpp), though written by scripts in Redis.
+TEST_F(RedisMode, StateEventsCarryTheRecordAsItWasThen) {
+  ServeProcess api(api_args(), dir.file("api.log"));
+  WorkerProcess worker(redis.url(), "w", "", dir.file("w.log"));
+  httplib::Client c = api.client();
+  const std::string id = submit(c, 6)["id"];
+  expect_state_events_carry_the_record(c, id, 6);
+}
+
 TEST_F(RedisMode, RedisStoppedAndStartedAgainUnderARunningWorker) {
   ServeProcess api(api_args(), dir.file("api.log"));
   WorkerProcess worker(redis.url(), "w", "--checkpoint-every 5", dir.file("w.log"));

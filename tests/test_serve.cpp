@@ -119,6 +119,13 @@ TEST_F(Serve, RoundTripSubmitWatchFetchAndDelete) {
   EXPECT_EQ(job_folders(), 0u) << "the job's files are still there";
 }
 
+TEST_F(Serve, StateEventsCarryTheRecordAsItWasThen) {
+  ServeProcess server(dir.file("data"), "", dir.file("log"));
+  httplib::Client c = server.client();
+  const std::string id = submit(c, {{"size", 48}, {"iterations", 6}})["id"];
+  expect_state_events_carry_the_record(c, id, 6);
+}
+
 // The settings a client may send, with the server's defaults and caps: what the page builds
 // its form from.
 TEST_F(Serve, SettingsListTheDefaultsAndTheServersCaps) {

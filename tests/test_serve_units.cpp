@@ -6,15 +6,18 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include "serve/host_check.h"
 #include "serve/job_json.h"
+#include "serve/job_record.h"
 #include "serve/job_request.h"
 #include "serve/job_runner.h"
 #include "serve/job_store.h"
 #include "serve/redis_client.h"
+#include "serve/redis_jobs.h"
 #include "serve/request_text.h"
 #include "serve/work_folder.h"
 #include "tensor/error.h"
@@ -189,6 +192,111 @@ TEST(JobRecordSettings, ADamagedRecordIsNamed) {
   }
 }
 
+// A record with every field away from its default, odd text included.
+JobRecord unusual_record() {
+  JobRecord r;
+  r.id = "0123456789abcdef0123456789abcdef";
+  r.state = JobState::failed;
+  r.options = {{"size", 64}, {"style-weight", 1e30}};
+  r.settings = unusual_settings();
+  r.content_name = "Ünïcode \"quoted\" photo.png";
+  r.style_names = {"a.png", "b c.jpg"};
+  r.iteration = 17;
+  r.iterations = 400;
+  r.losses = {{"total", 1.5}, {"content", 0.25}, {"style", 1.0}, {"tv", 0.25}};
+  r.created = 1764790000.125;
+  r.started = 1764790001.5;
+  r.finished = 1764790099.875;
+  r.error = "out of memory";
+  r.worker = "host-1";
+  return r;
+}
+
+void expect_same_record(const JobRecord& a, const JobRecord& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.options, b.options);
+  ASSERT_EQ(a.settings.has_value(), b.settings.has_value());
+  if (a.settings) {
+    EXPECT_EQ(settings_record_text(*a.settings), settings_record_text(*b.settings));
+  }
+  EXPECT_EQ(a.content_name, b.content_name);
+  EXPECT_EQ(a.style_names, b.style_names);
+  EXPECT_EQ(a.iteration, b.iteration);
+  EXPECT_EQ(a.iterations, b.iterations);
+  EXPECT_EQ(a.losses, b.losses);
+  EXPECT_EQ(a.created, b.created);  // milliseconds survive
+  EXPECT_EQ(a.started, b.started);
+  EXPECT_EQ(a.finished, b.finished);
+  EXPECT_EQ(a.error, b.error);
+  EXPECT_EQ(a.worker, b.worker);
+}
+
+TEST(JobRecordFields, EveryFieldSurvivesBothStoresExactly) {
+  const JobRecord r = unusual_record();
+  const RecordFields fields = record_fields(r);
+  std::vector<std::string> names;
+  for (const auto& field : fields) names.push_back(field.first);
+  std::vector<std::string> listed = record_field_names();
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(names, listed);  // the list the stores' columns come from names every field
+  expect_same_record(record_from_fields(fields), r);
+
+  testing::TempDir dir;
+  JobStore store(dir.file("jobs.db"));
+  store.insert(r);
+  const std::optional<JobRecord> back = store.get(r.id);
+  ASSERT_TRUE(back);
+  expect_same_record(*back, r);
+}
+
+TEST(JobRecordFields, MissingFieldsKeepTheirDefaultsAndUnknownOnesArePassedOver) {
+  const JobRecord r = record_from_fields({{"id", "x"}, {"state", "running"}, {"owner", "w#3"}});
+  EXPECT_EQ(r.id, "x");
+  EXPECT_EQ(r.state, JobState::running);
+  EXPECT_FALSE(r.settings);
+  EXPECT_EQ(r.iteration, 0);
+  EXPECT_TRUE(r.losses.is_null());
+  EXPECT_EQ(r.started, 0);
+}
+
+TEST(JobRecordFields, ADamagedFieldIsNamedWithItsJob) {
+  struct Case {
+    std::string field, text, fragment;
+  };
+  for (const Case& c : std::vector<Case>{{"iteration", "ten", "'ten' is not a number"},
+                                         {"created", "1e", "not a number"},
+                                         {"state", "sleeping", "unknown state 'sleeping'"},
+                                         {"style_names", "[1]", "type must be string"},
+                                         {"options", "{", "parse error"},
+                                         {"settings", "[]", "settings are damaged"}}) {
+    const RecordFields fields{{"id", "job7"}, {c.field, c.text}};
+    const std::string m = nst::testing::error_of([&] { record_from_fields(fields); });
+    EXPECT_NE(m.find("job job7: the record's " + c.field + " is damaged"), std::string::npos) << m;
+    EXPECT_NE(m.find(c.fragment), std::string::npos) << c.field << ": " << m;
+  }
+}
+
+// Redis's state events carry the record's fields as a JSON object (serve/redis_jobs.h); those
+// written before they did carry only the state.
+TEST(JobRecordFields, RedisStateEventsOfEitherFormRead) {
+  const JobRecord r = unusual_record();
+  nlohmann::json fields = nlohmann::json::object();
+  for (const auto& [name, text] : record_fields(r)) fields[name] = text;
+  expect_same_record(redis::read_state_event(fields.dump(), r.id).record, r);
+  EXPECT_FALSE(redis::read_state_event(fields.dump(), r.id).queue_position);
+  fields["queue_position"] = "3";
+  EXPECT_EQ(redis::read_state_event(fields.dump(), r.id).queue_position, 3);
+
+  const JobRecord old = redis::read_state_event(R"({"state":"done"})", "abc").record;
+  EXPECT_EQ(old.id, "abc");
+  EXPECT_EQ(old.state, JobState::done);
+  for (const std::string text : {"[1]", "{\"state\": 3}", "{", "{\"queue_position\": \"x\"}"}) {
+    const std::string m = nst::testing::error_of([&] { redis::read_state_event(text, "abc"); });
+    EXPECT_NE(m.find("job abc: a state event in Redis is damaged"), std::string::npos) << m;
+  }
+}
+
 // A store made before records kept their settings (or counted attempts) gets the columns; its
 // records read back with no settings, and new ones keep theirs.
 TEST(JobRecordSettings, AnOlderStoreGainsTheColumn) {
@@ -217,13 +325,16 @@ TEST(JobRecordSettings, AnOlderStoreGainsTheColumn) {
   EXPECT_FALSE(old->settings);
   EXPECT_EQ(old->options["size"], 64);
   EXPECT_EQ(job_settings(*old, {.threads = 2}).size, 64);  // from its options
+  EXPECT_EQ(old->worker, "");
 
   JobRecord young;
   young.id = "young";
   young.settings = unusual_settings();
+  young.worker = "w";
   store.insert(young);
   const std::optional<JobRecord> back = store.get("young");
   ASSERT_TRUE(back && back->settings);
+  EXPECT_EQ(back->worker, "w");
   EXPECT_EQ(settings_record_text(*back->settings), settings_record_text(unusual_settings()));
   const JobSettings runs = job_settings(*back, {.threads = 2});
   EXPECT_EQ(runs.threads, 2);  // the runner's share of the cores, not the record's
