@@ -205,8 +205,8 @@ std::string run_summary(const std::string& output, ImageSize size, int iteration
 
 }  // namespace
 
-int run_stylize_command(const std::vector<std::string>& args) {
-  const std::optional<StylizeOptions> parsed = parse_stylize_options(args);
+int run_stylize_command(const std::vector<std::string>& args, const TextureCommand* texture) {
+  const std::optional<StylizeOptions> parsed = parse_stylize_options(args, texture);
   if (!parsed) return kExitOk;
   if (parsed->resume.empty()) return run_stylize(*parsed, std::nullopt);
   // A continued run takes its job from the file, and everything it writes is checked here as a

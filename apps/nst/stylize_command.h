@@ -10,7 +10,9 @@
 
 namespace nst::cli {
 
-int run_stylize_command(const std::vector<std::string>& args);
+// With `texture`, nst texture (apps/nst/texture_command.h).
+int run_stylize_command(const std::vector<std::string>& args,
+                        const TextureCommand* texture = nullptr);
 
 // Runs the parsed options (also `nst texture`'s), continuing `resumed` when given; returns the
 // exit code.

@@ -13,6 +13,7 @@
 #include "nst/scales.h"
 #include "nst/setting_table.h"
 #include "nst/settings_text.h"
+#include "nst/texture.h"
 #include "tensor/error.h"
 #include "weights/locate.h"
 
@@ -20,12 +21,13 @@ namespace nst::cli {
 namespace {
 
 // The job's settings from the options, through the job API's own parsing (nst/settings_text.h);
-// their defaults are JobSettings' own. --init FILE names the starting image.
-JobSettings job_settings(const cxxopts::ParseResult& r) {
+// their defaults are JobSettings' own. --init FILE names the starting image. `except`: an
+// option this command reads itself (a texture's --size WxH).
+JobSettings job_settings(const cxxopts::ParseResult& r, std::string_view except = {}) {
   JobSettings s;
   for (const std::string_view option : setting_options()) {
     const std::string name(option);
-    if (r.count(name) == 0 && !r[name].has_default()) continue;
+    if (option == except || (r.count(name) == 0 && !r[name].has_default())) continue;
     set_setting(s, option, r[name].as<std::string>(), flag_for_field);
   }
   return s;
@@ -242,28 +244,56 @@ void read_command_options(const cxxopts::ParseResult& r, StylizeOptions& o) {
 
 }  // namespace
 
-std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::string>& args) {
+std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::string>& args,
+                                                    const TextureCommand* texture) {
   cxxopts::Options options = stylize_option_table();
   const auto r = parse(options, args);
   if (r.count("help")) {
-    std::cout << options.help({"Images", "Optimisation", "Output"}) << "\n";
+    if (texture) {
+      std::cout << texture->help;
+    } else {
+      std::cout << options.help({"Images", "Optimisation", "Output"}) << "\n";
+    }
     return std::nullopt;
   }
+  const std::string command = texture ? "texture" : "stylize";
   positionals(r, 0,
-              "nst stylize --content PHOTO --style PAINTING[,PAINTING...] --output OUT [options]");
+              texture ? "nst texture --style PAINTING[,PAINTING...] --size WxH --output OUT "
+                        "[options]"
+                      : "nst stylize --content PHOTO --style PAINTING[,PAINTING...] --output OUT "
+                        "[options]");
   if (r.count("resume")) return resume_options(r);
+  if (texture) {
+    for (const std::string_view photo : texture->photo_options) {
+      if (r.count(std::string(photo))) {
+        throw UsageError("--" + std::string(photo) +
+                         ": a texture has no photo; leave it out (see nst texture --help)");
+      }
+    }
+  }
   for (const char* required : {"content", "style", "output"}) {
-    if (!r.count(required))
-      throw UsageError(std::string("--") + required + " is required (see nst stylize --help)");
+    if (texture && std::string_view(required) == "content") continue;
+    if (!r.count(required)) {
+      throw UsageError(std::string("--") + required + " is required (see nst " + command +
+                       " --help)");
+    }
   }
   StylizeOptions o;
   Job& job = o.job;
-  job.content = ImageSource::file(r["content"].as<std::string>());
-  for (const std::string& path : list_option(r, "style"))
-    job.styles.push_back(ImageSource::file(path));
-  job.settings = job_settings(r);
-  if (job.settings.init == InitKind::image)
-    job.init_image = ImageSource::file(r["init"].as<std::string>());
+  std::vector<ImageSource> styles;
+  for (const std::string& path : list_option(r, "style")) styles.push_back(ImageSource::file(path));
+  if (texture) {
+    const std::string text = r["size"].as<std::string>();
+    o.texture = parse_texture_size(text);
+    if (!o.texture) throw UsageError("--size: '" + text + "' is not a size such as 512x384 or 512");
+    job = texture_job(std::move(styles), *o.texture, job_settings(r, "size"));
+  } else {
+    job.content = ImageSource::file(r["content"].as<std::string>());
+    job.styles = std::move(styles);
+    job.settings = job_settings(r);
+    if (job.settings.init == InitKind::image)
+      job.init_image = ImageSource::file(r["init"].as<std::string>());
+  }
   validate_settings(job.settings, job.styles.size(), flag_for_field);
   if (job.settings.optimizer == OptimizerKind::lbfgs && r.count("learning-rate") > 0) {
     o.notes.push_back("--learning-rate is Adam's; L-BFGS takes unit steps along its direction");

@@ -37,8 +37,17 @@ struct StylizeOptions {
   std::optional<ImageSize> texture;
 };
 
+// What `nst texture` changes in nst stylize's options: its help, the photo's options it refuses,
+// and --size as WxH or N (parse_texture_size); its job is texture_job's (nst/texture.h).
+struct TextureCommand {
+  std::string help;
+  std::vector<std::string_view> photo_options;  // "content", "init", ...
+};
+
 // Throws UsageError (or SettingError) for anything wrong; std::nullopt after printing --help.
-std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::string>& args);
+// With `texture`, the options of nst texture.
+std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::string>& args,
+                                                    const TextureCommand* texture = nullptr);
 
 // The files a run writes, as (option, path): the output, the loss log, the animation, the
 // resume file, and the --save-every snapshots of the iterations after `after`.
