@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "nn/adam.h"
 #include "nn/lbfgs.h"
@@ -29,6 +30,9 @@ struct RunState {
   nn::Adam::State adam;     // optimizer adam
   nn::Lbfgs::State lbfgs;   // optimizer lbfgs
   bool lbfgs_going = true;  // L-BFGS has not converged
+  // The total loss of each iteration at the current scale: the convergence rule's memory
+  // (nst/convergence.h). A resume file holds them as its loss rows.
+  std::vector<double> scale_totals;
 };
 
 class OptimizerDriver {

@@ -7,6 +7,7 @@
 
 #include "files/sha256.h"
 #include "nst/color.h"
+#include "nst/convergence.h"
 #include "nst/drivers.h"
 #include "nst/memory.h"
 #include "nst/plan.h"
@@ -102,6 +103,13 @@ int PreparedJob::total_iterations() const {
   return total;
 }
 
+int PreparedJob::total_iterations(const RunState& state) const {
+  int total = state.earlier_iterations;
+  for (std::size_t k = static_cast<std::size_t>(state.scale); k < scales.size(); ++k)
+    total += scales[k].iterations;
+  return total;
+}
+
 Tensor PreparedJob::picture(const Tensor& image, int scale) const {
   const Tensor& colors = scales.at(static_cast<std::size_t>(scale)).colors;
   return colors.defined() ? combine_luminance(image, colors) : image;
@@ -172,11 +180,22 @@ Tensor upscaled_start(const Tensor& result, const PreparedScale& from, const Pre
   return start;
 }
 
-RunState state_at(const OptimizerDriver& driver, int scale, int earlier_iterations) {
+RunState state_at(const OptimizerDriver& driver, int scale, int earlier_iterations,
+                  const ConvergenceWatch& watch) {
   RunState state = driver.save();
   state.scale = scale;
   state.earlier_iterations = earlier_iterations;
+  state.scale_totals = watch.totals();
   return state;
+}
+
+// The run's iterations when scale `k` ends after `iteration` (counted over all scales) and the
+// scales after it run in full.
+int total_after(const PreparedJob& job, int k, int iteration) {
+  int total = iteration;
+  for (std::size_t j = static_cast<std::size_t>(k) + 1; j < job.scales.size(); ++j)
+    total += job.scales[j].iterations;
+  return total;
 }
 
 }  // namespace
@@ -210,7 +229,11 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
     if (k > first) start = upscaled_start(start, job.scales[k - 1], scale);
     const std::unique_ptr<OptimizerDriver> driver =
         make_driver(objective, start, s, scale.iterations);
-    if (resume != nullptr && k == first) driver->restore(*resume);
+    const bool resumed_here = resume != nullptr && k == first;
+    if (resumed_here) driver->restore(*resume);
+    ConvergenceWatch watch({.tolerance = s.tolerance, .window = s.tolerance_window},
+                           resumed_here ? resume->scale_totals : std::vector<double>{});
+    std::string converged;  // why the scale ended before its iterations were done
     while (driver->iterations() < scale.iterations) {
       if (observer != nullptr && observer->stop_requested()) {
         result.stopped = true;
@@ -218,30 +241,50 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
       }
       std::optional<IterationLosses> losses = driver->step();
       if (!losses) {
-        result.converged = k + 1 == count;
+        const int last = earlier + driver->iterations();
+        converged = "L-BFGS converged at iteration " + std::to_string(last);
+        if (observer != nullptr)
+          observer->on_converged({k + 1, last, total_after(job, k, last), converged});
         break;
       }
       losses->iteration += earlier;
       losses->scale = k + 1;
       check_finite(*losses, s, job.names);
+      const bool done = watch.add(losses->total);
+      if (done) {
+        converged = "converged at iteration " + std::to_string(losses->iteration) + ": " +
+                    watch.reason();
+        if (observer != nullptr) {
+          observer->on_converged(
+              {k + 1, losses->iteration, total_after(job, k, losses->iteration), converged});
+        }
+      }
       if (observer != nullptr) {
         observer->on_iteration(*losses, job.picture(driver->image(), k));
-        if (observer->checkpoint_due(losses->iteration))
-          observer->on_checkpoint(state_at(*driver, k, earlier));
+        // (No checkpoint at a scale's last iteration: the next scale or the result follows.)
+        if (!done && observer->checkpoint_due(losses->iteration))
+          observer->on_checkpoint(state_at(*driver, k, earlier, watch));
       }
+      if (done) break;
     }
     start = driver->result();
     if (result.stopped) {
-      result.state = state_at(*driver, k, earlier);  // (a copy of the optimiser's history)
+      result.state = state_at(*driver, k, earlier, watch);  // (a copy of the optimiser's history)
       result.iterations = earlier + driver->iterations();
+      result.ending = "stopped at iteration " + std::to_string(result.iterations);
       // The picture so far, at the output's size.
       result.image =
           job.picture(resize_image(start, image_size(job.final_scale().content)), count - 1);
       return result;
     }
     earlier += driver->iterations();
+    if (k + 1 == count) result.ending = converged;
   }
   result.iterations = earlier;
+  if (result.ending.empty()) {
+    result.ending = "ran all " + std::to_string(earlier) + " iterations" +
+                    (s.tolerance > 0 ? " (the cap) without converging" : "");
+  }
   result.image = job.picture(start, count - 1);
   return result;
 }

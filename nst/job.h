@@ -73,6 +73,8 @@ struct PreparedJob {
   const PreparedScale& final_scale() const { return scales.back(); }
   const Tensor& initial() const { return scales.front().start; }  // where the run starts
   int total_iterations() const;                                   // over all scales
+  // The same for a run continued from `state`, whose earlier scales may have converged early.
+  int total_iterations(const RunState& state) const;
   // What a user sees of an optimiser's image at `scale` (0-based): the image itself, or with
   // luminance colours its luminance with the content's colours.
   Tensor picture(const Tensor& image, int scale) const;
@@ -83,7 +85,15 @@ struct PreparedJob {
 // images. `names` spells settings in messages (settings.h).
 PreparedJob prepare(const Job& job, const FieldNames& names = {});
 
-// Watches a run. Both calls come from the thread that runs the job.
+// A scale that converged before its iterations were done (nst/convergence.h).
+struct Convergence {
+  int scale = 0;          // 1-based
+  int iteration = 0;      // its last, counted over all scales
+  int total = 0;          // the run's iterations from now on, the remaining scales in full
+  std::string reason;     // "the loss fell 0.0081% over the last 50 iterations, under ..."
+};
+
+// Watches a run. Every call comes from the thread that runs the job.
 class JobObserver {
  public:
   virtual ~JobObserver() = default;
@@ -91,6 +101,9 @@ class JobObserver {
   // over all scales) and the picture now (PreparedJob::picture: at coarse scales smaller than
   // the output), valid only during the call (clone it to keep it).
   virtual void on_iteration(const IterationLosses& losses, const Tensor& image) = 0;
+  // A scale has converged: just before the on_iteration() of its last iteration, or (L-BFGS's
+  // own test, which tells only when it tries the next) just after.
+  virtual void on_converged(const Convergence& /*convergence*/) {}
   // Asked before every iteration; true ends the run there with the picture so far.
   virtual bool stop_requested() { return false; }
   // What the run does before its first iteration, which takes a while on large images.
@@ -102,11 +115,13 @@ class JobObserver {
 };
 
 struct JobResult {
-  Tensor image;            // [1, 3, H, W] in [0, 1]: the picture
-  int iterations = 0;      // iterations done, over all scales
-  bool stopped = false;    // the observer asked to stop before the end
-  bool converged = false;  // the optimiser stopped early on its own (L-BFGS)
-  RunState state;          // where a stopped run ended, to continue it
+  Tensor image;          // [1, 3, H, W] in [0, 1]: the picture
+  int iterations = 0;    // iterations done, over all scales
+  bool stopped = false;  // the observer asked to stop before the end
+  // Why it ended, in words: "converged at iteration 312: the loss fell ...", "L-BFGS
+  // converged at iteration 87", "ran all 550 iterations" or "stopped at iteration 40".
+  std::string ending;
+  RunState state;  // where a stopped run ended, to continue it
 };
 
 // Runs a prepared job with `model` (whose pooling must be the settings'), on settings.threads
@@ -114,8 +129,8 @@ struct JobResult {
 // A loss that stops being finite ends the run with an nst::Error naming the iteration and what
 // to lower: its picture would be black or noise.
 // With `resume`, the run continues from that state (same settings and images) instead of
-// starting from job.initial(). A coarse scale whose L-BFGS converges early hands over to the
-// next; only the last one's convergence ends the run.
+// starting from job.initial(). A scale that converges (settings.tolerance, or L-BFGS's own
+// test) hands over to the next; the last one's convergence ends the run.
 JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observer = nullptr,
                   const RunState* resume = nullptr);
 

@@ -6,7 +6,8 @@
 
 namespace nst {
 
-std::string loss_log_csv(const std::vector<IterationLosses>& rows, bool with_scale) {
+std::string loss_log_csv(const std::vector<IterationLosses>& rows, bool with_scale,
+                         const std::string& ending) {
   std::string text = with_scale ? "iteration,scale,total,content,style,tv\n"
                                 : "iteration,total,content,style,tv\n";
   char line[160];
@@ -16,12 +17,13 @@ std::string loss_log_csv(const std::vector<IterationLosses>& rows, bool with_sca
                   r.total, r.content, r.style, r.tv);
     text += line;
   }
+  if (!ending.empty()) text += "# " + ending + "\n";
   return text;
 }
 
 void write_loss_log(const std::string& path, const std::vector<IterationLosses>& rows,
-                    bool with_scale) {
-  const std::string text = loss_log_csv(rows, with_scale);
+                    bool with_scale, const std::string& ending) {
+  const std::string text = loss_log_csv(rows, with_scale, ending);
   write_file_atomically(path, [&](std::ostream& out) { out << text; });
 }
 

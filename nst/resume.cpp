@@ -17,9 +17,10 @@ namespace {
 constexpr const char* kFormat = "nst-resume";
 // Version 2 added colour preservation, scales and the scale of each row; a version-1 file is
 // read as what it was, a single-scale run without colour preservation. Version 3 added the
-// JPEG quality to the settings. A setting newer than a file keeps its default
-// (SettingSpec::since_version).
-constexpr int kVersion = 3;
+// JPEG quality and the PNG compression to the settings, version 4 the tolerance and its window.
+// A setting newer than a file keeps its default (SettingSpec::since_version), except that a
+// run saved before the tolerance existed runs every iteration, as it would have.
+constexpr int kVersion = 4;
 constexpr const char* kVersion1 = "1";
 
 // Numbers as text that reads back to the same value.
@@ -149,6 +150,7 @@ JobSettings read_settings(const Reader& r) {
     }
   }
   if (r.version() == kVersion1) s.scales = 1;
+  if (r.version_number() < 4) s.tolerance = 0;  // runs saved before it ran every iteration
   return s;
 }
 
@@ -270,9 +272,9 @@ ResumeFile read_resume_file(const std::string& path) {
   const Reader r(path);
   NST_CHECK(r.has("format") && r.text("format") == kFormat, path,
             ": not an nst resume file (no format = nst-resume in its metadata)");
-  NST_CHECK(r.version() == "1" || r.version() == "2" || r.version() == std::to_string(kVersion),
-            path, ": resume file version ", r.version(), "; this nst reads versions 1 to ",
-            kVersion);
+  const int version = r.version_number();
+  NST_CHECK(version >= 1 && version <= kVersion, path, ": resume file version ", r.version(),
+            "; this nst reads versions 1 to ", kVersion);
   ResumeFile resume;
   resume.settings = read_settings(r);
   resume.state = read_state(r, resume.settings.optimizer);
@@ -280,6 +282,8 @@ ResumeFile read_resume_file(const std::string& path) {
   const int64_t iterations = int64_t{resume.state.earlier_iterations} + resume.state.iteration;
   NST_CHECK(static_cast<int64_t>(resume.rows.size()) == iterations, path, ": ", resume.rows.size(),
             " loss rows for ", iterations, " iterations");
+  for (auto row = resume.rows.end() - resume.state.iteration; row != resume.rows.end(); ++row)
+    resume.state.scale_totals.push_back(row->total);
   for (const auto& [key, value] : r.metadata()) {
     if (key.starts_with("input.")) resume.fingerprints.emplace_back(key.substr(6), value);
     if (key.starts_with("extra.")) resume.extra.emplace_back(key.substr(6), value);

@@ -51,6 +51,10 @@ struct JobSettings {
   // `size`; nothing: chosen from `size`. Each coarser scale runs `coarse_iterations`.
   std::optional<int> scales;
   int coarse_iterations = 50;  // measured: bench/scales.sh, README
+  // A scale stops before its iterations are done once it has converged (nst/convergence.h);
+  // 0: never, every iteration runs.
+  double tolerance = 0;
+  int tolerance_window = 50;
 
   // The result's file (and snapshots, previews): JPEG quality, PNG compression.
   ImageEncoding encoding;

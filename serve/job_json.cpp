@@ -33,6 +33,7 @@ nlohmann::json job_json(const JobRecord& r, int queue_position) {
                    {"content", r.content_name},
                    {"styles", r.style_names}};
   if (!r.error.empty()) j["error"] = r.error;
+  if (!r.ending.empty()) j["ending"] = r.ending;
   if (!r.worker.empty()) j["worker"] = r.worker;
   if (r.state == JobState::queued) j["queue_position"] = queue_position;
   return j;

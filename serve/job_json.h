@@ -11,7 +11,8 @@
 namespace nst::serve {
 
 // {"id", "state", "iteration", "iterations", "losses", "created", "started", "finished",
-//  "error", "options", "content", "styles", "queue_position"}; times in ISO 8601 UTC or null.
+//  "error", "ending", "options", "content", "styles", "queue_position"}; times in ISO 8601 UTC
+//  or null; "error", "ending" and "queue_position" only when they say something.
 nlohmann::json job_json(const JobRecord& record, int queue_position = 0);
 
 // A state event (the job changed state): the job as GET /api/jobs/ID shows it at that moment.

@@ -58,6 +58,8 @@ void read_field(JobRecord& r, const std::string& name, const std::string& text) 
     r.finished = number_from<double>(text);
   } else if (name == "error") {
     r.error = text;
+  } else if (name == "ending") {
+    r.ending = text;
   } else if (name == "worker") {
     r.worker = text;
   }
@@ -97,13 +99,15 @@ RecordFields record_fields(const JobRecord& r) {
           {"started", seconds_text(r.started)},
           {"finished", seconds_text(r.finished)},
           {"error", r.error},
+          {"ending", r.ending},
           {"worker", r.worker}};
 }
 
 const std::vector<std::string>& record_field_names() {
   static const std::vector<std::string> names{
       "id",         "state",  "options", "settings", "content_name", "style_names", "iteration",
-      "iterations", "losses", "created", "started",  "finished",     "error",       "worker"};
+      "iterations", "losses", "created", "started",  "finished",     "error",       "ending",
+      "worker"};
   return names;
 }
 

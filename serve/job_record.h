@@ -35,12 +35,13 @@ struct JobRecord {
   nlohmann::json losses;  // the latest {"total", "content", "style", "tv"}, or null
   double created = 0, started = 0, finished = 0;  // seconds since the epoch; 0: not yet
   std::string error;                              // why it failed
+  std::string ending;  // why its run ended: "converged at iteration 312: ..." (JobResult)
   std::string worker;  // Redis mode: the worker running it, then the one that finished it
 };
 
 // The record as text fields by name: {"id", "state", "options", "settings", "content_name",
 // "style_names", "iteration", "iterations", "losses", "created", "started", "finished",
-// "error", "worker"}. Times keep milliseconds.
+// "error", "ending", "worker"}. Times keep milliseconds.
 using RecordFields = std::map<std::string, std::string>;
 RecordFields record_fields(const JobRecord& record);
 // The names above, in that order.

@@ -37,17 +37,31 @@ class RunObserver : public JobObserver {
     times_.push_back(now);
     if (times_.size() > 20) times_.pop_front();
     const double seconds = std::chrono::duration<double>(now - times_.front()).count();
-    const double rate = seconds > 0 ? static_cast<double>(times_.size() - 1) / seconds : 0;
+    rate_ = seconds > 0 ? static_cast<double>(times_.size() - 1) / seconds : 0;
 
     nlohmann::json event = losses_json(losses);
     event["iterations"] = iterations_;
-    event["rate"] = rate;
+    event["rate"] = rate_;
     if (losses.iteration == iterations_ || now - last_progress_ >= kProgressInterval) {
       last_progress_ = now;
-      host_.on_progress(losses, iterations_, png_of(picture), rate);
+      host_.on_progress(losses, iterations_, png_of(picture), rate_);
       event["preview"] = true;  // a new preview is there to fetch
     }
     host_.on_event(event);
+  }
+  // The run's iterations shrink; the event says which scale converged and why.
+  void on_converged(const Convergence& c) override {
+    iterations_ = c.total;
+    host_.on_converged({{"scale", c.scale},
+                        {"iteration", c.iteration},
+                        {"iterations", c.total},
+                        {"reason", c.reason}});
+  }
+  // The record at the end of a complete run: its last losses and the result as the preview
+  // (L-BFGS's convergence is known only after its last iteration was reported).
+  void finish(const JobResult& result) {
+    if (recorder_.rows().empty()) return;
+    host_.on_progress(recorder_.rows().back(), result.iterations, png_of(result.image), rate_);
   }
 
   bool stop_requested() override { return host_.stop_requested(); }
@@ -63,6 +77,7 @@ class RunObserver : public JobObserver {
   JobHost& host_;
   RunRecorder& recorder_;
   int iterations_;
+  double rate_ = 0;
   std::deque<Clock::time_point> times_;
   Clock::time_point last_progress_{};
 };
@@ -112,7 +127,7 @@ void run(const JobRecord& record, JobHost& host, const ModelSource& models,
   }
   RunRecorder recorder(std::move(run), {.every_iterations = options.checkpoint_every},
                        prepared.total_iterations());
-  RunObserver observer(host, recorder, prepared.total_iterations());
+  RunObserver observer(host, recorder, prepared.total_iterations(recorder.state()));
 
   const JobResult result =
       run_job(prepared, *model, &observer, resumed ? &resumed->state : nullptr);
@@ -120,8 +135,10 @@ void run(const JobRecord& record, JobHost& host, const ModelSource& models,
     observer.save(result.state);
     return host.stopped(result.iterations);
   }
+  observer.finish(result);
   host.done(png_of(result.image, prepared.settings.encoding),
-            loss_log_csv(recorder.rows(), prepared.scales.size() > 1));
+            loss_log_csv(recorder.rows(), prepared.scales.size() > 1, result.ending),
+            result.ending);
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   host.log("job " + record.id + " done in " + std::to_string(static_cast<int>(seconds)) + " s");
 }

@@ -3,7 +3,8 @@
 // (workers on many machines). The backend hands the runner the job's inputs and takes what the
 // run makes through a JobHost.
 //
-// While the job runs, the runner sends every iteration as an event, about once a second the
+// While the job runs, the runner sends every iteration as an event (and a `converged` event
+// when a scale converges before its iterations are done), about once a second the
 // progress for the record and a preview picture, and saves a resume file every
 // `checkpoint_every` iterations (or every 30 seconds: nst/run_recorder.h, the command line's
 // rule too); a job whose resume file is there
@@ -38,6 +39,8 @@ class JobHost {
   virtual void resume_saved() {}
 
   virtual void on_event(const nlohmann::json& iteration) = 0;  // every iteration
+  // A scale converged: {"scale", "iteration", "iterations" (the run's from now on), "reason"}.
+  virtual void on_converged(const nlohmann::json& convergence) = 0;
   // About once a second, and after the last iteration: the losses for the record, the
   // iterations the run has in all (prepared: the record's count was planned before the
   // pictures were decoded), the picture now (PNG) and the speed in iterations per second.
@@ -46,7 +49,9 @@ class JobHost {
   virtual bool stop_requested() = 0;
 
   // How it ended; exactly one is called. After stopped() the resume file holds where it was.
-  virtual void done(const std::string& result_png, const std::string& loss_log_csv) = 0;
+  // `ending`: why the run ended (JobResult::ending), for the record.
+  virtual void done(const std::string& result_png, const std::string& loss_log_csv,
+                    const std::string& ending) = 0;
   virtual void failed(const std::string& message) = 0;
   virtual void stopped(int iterations) = 0;
   virtual void log(const std::string& line) = 0;

@@ -96,11 +96,11 @@ JobStore::JobStore(const std::string& path) : path_(path) {
         " started REAL NOT NULL, finished REAL NOT NULL, error TEXT NOT NULL)"}) {
     Statement(db_, sql, path_).step();
   }
-  // Stores made before jobs counted their attempts, or kept their settings or worker, get the
-  // columns.
+  // A store made before jobs counted their attempts, or before a field of the record existed
+  // (settings, worker, ending: all text), gets the column.
   add_column_if_missing(db_, path_, "attempts", "INTEGER NOT NULL DEFAULT 0");
-  add_column_if_missing(db_, path_, "settings", "TEXT NOT NULL DEFAULT ''");
-  add_column_if_missing(db_, path_, "worker", "TEXT NOT NULL DEFAULT ''");
+  for (const std::string& field : record_field_names())
+    add_column_if_missing(db_, path_, field, "TEXT NOT NULL DEFAULT ''");
 }
 
 JobStore::~JobStore() { sqlite3_close(db_); }
@@ -196,15 +196,18 @@ bool JobStore::update_progress(const std::string& id, int iteration, int iterati
   return sqlite3_changes(db_) > 0;
 }
 
-bool JobStore::finish(const std::string& id, JobState state, const std::string& error) {
+bool JobStore::finish(const std::string& id, JobState state, const std::string& error,
+                      const std::string& ending) {
   const std::lock_guard lock(mutex_);
   Statement(db_,
-            "UPDATE jobs SET state = ?, error = ?, finished = ? WHERE id = ? AND state = 'running'",
+            "UPDATE jobs SET state = ?, error = ?, ending = ?, finished = ? WHERE id = ? AND "
+            "state = 'running'",
             path_)
       .bind(1, std::string(state_name(state)))
       .bind(2, error)
-      .bind(3, now_seconds())
-      .bind(4, id)
+      .bind(3, ending)
+      .bind(4, now_seconds())
+      .bind(5, id)
       .step();
   return sqlite3_changes(db_) > 0;
 }

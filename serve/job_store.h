@@ -42,8 +42,10 @@ class JobStore {
   // Progress of a running job; false if it is no longer running.
   bool update_progress(const std::string& id, int iteration, int iterations,
                        const nlohmann::json& losses);
-  // A running job ends in `state` (done or failed); false if it was no longer running.
-  bool finish(const std::string& id, JobState state, const std::string& error = "");
+  // A running job ends in `state` (done or failed), with why it failed or why its run ended;
+  // false if it was no longer running.
+  bool finish(const std::string& id, JobState state, const std::string& error = "",
+              const std::string& ending = "");
   // A queued or running job is cancelled; false if it had finished already.
   bool cancel(const std::string& id);
   void remove(const std::string& id);

@@ -60,9 +60,9 @@ redis.call('SET', KEYS[2], ARGV[4])
 return 1
 )lua";
 
-// KEYS: job hash, events. ARGV: token, event.
+// KEYS: job hash, events. ARGV: token, the event's type, its data.
 constexpr const char* kEvent = R"lua(
-redis.call('XADD', KEYS[2], '*', 'type', 'iteration', 'data', ARGV[2])
+redis.call('XADD', KEYS[2], '*', 'type', ARGV[2], 'data', ARGV[3])
 return 1
 )lua";
 
@@ -75,7 +75,8 @@ return 1
 )lua";
 
 // The end of a run. KEYS: job hash, result, losses, resume, events. ARGV: token, state, now,
-// error, result PNG, loss log, worker. Returns 1, or 2 when the job was cancelled meanwhile.
+// error, result PNG, loss log, worker, ending. Returns 1, or 2 when the job was cancelled
+// meanwhile.
 constexpr const char* kFinish = R"lua(
 redis.call('DEL', KEYS[4])
 redis.call('HSET', KEYS[1], 'owner', '')
@@ -84,7 +85,8 @@ if ARGV[2] == 'done' then
   redis.call('SET', KEYS[2], ARGV[5])
   redis.call('SET', KEYS[3], ARGV[6])
 end
-redis.call('HSET', KEYS[1], 'state', ARGV[2], 'finished', ARGV[3], 'error', ARGV[4], 'worker', ARGV[7])
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'finished', ARGV[3], 'error', ARGV[4], 'worker', ARGV[7],
+           'ending', ARGV[8])
 state_event(KEYS[1], KEYS[5])
 return 1
 )lua";
@@ -134,7 +136,10 @@ class RedisWorker::Host : public JobHost {
     write({job_key(id_), job_key(id_, "resume")}, kResume, {read_file_bytes(resume_path_)});
   }
   void on_event(const nlohmann::json& iteration) override {
-    write({job_key(id_), job_key(id_, "events")}, kEvent, {json_text(iteration)});
+    write({job_key(id_), job_key(id_, "events")}, kEvent, {"iteration", json_text(iteration)});
+  }
+  void on_converged(const nlohmann::json& convergence) override {
+    write({job_key(id_), job_key(id_, "events")}, kEvent, {"converged", json_text(convergence)});
   }
   void on_progress(const IterationLosses& losses, int iterations, const std::string& preview_png,
                    double speed) override {
@@ -145,15 +150,18 @@ class RedisWorker::Host : public JobHost {
   }
   bool stop_requested() override { return w_.stopping_ || cancelled || lost; }
 
-  void done(const std::string& result_png, const std::string& loss_log_csv) override {
-    finish(JobState::done, "", result_png, loss_log_csv);
+  void done(const std::string& result_png, const std::string& loss_log_csv,
+            const std::string& ending) override {
+    finish(JobState::done, "", result_png, loss_log_csv, ending);
   }
-  void failed(const std::string& message) override { finish(JobState::failed, message, "", ""); }
+  void failed(const std::string& message) override {
+    finish(JobState::failed, message, "", "", "");
+  }
   void stopped(int iterations) override {
     if (lost) {
       log("job " + id_ + " is no longer this worker's (taken over); dropping it");
     } else if (cancelled) {
-      finish(JobState::cancelled, "", "", "");
+      finish(JobState::cancelled, "", "", "", "");
       log("job " + id_ + " cancelled at iteration " + std::to_string(iterations));
     } else {  // this worker stops: the job goes back to the queue, its resume file in Redis
       try {
@@ -195,7 +203,7 @@ class RedisWorker::Host : public JobHost {
   // finished picture is not lost; a worker that stops meanwhile gives up (the job's last
   // resume file is in Redis for another worker).
   void finish(JobState state, const std::string& error, const std::string& png,
-              const std::string& csv) {
+              const std::string& csv, const std::string& ending) {
     for (int wait = 1;; wait = std::min(2 * wait, 30)) {
       try {
         const long long outcome =
@@ -204,7 +212,7 @@ class RedisWorker::Host : public JobHost {
                       {job_key(id_), job_key(id_, "result"), job_key(id_, "losses"),
                        job_key(id_, "resume"), job_key(id_, "events")},
                       {token_, std::string(state_name(state)), std::to_string(now_seconds()), error,
-                       png, csv, w_.options_.name})
+                       png, csv, w_.options_.name, ending})
                 .integer;
         if (outcome == 0) {
           log("job " + id_ + " was taken over by another worker; its result here is dropped");

@@ -35,6 +35,9 @@ class Workers::Host : public JobHost {
   void on_event(const nlohmann::json& iteration) override {
     w_.events_.publish(id_, "iteration", json_text(iteration));
   }
+  void on_converged(const nlohmann::json& convergence) override {
+    w_.events_.publish(id_, "converged", json_text(convergence));
+  }
   void on_progress(const IterationLosses& losses, int iterations, const std::string& preview_png,
                    double rate) override {
     w_.store_.update_progress(id_, losses.iteration, iterations, losses_json(losses));
@@ -43,10 +46,11 @@ class Workers::Host : public JobHost {
   }
   bool stop_requested() override { return w_.should_stop(id_); }
 
-  void done(const std::string& result_png, const std::string& loss_log_csv) override {
+  void done(const std::string& result_png, const std::string& loss_log_csv,
+            const std::string& ending) override {
     write_bytes_atomically(w_.files_.losses(id_), loss_log_csv);
     write_bytes_atomically(w_.files_.result(id_), result_png);
-    if (!w_.store_.finish(id_, JobState::done)) {  // cancelled at the last moment
+    if (!w_.store_.finish(id_, JobState::done, "", ending)) {  // cancelled at the last moment
       std::error_code ec;
       std::filesystem::remove(w_.files_.result(id_), ec);
     }

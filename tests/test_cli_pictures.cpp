@@ -53,7 +53,7 @@ TEST_F(Pictures, TwoScalesLogTheScaleAndSnapshotAtTheOutputSize) {
   EXPECT_NE(r.err.find("scales 32x27 (4), 64x53 (12)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("scale 2 of 2, 64x53: computing"), std::string::npos) << r.err;
   const auto rows = testing::read_lines(log);
-  ASSERT_EQ(rows.size(), 17u);  // the header, 4 coarse and 12 full-size iterations
+  ASSERT_EQ(rows.size(), 18u);  // the header, 4 coarse and 12 full-size iterations, the end
   EXPECT_EQ(rows[0], "iteration,scale,total,content,style,tv");
   EXPECT_TRUE(rows[4].starts_with("4,1,")) << rows[4];
   EXPECT_TRUE(rows[5].starts_with("5,2,")) << rows[5];
@@ -67,7 +67,8 @@ TEST_F(Pictures, TwoScalesLogTheScaleAndSnapshotAtTheOutputSize) {
       run_nst(run(dir_.file("one.png"), "--scales 1 --loss-log " + dir_.file("one.csv"), 64));
   ASSERT_EQ(single.code, 0) << single.err;
   EXPECT_EQ(testing::read_lines(dir_.file("one.csv"))[0], "iteration,total,content,style,tv");
-  EXPECT_EQ(testing::read_lines(dir_.file("one.csv")).size(), 13u);
+  EXPECT_EQ(testing::read_lines(dir_.file("one.csv")).size(), 14u);
+  EXPECT_EQ(testing::read_lines(dir_.file("one.csv")).back(), "# ran all 12 iterations");
 }
 
 // The output's I and Q are the content's at the output size, up to 8-bit rounding, wherever

@@ -87,14 +87,46 @@ TEST_F(Stylize, SmallRunWritesTheImageAndALossLogThatFalls) {
   EXPECT_EQ(size.width, 32);
   EXPECT_EQ(size.height, 27);  // 48x40 scaled to a longest side of 32
   const auto rows = testing::read_lines(log);
-  ASSERT_EQ(rows.size(), 13u);
+  ASSERT_EQ(rows.size(), 14u);
   EXPECT_EQ(rows[0], "iteration,total,content,style,tv");
+  EXPECT_EQ(rows[13], "# ran all 12 iterations");
   EXPECT_TRUE(rows[1].starts_with("1,"));
   EXPECT_TRUE(rows[12].starts_with("12,"));
   auto total = [](const std::string& row) { return std::stod(row.substr(row.find(',') + 1)); };
   EXPECT_LT(total(rows[12]), 0.7 * total(rows[1])) << rows[1] << " -> " << rows[12];
   EXPECT_TRUE(std::filesystem::exists(dir_.file("out_05.png")));
   EXPECT_TRUE(std::filesystem::exists(dir_.file("out_10.png")));
+}
+
+// With tolerance 1 each scale converges one window in (no loss falls by 100%): 4 coarse
+// iterations of 6, then 4 of 12. The command says so on its way and at the end, and the loss
+// log's last line too.
+TEST_F(Stylize, ARunWithAToleranceStopsWhenItHasConvergedAndSaysWhy) {
+  const std::string out = dir_.file("out.png"), log = dir_.file("loss.csv");
+  const auto r = run_nst(fast(out, "--scales 2 --coarse-iterations 6 --tolerance 1 "
+                                   "--tolerance-window 3 --loss-log " + log));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("nst: scale 1 of 2 converged at iteration 4: the loss fell "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("8 iterations in "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("; converged at iteration 8: the loss fell "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("under the tolerance of 100%"), std::string::npos) << r.err;
+  const auto rows = testing::read_lines(log);
+  ASSERT_EQ(rows.size(), 10u);
+  EXPECT_TRUE(rows[8].starts_with("8,2,")) << rows[8];
+  EXPECT_TRUE(rows[9].starts_with("# converged at iteration 8: the loss fell ")) << rows[9];
+  EXPECT_EQ(image_size(read_image(out)).width, 32);
+
+  for (const auto& [option, message] :
+       {std::pair{"--tolerance -1", "--tolerance must not be negative, got -1"},
+        {"--tolerance 2", "--tolerance must be at most 1, got 2"},
+        {"--tolerance nan", "--tolerance"},
+        {"--tolerance-window 0", "--tolerance-window must be at least 1, got 0"}}) {
+    const auto refused = run_nst(fast(dir_.file("refused.png"), option));
+    EXPECT_EQ(refused.code, 2) << option << "\n" << refused.err;
+    EXPECT_NE(refused.err.find(message), std::string::npos) << option << "\n" << refused.err;
+  }
 }
 
 TEST_F(Stylize, LbfgsSeveralStylesAndJpegOutput) {
@@ -106,8 +138,11 @@ TEST_F(Stylize, LbfgsSeveralStylesAndJpegOutput) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(image_size(read_image(out)).width, 32);
   const auto rows = testing::read_lines(log);
-  EXPECT_GE(rows.size(), 2u);
-  EXPECT_LE(rows.size(), 13u);  // at most one row per evaluation
+  EXPECT_GE(rows.size(), 3u);
+  EXPECT_LE(rows.size(), 14u);  // at most one row per evaluation, and why the run ended
+  EXPECT_TRUE(rows.back() == "# ran all 12 iterations" ||
+              rows.back().find("# L-BFGS converged at iteration ") == 0)
+      << rows.back();
 }
 
 TEST_F(Stylize, UpscalingIsAnnounced) {

@@ -38,7 +38,7 @@ TEST_F(Texture, PaintsATextureOfTheSizeAskedFromNoise) {
   EXPECT_EQ(size.width, 40);
   EXPECT_EQ(size.height, 28);
   const auto rows = testing::read_lines(log);
-  ASSERT_EQ(rows.size(), 9u);
+  ASSERT_EQ(rows.size(), 10u);  // the header, 8 iterations, why the run ended
   // No photo: no content term, and the style loss falls from the noise it starts from.
   EXPECT_TRUE(rows[1].find(",0,") != std::string::npos) << rows[1];
   const auto style = [](const std::string& row) {
@@ -94,7 +94,9 @@ TEST_F(Texture, AnInterruptedTextureContinuesFromItsResumeFile) {
   const auto r = run_nst("texture --resume " + out + ".nstresume --quiet");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(image_size(read_image(out)).width, 32);
-  EXPECT_EQ(testing::read_lines(log).size(), 121u);  // each iteration once
+  const std::vector<std::string> lines = testing::read_lines(log);
+  EXPECT_EQ(lines.size(), 122u);  // the header, each iteration once, and why the run ended
+  EXPECT_EQ(lines.back(), "# ran all 120 iterations");
   EXPECT_FALSE(std::filesystem::exists(out + ".nstresume"));
 }
 

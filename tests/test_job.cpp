@@ -177,7 +177,7 @@ TEST(Job, LbfgsRunsOneEvaluationPerIteration) {
   const JobResult result = run_job(prepare(job), model, &observer);
   EXPECT_EQ(observer.seen, (std::vector<int>{1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(result.iterations, 6);
-  EXPECT_FALSE(result.converged);
+  EXPECT_EQ(result.ending, "ran all 6 iterations");
   // The answer is the last image evaluated, clamped to [0, 1].
   Tensor clamped = observer.last_image.clone();
   for (float& v : clamped.values()) v = std::clamp(v, 0.0f, 1.0f);
@@ -237,6 +237,77 @@ TEST(Job, AStoppedRunContinuesExactlyFromItsResumeFile) {
     EXPECT_EQ(continued.iterations, whole.iterations);
     EXPECT_TRUE(all_close(continued.image, whole.image, 0, 0));
   }
+}
+
+// Watches for converged scales too, and asks for a checkpoint after every iteration.
+class ConvergenceLog : public StopAfter {
+ public:
+  using StopAfter::StopAfter;
+  void on_converged(const Convergence& c) override {
+    converged.push_back(c);
+    converged_before_report.push_back(c.iteration == static_cast<int>(seen.size()) + 1);
+  }
+  bool checkpoint_due(int) override { return true; }
+  void on_checkpoint(const RunState& state) override {
+    checkpoints.push_back(state.earlier_iterations + state.iteration);
+  }
+  std::vector<Convergence> converged;
+  std::vector<bool> converged_before_report;
+  std::vector<int> checkpoints;
+};
+
+// With tolerance 1 every scale converges one window in (no loss falls by 100%), so where the
+// run must stop is known: two scales of 6 and 8 planned iterations, window 3, stop after 4
+// iterations each. A run stopped inside the fine scale and continued from its resume file
+// stops where the whole one did (its convergence rule remembers the scale's losses), with the
+// same picture.
+TEST(Job, AConvergedScaleHandsOverAndAContinuedRunStopsWhereTheWholeOneDid) {
+  TempDir dir;
+  nn::Vgg19 model = small_model();
+  Job job = small_job();
+  job.settings.scales = 2;
+  job.settings.coarse_iterations = 6;
+  job.settings.iterations = 8;
+  job.settings.tolerance = 1;
+  job.settings.tolerance_window = 3;
+  const PreparedJob prepared = prepare(job);
+  ConvergenceLog whole_run(100);
+  const JobResult whole = run_job(prepared, model, &whole_run);
+  EXPECT_EQ(whole_run.seen, (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8}));
+  ASSERT_EQ(whole_run.converged.size(), 2u);
+  EXPECT_EQ(whole_run.converged[0].scale, 1);
+  EXPECT_EQ(whole_run.converged[0].iteration, 4);
+  EXPECT_EQ(whole_run.converged[0].total, 12);  // the fine scale still planned in full
+  EXPECT_EQ(whole_run.converged[1].scale, 2);
+  EXPECT_EQ(whole_run.converged[1].total, 8);
+  EXPECT_EQ(whole_run.converged_before_report, (std::vector<bool>{true, true}));
+  EXPECT_EQ(whole_run.checkpoints, (std::vector<int>{1, 2, 3, 5, 6, 7}));  // none at a scale's end
+  EXPECT_EQ(whole.iterations, 8);
+  EXPECT_EQ(whole.ending.rfind("converged at iteration 8: the loss fell ", 0), 0u)
+      << whole.ending;
+  EXPECT_EQ(whole_run.rows[4].scale, 2);
+
+  ConvergenceLog first_part(6);  // two iterations into the fine scale
+  const JobResult stopped = run_job(prepared, model, &first_part);
+  ASSERT_TRUE(stopped.stopped);
+  EXPECT_EQ(stopped.ending, "stopped at iteration 6");
+  const std::string path = dir.file("run.nstresume");
+  write_resume_file(path, {.settings = job.settings,
+                           .state = stopped.state,
+                           .rows = first_part.rows,
+                           .fingerprints = prepared.fingerprints,
+                           .extra = {}});
+  const ResumeFile resume = read_resume_file(path);
+  EXPECT_EQ(resume.settings.tolerance, 1);
+  EXPECT_EQ(resume.state.scale_totals, stopped.state.scale_totals);
+  ASSERT_EQ(resume.state.scale_totals.size(), 2u);
+  EXPECT_EQ(prepared.total_iterations(resume.state), 12);
+  ConvergenceLog second_part(100);
+  const JobResult continued = run_job(prepared, model, &second_part, &resume.state);
+  EXPECT_EQ(second_part.seen, (std::vector<int>{7, 8}));
+  EXPECT_EQ(continued.iterations, 8);
+  EXPECT_EQ(continued.ending, whole.ending);
+  EXPECT_TRUE(all_close(continued.image, whole.image, 0, 0));
 }
 
 // The recorder keeps the rows, saves on the one rule both faces use, and its file continues the

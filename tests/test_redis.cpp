@@ -46,7 +46,11 @@ TEST_F(RedisMode, TwoWorkersRunSixJobsEachExactlyOnce) {
     EXPECT_EQ(done["iteration"], 12 + i);
     EXPECT_TRUE(done["worker"] == "wa" || done["worker"] == "wb") << done;
     const std::string log = c.Get("/api/jobs/" + ids[i] + "/losses")->body;
-    EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 12 + i + 1) << log;  // each row once
+    // The header, each row once, and why the run ended.
+    EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 12 + i + 2) << log;
+    EXPECT_NE(log.find("\n# ran all " + std::to_string(12 + i) + " iterations\n"),
+              std::string::npos)
+        << log;
     EXPECT_EQ(c.Get("/api/jobs/" + ids[i] + "/result")->status, 200);
   }
   // A worker writes "done" just after the record says so: give its log a moment.
@@ -93,7 +97,9 @@ TEST_F(RedisMode, AKilledWorkersJobIsTakenOverAndResumed) {
   EXPECT_GE(resumed_at, 10);
   EXPECT_LE(resumed_at, reached + 5);
   const std::string losses = c.Get("/api/jobs/" + id + "/losses")->body;
-  EXPECT_EQ(std::count(losses.begin(), losses.end(), '\n'), 151);  // each iteration once
+  // The header, each iteration once, and why the run ended.
+  EXPECT_EQ(std::count(losses.begin(), losses.end(), '\n'), 152);
+  EXPECT_TRUE(losses.ends_with("\n# ran all 150 iterations\n")) << losses.substr(losses.size() - 80);
 }
 
 // A job that kills every worker that takes it (an OOM kill) is taken over at most

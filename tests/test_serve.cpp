@@ -126,6 +126,38 @@ TEST_F(Serve, StateEventsCarryTheRecordAsItWasThen) {
   expect_state_events_carry_the_record(c, id, 6);
 }
 
+// With tolerance 1 the job converges one window in (tests/test_job.cpp): its record, its
+// events and its loss log say so, and its iterations shrink to what ran.
+TEST_F(Serve, AConvergedJobSaysWhyItEnded) {
+  ServeProcess server(dir.file("data"), "", dir.file("log"));
+  httplib::Client c = server.client();
+  const std::string id = submit(c, {{"size", 48},
+                                    {"iterations", 30},
+                                    {"scales", 1},
+                                    {"tolerance", 1},
+                                    {"tolerance-window", 3}})["id"];
+  const std::vector<SseEvent> events = follow_events(c, id);
+  const json done = wait_until(c, id, "done");
+  EXPECT_EQ(done["iteration"], 4) << done;
+  EXPECT_EQ(done["iterations"], 4) << done;
+  EXPECT_EQ(done["ending"].get<std::string>().rfind("converged at iteration 4: the loss fell ", 0),
+            0u)
+      << done;
+  int converged = 0;
+  for (const SseEvent& event : events) {
+    if (event.type != "converged") continue;
+    ++converged;
+    EXPECT_EQ(event.data["scale"], 1) << event.data;
+    EXPECT_EQ(event.data["iteration"], 4) << event.data;
+    EXPECT_EQ(event.data["iterations"], 4) << event.data;
+    EXPECT_EQ(event.data["reason"], done["ending"]) << event.data;
+  }
+  EXPECT_EQ(converged, 1);
+  EXPECT_EQ(events.back().data["ending"], done["ending"]);
+  const std::string log = c.Get("/api/jobs/" + id + "/losses")->body;
+  EXPECT_TRUE(log.ends_with("\n# " + done["ending"].get<std::string>() + "\n")) << log;
+}
+
 // The settings a client may send, with the server's defaults and caps: what the page builds
 // its form from.
 TEST_F(Serve, SettingsListTheDefaultsAndTheServersCaps) {
@@ -338,7 +370,8 @@ TEST_F(Serve, KillDashNineMidJobThenRestartFinishesItAsIfUninterrupted) {
   ASSERT_EQ(wait_until(c, again, "done")["state"], "done");
   const std::string resumed_log = c.Get("/api/jobs/" + id + "/losses")->body;
   const std::string straight_log = c.Get("/api/jobs/" + again + "/losses")->body;
-  EXPECT_EQ(std::count(resumed_log.begin(), resumed_log.end(), '\n'), 61);  // header + 60
+  // The header, 60 rows and why the run ended.
+  EXPECT_EQ(std::count(resumed_log.begin(), resumed_log.end(), '\n'), 62);
   EXPECT_EQ(resumed_log, straight_log);
   EXPECT_EQ(c.Get("/api/jobs/" + id + "/result")->body,
             c.Get("/api/jobs/" + again + "/result")->body);

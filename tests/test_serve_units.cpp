@@ -208,6 +208,7 @@ JobRecord unusual_record() {
   r.started = 1764790001.5;
   r.finished = 1764790099.875;
   r.error = "out of memory";
+  r.ending = "converged at iteration 17: the loss fell 0.001% ...";
   r.worker = "host-1";
   return r;
 }
@@ -229,6 +230,7 @@ void expect_same_record(const JobRecord& a, const JobRecord& b) {
   EXPECT_EQ(a.started, b.started);
   EXPECT_EQ(a.finished, b.finished);
   EXPECT_EQ(a.error, b.error);
+  EXPECT_EQ(a.ending, b.ending);
   EXPECT_EQ(a.worker, b.worker);
 }
 

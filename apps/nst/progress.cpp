@@ -12,6 +12,7 @@ Progress::Progress(std::ostream& out, const ProgressOptions& options)
     : out_(out),
       terminal_(options.terminal),
       quiet_(options.quiet),
+      may_converge_(options.may_converge),
       total_(options.total),
       print_every_(options.print_every),
       scales_(options.scales),
@@ -54,9 +55,10 @@ void Progress::draw_bar() {
                                                : "  scale " + std::to_string(scale_) + "/" +
                                                      std::to_string(scales_.size());
   char text[200];
-  std::snprintf(text, sizeof text, "\r\033[K[%s%s] %d/%d%s  %.2f it/s  ETA %d:%02d",
+  std::snprintf(text, sizeof text, "\r\033[K[%s%s] %d/%d%s  %.2f it/s  ETA %s%d:%02d",
                 std::string(filled, '#').c_str(), std::string(kWidth - filled, '.').c_str(), done_,
-                total_, scale.c_str(), iterations_per_second(), eta / 60, eta % 60);
+                total_, scale.c_str(), iterations_per_second(), may_converge_ ? "<=" : "",
+                eta / 60, eta % 60);
   out_ << text << std::flush;
   bar_shown_ = true;
 }
@@ -86,6 +88,15 @@ void Progress::update(const IterationLosses& l) {
     last_draw_ = now;
     draw_bar();
   }
+}
+
+void Progress::converged(int scale, int iteration, int total) {
+  if (scale >= 1 && scale <= static_cast<int>(scales_.size())) {
+    int before = 0;
+    for (int k = 0; k + 1 < scale; ++k) before += scales_[k].iterations;
+    scales_[scale - 1].iterations = iteration - before;
+  }
+  total_ = total;
 }
 
 void Progress::break_line() {

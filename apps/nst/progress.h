@@ -3,7 +3,8 @@
 // (iteration, total, content, style, tv, iterations/s) every `print_every` iterations; with
 // print_every = 0, none on a terminal (the bar says enough) and one per tenth of the run
 // otherwise. A run of several scales shows the scale too; its iterations per second are the
-// current scale's, and the time left weighs each scale's iterations by their pixels.
+// current scale's, and the time left weighs each scale's iterations by their pixels. A run that
+// may converge early shows the time left as what it is, an upper bound: "ETA <=3:10".
 #pragma once
 
 #include <chrono>
@@ -26,12 +27,16 @@ struct ProgressOptions {
   int print_every = 0;                // loss lines; 0: automatic (above)
   bool quiet = false;                 // print nothing
   std::vector<ProgressScale> scales;  // coarse to fine; empty or one: a single-scale run
+  bool may_converge = false;          // the run may end before `total` (--tolerance)
 };
 
 class Progress {
  public:
   Progress(std::ostream& out, const ProgressOptions& options);
   void update(const IterationLosses& losses);
+  // Scale `scale` (1-based) ends at `iteration`, before its planned iterations: the run has
+  // `total` from now on.
+  void converged(int scale, int iteration, int total);
   // Ends the bar's line so that a message can follow; the next update redraws the bar.
   void break_line();
   void finish();                         // ends the bar's line
@@ -42,7 +47,7 @@ class Progress {
   double work_done(int iterations) const;  // iterations weighed by their scale's pixels
   double seconds_since(std::chrono::steady_clock::time_point t) const;
   std::ostream& out_;
-  bool terminal_, quiet_;
+  bool terminal_, quiet_, may_converge_;
   int total_, print_every_;
   std::vector<ProgressScale> scales_;
   int already_done_, done_, scale_ = 1;

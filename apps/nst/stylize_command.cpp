@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -31,18 +32,27 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The display of a run, fresh or continued (whose earlier scales may have ended early: its
+// loss rows say where).
 ProgressOptions progress_options(const StylizeOptions& o, const PreparedJob& prepared,
-                                 int already_done) {
+                                 const RunRecorder& recorder) {
+  const RunState& state = recorder.state();
   ProgressOptions options{.terminal = ::isatty(STDERR_FILENO) != 0,
-                          .total = prepared.total_iterations(),
-                          .already_done = already_done,
+                          .total = prepared.total_iterations(state),
+                          .already_done = recorder.done_before(),
                           .print_every = o.print_every,
                           .quiet = o.quiet,
-                          .scales = {}};
-  for (const PreparedScale& scale : prepared.scales) {
-    const ImageSize size = image_size(scale.content);
-    options.scales.push_back(
-        {.iterations = scale.iterations, .pixels = double(size.width) * size.height});
+                          .scales = {},
+                          .may_converge = prepared.settings.tolerance > 0};
+  for (std::size_t k = 0; k < prepared.scales.size(); ++k) {
+    const ImageSize size = image_size(prepared.scales[k].content);
+    int iterations = prepared.scales[k].iterations;
+    if (static_cast<int>(k) < state.scale) {
+      iterations = static_cast<int>(
+          std::count_if(recorder.rows().begin(), recorder.rows().end(),
+                        [&](const IterationLosses& row) { return row.scale == int(k) + 1; }));
+    }
+    options.scales.push_back({.iterations = iterations, .pixels = double(size.width) * size.height});
   }
   return options;
 }
@@ -60,7 +70,8 @@ class CommandObserver : public JobObserver {
         recorder_(recorder),
         done_before_(recorder.done_before()),
         output_size_(image_size(prepared.final_scale().content)),
-        progress_(std::cerr, progress_options(o, prepared, done_before_)) {
+        scale_count_(static_cast<int>(prepared.scales.size())),
+        progress_(std::cerr, progress_options(o, prepared, recorder)) {
     if (o.animation.empty()) return;
     animation_.emplace(output_size_);
     if (done_before_ > 0) {
@@ -95,6 +106,12 @@ class CommandObserver : public JobObserver {
       last_frame_ = losses.iteration;
     }
   }
+  void on_converged(const Convergence& c) override {
+    progress_.converged(c.scale, c.iteration, c.total);
+    if (o_.quiet || c.scale == scale_count_) return;  // the last: the closing line says it
+    progress_.break_line();
+    std::cerr << "nst: scale " << c.scale << " of " << scale_count_ << " " << c.reason << "\n";
+  }
   bool stop_requested() override { return InterruptGuard::signal_received() != 0; }
   void on_stage(const std::string& what) override {
     if (o_.quiet) return;
@@ -121,6 +138,7 @@ class CommandObserver : public JobObserver {
   RunRecorder& recorder_;
   int done_before_;        // iterations done before this process
   ImageSize output_size_;  // snapshots and frames of coarser scales are upscaled to it
+  int scale_count_;
   Progress progress_;
   std::optional<AnimationRecorder> animation_;
   int last_frame_ = -1;  // the iteration of the animation's latest frame
@@ -261,7 +279,7 @@ int run_stylize(const StylizeOptions& o, const std::optional<ResumeFile>& resume
   write_image(o.output, result.image, settings.encoding);
   outputs.output.done();
   if (outputs.loss_log) {
-    write_loss_log(o.loss_log, recorder.rows(), prepared.scales.size() > 1);
+    write_loss_log(o.loss_log, recorder.rows(), prepared.scales.size() > 1, result.ending);
     outputs.loss_log->done();
   }
   if (outputs.animation) outputs.animation->done();
@@ -272,7 +290,8 @@ int run_stylize(const StylizeOptions& o, const std::optional<ResumeFile>& resume
   std::remove(resume_path(o.output).c_str());  // the run is complete: its checkpoints are stale
   const int done_here = result.iterations - recorder.done_before();
   note(run_summary(o.output, image_size(result.image), done_here,
-                   std::chrono::duration<double>(Clock::now() - start).count()));
+                   std::chrono::duration<double>(Clock::now() - start).count()) +
+       "; " + result.ending);
   return kExitOk;
 }
 
