@@ -23,7 +23,9 @@ bool ConvergenceWatch::add(double total) {
   totals_.push_back(total);
   best_.push_back(best_.empty() ? total : std::min(best_.back(), total));
   if (rule_.tolerance <= 0 || static_cast<int>(totals_.size()) <= rule_.window) return false;
-  return improvement() < rule_.tolerance;
+  const double before = best_[best_.size() - 1 - static_cast<std::size_t>(rule_.window)];
+  const double gain = before - best_.back();
+  return gain < rule_.tolerance * before && gain < kSlowed * (totals_.front() - best_.back());
 }
 
 double ConvergenceWatch::improvement() const {

@@ -198,6 +198,45 @@ int total_after(const PreparedJob& job, int k, int iteration) {
   return total;
 }
 
+// Runs scale `k` on from where `driver` stands, until its iterations are done, it converges
+// (returning why, in words) or the observer asks to stop (setting `stopped`). `earlier`: the
+// iterations of the scales before it.
+std::string run_scale(const PreparedJob& job, int k, int earlier, OptimizerDriver& driver,
+                      ConvergenceWatch& watch, JobObserver* observer, bool& stopped) {
+  const int planned = job.scales[k].iterations;
+  while (driver.iterations() < planned) {
+    if (observer != nullptr && observer->stop_requested()) {
+      stopped = true;
+      return "";
+    }
+    std::optional<IterationLosses> losses = driver.step();
+    if (!losses) {
+      const int last = earlier + driver.iterations();
+      const std::string why = "L-BFGS converged at iteration " + std::to_string(last);
+      if (observer != nullptr)
+        observer->on_converged({k + 1, last, total_after(job, k, last), why});
+      return why;
+    }
+    losses->iteration += earlier;
+    losses->scale = k + 1;
+    check_finite(*losses, job.settings, job.names);
+    const bool converged = watch.add(losses->total);
+    const std::string why =
+        converged
+            ? "converged at iteration " + std::to_string(losses->iteration) + ": " + watch.reason()
+            : "";
+    if (observer != nullptr && converged) {
+      observer->on_converged(
+          {k + 1, losses->iteration, total_after(job, k, losses->iteration), why});
+    }
+    if (observer != nullptr) observer->on_iteration(*losses, job.picture(driver.image(), k));
+    if (converged) return why;  // no checkpoint: the next scale or the result follows
+    if (observer != nullptr && observer->checkpoint_due(losses->iteration))
+      observer->on_checkpoint(state_at(driver, k, earlier, watch));
+  }
+  return "";
+}
+
 }  // namespace
 
 JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observer,
@@ -233,40 +272,8 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
     if (resumed_here) driver->restore(*resume);
     ConvergenceWatch watch({.tolerance = s.tolerance, .window = s.tolerance_window},
                            resumed_here ? resume->scale_totals : std::vector<double>{});
-    std::string converged;  // why the scale ended before its iterations were done
-    while (driver->iterations() < scale.iterations) {
-      if (observer != nullptr && observer->stop_requested()) {
-        result.stopped = true;
-        break;
-      }
-      std::optional<IterationLosses> losses = driver->step();
-      if (!losses) {
-        const int last = earlier + driver->iterations();
-        converged = "L-BFGS converged at iteration " + std::to_string(last);
-        if (observer != nullptr)
-          observer->on_converged({k + 1, last, total_after(job, k, last), converged});
-        break;
-      }
-      losses->iteration += earlier;
-      losses->scale = k + 1;
-      check_finite(*losses, s, job.names);
-      const bool done = watch.add(losses->total);
-      if (done) {
-        converged = "converged at iteration " + std::to_string(losses->iteration) + ": " +
-                    watch.reason();
-        if (observer != nullptr) {
-          observer->on_converged(
-              {k + 1, losses->iteration, total_after(job, k, losses->iteration), converged});
-        }
-      }
-      if (observer != nullptr) {
-        observer->on_iteration(*losses, job.picture(driver->image(), k));
-        // (No checkpoint at a scale's last iteration: the next scale or the result follows.)
-        if (!done && observer->checkpoint_due(losses->iteration))
-          observer->on_checkpoint(state_at(*driver, k, earlier, watch));
-      }
-      if (done) break;
-    }
+    const std::string converged =
+        run_scale(job, k, earlier, *driver, watch, observer, result.stopped);
     start = driver->result();
     if (result.stopped) {
       result.state = state_at(*driver, k, earlier, watch);  // (a copy of the optimiser's history)

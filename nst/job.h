@@ -87,10 +87,10 @@ PreparedJob prepare(const Job& job, const FieldNames& names = {});
 
 // A scale that converged before its iterations were done (nst/convergence.h).
 struct Convergence {
-  int scale = 0;          // 1-based
-  int iteration = 0;      // its last, counted over all scales
-  int total = 0;          // the run's iterations from now on, the remaining scales in full
-  std::string reason;     // "the loss fell 0.0081% over the last 50 iterations, under ..."
+  int scale = 0;       // 1-based
+  int iteration = 0;   // its last, counted over all scales
+  int total = 0;       // the run's iterations from now on, the remaining scales in full
+  std::string reason;  // "the loss fell 0.0081% over the last 50 iterations, under ..."
 };
 
 // Watches a run. Every call comes from the thread that runs the job.

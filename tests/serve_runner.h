@@ -73,9 +73,12 @@ inline httplib::MultipartFormDataItems job_form(const std::string& content,
 
 inline nlohmann::json json_body(const httplib::Result& r) { return nlohmann::json::parse(r->body); }
 
-// Submits a job; expects 201 and returns its record.
+// Submits a job; expects 201 and returns its record. The tests count iterations and keep long
+// jobs running to cancel or kill them: a job runs every iteration (tolerance 0) unless its
+// options say otherwise.
 inline nlohmann::json submit_job(httplib::Client& c, const std::string& content,
-                                 const std::string& style, const nlohmann::json& options) {
+                                 const std::string& style, nlohmann::json options) {
+  if (!options.contains("tolerance")) options["tolerance"] = 0;
   const auto r = c.Post("/api/jobs", job_form(content, style, options));
   EXPECT_TRUE(r) << "no answer";
   if (!r) return {};

@@ -37,12 +37,14 @@ class Resume : public ::testing::Test {
     write_image(content_, testing::random_tensor(Shape{1, 3, 40, 48}, 1, 0.0f, 1.0f));
     write_image(style_, testing::random_tensor(Shape{1, 3, 40, 40}, 2, 0.0f, 1.0f));
   }
-  // Long enough to be interrupted (a few hundred milliseconds at the least), small enough for CI.
+  // Long enough to be interrupted (a few hundred milliseconds at the least), small enough for CI;
+  // every iteration runs (--tolerance 0), so that the runs' lengths are known.
   std::string run(const std::string& name, const std::string& extra = "") const {
     return "stylize --content " + content_ + " --style " + style_ + " --output " +
            dir_.file(name + ".png") + " --loss-log " + dir_.file(name + ".csv") + " --animation " +
            dir_.file(name + ".gif") +
-           " --animation-every 10 --size 48 --iterations 300 --weights random:3 --threads 2 "
+           " --animation-every 10 --size 48 --iterations 300 --tolerance 0 --weights random:3 "
+           "--threads 2 "
            "--tv-weight 1e-3 "
            "--content-layers relu2_1 --style-layers relu1_1,relu2_1 " +
            extra;

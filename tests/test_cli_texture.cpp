@@ -74,7 +74,8 @@ TEST_F(Texture, AnInterruptedTextureContinuesFromItsResumeFile) {
   const std::string out = dir_.file("out.png"), log = dir_.file("loss.csv");
   const std::string err = dir_.file("err");
   const pid_t pid = testing::start_nst(
-      run(out, "--size 32x24 --iterations 120 --print-every 1 --loss-log " + log), err);
+      run(out, "--size 32x24 --iterations 120 --tolerance 0 --print-every 1 --loss-log " + log),
+      err);
   ASSERT_TRUE(testing::wait_for([&] {
     return read_bytes(err).find("iteration 3/") != std::string::npos;
   })) << read_bytes(err);

@@ -33,16 +33,32 @@ TEST(Convergence, ToleranceZeroRunsEveryIteration) {
 TEST(Convergence, APlateauStopsOneWindowAfterItBegins) {
   // best(29) - best(19) = 10.5 - 10 is 4.8% of 10.5; best(30) - best(20) = 0.
   EXPECT_EQ(converged_at({.tolerance = 0.01, .window = 10}, plateau_at_20()), 30);
-  // With a tolerance above 4.8%, one iteration earlier.
-  EXPECT_EQ(converged_at({.tolerance = 0.05, .window = 10}, plateau_at_20()), 29);
+  // 4.8% is under a tolerance of 5%, but 0.5 is over a twentieth of the 9.5 gained since the
+  // start: not yet.
+  EXPECT_EQ(converged_at({.tolerance = 0.05, .window = 10}, plateau_at_20()), 30);
 }
 
 TEST(Convergence, ASteadyFallIsMeasuredOverTheWindow) {
-  // 1% less each iteration: 1 - 0.99^10 = 9.56% over any 10 iterations.
+  // 1% less each iteration: 1 - 0.99^10 = 9.56% over any 10 iterations, so a tolerance above
+  // that passes the first test at once; the second waits until the window's gain,
+  // 9.56 * 0.99^(t - 11), is under 5% of the 100 (1 - 0.99^(t - 1)) gained: from t = 115.
   std::vector<double> curve;
-  for (int t = 0; t < 100; ++t) curve.push_back(100 * std::pow(0.99, t));
-  EXPECT_EQ(converged_at({.tolerance = 0.0957, .window = 10}, curve), 11);  // as soon as it can
+  for (int t = 0; t < 300; ++t) curve.push_back(100 * std::pow(0.99, t));
+  EXPECT_EQ(converged_at({.tolerance = 0.0957, .window = 10}, curve), 115);
   EXPECT_EQ(converged_at({.tolerance = 0.0955, .window = 10}, curve), 0);
+}
+
+TEST(Convergence, ACreepThatHasNotLevelledOffGoesOn) {
+  // 0.01 less every iteration (L-BFGS's start with untrained weights looks so): each window of
+  // 25 gains 0.25%, under the tolerance of 1%, but a window's gain stays over a twentieth of
+  // all gained until t - 1 > 20 * 25.
+  std::vector<double> curve;
+  for (int t = 1; t <= 600; ++t) curve.push_back(100 - 0.01 * t);
+  const ConvergenceRule rule{.tolerance = 0.01, .window = 25};
+  EXPECT_EQ(converged_at(rule, {curve.begin(), curve.begin() + 500}), 0);
+  EXPECT_EQ(converged_at(rule, curve), 502);
+  // A flat start has gained nothing: it never passes for the end.
+  EXPECT_EQ(converged_at(rule, std::vector<double>(100, 5.0)), 0);
 }
 
 TEST(Convergence, OnlyTheBestLossCounts) {

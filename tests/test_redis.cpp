@@ -99,7 +99,8 @@ TEST_F(RedisMode, AKilledWorkersJobIsTakenOverAndResumed) {
   const std::string losses = c.Get("/api/jobs/" + id + "/losses")->body;
   // The header, each iteration once, and why the run ended.
   EXPECT_EQ(std::count(losses.begin(), losses.end(), '\n'), 152);
-  EXPECT_TRUE(losses.ends_with("\n# ran all 150 iterations\n")) << losses.substr(losses.size() - 80);
+  EXPECT_TRUE(losses.ends_with("\n# ran all 150 iterations\n"))
+      << losses.substr(losses.size() - 80);
 }
 
 // A job that kills every worker that takes it (an OOM kill) is taken over at most

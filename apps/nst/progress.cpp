@@ -57,8 +57,8 @@ void Progress::draw_bar() {
   char text[200];
   std::snprintf(text, sizeof text, "\r\033[K[%s%s] %d/%d%s  %.2f it/s  ETA %s%d:%02d",
                 std::string(filled, '#').c_str(), std::string(kWidth - filled, '.').c_str(), done_,
-                total_, scale.c_str(), iterations_per_second(), may_converge_ ? "<=" : "",
-                eta / 60, eta % 60);
+                total_, scale.c_str(), iterations_per_second(), may_converge_ ? "<=" : "", eta / 60,
+                eta % 60);
   out_ << text << std::flush;
   bar_shown_ = true;
 }

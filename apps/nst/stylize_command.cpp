@@ -52,7 +52,8 @@ ProgressOptions progress_options(const StylizeOptions& o, const PreparedJob& pre
           std::count_if(recorder.rows().begin(), recorder.rows().end(),
                         [&](const IterationLosses& row) { return row.scale == int(k) + 1; }));
     }
-    options.scales.push_back({.iterations = iterations, .pixels = double(size.width) * size.height});
+    options.scales.push_back(
+        {.iterations = iterations, .pixels = double(size.width) * size.height});
   }
   return options;
 }
