@@ -52,8 +52,8 @@ struct JobSettings {
   std::optional<int> scales;
   int coarse_iterations = 50;  // measured: bench/scales.sh, README
   // A scale stops before its iterations are done once it has converged (nst/convergence.h);
-  // 0: never, every iteration runs.
-  double tolerance = 0;
+  // 0: never, every iteration runs. Measured: bench/tolerance_curves.sh, README.
+  double tolerance = 0.01;
   int tolerance_window = 50;
 
   // The result's file (and snapshots, previews): JPEG quality, PNG compression.

@@ -178,7 +178,7 @@ TEST(Job, LbfgsRunsOneEvaluationPerIteration) {
   const JobResult result = run_job(prepare(job), model, &observer);
   EXPECT_EQ(observer.seen, (std::vector<int>{1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(result.iterations, 6);
-  EXPECT_EQ(result.ending, "ran all 6 iterations");
+  EXPECT_EQ(result.ending, "ran all 6 iterations (the cap) without converging");
   // The answer is the last image evaluated, clamped to [0, 1].
   Tensor clamped = observer.last_image.clone();
   for (float& v : clamped.values()) v = std::clamp(v, 0.0f, 1.0f);
