@@ -184,7 +184,7 @@ ResumeFile run_record(const StylizeOptions& o, const PreparedJob& prepared, cons
   return saved;
 }
 
-// "content 512x384, 1 style image(s), 550 Adam iterations on 2 thread(s); scales ...".
+// "content 512x384, 1 style image(s), at most 550 Adam iterations on 2 thread(s); scales ...".
 std::string run_description(const StylizeOptions& o, const PreparedJob& prepared) {
   const JobSettings& settings = prepared.settings;
   std::string scales;
@@ -195,7 +195,7 @@ std::string run_description(const StylizeOptions& o, const PreparedJob& prepared
   return std::string(o.texture ? "texture " : "content ") +
          to_string(image_size(prepared.final_scale().content)) + ", " +
          std::to_string(prepared.final_scale().styles.size()) + " style image(s), " +
-         std::to_string(prepared.total_iterations()) +
+         (settings.tolerance > 0 ? "at most " : "") + std::to_string(prepared.total_iterations()) +
          (settings.optimizer == OptimizerKind::adam ? " Adam" : " L-BFGS") + " iterations on " +
          std::to_string(settings.threads > 0 ? settings.threads : num_threads()) + " thread(s)" +
          (prepared.scales.size() > 1 ? "; scales " + scales : "");
