@@ -19,22 +19,28 @@ if [ "${1:-}" = --lbfgs ]; then lbfgs=1; shift; fi
 weights=(--weights random)
 for arg in "$@"; do [ "$arg" = --weights ] && weights=(); done
 mkdir -p "$out"
+timed() {  # FILE command...: runs the command, writes its wall time in seconds to FILE
+  local file=$1 start=$EPOCHREALTIME
+  shift
+  "$@"
+  awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f s\n", b - a }' > "$file"
+}
 echo "nst: $("$build/bin/nst" --version | head -1); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
 for pair in $pairs; do
   photo=${pair%%:*} style=${pair##*:}
   tag="$(basename "${photo%.*}")-$(basename "${style%.*}")"
   for size in $sizes; do
     common=(--content "$photo" --style "$style" --size "$size" "$@")
-    /usr/bin/time -f "%e s" -o "$out/${tag}_${size}_single.time" \
+    timed "$out/${tag}_${size}_single.time" \
       "$build/bin/nst" stylize "${weights[@]}" --tolerance 0 --overwrite --quiet --scales 1 \
       --iterations 500 --output "$out/${tag}_${size}_single.png" \
       --loss-log "$out/${tag}_${size}_single.csv" "${common[@]}"
-    /usr/bin/time -f "%e s" -o "$out/${tag}_${size}_default.time" \
+    timed "$out/${tag}_${size}_default.time" \
       "$build/bin/nst" stylize "${weights[@]}" --tolerance 0 --overwrite --quiet \
       --output "$out/${tag}_${size}_default.png" --loss-log "$out/${tag}_${size}_default.csv" \
       "${common[@]}"
     if [ "$lbfgs" = 1 ]; then
-      /usr/bin/time -f "%e s" -o "$out/${tag}_${size}_lbfgs.time" \
+      timed "$out/${tag}_${size}_lbfgs.time" \
         "$build/bin/nst" stylize "${weights[@]}" --tolerance 0 --overwrite --quiet --scales 1 \
         --optimizer lbfgs --iterations 500 --output "$out/${tag}_${size}_lbfgs.png" \
         --loss-log "$out/${tag}_${size}_lbfgs.csv" "${common[@]}"
