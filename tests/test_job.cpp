@@ -391,6 +391,39 @@ TEST(Job, ResumeFilesOfAnotherKindAreRefused) {
 
 // Files from before scales and colour preservation (version 1) still continue: as what they
 // were, single-scale runs without colour preservation.
+// A run saved by version 3, before the tolerance existed, ran every iteration: continued, it
+// still does, whatever today's default.
+TEST(Job, VersionThreeResumeFilesRunEveryIteration) {
+  TempDir dir;
+  nn::Vgg19 model = small_model();
+  Job job = small_job();
+  job.settings.tolerance = 0.5;
+  StopAfter first_part(2);
+  const JobResult stopped = run_job(prepare(job), model, &first_part);
+  const std::string path = dir.file("new.nstresume"), old = dir.file("old.nstresume");
+  write_resume_file(path, {.settings = job.settings,
+                           .state = stopped.state,
+                           .rows = first_part.rows,
+                           .fingerprints = {},
+                           .extra = {}});
+  EXPECT_EQ(read_resume_file(path).settings.tolerance, 0.5);
+  const SafetensorsFile file(path);
+  Metadata metadata;
+  for (auto [key, value] : file.metadata()) {
+    if (key == "version") value = "3";
+    if (key.starts_with("settings.tolerance")) continue;  // not written then
+    metadata.emplace_back(key, value);
+  }
+  NamedTensors tensors;
+  for (const SafetensorsEntry& entry : file.entries())
+    tensors.emplace_back(entry.name, file.load(entry));
+  write_safetensors(old, tensors, metadata);
+  const ResumeFile resume = read_resume_file(old);
+  EXPECT_EQ(resume.settings.tolerance, 0);
+  EXPECT_EQ(resume.settings.tolerance_window, JobSettings{}.tolerance_window);
+  EXPECT_EQ(resume.state.scale_totals.size(), 2u);  // from its loss rows
+}
+
 TEST(Job, VersionOneResumeFilesAreSingleScaleRuns) {
   TempDir dir;
   nn::Vgg19 model = small_model();
