@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
     Printer printer;
     const nst::JobResult result = nst::run_job(prepared, *model, &printer);
     nst::write_image(argv[2], result.image);
-    std::printf("wrote %s (%dx%d)\n", argv[2], size.width, size.height);
+    std::printf("wrote %s (%dx%d): %s\n", argv[2], size.width, size.height,
+                result.ending.c_str());
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "example_texture: " << e.what() << "\n";
