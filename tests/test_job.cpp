@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 
 #include "files/sha256.h"
 #include "nst/color.h"
@@ -391,6 +392,21 @@ TEST(Job, ResumeFilesOfAnotherKindAreRefused) {
 
 // Files from before scales and colour preservation (version 1) still continue: as what they
 // were, single-scale runs without colour preservation.
+// Copies the resume file `from` to `to` as an older nst wrote it: `edit` may change each
+// metadata value, and drops the entry by returning false.
+void rewrite_resume_file(const std::string& from, const std::string& to,
+                         const std::function<bool(const std::string&, std::string&)>& edit) {
+  const SafetensorsFile file(from);
+  Metadata metadata;
+  for (auto [key, value] : file.metadata()) {
+    if (edit(key, value)) metadata.emplace_back(key, value);
+  }
+  NamedTensors tensors;
+  for (const SafetensorsEntry& entry : file.entries())
+    tensors.emplace_back(entry.name, file.load(entry));
+  write_safetensors(to, tensors, metadata);
+}
+
 // A run saved by version 3, before the tolerance existed, ran every iteration: continued, it
 // still does, whatever today's default.
 TEST(Job, VersionThreeResumeFilesRunEveryIteration) {
@@ -407,17 +423,10 @@ TEST(Job, VersionThreeResumeFilesRunEveryIteration) {
                            .fingerprints = {},
                            .extra = {}});
   EXPECT_EQ(read_resume_file(path).settings.tolerance, 0.5);
-  const SafetensorsFile file(path);
-  Metadata metadata;
-  for (auto [key, value] : file.metadata()) {
+  rewrite_resume_file(path, old, [](const std::string& key, std::string& value) {
     if (key == "version") value = "3";
-    if (key.starts_with("settings.tolerance")) continue;  // not written then
-    metadata.emplace_back(key, value);
-  }
-  NamedTensors tensors;
-  for (const SafetensorsEntry& entry : file.entries())
-    tensors.emplace_back(entry.name, file.load(entry));
-  write_safetensors(old, tensors, metadata);
+    return !key.starts_with("settings.tolerance");  // not written then
+  });
   const ResumeFile resume = read_resume_file(old);
   EXPECT_EQ(resume.settings.tolerance, 0);
   EXPECT_EQ(resume.settings.tolerance_window, JobSettings{}.tolerance_window);
@@ -437,9 +446,7 @@ TEST(Job, VersionOneResumeFilesAreSingleScaleRuns) {
                            .fingerprints = {},
                            .extra = {}});
   // The same file as version 1 wrote it: no new fields, five values per loss row.
-  const SafetensorsFile file(path);
-  Metadata metadata;
-  for (auto [key, value] : file.metadata()) {
+  rewrite_resume_file(path, old, [&](const std::string& key, std::string& value) {
     if (key == "version") value = "1";
     if (key == "rows") {
       std::string rows;
@@ -451,17 +458,10 @@ TEST(Job, VersionOneResumeFilesAreSingleScaleRuns) {
       }
       value = rows;
     }
-    if (key.starts_with("settings.scales") || key.starts_with("settings.preserve_colors") ||
-        key.starts_with("settings.coarse_iterations") || key == "state.scale" ||
-        key == "state.earlier_iterations") {
-      continue;
-    }
-    metadata.emplace_back(key, value);
-  }
-  NamedTensors tensors;
-  for (const SafetensorsEntry& entry : file.entries())
-    tensors.emplace_back(entry.name, file.load(entry));
-  write_safetensors(old, tensors, metadata);
+    return !(key.starts_with("settings.scales") || key.starts_with("settings.preserve_colors") ||
+             key.starts_with("settings.coarse_iterations") || key == "state.scale" ||
+             key == "state.earlier_iterations");
+  });
   const ResumeFile resume = read_resume_file(old);
   EXPECT_EQ(resume.settings.scales, 1);
   EXPECT_EQ(resume.settings.preserve_colors, ColorMode::none);
