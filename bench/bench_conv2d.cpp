@@ -4,10 +4,9 @@
 // [C*9 x H*W]: the arithmetic of the convolution with none of its data movement. "im2col" is
 // our full forward by im2col band by band + GEMM + bias; "im2col_dinput" its input gradient
 // (GEMM + col2im) that style transfer runs on every iteration. "winograd" and
-// "winograd_dinput" are the same two by Winograd F(4x4, 3x3) (filters transformed beforehand,
-// as the network caches them). Both input gradients go through a ReLU mask, as in a job. Every
-// rate is
-// *effective*: the direct algorithm's 2*K*C*9*Ho*Wo operations divided by the time, so
+// "winograd_dinput" are the same two by Winograd F(4x4, 3x3)'s GEMM path, "fused" and
+// "fused_dinput" by its fused path (filters transformed beforehand, as the network caches
+// them). The input gradients go through a ReLU mask, as in a job. Every rate is *effective*: the direct algorithm's 2*K*C*9*Ho*Wo operations divided by the time, so
 // Winograd, which does fewer multiplications, can beat SGEMM. The table at the end gives each
 // one's median GFLOP/s, measured in this run, and which one conv2d_algorithm.h picks.
 //
@@ -34,6 +33,7 @@
 #include "tensor/tensor.h"
 #include "tensor/threads.h"
 #include "tensor/winograd.h"
+#include "tensor/winograd_fused.h"
 
 namespace nst::bench {
 namespace {
@@ -98,23 +98,30 @@ Tensor winograd_filters(const Conv2dShape& s) {
   return u;
 }
 
+using WinogradForward = void (*)(float* out, const float* in, const float* u, const float* bias,
+                                 const Conv2dShape& s, bool relu, int64_t budget);
+using WinogradInputGradient = void (*)(float* din, const float* dout, const uint8_t* mask,
+                                       const float* u, const Conv2dShape& s, int64_t budget);
+
+template <WinogradForward forward, int64_t budget>
 void bench_winograd(benchmark::State& state, Conv2dShape s) {
   Tensor in = random_tensor(Shape{s.N, s.C, s.H, s.W}, 1), u = winograd_filters(s);
   Tensor bias = random_tensor(Shape{s.K}, 3), out(Shape{s.N, s.K, s.Ho(), s.Wo()});
   for (auto _ : state) {
-    winograd_forward(out.data(), in.data(), u.data(), bias.data(), s, /*relu=*/false);
+    forward(out.data(), in.data(), u.data(), bias.data(), s, /*relu=*/false, budget);
     benchmark::DoNotOptimize(out.data());
   }
   set_rate(state, s);
 }
 
+template <WinogradInputGradient input_gradient, int64_t budget>
 void bench_winograd_dinput(benchmark::State& state, Conv2dShape s) {
   Tensor u = winograd_filters(s);
   Tensor dout = random_tensor(Shape{s.N, s.K, s.Ho(), s.Wo()}, 3);
   const std::vector<uint8_t> mask = relu_mask_of(dout);
   Tensor din = Tensor::zeros(Shape{s.N, s.C, s.H, s.W});
   for (auto _ : state) {
-    winograd_backward_input(din.data(), dout.data(), mask.data(), u.data(), s);
+    input_gradient(din.data(), dout.data(), mask.data(), u.data(), s, budget);
     benchmark::DoNotOptimize(din.data());
   }
   set_rate(state, s);
@@ -159,13 +166,18 @@ int main(int argc, char** argv) {
   const std::pair<const char*, void (*)(benchmark::State&, nst::Conv2dShape)> kinds[] = {
       {"sgemm", bench_sgemm},
       {"im2col", bench_conv2d},
-      {"winograd", bench_winograd},
+      {"winograd", bench_winograd<nst::winograd_forward, nst::kWinogradBandBudget>},
+      {"fused", bench_winograd<nst::winograd_fused_forward, nst::kWinogradFusedBlockBudget>},
       {"im2col_dinput", bench_conv2d_dinput},
-      {"winograd_dinput", bench_winograd_dinput}};
+      {"winograd_dinput",
+       bench_winograd_dinput<nst::winograd_backward_input, nst::kWinogradBandBudget>},
+      {"fused_dinput",
+       bench_winograd_dinput<nst::winograd_fused_backward_input, nst::kWinogradFusedBlockBudget>}};
   for (const nst::nn::Vgg19ConvShape& layer : layers) {
     for (const auto& [kind, function] : kinds) {
-      if (std::string_view(kind).starts_with("winograd") && !nst::winograd_applies(layer.shape))
-        continue;
+      const bool winograd = std::string_view(kind).starts_with("winograd") ||
+                            std::string_view(kind).starts_with("fused");
+      if (winograd && !nst::winograd_applies(layer.shape)) continue;
       benchmark::RegisterBenchmark((std::string(kind) + "/" + layer.first_layer).c_str(), function,
                                    layer.shape)
           ->Unit(benchmark::kMillisecond)
@@ -180,52 +192,63 @@ int main(int argc, char** argv) {
               side, side);
   std::printf("CPU: %s; OpenBLAS kernels: %s; threads: %d\n", nst::cpu_features().summary().c_str(),
               nst::blas_core_name().c_str(), nst::num_threads());
-  std::printf("%-8s %7s | %7s %8s %8s %8s | %7s %8s %8s %8s\n", "", "", "forward", "", "", "",
-              "input", "gradient", "", "");
-  std::printf("%-8s %7s | %7s %8s %8s %8s | %7s %8s %8s %8s\n", "layer", "sgemm", "im2col",
-              "winograd", "picked", "speedup", "im2col", "winograd", "picked", "speedup");
+  std::printf("%-8s %7s | %7s %8s %8s %8s %8s | %7s %8s %8s %8s %8s\n", "", "", "forward", "", "",
+              "", "", "input", "gradient", "", "", "");
+  std::printf("%-8s %7s | %7s %8s %8s %8s %8s | %7s %8s %8s %8s %8s\n", "layer", "sgemm",
+              "im2col", "winograd", "fused", "picked", "speedup", "im2col", "winograd", "fused",
+              "picked", "speedup");
   // The whole network: each shape's time counted as often as VGG19 (to conv5_1) runs it.
   struct Column {
     double time = 0.0;  // seconds per GFLOP, summed
     void add(double gflop, double rate) { time += rate > 0.0 ? gflop / rate : 0.0; }
   };
+  // Rates in ConvAlgorithm's order: im2col, winograd (the GEMM path), fused.
+  constexpr int kAlgorithms = 3;
   double flops = 0.0;
-  Column gemm_total, fwd[3], bwd[3];  // im2col, winograd, picked
+  Column gemm_total, fwd[kAlgorithms + 1], bwd[kAlgorithms + 1];  // + picked
   bool complete = true;
   for (const nst::nn::Vgg19ConvShape& layer : layers) {
     const std::string& name = layer.first_layer;
     const double gemm = reporter.rate("sgemm/" + name);
-    const double fwd_rate[2] = {reporter.rate("im2col/" + name), reporter.rate("winograd/" + name)};
-    const double bwd_rate[2] = {reporter.rate("im2col_dinput/" + name),
-                                reporter.rate("winograd_dinput/" + name)};
+    double fwd_rate[kAlgorithms] = {reporter.rate("im2col/" + name),
+                                    reporter.rate("winograd/" + name),
+                                    reporter.rate("fused/" + name)};
+    double bwd_rate[kAlgorithms] = {reporter.rate("im2col_dinput/" + name),
+                                    reporter.rate("winograd_dinput/" + name),
+                                    reporter.rate("fused_dinput/" + name)};
     if (gemm <= 0.0 || fwd_rate[0] <= 0.0 || bwd_rate[0] <= 0.0) {  // filtered out
       complete = false;
       continue;
     }
-    const bool fwd_winograd = nst::forward_algorithm(layer.shape) == nst::ConvAlgorithm::winograd;
-    const bool bwd_winograd =
-        nst::input_gradient_algorithm(layer.shape) == nst::ConvAlgorithm::winograd;
-    const double fwd_picked = fwd_rate[fwd_winograd], bwd_picked = bwd_rate[bwd_winograd];
-    std::printf("%-8s %7.1f | %7.1f %8.1f %8s %7.2fx | %7.1f %8.1f %8s %7.2fx\n", name.c_str(),
-                gemm, fwd_rate[0], fwd_rate[1], fwd_winograd ? "winograd" : "im2col",
-                fwd_picked / fwd_rate[0], bwd_rate[0], bwd_rate[1],
-                bwd_winograd ? "winograd" : "im2col", bwd_picked / bwd_rate[0]);
+    for (int a = 1; a < kAlgorithms; ++a) {  // where Winograd does not apply: im2col's time
+      if (fwd_rate[a] <= 0.0) fwd_rate[a] = fwd_rate[0];
+      if (bwd_rate[a] <= 0.0) bwd_rate[a] = bwd_rate[0];
+    }
+    const nst::ConvAlgorithm fwd_by = nst::forward_algorithm(layer.shape);
+    const nst::ConvAlgorithm bwd_by = nst::input_gradient_algorithm(layer.shape);
+    const double fwd_picked = fwd_rate[static_cast<int>(fwd_by)];
+    const double bwd_picked = bwd_rate[static_cast<int>(bwd_by)];
+    std::printf("%-8s %7.1f | %7.1f %8.1f %8.1f %8s %7.2fx | %7.1f %8.1f %8.1f %8s %7.2fx\n",
+                name.c_str(), gemm, fwd_rate[0], fwd_rate[1], fwd_rate[2],
+                nst::conv_algorithm_name(fwd_by), fwd_picked / fwd_rate[0], bwd_rate[0],
+                bwd_rate[1], bwd_rate[2], nst::conv_algorithm_name(bwd_by),
+                bwd_picked / bwd_rate[0]);
     const double f = layer.shape.direct_flops() * layer.count * 1e-9;
     flops += f;
     gemm_total.add(f, gemm);
-    for (int a = 0; a < 2; ++a) {
-      // Where Winograd does not apply, its column counts im2col's time.
-      fwd[a].add(f, fwd_rate[a] > 0.0 ? fwd_rate[a] : fwd_rate[0]);
-      bwd[a].add(f, bwd_rate[a] > 0.0 ? bwd_rate[a] : bwd_rate[0]);
+    for (int a = 0; a < kAlgorithms; ++a) {
+      fwd[a].add(f, fwd_rate[a]);
+      bwd[a].add(f, bwd_rate[a]);
     }
-    fwd[2].add(f, fwd_picked);
-    bwd[2].add(f, bwd_picked);
+    fwd[kAlgorithms].add(f, fwd_picked);
+    bwd[kAlgorithms].add(f, bwd_picked);
   }
   if (complete) {
-    std::printf("%-8s %7.1f | %7.1f %8.1f %8.1f %7.2fx | %7.1f %8.1f %8.1f %7.2fx\n", "VGG19",
-                flops / gemm_total.time, flops / fwd[0].time, flops / fwd[1].time,
-                flops / fwd[2].time, fwd[0].time / fwd[2].time, flops / bwd[0].time,
-                flops / bwd[1].time, flops / bwd[2].time, bwd[0].time / bwd[2].time);
+    std::printf(
+        "%-8s %7.1f | %7.1f %8.1f %8.1f %8.1f %7.2fx | %7.1f %8.1f %8.1f %8.1f %7.2fx\n", "VGG19",
+        flops / gemm_total.time, flops / fwd[0].time, flops / fwd[1].time, flops / fwd[2].time,
+        flops / fwd[3].time, fwd[0].time / fwd[3].time, flops / bwd[0].time, flops / bwd[1].time,
+        flops / bwd[2].time, flops / bwd[3].time, bwd[0].time / bwd[3].time);
     std::printf(
         "(VGG19: conv1_1 to conv5_1 as a job runs them; \"picked\" uses the algorithm\n"
         "conv2d_algorithm.h chooses per layer; speedup = picked over im2col)\n");

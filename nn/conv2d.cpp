@@ -9,6 +9,7 @@
 #include "tensor/error.h"
 #include "tensor/relu_mask.h"
 #include "tensor/winograd.h"
+#include "tensor/winograd_fused.h"
 
 namespace nst::nn {
 namespace {
@@ -61,9 +62,10 @@ Var conv2d(const Var& input, const Var& weight, const Var& bias, const Conv2dOpt
   }
   const bool records = grad_enabled() && (input.requires_grad() || weight.requires_grad() ||
                                           (has_bias && bias.requires_grad()));
-  const bool forward_by_winograd = forward_algorithm(s) == ConvAlgorithm::winograd;
-  const bool backward_by_winograd =
-      records && input.requires_grad() && input_gradient_algorithm(s) == ConvAlgorithm::winograd;
+  const ConvAlgorithm forward_by = forward_algorithm(s);
+  const ConvAlgorithm backward_by = input_gradient_algorithm(s);
+  const bool forward_by_winograd = is_winograd(forward_by);
+  const bool backward_by_winograd = records && input.requires_grad() && is_winograd(backward_by);
   Tensor filters;
   if (forward_by_winograd || backward_by_winograd) {
     filters = options.winograd_cache != nullptr
@@ -73,7 +75,10 @@ Var conv2d(const Var& input, const Var& weight, const Var& bias, const Conv2dOpt
 
   Tensor out(Shape{s.N, s.K, s.Ho(), s.Wo()});
   const float* bias_data = has_bias ? bias.value().data() : nullptr;
-  if (forward_by_winograd) {
+  if (forward_by == ConvAlgorithm::fused) {
+    winograd_fused_forward(out.data(), input.value().data(), filters.data(), bias_data, s,
+                           options.relu);
+  } else if (forward_by == ConvAlgorithm::winograd) {
     winograd_forward(out.data(), input.value().data(), filters.data(), bias_data, s, options.relu);
   } else {
     conv2d_forward(out.data(), input.value().data(), weight.value().data(), bias_data, s);
@@ -92,14 +97,18 @@ Var conv2d(const Var& input, const Var& weight, const Var& bias, const Conv2dOpt
   Tensor saved_input = weight.requires_grad() ? input.value() : Tensor();
   Tensor saved_weight = input.requires_grad() && !backward_by_winograd ? weight.value() : Tensor();
   if (!backward_by_winograd) filters = Tensor();
-  BackwardFn backward = [saved_input, saved_weight, filters, mask, s, has_bias](const Tensor& dout,
-                                                                                InputGrads& grads) {
+  BackwardFn backward = [saved_input, saved_weight, filters, mask, s, has_bias, backward_by](
+                            const Tensor& dout, InputGrads& grads) {
     const uint8_t* dout_mask = mask.defined() ? mask.data() : nullptr;
     float* din = grads.needed(0) ? grads[0].data() : nullptr;
     float* dweight = grads.needed(1) ? grads[1].data() : nullptr;
     float* dbias = has_bias && grads.needed(2) ? grads[2].data() : nullptr;
     if (din != nullptr && filters.defined()) {
-      winograd_backward_input(din, dout.data(), dout_mask, filters.data(), s);
+      if (backward_by == ConvAlgorithm::fused) {
+        winograd_fused_backward_input(din, dout.data(), dout_mask, filters.data(), s);
+      } else {
+        winograd_backward_input(din, dout.data(), dout_mask, filters.data(), s);
+      }
       din = nullptr;
     }
     if (din != nullptr || dweight != nullptr || dbias != nullptr) {

@@ -97,8 +97,8 @@ int64_t winograd_filter_bytes(const std::vector<ImageSize>& sizes, int last) {
   std::vector<bool> uses_winograd(nn::vgg19_layers().size());
   for (ImageSize size : sizes) {
     for (const nn::Vgg19Conv& conv : nn::vgg19_convs(size.height, size.width, last)) {
-      if (forward_algorithm(conv.shape) == ConvAlgorithm::winograd ||
-          input_gradient_algorithm(conv.shape) == ConvAlgorithm::winograd)
+      if (is_winograd(forward_algorithm(conv.shape)) ||
+          is_winograd(input_gradient_algorithm(conv.shape)))
         uses_winograd[conv.layer] = true;
     }
   }

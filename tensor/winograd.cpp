@@ -5,10 +5,10 @@
 
 #include "tensor/error.h"
 #include "tensor/gemm.h"
-#include "tensor/relu_mask.h"
 #include "tensor/tensor.h"
 #include "tensor/threads.h"
 #include "tensor/winograd_kernels.h"
+#include "tensor/winograd_staging.h"
 
 namespace nst {
 namespace {
@@ -17,36 +17,7 @@ using winograd::kAlpha;
 using winograd::kPoints;
 using winograd::kTile;
 
-const WinogradKernels& active_kernels() {
-  static const WinogradKernels& table = winograd_kernels(active_isa());
-  return table;
-}
-
 int tiles_along(int pixels) { return (pixels + kTile - 1) / kTile; }
-
-// Copies `count` rows of a plane [H x W], starting at row y0, into `rows` (count x width):
-// staged column x holds plane column x0 + x, and zeros where that is outside the plane. With
-// a mask (bit `mask_first` + y * W + x for pixel (y, x)), masked-out pixels stage as zeros.
-void stage_rows(const float* plane, int H, int W, int y0, int x0, int count, int width, float* rows,
-                const uint8_t* mask = nullptr, int64_t mask_first = 0) {
-  const int begin = std::max(0, -x0), end = std::min(width, W - x0);
-  for (int i = 0; i < count; ++i) {
-    float* row = rows + static_cast<int64_t>(i) * width;
-    const int y = y0 + i;
-    if (y < 0 || y >= H) {
-      std::fill_n(row, width, 0.0f);
-      continue;
-    }
-    std::fill(row, row + begin, 0.0f);
-    const int64_t first = static_cast<int64_t>(y) * W + x0 + begin;
-    if (mask != nullptr) {
-      relu_mask_apply(mask, mask_first + first, plane + first, row + begin, end - begin);
-    } else {
-      std::copy(plane + first, plane + first + (end - begin), row + begin);
-    }
-    std::fill(row + end, row + width, 0.0f);
-  }
-}
 
 // The transformed band before and after its GEMMs, in one block of the full budget whatever the
 // layer: every convolution then asks the allocator for the same size, which its block cache
@@ -121,14 +92,14 @@ int64_t winograd_filter_size(int K, int C) { return int64_t{kPoints} * K * C; }
 void winograd_transform_filter(const float* weight, int K, int C, float* u) {
   const int64_t filters = static_cast<int64_t>(K) * C;
   NST_CHECK(filters <= INT32_MAX, "winograd: ", K, " x ", C, " filters are too many");
-  active_kernels().filter_tiles(weight, static_cast<int>(filters), u, filters);
+  winograd_active_kernels().filter_tiles(weight, static_cast<int>(filters), u, filters);
 }
 
 void winograd_forward(float* out, const float* in, const float* u, const float* bias,
                       const Conv2dShape& s, bool relu, int64_t band_budget) {
   s.validate();
   NST_CHECK(winograd_applies(s), "winograd_forward: needs a 3x3 kernel, stride 1, padding 1");
-  const WinogradKernels& kernels = active_kernels();
+  const WinogradKernels& kernels = winograd_active_kernels();
   const WinogradBands plan = winograd_bands(s, band_budget);
   const int tw = plan.tile_cols, in_width = tw * kTile + 2, out_width = tw * kTile;
   const int64_t max_tiles = static_cast<int64_t>(plan.rows_per_band) * tw;
@@ -172,7 +143,7 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
   s.validate();
   NST_CHECK(winograd_applies(s),
             "winograd_backward_input: needs a 3x3 kernel, stride 1, padding 1");
-  const WinogradKernels& kernels = active_kernels();
+  const WinogradKernels& kernels = winograd_active_kernels();
   const WinogradBands plan = winograd_bands(s, band_budget);
   const int tw = plan.tile_cols, in_width = tw * kTile + 2, out_width = tw * kTile;
   const int64_t max_tiles = static_cast<int64_t>(plan.rows_per_band) * tw;
@@ -211,19 +182,18 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
             std::fill(staging.begin(), staging.end(), 0.0f);
             kernels.grad_input_tiles(products + c * T + r * tw, s.C * T, tw, staging.data(),
                                      in_width);
-            const int y0 = (band.first_row + r) * kTile - 1;
-            for (int i = 0; i < kAlpha; ++i) {
-              const int y = y0 + i;
-              if (y < 0 || y >= s.H) continue;
-              const float* row = staging.data() + i * in_width + 1;  // staged column 1 = x 0
-              float* target = plane + static_cast<int64_t>(y) * s.W;
-              for (int x = 0; x < s.W; ++x) target[x] += row[x];
-            }
+            add_staged_rows(staging.data(), kAlpha, in_width, plane, s.H, s.W,
+                            (band.first_row + r) * kTile - 1, -1);
           }
         }
       }
     }
   }
+}
+
+const WinogradKernels& winograd_active_kernels() {
+  static const WinogradKernels& table = winograd_kernels(active_isa());
+  return table;
 }
 
 const WinogradKernels& winograd_kernels(Isa isa) {

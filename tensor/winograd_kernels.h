@@ -1,7 +1,8 @@
 // One instruction set's Winograd F(4x4, 3x3) tile transforms (Lavin and Gray, "Fast Algorithms
 // for Convolutional Neural Networks", 2016), as a table of function pointers; winograd.cpp
 // picks a table at run time, like the elementwise kernels, and does the staging, banding and
-// GEMMs around them.
+// GEMMs around them. The table also holds the fused path's micro-kernel
+// (tensor/winograd_panel_product.h).
 //
 // A 3x3 convolution over one 6x6 input tile d gives a 4x4 output tile
 //     Y = A^T [ (G g G^T) (.) (B^T d B) ] A        ((.) = element-wise product)
@@ -46,6 +47,12 @@ struct WinogradKernels {
                            int64_t row_stride);
   // count 3x3 filters, 9 floats apart -> U = G g G^T, filter f's point xi at u[xi * point_stride + f].
   void (*filter_tiles)(const float* filters, int count, float* u, int64_t point_stride);
+  // Tiles per panel of the micro-kernel: a whole number of vectors.
+  int panel;
+  // c[r][0 .. panel) = sum over d < depth of a[r * a_row + d * a_depth] * b[d * b_stride + 0 ..
+  // panel), for r < rows; c's rows are c_stride apart.
+  void (*panel_product)(const float* a, int64_t a_row, int64_t a_depth, int rows, int depth,
+                        const float* b, int64_t b_stride, float* c, int64_t c_stride);
 };
 
 namespace kernels {
@@ -56,5 +63,7 @@ const WinogradKernels& winograd_avx512();  // built with -mavx512f
 
 // The table for `isa`; throws nst::Error if this CPU cannot run it.
 const WinogradKernels& winograd_kernels(Isa isa);
+// The table for this CPU's best instruction set (active_isa()).
+const WinogradKernels& winograd_active_kernels();
 
 }  // namespace nst

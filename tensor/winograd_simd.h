@@ -4,11 +4,16 @@
 // by the same 1-D transform of the rows, with the matrices' zeros and repeated terms folded in
 // by hand.
 //
+// Neighbouring tiles' pixels interleave in a row (tile t's column j is row column 4t + j), so
+// vectors of tiles are loaded and stored whole and taken apart or put together with shuffles
+// (`phases`, `interleave`), not gathered one float at a time.
+//
 // Only the per-ISA translation units include this header, each compiled with its own -m flags;
 // everything has internal linkage so that no AVX-512 copy can be picked for another caller.
 #pragma once
 
 #include <cstring>
+#include <utility>
 
 #include "tensor/winograd_kernels.h"
 
@@ -29,23 +34,63 @@ struct WinogradLanes {
     return v;
   }
   static void store(float* p, R v) { std::memcpy(p, &v, sizeof v); }
-  // Lane l reads p[l * stride]: the same pixel of kLanes neighbouring tiles.
+  // Lane l reads p[l * stride]: the same tap of kLanes neighbouring filters.
   static R gather(const float* p, int64_t stride) {
     float lanes[kLanes];
     for (int l = 0; l < kLanes; ++l) lanes[l] = p[l * stride];
     return load(lanes);
   }
-  static void scatter(float* p, int64_t stride, R v) {
-    float lanes[kLanes];
-    store(lanes, v);
-    for (int l = 0; l < kLanes; ++l) p[l * stride] = lanes[l];
-  }
-  static void scatter_add(float* p, int64_t stride, R v) {
-    float lanes[kLanes];
-    store(lanes, v);
-    for (int l = 0; l < kLanes; ++l) p[l * stride] += lanes[l];  // in order: tiles overlap
-  }
   static R relu(R v) { return v > 0.0f ? v : 0.0f; }
+
+  // The shuffles below exist for vectors only; the scalar reference reads and writes floats.
+  template <std::size_t... I>
+  static R even(R a, R b, std::index_sequence<I...>) {  // a0 a2 .. b0 b2 ..
+    return __builtin_shufflevector(a, b, (2 * I)...);
+  }
+  template <std::size_t... I>
+  static R odd(R a, R b, std::index_sequence<I...>) {  // a1 a3 .. b1 b3 ..
+    return __builtin_shufflevector(a, b, (2 * I + 1)...);
+  }
+  template <std::size_t... I>
+  static R low_pairs(R a, R b, std::index_sequence<I...>) {  // a0 b0 a1 b1 .. (first half)
+    return __builtin_shufflevector(a, b, ((I % 2) * kLanes + I / 2)...);
+  }
+  template <std::size_t... I>
+  static R high_pairs(R a, R b, std::index_sequence<I...>) {  // the second half
+    return __builtin_shufflevector(a, b, ((I % 2) * kLanes + kLanes / 2 + I / 2)...);
+  }
+  template <std::size_t... I>
+  static R next_lane(R a, R b, std::index_sequence<I...>) {  // a1 .. a(n-1) b0
+    return __builtin_shufflevector(a, b, (I + 1)...);
+  }
+  template <std::size_t... I>
+  static R previous_lane(R a, R b, std::index_sequence<I...>) {  // a(n-1) b0 .. b(n-2)
+    return __builtin_shufflevector(a, b, (I + kLanes - 1)...);
+  }
+  using Lanes = std::make_index_sequence<kLanes>;
+
+  // p[k][l] = row[4 l + k], k < 4: column k of kLanes neighbouring tiles, from 4 loads.
+  static void phases(const float* row, R* p) {
+    const R x0 = load(row), x1 = load(row + kLanes), x2 = load(row + 2 * kLanes),
+            x3 = load(row + 3 * kLanes);
+    const R a = even(x0, x1, Lanes{}), b = odd(x0, x1, Lanes{}), c = even(x2, x3, Lanes{}),
+            d = odd(x2, x3, Lanes{});
+    p[0] = even(a, c, Lanes{});
+    p[1] = even(b, d, Lanes{});
+    p[2] = odd(a, c, Lanes{});
+    p[3] = odd(b, d, Lanes{});
+  }
+  // The inverse: row[4 l + k] = p[k][l], as 4 vectors.
+  static void interleave(const R* p, R* x) {
+    const R e_low = low_pairs(p[0], p[2], Lanes{}), e_high = high_pairs(p[0], p[2], Lanes{});
+    const R o_low = low_pairs(p[1], p[3], Lanes{}), o_high = high_pairs(p[1], p[3], Lanes{});
+    x[0] = low_pairs(e_low, o_low, Lanes{});
+    x[1] = high_pairs(e_low, o_low, Lanes{});
+    x[2] = low_pairs(e_high, o_high, Lanes{});
+    x[3] = high_pairs(e_high, o_high, Lanes{});
+  }
+  // Lane l of column 4 or 5 is lane l + 1 of column 0 or 1; the last lane is the next tile's.
+  static R shifted(R column, float next) { return next_lane(column, R{} + next, Lanes{}); }
 
   // o = B^T d: the input transform of one line of 6.
   static void bt(const R* d, int ds, R* o, int os) {
@@ -105,9 +150,17 @@ struct WinogradLanes {
   static void input_tiles(const float* rows, int64_t row_stride, int first, float* v,
                           int64_t point_stride) {
     R d[kPoints], t[kPoints];
-    for (int i = 0; i < kAlpha; ++i)
-      for (int j = 0; j < kAlpha; ++j)
-        d[i * kAlpha + j] = gather(rows + i * row_stride + first * kTile + j, kTile);
+    for (int i = 0; i < kAlpha; ++i) {
+      const float* row = rows + i * row_stride + first * kTile;
+      R* line = d + i * kAlpha;
+      if constexpr (kLanes == 1) {
+        for (int j = 0; j < kAlpha; ++j) line[j] = row[j];
+      } else {
+        phases(row, line);
+        line[4] = shifted(line[0], row[kTile * kLanes]);
+        line[5] = shifted(line[1], row[kTile * kLanes + 1]);
+      }
+    }
     for (int j = 0; j < kAlpha; ++j) bt(d + j, kAlpha, t + j, kAlpha);      // columns
     for (int i = 0; i < kAlpha; ++i) bt(t + i * kAlpha, 1, d + i * kAlpha, 1);  // rows
     for (int xi = 0; xi < kPoints; ++xi) store(v + xi * point_stride + first, d[xi]);
@@ -119,11 +172,18 @@ struct WinogradLanes {
     for (int xi = 0; xi < kPoints; ++xi) p[xi] = load(m + xi * point_stride + first);
     for (int j = 0; j < kAlpha; ++j) at(p + j, kAlpha, t + j, kAlpha);  // 4 x 6
     for (int i = 0; i < kTile; ++i) at(t + i * kAlpha, 1, y + i * kTile, 1);
+    for (R& out : y) {
+      out = out + bias;
+      if (apply_relu) out = relu(out);
+    }
     for (int i = 0; i < kTile; ++i) {
-      for (int j = 0; j < kTile; ++j) {
-        R out = y[i * kTile + j] + bias;
-        if (apply_relu) out = relu(out);
-        scatter(rows + i * row_stride + first * kTile + j, kTile, out);
+      float* row = rows + i * row_stride + first * kTile;
+      if constexpr (kLanes == 1) {
+        for (int j = 0; j < kTile; ++j) row[j] = y[i * kTile + j];
+      } else {
+        R x[kTile];
+        interleave(y + i * kTile, x);
+        for (int q = 0; q < kTile; ++q) store(row + q * kLanes, x[q]);
       }
     }
   }
@@ -131,9 +191,14 @@ struct WinogradLanes {
   static void grad_output_tiles(const float* rows, int64_t row_stride, int first, float* z,
                                 int64_t point_stride) {
     R d[kTile * kTile], t[kAlpha * kTile], p[kPoints];
-    for (int i = 0; i < kTile; ++i)
-      for (int j = 0; j < kTile; ++j)
-        d[i * kTile + j] = gather(rows + i * row_stride + first * kTile + j, kTile);
+    for (int i = 0; i < kTile; ++i) {
+      const float* row = rows + i * row_stride + first * kTile;
+      if constexpr (kLanes == 1) {
+        for (int j = 0; j < kTile; ++j) d[i * kTile + j] = row[j];
+      } else {
+        phases(row, d + i * kTile);
+      }
+    }
     for (int j = 0; j < kTile; ++j) a(d + j, kTile, t + j, kTile);  // 6 x 4
     for (int i = 0; i < kAlpha; ++i) a(t + i * kTile, 1, p + i * kAlpha, 1);
     for (int xi = 0; xi < kPoints; ++xi) store(z + xi * point_stride + first, p[xi]);
@@ -145,9 +210,24 @@ struct WinogradLanes {
     for (int xi = 0; xi < kPoints; ++xi) p[xi] = load(n + xi * point_stride + first);
     for (int j = 0; j < kAlpha; ++j) b(p + j, kAlpha, t + j, kAlpha);
     for (int i = 0; i < kAlpha; ++i) b(t + i * kAlpha, 1, p + i * kAlpha, 1);
-    for (int i = 0; i < kAlpha; ++i)
-      for (int j = 0; j < kAlpha; ++j)
-        scatter_add(rows + i * row_stride + first * kTile + j, kTile, p[i * kAlpha + j]);
+    for (int i = 0; i < kAlpha; ++i) {
+      float* row = rows + i * row_stride + first * kTile;
+      const R* line = p + i * kAlpha;
+      if constexpr (kLanes == 1) {
+        for (int j = 0; j < kAlpha; ++j) row[j] += line[j];  // in order: tiles overlap
+      } else {
+        // Columns 4 and 5 of tile l add to columns 0 and 1 of tile l + 1; the last tile's go
+        // past this group, to the next group's first tile (added before it, as in order).
+        const R columns[kTile] = {line[0] + previous_lane(R{}, line[4], Lanes{}),
+                                  line[1] + previous_lane(R{}, line[5], Lanes{}), line[2],
+                                  line[3]};
+        R x[kTile];
+        interleave(columns, x);
+        for (int q = 0; q < kTile; ++q) store(row + q * kLanes, load(row + q * kLanes) + x[q]);
+        row[kTile * kLanes] += line[4][kLanes - 1];
+        row[kTile * kLanes + 1] += line[5][kLanes - 1];
+      }
+    }
   }
 
   static void filter_tiles(const float* filters, int first, float* u, int64_t point_stride) {

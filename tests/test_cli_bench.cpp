@@ -49,8 +49,10 @@ TEST(CliBench, JsonHasEveryShapeEveryMethodAndTheIterationByOp) {
     layers += c["count"].get<int>();
     for (const char* pass : {"forward", "input_gradient"}) {
       const std::string picked = c[pass]["picked"];
-      EXPECT_TRUE(picked == "im2col" || picked == "winograd") << names[i] << " " << picked;
-      for (const char* method : {"sgemm_gflops", "im2col_gflops", "winograd_gflops"}) {
+      EXPECT_TRUE(picked == "im2col" || picked == "winograd" || picked == "fused")
+          << names[i] << " " << picked;
+      for (const char* method :
+           {"sgemm_gflops", "im2col_gflops", "winograd_gflops", "fused_gflops"}) {
         ASSERT_TRUE(c[pass].contains(method)) << names[i] << " " << pass << " " << method;
         expect_ordered(c[pass][method], names[i] + " " + pass + " " + method);
       }
@@ -58,7 +60,8 @@ TEST(CliBench, JsonHasEveryShapeEveryMethodAndTheIterationByOp) {
   }
   EXPECT_EQ(layers, 13);
   for (const char* pass : {"forward", "input_gradient"}) {
-    for (const char* method : {"sgemm_gflops", "im2col_gflops", "winograd_gflops", "picked_gflops"})
+    for (const char* method :
+         {"sgemm_gflops", "im2col_gflops", "winograd_gflops", "fused_gflops", "picked_gflops"})
       EXPECT_GT(j["vgg19_weighted"][pass][method].get<double>(), 0.0) << pass << " " << method;
   }
 
@@ -104,8 +107,8 @@ TEST(CliBench, CsvRowsAllHaveTheHeadersColumns) {
     ++sections[lines[i].substr(0, lines[i].find(','))];
   }
   EXPECT_EQ(sections["peak"], 1);
-  EXPECT_EQ(sections["conv"], 9 * 2 * 3);  // shapes x passes x methods
-  EXPECT_EQ(sections["network"], 2 * 4);   // passes x (methods and what a job picks)
+  EXPECT_EQ(sections["conv"], 9 * 2 * 4);  // shapes x passes x methods
+  EXPECT_EQ(sections["network"], 2 * 5);   // passes x (methods and what a job picks)
   EXPECT_GE(sections["iteration"], 8);     // the total, the ops, what lies between them
   EXPECT_NE(r.out.find("conv,conv3_2,3,256,256,4,4,forward,"), std::string::npos) << r.out;
 }

@@ -40,7 +40,7 @@ class TinyNet : public nn::Module {
 // The Winograd filters a Conv2d caches follow its weight: a write to the weight's values, or
 // another weight tensor, makes them again (nn/conv2d.h, WinogradFilterCache).
 TEST(Conv2dModule, WinogradFiltersFollowTheWeight) {
-  const testing::ScopedEnv winograd("NST_CONV", "winograd");
+  const testing::ScopedEnv winograd("NST_CONV", "fused");  // the GEMM path shares the cache
   nn::Conv2d conv(nn::Conv2dParams{.in_channels = 4, .out_channels = 3, .padding = 1});
   conv.weight().value().copy_from(random_tensor(conv.weight().shape(), 1));
   const Var x(random_tensor(Shape{1, 4, 9, 10}, 2));

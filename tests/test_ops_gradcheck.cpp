@@ -87,20 +87,23 @@ TEST(Conv2dGradcheck, FrozenWeightsGetNoGradientButTheInputDoes) {
   EXPECT_FALSE(b.grad().defined());
 }
 
-// Winograd's input gradient (forced: the automatic choice keeps such small shapes on im2col),
-// two images, a partial last tile row and column. The step is as large as for im2col:
-// Winograd's float error (~1e-6 of the terms' sum) divided by a smaller step would swamp the
-// difference quotient.
+// Winograd's input gradient by either path (forced: the automatic choice keeps such small
+// shapes on im2col), two images, a partial last tile row and column. The step is as large as
+// for im2col: Winograd's float error (~1e-6 of the terms' sum) divided by a smaller step would
+// swamp the difference quotient.
 TEST(Conv2dGradcheck, WinogradInputGradient) {
-  const testing::ScopedEnv winograd("NST_CONV", "winograd");
-  Var x = random_var(Shape{2, 3, 6, 7}, 7);
-  Var w = random_var(Shape{4, 3, 3, 3}, 8, /*requires_grad=*/false);
-  Var b = random_var(Shape{4}, 9, false);
-  expect_gradcheck(
-      [&](const std::vector<Var>& in) {
-        return nn::conv2d(in[0], w, b, {1, 1});
-      },
-      {x}, {.step = 1e-2, .tolerance = 1e-3});
+  for (const char* path : {"winograd", "fused"}) {
+    SCOPED_TRACE(path);
+    const testing::ScopedEnv winograd("NST_CONV", path);
+    Var x = random_var(Shape{2, 3, 6, 7}, 7);
+    Var w = random_var(Shape{4, 3, 3, 3}, 8, /*requires_grad=*/false);
+    Var b = random_var(Shape{4}, 9, false);
+    expect_gradcheck(
+        [&](const std::vector<Var>& in) {
+          return nn::conv2d(in[0], w, b, {1, 1});
+        },
+        {x}, {.step = 1e-2, .tolerance = 1e-3});
+  }
 }
 
 // The fused ReLU (a bit mask applied to the output gradient as Winograd stages it) gives the
@@ -120,6 +123,7 @@ TEST(Conv2dGradcheck, FusedReluGradientIsReluOfConv) {
   };
   const Tensor reference = input_gradient("im2col", false);
   EXPECT_TRUE(testing::all_close(input_gradient("winograd", true), reference, 1e-5, 1e-5));
+  EXPECT_TRUE(testing::all_close(input_gradient("fused", true), reference, 1e-5, 1e-5));
   EXPECT_TRUE(testing::all_close(input_gradient("im2col", true), reference, 1e-5, 1e-5));
 }
 

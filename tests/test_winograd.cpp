@@ -1,7 +1,8 @@
-// Winograd F(4x4, 3x3) against the direct convolution in double, on sizes that are not
-// multiples of the tile (4) or of a vector (8, 16), with two images, in one band and in many;
-// every instruction set's transforms against the scalar ones; the input gradient as the exact
-// adjoint of the forward map.
+// Winograd F(4x4, 3x3), by its GEMM path and its fused path, against the direct convolution
+// in double, on sizes that are not multiples of the tile (4) or of a vector (8, 16) or panel,
+// with two images, in one band or block and in many; every instruction set's transforms and
+// micro-kernel against the scalar ones; the input gradient as the exact adjoint of the forward
+// map.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include "tensor/random.h"
 #include "tensor/relu_mask.h"
 #include "tensor/winograd.h"
+#include "tensor/winograd_fused.h"
 #include "tensor/winograd_kernels.h"
 #include "tests/test_util.h"
 
@@ -56,7 +58,32 @@ Tensor transformed_filter(const Tensor& weight, const Conv2dShape& s) {
 
 struct Case {
   Conv2dShape shape;
-  int64_t band_budget;
+  int64_t band_budget;   // the GEMM path's
+  int64_t block_budget;  // the fused path's
+};
+
+// Both paths compute the same function; the tests run each.
+struct Path {
+  const char* name;
+  void (*forward)(float* out, const float* in, const float* u, const float* bias,
+                  const Conv2dShape& s, bool relu, const Case& c);
+  void (*backward_input)(float* din, const float* dout, const uint8_t* mask, const float* u,
+                         const Conv2dShape& s, const Case& c);
+};
+
+const Path kPaths[] = {
+    {"gemm",
+     [](float* out, const float* in, const float* u, const float* bias, const Conv2dShape& s,
+        bool relu, const Case& c) { winograd_forward(out, in, u, bias, s, relu, c.band_budget); },
+     [](float* din, const float* dout, const uint8_t* mask, const float* u, const Conv2dShape& s,
+        const Case& c) { winograd_backward_input(din, dout, mask, u, s, c.band_budget); }},
+    {"fused",
+     [](float* out, const float* in, const float* u, const float* bias, const Conv2dShape& s,
+        bool relu, const Case& c) {
+       winograd_fused_forward(out, in, u, bias, s, relu, c.block_budget);
+     },
+     [](float* din, const float* dout, const uint8_t* mask, const float* u, const Conv2dShape& s,
+        const Case& c) { winograd_fused_backward_input(din, dout, mask, u, s, c.block_budget); }},
 };
 
 class WinogradVsNaive : public ::testing::TestWithParam<Case> {};
@@ -72,16 +99,19 @@ TEST_P(WinogradVsNaive, Forward) {
   conv2d_forward_naive(scale.data(), absolute(in).data(), absolute(weight).data(), nullptr, s);
   const Tensor u = transformed_filter(weight, s);
 
-  winograd_forward(got.data(), in.data(), u.data(), bias.data(), s, false, GetParam().band_budget);
-  const double error = worst_scaled_error(got, want, scale);
-  std::printf("forward: worst error %.2e of the terms' sum\n", error);
-  EXPECT_LT(error, kWinogradErrorBound);
-
-  // Fused ReLU: the same values, negatives clamped to 0.
   Tensor relu_want(out_shape);
   relu(want.values(), relu_want.values());
-  winograd_forward(got.data(), in.data(), u.data(), bias.data(), s, true, GetParam().band_budget);
-  EXPECT_LT(worst_scaled_error(got, relu_want, scale), kWinogradErrorBound);
+  for (const Path& path : kPaths) {
+    SCOPED_TRACE(path.name);
+    path.forward(got.data(), in.data(), u.data(), bias.data(), s, false, GetParam());
+    const double error = worst_scaled_error(got, want, scale);
+    std::printf("%s forward: worst error %.2e of the terms' sum\n", path.name, error);
+    EXPECT_LT(error, kWinogradErrorBound);
+
+    // Fused ReLU: the same values, negatives clamped to 0.
+    path.forward(got.data(), in.data(), u.data(), bias.data(), s, true, GetParam());
+    EXPECT_LT(worst_scaled_error(got, relu_want, scale), kWinogradErrorBound);
+  }
 }
 
 TEST_P(WinogradVsNaive, InputGradientWithAndWithoutMask) {
@@ -97,13 +127,8 @@ TEST_P(WinogradVsNaive, InputGradientWithAndWithoutMask) {
 
   // Adds into din: start from a non-zero gradient.
   const Tensor start = random_tensor(in.shape(), 5);
-  Tensor want = start.clone(), got = start.clone();
+  Tensor want = start.clone();
   conv2d_backward_naive(want.data(), nullptr, nullptr, dout.data(), in.data(), weight.data(), s);
-  winograd_backward_input(got.data(), dout.data(), nullptr, u.data(), s, GetParam().band_budget);
-  const double error = worst_scaled_error(got, want, scale);
-  std::printf("input gradient: worst error %.2e of the terms' sum\n", error);
-  EXPECT_LT(error, kWinogradErrorBound);
-
   // With a mask (here: where a random tensor is positive), dout counts only where it is set.
   const Tensor masker = random_tensor(dout.shape(), 6);
   std::vector<uint8_t> mask(relu_mask_bytes(dout.numel()));
@@ -111,12 +136,22 @@ TEST_P(WinogradVsNaive, InputGradientWithAndWithoutMask) {
   Tensor masked(dout.shape());
   for (int64_t i = 0; i < dout.numel(); ++i)
     masked.data()[i] = masker.data()[i] > 0.0f ? dout.data()[i] : 0.0f;
-  want = start.clone();
-  got = start.clone();
-  conv2d_backward_naive(want.data(), nullptr, nullptr, masked.data(), in.data(), weight.data(), s);
-  winograd_backward_input(got.data(), dout.data(), mask.data(), u.data(), s,
-                          GetParam().band_budget);
-  EXPECT_LT(worst_scaled_error(got, want, scale), kWinogradErrorBound);
+  Tensor masked_want = start.clone();
+  conv2d_backward_naive(masked_want.data(), nullptr, nullptr, masked.data(), in.data(),
+                        weight.data(), s);
+
+  for (const Path& path : kPaths) {
+    SCOPED_TRACE(path.name);
+    Tensor got = start.clone();
+    path.backward_input(got.data(), dout.data(), nullptr, u.data(), s, GetParam());
+    const double error = worst_scaled_error(got, want, scale);
+    std::printf("%s input gradient: worst error %.2e of the terms' sum\n", path.name, error);
+    EXPECT_LT(error, kWinogradErrorBound);
+
+    got = start.clone();
+    path.backward_input(got.data(), dout.data(), mask.data(), u.data(), s, GetParam());
+    EXPECT_LT(worst_scaled_error(got, masked_want, scale), kWinogradErrorBound);
+  }
 }
 
 Conv2dShape shape3x3(int N, int C, int H, int W, int K) {
@@ -127,15 +162,20 @@ INSTANTIATE_TEST_SUITE_P(
     Shapes, WinogradVsNaive,
     ::testing::Values(
         // Odd everything, two images: 4 x 3 tiles with a partial last row and column.
-        Case{shape3x3(2, 5, 13, 11, 7), kWinogradBandBudget},
+        Case{shape3x3(2, 5, 13, 11, 7), kWinogradBandBudget, kWinogradFusedBlockBudget},
         // Smaller than one tile; one channel in and out.
-        Case{shape3x3(1, 1, 3, 2, 1), kWinogradBandBudget},
-        // 37 tile columns: vector lanes (8, 16) and a scalar tail in every row.
-        Case{shape3x3(1, 3, 9, 147, 17), kWinogradBandBudget},
-        // A budget of one tile row per band: 5 bands of 36 * 24 * 5 floats.
-        Case{shape3x3(2, 9, 18, 19, 15), 36 * 24 * 5},
-        // VGG19-like widths in 2 bands.
-        Case{shape3x3(1, 64, 20, 20, 64), 36 * 128 * 5 * 3}));
+        Case{shape3x3(1, 1, 3, 2, 1), kWinogradBandBudget, kWinogradFusedBlockBudget},
+        // 37 tile columns: vector lanes (8, 16) and a scalar tail in every row; blocks of one
+        // panel (8, 16 or 48 tiles) that start and end inside tile rows.
+        Case{shape3x3(1, 3, 9, 147, 17), kWinogradBandBudget, 1},
+        // A budget of one tile row per band: 5 bands of 36 * 24 * 5 floats; blocks of one panel
+        // over 5 x 5 tiles, in up to 4 row chunks per phase of the input gradient.
+        Case{shape3x3(2, 9, 18, 19, 15), 36 * 24 * 5, 1},
+        // 17 x 17 tiles in blocks of one panel: many chunks, and blocks across rows in each.
+        Case{shape3x3(1, 4, 67, 66, 6), kWinogradBandBudget, 1},
+        // VGG19-like widths in 2 bands; 8 rows of the micro-kernel, and a remainder of 3 rows.
+        Case{shape3x3(1, 64, 20, 20, 64), 36 * 128 * 5 * 3, kWinogradFusedBlockBudget},
+        Case{shape3x3(1, 19, 20, 21, 35), kWinogradBandBudget, 1}));
 
 // The error on data shaped like VGG19's: conv3_x's 256 input channels (16 of its outputs, to
 // keep the double-precision reference quick), torchvision's He initialisation N(0, 2 / (9 K)),
@@ -167,17 +207,19 @@ TEST(WinogradError, OnVgg19ScaledData) {
   EXPECT_LT(worst / rms, 2e-4);
 }
 
-// NST_CONV picks the algorithm for comparisons; anything else than its three words is an error
+// NST_CONV picks the algorithm for comparisons; anything else than its four words is an error
 // that says what it accepts.
 TEST(ConvAlgorithm, FollowsTheRuleAndNstConv) {
   const Conv2dShape rgb = shape3x3(1, 3, 64, 64, 64), deep = shape3x3(1, 64, 16, 16, 64);
   const Conv2dShape small_plane = shape3x3(1, 512, 8, 8, 512);
+  const Conv2dShape wide = shape3x3(1, 128, 32, 32, 256);
   const Conv2dShape strided{.C = 64, .H = 16, .W = 16, .K = 64, .stride = 2, .padding = 1};
   {
     const testing::ScopedEnv unset("NST_CONV", nullptr);
     EXPECT_EQ(forward_algorithm(rgb), ConvAlgorithm::im2col);           // 3 input channels
-    EXPECT_EQ(input_gradient_algorithm(rgb), ConvAlgorithm::winograd);  // 64 "input" channels
-    EXPECT_EQ(forward_algorithm(deep), ConvAlgorithm::winograd);
+    EXPECT_EQ(input_gradient_algorithm(rgb), ConvAlgorithm::fused);  // 64 "input" channels
+    EXPECT_EQ(forward_algorithm(deep), ConvAlgorithm::fused);           // 64 x 64 filters
+    EXPECT_EQ(forward_algorithm(wide), ConvAlgorithm::winograd);        // 256 x 128 filters
     EXPECT_EQ(forward_algorithm(small_plane), ConvAlgorithm::im2col);  // 4 tiles
     EXPECT_EQ(forward_algorithm(strided), ConvAlgorithm::im2col);      // Winograd cannot
   }
@@ -188,6 +230,12 @@ TEST(ConvAlgorithm, FollowsTheRuleAndNstConv) {
     EXPECT_EQ(forward_algorithm(strided), ConvAlgorithm::im2col);
   }
   {
+    const testing::ScopedEnv fused("NST_CONV", "fused");
+    EXPECT_EQ(forward_algorithm(wide), ConvAlgorithm::fused);
+    EXPECT_EQ(input_gradient_algorithm(small_plane), ConvAlgorithm::fused);
+    EXPECT_EQ(forward_algorithm(strided), ConvAlgorithm::im2col);
+  }
+  {
     const testing::ScopedEnv im2col("NST_CONV", "im2col");
     EXPECT_EQ(forward_algorithm(deep), ConvAlgorithm::im2col);
     EXPECT_EQ(input_gradient_algorithm(deep), ConvAlgorithm::im2col);
@@ -195,7 +243,7 @@ TEST(ConvAlgorithm, FollowsTheRuleAndNstConv) {
   const testing::ScopedEnv wrong("NST_CONV", "fast");
   EXPECT_NE(testing::error_of([&] {
               forward_algorithm(deep);
-            }).find("NST_CONV=fast is not one of im2col, winograd, auto"),
+            }).find("NST_CONV=fast is not one of im2col, winograd, fused, auto"),
             std::string::npos);
 }
 
@@ -226,6 +274,47 @@ TEST(WinogradInputGradient, IsTheAdjointOfTheForwardMap) {
   const double lhs = dot(conv_x.values(), y.values());
   const double rhs = dot(x.values(), adjoint_y.values());
   EXPECT_NEAR(lhs, rhs, 1e-4 * (std::abs(lhs) + std::abs(rhs)));
+
+  winograd_fused_forward(conv_x.data(), x.data(), u.data(), nullptr, s, false, 1);
+  adjoint_y = Tensor::zeros(x.shape());
+  winograd_fused_backward_input(adjoint_y.data(), y.data(), nullptr, u.data(), s, 1);
+  const double fused_lhs = dot(conv_x.values(), y.values());
+  const double fused_rhs = dot(x.values(), adjoint_y.values());
+  EXPECT_NEAR(fused_lhs, fused_rhs, 1e-4 * (std::abs(fused_lhs) + std::abs(fused_rhs)));
+}
+
+// Every instruction set's micro-kernel computes the product, read both ways (U and its
+// transpose), for a row count that leaves a remainder after its register rows.
+TEST(WinogradKernelTables, PanelProductsAreProducts) {
+  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512}) {
+    if (!isa_supported(isa)) {
+      std::printf("  (%s: not on this CPU)\n", isa_name(isa));
+      continue;
+    }
+    SCOPED_TRACE(isa_name(isa));
+    const WinogradKernels& kernels = winograd_kernels(isa);
+    const int rows = 19, depth = 23, panel = kernels.panel;
+    const int64_t b_stride = panel + 5, c_stride = panel + 3;
+    const Tensor a = random_tensor(Shape{rows * depth}, 13);
+    const Tensor b = random_tensor(Shape{depth * b_stride}, 14);
+    for (bool transposed : {false, true}) {
+      SCOPED_TRACE(transposed ? "transposed" : "as stored");
+      const int64_t a_row = transposed ? 1 : depth, a_depth = transposed ? rows : 1;
+      Tensor c = Tensor::zeros(Shape{rows * c_stride});
+      kernels.panel_product(a.data(), a_row, a_depth, rows, depth, b.data(), b_stride, c.data(),
+                            c_stride);
+      double worst = 0.0;
+      for (int r = 0; r < rows; ++r) {
+        for (int t = 0; t < panel; ++t) {
+          double want = 0.0;
+          for (int d = 0; d < depth; ++d)
+            want += static_cast<double>(a.data()[r * a_row + d * a_depth]) * b.data()[d * b_stride + t];
+          worst = std::max(worst, std::abs(c.data()[r * c_stride + t] - want));
+        }
+      }
+      EXPECT_LT(worst, 1e-5);
+    }
+  }
 }
 
 // Every instruction set this CPU runs computes what the scalar reference computes, for tile

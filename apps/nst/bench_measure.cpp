@@ -20,6 +20,7 @@
 #include "tensor/relu_mask.h"
 #include "tensor/tensor.h"
 #include "tensor/winograd.h"
+#include "tensor/winograd_fused.h"
 
 namespace nst::cli {
 namespace {
@@ -147,6 +148,11 @@ ConvBench bench_convolution(const nn::Vgg19ConvShape& layer, const BenchOptions&
         [&] { winograd_forward(out.data(), in.data(), u.data(), bias.data(), s, /*relu=*/false); });
     add(bench.input_gradient, "winograd",
         [&] { winograd_backward_input(din.data(), dout.data(), mask.data(), u.data(), s); });
+    add(bench.forward, "fused", [&] {
+      winograd_fused_forward(out.data(), in.data(), u.data(), bias.data(), s, /*relu=*/false);
+    });
+    add(bench.input_gradient, "fused",
+        [&] { winograd_fused_backward_input(din.data(), dout.data(), mask.data(), u.data(), s); });
   }
   return bench;
 }

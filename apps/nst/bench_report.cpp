@@ -34,7 +34,7 @@ const ConvMethodRate* find_method(const ConvPass& pass, const std::string& metho
   return nullptr;
 }
 
-const char* const kMethods[] = {"sgemm", "im2col", "winograd"};
+const char* const kMethods[] = {"sgemm", "im2col", "winograd", "fused"};
 
 std::string shape_text(const Conv2dShape& s) {
   return format("%d->%d at %dx%d", s.C, s.K, s.W, s.H);
@@ -75,8 +75,8 @@ std::string convolution_table(const BenchReport& r) {
       "Convolutions: effective GFLOP/s (2*K*C*9*H*W / time), share of the peak, ± half the\n"
       "range of the runs; * marks what a job runs. sgemm: im2col's GEMMs without the im2col.\n"
       "Winograd does fewer multiplications: its effective rate can pass the peak.\n";
-  out += format("%-8s %-20s %-10s  %-19s %-19s %s\n", "layer", "shape", "pass", "sgemm", "im2col",
-                "winograd");
+  out += format("%-8s %-20s %-10s  %-19s %-19s %-19s %s\n", "layer", "shape", "pass", "sgemm",
+                "im2col", "winograd", "fused");
   const char* pass_names[] = {"forward", "input grad"};
   int layers = 0;
   for (const ConvBench& c : r.convolutions) {
@@ -169,7 +169,7 @@ std::string bench_csv(const BenchReport& r) {
     }
   }
   for (int p = 0; p < 2; ++p) {
-    for (const char* method : {"sgemm", "im2col", "winograd", "picked"}) {
+    for (const char* method : {"sgemm", "im2col", "winograd", "fused", "picked"}) {
       const double rate = network_gflops(r, p == 1, method);
       out +=
           format("network,VGG19,13,,,,,%s,%s,,%.6g,,,GFLOP/s,%.4f,\n",
@@ -213,7 +213,7 @@ std::string bench_json(const BenchReport& r) {
   ordered_json network;
   for (int p = 0; p < 2; ++p) {
     ordered_json pass;
-    for (const char* method : {"sgemm", "im2col", "winograd", "picked"}) {
+    for (const char* method : {"sgemm", "im2col", "winograd", "fused", "picked"}) {
       pass[std::string(method) + "_gflops"] = network_gflops(r, p == 1, method);
     }
     network[p == 0 ? "forward" : "input_gradient"] = pass;
