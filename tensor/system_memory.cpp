@@ -40,6 +40,8 @@ void* allocate_from_system(std::size_t bytes, std::size_t alignment) {
   return std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment * alignment);
 }
 
+bool is_mapped_block(std::size_t size) { return size >= kHugePage; }
+
 void release_to_system(void* block, std::size_t bytes) {
   if (block == nullptr) return;
   if (bytes >= kHugePage) {

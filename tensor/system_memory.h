@@ -25,4 +25,9 @@ void* allocate_from_system(std::size_t bytes, std::size_t alignment);
 // Gives back a block from allocate_from_system() of the same `bytes`.
 void release_to_system(void* block, std::size_t bytes);
 
+// Whether blocks of this system_block_size() are mapped pages: then any run of whole huge pages
+// in one is a block of its own, and neighbouring ones together are one block (the kernel
+// unmaps any range of pages), so a cache may split them and join them again.
+bool is_mapped_block(std::size_t size);
+
 }  // namespace nst

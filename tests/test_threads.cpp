@@ -103,6 +103,31 @@ TEST(BlockCache, ReusesABlockOfTheSameMappedSize) {
   EXPECT_EQ(four.data(), first);
 }
 
+// Without a kept block of the size asked for, a larger mapped one is split: the request takes
+// its head, the rest stays kept and serves the next request; freed halves join again.
+TEST(BlockCache, SplitsALargerBlockAndJoinsTheHalves) {
+  constexpr int64_t kMiB = int64_t{1} << 18;  // floats
+  BlockReuseScope job;
+  const float* start = nullptr;
+  {
+    Tensor eight(Shape{8 * kMiB});
+    start = eight.data();
+  }
+  ASSERT_EQ(BlockReuseScope::cached_bytes(), std::size_t{8} << 20);
+  {
+    Tensor two(Shape{2 * kMiB});
+    EXPECT_EQ(two.data(), start) << "the head of the kept 8 MiB";
+    EXPECT_EQ(BlockReuseScope::cached_bytes(), std::size_t{6} << 20);
+    Tensor six(Shape{6 * kMiB});
+    EXPECT_EQ(six.data(), start + 2 * kMiB) << "the rest, kept as a block of its own";
+    EXPECT_EQ(BlockReuseScope::cached_bytes(), 0u);
+  }
+  EXPECT_EQ(BlockReuseScope::cached_bytes(), std::size_t{8} << 20);
+  Tensor whole(Shape{8 * kMiB});
+  EXPECT_EQ(whole.data(), start) << "the freed halves joined into the 8 MiB again";
+  EXPECT_EQ(BlockReuseScope::cached_bytes(), 0u);
+}
+
 // Kept blocks never take the process past the most it had in use, plus 64 MiB: a sequence of
 // allocations of changing sizes (multiples of 2 MiB, so requested and mapped sizes agree).
 TEST(BlockCache, NeverHoldsMoreThanThePeakInUsePlus64MiB) {
