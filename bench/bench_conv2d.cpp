@@ -6,9 +6,10 @@
 // (GEMM + col2im) that style transfer runs on every iteration. "winograd" and
 // "winograd_dinput" are the same two by Winograd F(4x4, 3x3)'s GEMM path, "fused" and
 // "fused_dinput" by its fused path (filters transformed beforehand, as the network caches
-// them). The input gradients go through a ReLU mask, as in a job. Every rate is *effective*: the direct algorithm's 2*K*C*9*Ho*Wo operations divided by the time, so
-// Winograd, which does fewer multiplications, can beat SGEMM. The table at the end gives each
-// one's median GFLOP/s, measured in this run, and which one conv2d_algorithm.h picks.
+// them). The input gradients go through a ReLU mask, as in a job. Every rate is *effective*: the
+// direct algorithm's 2*K*C*9*Ho*Wo operations divided by the time, so Winograd, which does fewer
+// multiplications, can beat SGEMM. The table at the end gives each one's median GFLOP/s, measured
+// in this run, and which one conv2d_algorithm.h picks.
 //
 //   build/bin/bench_conv2d [--side=256] [google benchmark flags]
 #include <benchmark/benchmark.h>
@@ -194,9 +195,9 @@ int main(int argc, char** argv) {
               nst::blas_core_name().c_str(), nst::num_threads());
   std::printf("%-8s %7s | %7s %8s %8s %8s %8s | %7s %8s %8s %8s %8s\n", "", "", "forward", "", "",
               "", "", "input", "gradient", "", "", "");
-  std::printf("%-8s %7s | %7s %8s %8s %8s %8s | %7s %8s %8s %8s %8s\n", "layer", "sgemm",
-              "im2col", "winograd", "fused", "picked", "speedup", "im2col", "winograd", "fused",
-              "picked", "speedup");
+  std::printf("%-8s %7s | %7s %8s %8s %8s %8s | %7s %8s %8s %8s %8s\n", "layer", "sgemm", "im2col",
+              "winograd", "fused", "picked", "speedup", "im2col", "winograd", "fused", "picked",
+              "speedup");
   // The whole network: each shape's time counted as often as VGG19 (to conv5_1) runs it.
   struct Column {
     double time = 0.0;  // seconds per GFLOP, summed
@@ -244,11 +245,11 @@ int main(int argc, char** argv) {
     bwd[kAlgorithms].add(f, bwd_picked);
   }
   if (complete) {
-    std::printf(
-        "%-8s %7.1f | %7.1f %8.1f %8.1f %8.1f %7.2fx | %7.1f %8.1f %8.1f %8.1f %7.2fx\n", "VGG19",
-        flops / gemm_total.time, flops / fwd[0].time, flops / fwd[1].time, flops / fwd[2].time,
-        flops / fwd[3].time, fwd[0].time / fwd[3].time, flops / bwd[0].time, flops / bwd[1].time,
-        flops / bwd[2].time, flops / bwd[3].time, bwd[0].time / bwd[3].time);
+    std::printf("%-8s %7.1f | %7.1f %8.1f %8.1f %8.1f %7.2fx | %7.1f %8.1f %8.1f %8.1f %7.2fx\n",
+                "VGG19", flops / gemm_total.time, flops / fwd[0].time, flops / fwd[1].time,
+                flops / fwd[2].time, flops / fwd[3].time, fwd[0].time / fwd[3].time,
+                flops / bwd[0].time, flops / bwd[1].time, flops / bwd[2].time, flops / bwd[3].time,
+                bwd[0].time / bwd[3].time);
     std::printf(
         "(VGG19: conv1_1 to conv5_1 as a job runs them; \"picked\" uses the algorithm\n"
         "conv2d_algorithm.h chooses per layer; speedup = picked over im2col)\n");

@@ -51,8 +51,8 @@ struct BlockBuffers {
 
 // products[xi] (out_channels x block) = A[xi] * transformed[xi], over the panels that hold
 // the block's `tiles`, where A[xi] is U[xi] (K x C) or, for the input gradient, its transpose.
-void multiply(const WinogradKernels& kernels, const float* u, const Conv2dShape& s,
-              bool transposed, int tiles, int block, const float* transformed, float* products) {
+void multiply(const WinogradKernels& kernels, const float* u, const Conv2dShape& s, bool transposed,
+              int tiles, int block, const float* transformed, float* products) {
   const int in_channels = transposed ? s.K : s.C, out_channels = transposed ? s.C : s.K;
   const int64_t a_row = transposed ? 1 : s.C, a_depth = transposed ? s.C : 1;
   const int panels = (tiles + kernels.panel - 1) / kernels.panel;
@@ -81,8 +81,7 @@ int winograd_fused_block_tiles(const Conv2dShape& s, int64_t block_budget) {
 void winograd_fused_forward(float* out, const float* in, const float* u, const float* bias,
                             const Conv2dShape& s, bool relu, int64_t block_budget) {
   s.validate();
-  NST_CHECK(winograd_applies(s),
-            "winograd_fused_forward: needs a 3x3 kernel, stride 1, padding 1");
+  NST_CHECK(winograd_applies(s), "winograd_fused_forward: needs a 3x3 kernel, stride 1, padding 1");
   const WinogradKernels& kernels = winograd_active_kernels();
   const int tile_cols = tiles_along(s.Wo());
   const int64_t tiles = int64_t{tiles_along(s.Ho())} * tile_cols;

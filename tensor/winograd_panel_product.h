@@ -49,7 +49,8 @@ struct PanelProduct {
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
-      for (int j = 0; j < kVectors; ++j) Simd::store(c + r * c_stride + j * Simd::kLanes, acc[r][j]);
+      for (int j = 0; j < kVectors; ++j)
+        Simd::store(c + r * c_stride + j * Simd::kLanes, acc[r][j]);
   }
 
   static void product(const float* a, int64_t a_row, int64_t a_depth, int rows, int depth,

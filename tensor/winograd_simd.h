@@ -94,8 +94,7 @@ struct WinogradLanes {
 
   // o = B^T d: the input transform of one line of 6.
   static void bt(const R* d, int ds, R* o, int os) {
-    const R d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds],
-            d5 = d[5 * ds];
+    const R d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds], d5 = d[5 * ds];
     o[0] = 4.0f * d0 - 5.0f * d2 + d4;
     o[os] = d3 + d4 - 4.0f * (d1 + d2);
     o[2 * os] = d4 - d3 + 4.0f * (d1 - d2);
@@ -105,8 +104,7 @@ struct WinogradLanes {
   }
   // o = B n: the adjoint of bt.
   static void b(const R* n, int ns, R* o, int os) {
-    const R n0 = n[0], n1 = n[ns], n2 = n[2 * ns], n3 = n[3 * ns], n4 = n[4 * ns],
-            n5 = n[5 * ns];
+    const R n0 = n[0], n1 = n[ns], n2 = n[2 * ns], n3 = n[3 * ns], n4 = n[4 * ns], n5 = n[5 * ns];
     o[0] = 4.0f * n0;
     o[os] = 4.0f * (n2 - n1 + n5) + 2.0f * (n4 - n3);
     o[2 * os] = -5.0f * n0 - 4.0f * (n1 + n2) - n3 - n4;
@@ -161,7 +159,7 @@ struct WinogradLanes {
         line[5] = shifted(line[1], row[kTile * kLanes + 1]);
       }
     }
-    for (int j = 0; j < kAlpha; ++j) bt(d + j, kAlpha, t + j, kAlpha);      // columns
+    for (int j = 0; j < kAlpha; ++j) bt(d + j, kAlpha, t + j, kAlpha);          // columns
     for (int i = 0; i < kAlpha; ++i) bt(t + i * kAlpha, 1, d + i * kAlpha, 1);  // rows
     for (int xi = 0; xi < kPoints; ++xi) store(v + xi * point_stride + first, d[xi]);
   }
@@ -219,8 +217,7 @@ struct WinogradLanes {
         // Columns 4 and 5 of tile l add to columns 0 and 1 of tile l + 1; the last tile's go
         // past this group, to the next group's first tile (added before it, as in order).
         const R columns[kTile] = {line[0] + previous_lane(R{}, line[4], Lanes{}),
-                                  line[1] + previous_lane(R{}, line[5], Lanes{}), line[2],
-                                  line[3]};
+                                  line[1] + previous_lane(R{}, line[5], Lanes{}), line[2], line[3]};
         R x[kTile];
         interleave(columns, x);
         for (int q = 0; q < kTile; ++q) store(row + q * kLanes, load(row + q * kLanes) + x[q]);

@@ -6,8 +6,8 @@
 
 namespace nst {
 
-void stage_rows(const float* plane, int H, int W, int y0, int x0, int count, int width,
-                float* rows, const uint8_t* mask, int64_t mask_first) {
+void stage_rows(const float* plane, int H, int W, int y0, int x0, int count, int width, float* rows,
+                const uint8_t* mask, int64_t mask_first) {
   const int begin = std::clamp(-x0, 0, width), end = std::clamp(W - x0, begin, width);
   for (int i = 0; i < count; ++i) {
     float* row = rows + static_cast<int64_t>(i) * width;

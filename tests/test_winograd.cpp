@@ -79,9 +79,8 @@ const Path kPaths[] = {
         const Case& c) { winograd_backward_input(din, dout, mask, u, s, c.band_budget); }},
     {"fused",
      [](float* out, const float* in, const float* u, const float* bias, const Conv2dShape& s,
-        bool relu, const Case& c) {
-       winograd_fused_forward(out, in, u, bias, s, relu, c.block_budget);
-     },
+        bool relu,
+        const Case& c) { winograd_fused_forward(out, in, u, bias, s, relu, c.block_budget); },
      [](float* din, const float* dout, const uint8_t* mask, const float* u, const Conv2dShape& s,
         const Case& c) { winograd_fused_backward_input(din, dout, mask, u, s, c.block_budget); }},
 };
@@ -216,10 +215,10 @@ TEST(ConvAlgorithm, FollowsTheRuleAndNstConv) {
   const Conv2dShape strided{.C = 64, .H = 16, .W = 16, .K = 64, .stride = 2, .padding = 1};
   {
     const testing::ScopedEnv unset("NST_CONV", nullptr);
-    EXPECT_EQ(forward_algorithm(rgb), ConvAlgorithm::im2col);           // 3 input channels
-    EXPECT_EQ(input_gradient_algorithm(rgb), ConvAlgorithm::fused);  // 64 "input" channels
-    EXPECT_EQ(forward_algorithm(deep), ConvAlgorithm::fused);           // 64 x 64 filters
-    EXPECT_EQ(forward_algorithm(wide), ConvAlgorithm::winograd);        // 256 x 128 filters
+    EXPECT_EQ(forward_algorithm(rgb), ConvAlgorithm::im2col);          // 3 input channels
+    EXPECT_EQ(input_gradient_algorithm(rgb), ConvAlgorithm::fused);    // 64 "input" channels
+    EXPECT_EQ(forward_algorithm(deep), ConvAlgorithm::fused);          // 64 x 64 filters
+    EXPECT_EQ(forward_algorithm(wide), ConvAlgorithm::winograd);       // 256 x 128 filters
     EXPECT_EQ(forward_algorithm(small_plane), ConvAlgorithm::im2col);  // 4 tiles
     EXPECT_EQ(forward_algorithm(strided), ConvAlgorithm::im2col);      // Winograd cannot
   }
@@ -308,7 +307,8 @@ TEST(WinogradKernelTables, PanelProductsAreProducts) {
         for (int t = 0; t < panel; ++t) {
           double want = 0.0;
           for (int d = 0; d < depth; ++d)
-            want += static_cast<double>(a.data()[r * a_row + d * a_depth]) * b.data()[d * b_stride + t];
+            want +=
+                static_cast<double>(a.data()[r * a_row + d * a_depth]) * b.data()[d * b_stride + t];
           worst = std::max(worst, std::abs(c.data()[r * c_stride + t] - want));
         }
       }
