@@ -3,14 +3,18 @@
 //
 // 1. A single-scale run at --size for --iterations; E* is the full-resolution loss of its
 //    final image, T1 its wall time (targets included).
-// 2. For each configuration SCALES:COARSE_ITERATIONS, a multi-scale run, stopped as soon as a
-//    full-resolution iteration's loss is at most E* (the first one at the last scale is the
-//    loss of the upscaled image, so no separate evaluation is needed); T is the wall time to
-//    that point, and T / T1 is the figure (target: at most 0.5).
+// 2. For each configuration [OPTIMIZER:]SCALES:COARSE_ITERATIONS (adam or lbfgs; adam if not
+//    named), a run stopped as soon as a full-resolution iteration's loss is at most E* (the
+//    first one at the last scale is the loss of the upscaled image, so no separate evaluation
+//    is needed); T is the wall time to that point, and T / T1 is the figure.
+//    With --converged, each configuration instead runs as a user's job does, until its
+//    stopping rule (--tolerance, default the job's) or --iterations ends it; the table then
+//    gives its final full-resolution loss over E* (at most 1: it reached E*) and T / T1.
 // Both runs use the same job settings otherwise (the defaults), the same weights and images.
 //
 //   build/bin/bench_scales [--content C --style S] [--size 512] [--iterations 500]
-//                          [--configs 2:50,3:50,2:100] [--weights random:0|FILE] [--curve]
+//                          [--configs 2:50,3:50,2:100,lbfgs:1:0] [--weights random:0|FILE]
+//                          [--converged [--tolerance F]] [--curve]
 //                          [--target E*,T1]   (skips step 1, for exploring)
 // Without pictures it paints synthetic ones. bench/scales.sh builds and runs it.
 #include <chrono>
@@ -88,12 +92,13 @@ class Recorder : public nst::JobObserver {
       scale_starts.push_back(t);
     }
   }
-  bool stop_requested() override { return reached >= 0; }
+  bool stop_requested() override { return stop_at_target && reached >= 0; }
   Clock::time_point start = Clock::now();
   double reached = -1, last_loss = 0;
   int reached_iteration = 0;
   std::vector<double> scale_starts;
   bool curve = false;  // print the losses every 25 iterations and at each new scale
+  bool stop_at_target = true;
 
  private:
   int scales_, scale_ = 0;
@@ -113,6 +118,9 @@ int run(int argc, char** argv) {
       "weights", "weights", cxxopts::value<std::string>()->default_value("random:0"))(
       "curve", "print the losses every 25 iterations and at each new scale")(
       "target", "E*,T1 (seconds) from an earlier run: skip the single-scale run",
+      cxxopts::value<std::string>())(
+      "converged", "run each configuration until its stopping rule ends it, not to E*")(
+      "tolerance", "the stopping rule's tolerance with --converged (default: the job's)",
       cxxopts::value<std::string>());
   const auto args = options.parse(argc, argv);
 
@@ -168,24 +176,36 @@ int run(int argc, char** argv) {
                 at.height, job.settings.iterations, t1, target);
   }
 
-  // 2. Each multi-scale configuration, until it reaches E*.
-  std::printf("%-8s %-8s %-20s %10s %10s %8s\n", "scales", "coarse", "sizes", "T (s)", "iteration",
-              "T/T1");
+  // 2. Each configuration, until it reaches E* or (--converged) until its rule stops it.
+  const bool converged = args.count("converged") > 0;
+  const double job_tolerance = nst::JobSettings{}.tolerance;
+  std::printf("%-8s %-8s %-8s %-20s %10s %10s %8s%s\n", "optim", "scales", "coarse", "sizes",
+              "T (s)", "iteration", "T/T1", converged ? "   E/E*" : "");
   std::string configs = args["configs"].as<std::string>();
   for (std::size_t begin = 0; begin < configs.size();) {
     std::size_t end = configs.find(',', begin);
     if (end == std::string::npos) end = configs.size();
-    const std::string config = configs.substr(begin, end - begin);
+    std::string config = configs.substr(begin, end - begin);
     begin = end + 1;
+    job.settings.optimizer = nst::OptimizerKind::adam;
+    if (const auto named = nst::parse_optimizer(config.substr(0, config.find(':')))) {
+      job.settings.optimizer = *named;
+      config = config.substr(config.find(':') + 1);
+    }
+    const std::string optimizer(nst::optimizer_name(job.settings.optimizer));
     const std::size_t colon = config.find(':');
     job.settings.scales = std::stoi(config.substr(0, colon));
     job.settings.coarse_iterations = std::stoi(config.substr(colon + 1));
+    job.settings.tolerance =
+        converged ? (args.count("tolerance") ? std::stod(args["tolerance"].as<std::string>())
+                                             : job_tolerance)
+                  : 0;
     nst::PreparedJob multi;
     try {
       multi = nst::prepare(job);
     } catch (const nst::Error& e) {  // e.g. a coarsest scale too small for VGG19
-      std::printf("%-8s %-8d skipped: %s\n", config.substr(0, colon).c_str(),
-                  job.settings.coarse_iterations, e.what());
+      std::printf("%-8s %-8s %-8d skipped: %s\n", optimizer.c_str(),
+                  config.substr(0, colon).c_str(), job.settings.coarse_iterations, e.what());
       continue;
     }
     std::string sizes;
@@ -194,15 +214,27 @@ int run(int argc, char** argv) {
           .append(std::to_string(nst::image_size(s.content).width));
     Recorder recorder(static_cast<int>(multi.scales.size()), target);
     recorder.curve = args.count("curve") > 0;
-    nst::run_job(multi, *model, &recorder);
-    if (recorder.reached >= 0) {
-      std::printf("%-8zu %-8d %-20s %10.1f %10d %8.2f\n", multi.scales.size(),
-                  job.settings.coarse_iterations, sizes.c_str(), recorder.reached,
-                  recorder.reached_iteration, recorder.reached / t1);
+    recorder.stop_at_target = !converged;
+    const nst::JobResult result = nst::run_job(multi, *model, &recorder);
+    const double elapsed = std::chrono::duration<double>(Clock::now() - recorder.start).count();
+    if (converged) {
+      // The final image's loss, as E* was measured: the last iteration's loss is the one
+      // before its step.
+      nst::StyleObjective objective(*model, multi.final_scale().content, multi.final_scale().styles,
+                                    multi.settings);
+      nst::Var final_image(result.image.clone(), true);
+      const double final_loss = objective.evaluate(final_image).total;
+      std::printf("%-8s %-8zu %-8d %-20s %10.1f %10d %8.2f %8.3f  (%s)\n", optimizer.c_str(),
+                  multi.scales.size(), job.settings.coarse_iterations, sizes.c_str(), elapsed,
+                  result.iterations, elapsed / t1, final_loss / target, result.ending.c_str());
+    } else if (recorder.reached >= 0) {
+      std::printf("%-8s %-8zu %-8d %-20s %10.1f %10d %8.2f\n", optimizer.c_str(),
+                  multi.scales.size(), job.settings.coarse_iterations, sizes.c_str(),
+                  recorder.reached, recorder.reached_iteration, recorder.reached / t1);
     } else {
-      std::printf("%-8zu %-8d %-20s %10s %10s %8s  (final loss %.6g)\n", multi.scales.size(),
-                  job.settings.coarse_iterations, sizes.c_str(), "-", "not reached", "-",
-                  recorder.last_loss);
+      std::printf("%-8s %-8zu %-8d %-20s %10s %10s %8s  (final loss %.6g)\n", optimizer.c_str(),
+                  multi.scales.size(), job.settings.coarse_iterations, sizes.c_str(), "-",
+                  "not reached", "-", recorder.last_loss);
     }
     std::fflush(stdout);
   }

@@ -19,6 +19,8 @@ using winograd::kTile;
 
 int tiles_along(int pixels) { return (pixels + kTile - 1) / kTile; }
 
+int64_t padded(int64_t tiles, int panel) { return (tiles + panel - 1) / panel * panel; }
+
 // The transformed band before and after its GEMMs, in one block of the full budget whatever the
 // layer: every convolution then asks the allocator for the same size, which its block cache
 // (aligned_buffer.h) hands back at once instead of fresh pages from the system.
@@ -58,13 +60,21 @@ void for_channel_rows(int channels, const Band& band, int64_t staging_size, Body
   }
 }
 
-// The 36 GEMMs of a band, parallel over the points: each is a single-threaded OpenBLAS call
-// (OpenBLAS does not start threads inside a parallel region).
+// The 36 products of a band, parallel over the points. Each is single-threaded: the
+// micro-kernel, or OpenBLAS, which does not start threads inside a parallel region.
 template <class Multiply>
 void for_points(Multiply multiply) {
 #pragma omp parallel for num_threads(num_threads()) schedule(dynamic)
   for (int xi = 0; xi < kPoints; ++xi) multiply(xi);
 }
+
+// Bands of this many tiles or more multiply by the micro-kernel, fewer by OpenBLAS. Measured
+// with nst bench (256 and 512 px, AVX-512): on conv3 and conv4 planes of 256 tiles and more
+// the micro-kernel was up to 20% faster, since it needs no packing of either operand; on
+// conv5_1's 16 or 64 tiles its 48-tile panels were mostly padding, and OpenBLAS was up to 2x
+// faster. The input gradient stays with OpenBLAS: read down its columns, U^T must be
+// transposed first (36 times K x C floats per band), which cost more than it saved.
+constexpr int64_t kMicroKernelMinTiles = 192;
 
 }  // namespace
 
@@ -101,8 +111,9 @@ void winograd_forward(float* out, const float* in, const float* u, const float* 
   NST_CHECK(winograd_applies(s), "winograd_forward: needs a 3x3 kernel, stride 1, padding 1");
   const WinogradKernels& kernels = winograd_active_kernels();
   const WinogradBands plan = winograd_bands(s, band_budget);
+  const int64_t filters = static_cast<int64_t>(s.K) * s.C;
   const int tw = plan.tile_cols, in_width = tw * kTile + 2, out_width = tw * kTile;
-  const int64_t max_tiles = static_cast<int64_t>(plan.rows_per_band) * tw;
+  const int64_t max_tiles = padded(static_cast<int64_t>(plan.rows_per_band) * tw, kernels.panel);
   const BandBuffers buffers(kPoints * s.C * max_tiles, kPoints * s.K * max_tiles, band_budget);
   float* v = buffers.first;
   float* m = buffers.second;
@@ -114,16 +125,23 @@ void winograd_forward(float* out, const float* in, const float* u, const float* 
     float* result = out + n * s.K * out_plane;
     for (int b = 0; b < plan.count; ++b) {
       const Band band = band_of(plan, b);
-      const int64_t T = band.tiles;
+      const bool micro_kernel = band.tiles >= kMicroKernelMinTiles;
+      const int64_t T = micro_kernel ? padded(band.tiles, kernels.panel) : band.tiles;
       for_channel_rows(s.C, band, kAlpha * in_width, [&](int c, int r, float* staging) {
         const int y0 = (band.first_row + r) * kTile - 1;
         stage_rows(image + c * in_plane, s.H, s.W, y0, -1, kAlpha, in_width, staging);
         kernels.input_tiles(staging, in_width, tw, v + c * T + r * tw, s.C * T);
       });
+      for (int64_t row = 0; row < kPoints * s.C && T > band.tiles; ++row)  // the last panel's
+        std::fill(v + row * T + band.tiles, v + (row + 1) * T, 0.0f);      // columns past the band
       for_points([&](int xi) {
-        gemm(Transpose::no, Transpose::no, s.K, static_cast<int>(T), s.C, 1.0f,
-             u + static_cast<int64_t>(xi) * s.K * s.C, s.C, v + xi * s.C * T, static_cast<int>(T),
-             0.0f, m + xi * s.K * T, static_cast<int>(T));
+        if (micro_kernel) {
+          winograd_multiply_point(kernels, u + xi * filters, s.K, s.C, xi, band.tiles, T, v, m);
+        } else {
+          gemm(Transpose::no, Transpose::no, s.K, static_cast<int>(T), s.C, 1.0f, u + xi * filters,
+               s.C, v + xi * s.C * T, static_cast<int>(T), 0.0f, m + xi * s.K * T,
+               static_cast<int>(T));
+        }
       });
       for_channel_rows(s.K, band, kTile * out_width, [&](int k, int r, float* staging) {
         kernels.output_tiles(m + k * T + r * tw, s.K * T, tw, bias != nullptr ? bias[k] : 0.0f,
@@ -145,6 +163,7 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
             "winograd_backward_input: needs a 3x3 kernel, stride 1, padding 1");
   const WinogradKernels& kernels = winograd_active_kernels();
   const WinogradBands plan = winograd_bands(s, band_budget);
+  const int64_t filters = static_cast<int64_t>(s.K) * s.C;
   const int tw = plan.tile_cols, in_width = tw * kTile + 2, out_width = tw * kTile;
   const int64_t max_tiles = static_cast<int64_t>(plan.rows_per_band) * tw;
   const BandBuffers buffers(kPoints * s.K * max_tiles, kPoints * s.C * max_tiles, band_budget);
@@ -166,9 +185,9 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
         kernels.grad_output_tiles(staging, out_width, tw, z + k * T + r * tw, s.K * T);
       });
       for_points([&](int xi) {
-        gemm(Transpose::yes, Transpose::no, s.C, static_cast<int>(T), s.K, 1.0f,
-             u + static_cast<int64_t>(xi) * s.K * s.C, s.C, z + xi * s.K * T, static_cast<int>(T),
-             0.0f, products + xi * s.C * T, static_cast<int>(T));
+        gemm(Transpose::yes, Transpose::no, s.C, static_cast<int>(T), s.K, 1.0f, u + xi * filters,
+             s.C, z + xi * s.K * T, static_cast<int>(T), 0.0f, products + xi * s.C * T,
+             static_cast<int>(T));
       });
       // Neighbouring tiles' gradients overlap by two pixels: each thread owns whole channels
       // and adds its tile rows in order.
@@ -186,6 +205,31 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
                             (band.first_row + r) * kTile - 1, -1);
           }
         }
+      }
+    }
+  }
+}
+
+void winograd_multiply_point(const WinogradKernels& kernels, const float* a_xi, int rows, int depth,
+                             int xi, int64_t tiles, int64_t ld, const float* transformed,
+                             float* products) {
+  const float* b = transformed + static_cast<int64_t>(xi) * depth * ld;
+  float* c = products + static_cast<int64_t>(xi) * rows * ld;
+  for (int64_t at = 0; at < tiles; at += kernels.panel)
+    kernels.panel_product(a_xi, depth, 1, rows, depth, b + at, ld, c + at, ld);
+}
+
+void winograd_transpose_filters(const float* u, int K, int C, int first, int count, float* ut) {
+  constexpr int kBlock = 16;  // 16 x 16 floats: one cache line per row either way
+  const int64_t filters = static_cast<int64_t>(K) * C;
+  for (int xi = first; xi < first + count; ++xi) {
+    const float* from = u + xi * filters;
+    float* to = ut + (xi - first) * filters;
+    for (int k0 = 0; k0 < K; k0 += kBlock) {
+      for (int c0 = 0; c0 < C; c0 += kBlock) {
+        for (int k = k0; k < std::min(K, k0 + kBlock); ++k)
+          for (int c = c0; c < std::min(C, c0 + kBlock); ++c)
+            to[static_cast<int64_t>(c) * K + k] = from[static_cast<int64_t>(k) * C + c];
       }
     }
   }

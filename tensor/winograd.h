@@ -14,7 +14,9 @@
 //
 // Tiles are processed in bands of whole tile rows, sized so that the transformed band stays
 // near a fixed budget (as the im2col bands do), with the transforms parallel over channels and
-// tile rows and the 36 GEMMs parallel over the points.
+// tile rows and the 36 products parallel over the points: by our micro-kernel
+// (winograd_panel_product.h) for the forward pass of bands of many tiles, by OpenBLAS's SGEMM
+// otherwise (winograd.cpp says why). tensor/winograd_fused.h is the other Winograd path.
 #pragma once
 
 #include <cstdint>

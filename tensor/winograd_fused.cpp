@@ -49,22 +49,13 @@ struct BlockBuffers {
   Tensor transformed, products, staging;
 };
 
-// products[xi] (out_channels x block) = A[xi] * transformed[xi], over the panels that hold
-// the block's `tiles`, where A[xi] is U[xi] (K x C) or, for the input gradient, its transpose.
-void multiply(const WinogradKernels& kernels, const float* u, const Conv2dShape& s, bool transposed,
-              int tiles, int block, const float* transformed, float* products) {
-  const int in_channels = transposed ? s.K : s.C, out_channels = transposed ? s.C : s.K;
-  const int64_t a_row = transposed ? 1 : s.C, a_depth = transposed ? s.C : 1;
-  const int panels = (tiles + kernels.panel - 1) / kernels.panel;
+// products[xi] (rows x block) = a[xi] (rows x depth) * transformed[xi] for every point, over
+// the panels that hold the block's `tiles`; a holds the 36 matrices one after the other.
+void multiply(const WinogradKernels& kernels, const float* a, int rows, int depth, int tiles,
+              int block, const float* transformed, float* products) {
   for (int xi = 0; xi < kPoints; ++xi) {
-    const float* a = u + static_cast<int64_t>(xi) * s.K * s.C;
-    const float* b = transformed + static_cast<int64_t>(xi) * in_channels * block;
-    float* c = products + static_cast<int64_t>(xi) * out_channels * block;
-    for (int p = 0; p < panels; ++p) {
-      const int64_t at = static_cast<int64_t>(p) * kernels.panel;
-      kernels.panel_product(a, a_row, a_depth, out_channels, in_channels, b + at, block, c + at,
-                            block);
-    }
+    winograd_multiply_point(kernels, a + static_cast<int64_t>(xi) * rows * depth, rows, depth, xi,
+                            tiles, block, transformed, products);
   }
 }
 
@@ -111,7 +102,7 @@ void winograd_fused_forward(float* out, const float* in, const float* u, const f
                               int64_t{s.C} * block);
         });
       }
-      multiply(kernels, u, s, /*transposed=*/false, count, block, v, m);
+      multiply(kernels, u, s.K, s.C, count, block, v, m);
       for (int k = 0; k < s.K; ++k) {
         for_segments(first, count, tile_cols, [&](const Segment& g) {
           const int width = g.count * kTile;
@@ -143,6 +134,9 @@ void winograd_fused_backward_input(float* din, const float* dout, const uint8_t*
   // that no two chunks that run at once touch.
   const int rows_per_chunk = std::max(1, (tile_rows + 2 * num_threads() - 1) / (2 * num_threads()));
   const int chunks = (tile_rows + rows_per_chunk - 1) / rows_per_chunk;
+  // The filters transposed once for all blocks: small, as the fused path's filters are.
+  Tensor ut(Shape{winograd_filter_size(s.K, s.C)});
+  winograd_transpose_filters(u, s.K, s.C, 0, kPoints, ut.data());
 
 #pragma omp parallel num_threads(num_threads())
   {
@@ -170,7 +164,7 @@ void winograd_fused_backward_input(float* din, const float* dout, const uint8_t*
                                           int64_t{s.K} * block);
               });
             }
-            multiply(kernels, u, s, /*transposed=*/true, count, block, z, products);
+            multiply(kernels, ut.data(), s.C, s.K, count, block, z, products);
             for (int c = 0; c < s.C; ++c) {
               for_segments(first, count, tile_cols, [&](const Segment& g) {
                 const int width = g.count * kTile + 2;

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 
+#include "tensor/conv2d_shape.h"
 #include "tensor/elementwise_kernels.h"
 
 namespace nst {
@@ -45,7 +46,8 @@ struct WinogradKernels {
   // neighbouring tiles overlap by two columns, and their sums add up.
   void (*grad_input_tiles)(const float* n, int64_t point_stride, int tiles, float* rows,
                            int64_t row_stride);
-  // count 3x3 filters, 9 floats apart -> U = G g G^T, filter f's point xi at u[xi * point_stride + f].
+  // count 3x3 filters, 9 floats apart -> U = G g G^T, filter f's point xi at u[xi * point_stride +
+  // f].
   void (*filter_tiles)(const float* filters, int count, float* u, int64_t point_stride);
   // Tiles per panel of the micro-kernel: a whole number of vectors.
   int panel;
@@ -65,5 +67,20 @@ const WinogradKernels& winograd_avx512();  // built with -mavx512f
 const WinogradKernels& winograd_kernels(Isa isa);
 // The table for this CPU's best instruction set (active_isa()).
 const WinogradKernels& winograd_active_kernels();
+
+// One point's products by the micro-kernel: products[xi] (rows x ld) = a_xi (rows x depth)
+// * transformed[xi] (depth x ld), over the panels that hold columns [0, tiles). a_xi is U[xi]
+// (K x C, winograd_transform_filter) for the forward pass, U[xi] transposed
+// (winograd_transpose_filters) for the input gradient. Each
+// point's block holds its rows ld floats apart; ld must be a multiple of the panel, so the last
+// panel's columns past `tiles` exist (their products are never read).
+void winograd_multiply_point(const WinogradKernels& kernels, const float* a_xi, int rows, int depth,
+                             int xi, int64_t tiles, int64_t ld, const float* transformed,
+                             float* products);
+
+// ut[xi] = U[xi]^T (C x K) for xi in [first, first + count), ut pointing at the first one's
+// place. Read as stored, U^T would be read down its columns, K floats apart: a power of two
+// that maps every read to the same few L1 sets.
+void winograd_transpose_filters(const float* u, int K, int C, int first, int count, float* ut);
 
 }  // namespace nst
