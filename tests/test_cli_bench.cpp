@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tests/cli_runner.h"
+#include "tests/temp_dir.h"
 
 namespace nst::testing {
 namespace {
@@ -122,6 +123,43 @@ TEST(CliBench, TheTableNamesTheMachineEveryLayerAndTheOps) {
     EXPECT_NE(r.out.find(expected), std::string::npos) << expected << " in:\n" << r.out;
   }
   EXPECT_TRUE(r.err.empty()) << "no progress display when stderr is not a terminal: " << r.err;
+}
+
+// Counts the occurrences of `what` in `text`.
+int count_of(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// --plot draws the table into an SVG: a bar per shape, pass and method, the one a job runs
+// outlined, the peak; a title and a description for screen readers. An existing file is kept
+// unless --overwrite, and a name that is not .svg is refused, both before any measuring.
+TEST(CliBench, PlotDrawsEveryShapePassAndMethodAgainstThePeak) {
+  const TempDir dir;
+  const std::string svg = dir.file("rates.svg");
+  const CliResult r = run_nst(std::string(kQuick) + " --threads 1 --plot " + svg);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("Wrote " + svg), std::string::npos) << r.err;
+  const std::string text = read_bytes(svg);
+  EXPECT_TRUE(text.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"")) << text;
+  EXPECT_TRUE(text.ends_with("</svg>\n"));
+  // 9 shapes x 2 passes x 4 methods (Winograd applies to all: 3x3, padding 1), 18 picked.
+  EXPECT_EQ(count_of(text, "GFLOP/s</title></rect>"), 9 * 2 * 4 - 18);
+  EXPECT_EQ(count_of(text, " (what a job runs)</title></rect>"), 18);
+  for (const char* expected : {"<title id=\"title\">nst bench: VGG19's convolutions at 16x16",
+                               "<desc id=\"desc\">", "FMA peak", "conv1_1 fwd", "conv5_1 grad",
+                               "Winograd, fused path", "outlined: what a job runs"}) {
+    EXPECT_NE(text.find(expected), std::string::npos) << expected;
+  }
+
+  const CliResult again = run_nst(std::string(kQuick) + " --plot " + svg);
+  EXPECT_EQ(again.code, 2) << again.err;
+  EXPECT_NE(again.err.find("already exists; pass --overwrite"), std::string::npos) << again.err;
+  EXPECT_EQ(read_bytes(svg), text) << "the first plot is kept";
+  const CliResult png = run_nst("bench --plot " + dir.file("rates.png"));
+  EXPECT_EQ(png.code, 2) << png.err;
+  EXPECT_NE(png.err.find("must end in .svg"), std::string::npos) << png.err;
 }
 
 TEST(CliBench, WrongCommandLinesAreUsageErrors) {

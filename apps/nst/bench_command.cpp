@@ -2,11 +2,15 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "apps/nst/bench_measure.h"
+#include "apps/nst/bench_plot.h"
 #include "apps/nst/bench_report.h"
 #include "apps/nst/cli.h"
+#include "files/atomic_write.h"
 #include "nst/memory.h"
 #include "nst/settings_text.h"
 #include "tensor/error.h"
@@ -18,10 +22,10 @@ int run_bench_command(const std::vector<std::string>& args) {
   cxxopts::Options options(
       "nst bench",
       "Profile this machine: GFLOP/s of every VGG19 convolution shape at one image size, by\n"
-      "im2col, by Winograd and as plain SGEMM, forward and input gradient, as shares of the\n"
-      "peak an FMA loop reaches here; then one style-transfer iteration split by op. Each\n"
-      "figure is the median of repeated runs; the spread is shown. Takes under a minute at\n"
-      "the default size on 2 cores.");
+      "im2col, by Winograd (its GEMM and fused paths) and as plain SGEMM, forward and input\n"
+      "gradient, as shares of the peak an FMA loop reaches here; then one style-transfer\n"
+      "iteration split by op. Each figure is the median of repeated runs; the spread is\n"
+      "shown. Takes about a minute at the default size on 2 cores.");
   // clang-format off
   options.add_options()
       ("size", "image side in pixels (at least 16, for conv5_1)", cxxopts::value<std::string>()->default_value("256"))
@@ -30,6 +34,8 @@ int run_bench_command(const std::vector<std::string>& args) {
       ("repeats", "runs per figure", cxxopts::value<std::string>()->default_value("5"))
       ("run-time", "seconds each run repeats its kernel for, at least", cxxopts::value<std::string>()->default_value("0.1"))
       ("max-memory", "refuse sizes estimated to need more memory than this, e.g. 6G (0: 3/4 of physical memory)", cxxopts::value<std::string>()->default_value("0"))
+      ("plot", "also draw the convolutions' rates against the peak into FILE.svg", cxxopts::value<std::string>())
+      ("overwrite", "replace the --plot file if it exists")
       ("h,help", "show this help");
   // clang-format on
   const auto r = parse(options, args);
@@ -58,6 +64,17 @@ int run_bench_command(const std::vector<std::string>& args) {
          " of memory, more than the limit of ", format_bytes(max_memory),
          " (--max-memory; by default three quarters of physical memory): choose a smaller --size");
   }
+  // The plot's name is taken before the minute of measuring, so that a wrong one fails at once.
+  std::optional<OutputClaim> plot;
+  if (r.count("plot")) {
+    const std::string path = r["plot"].as<std::string>();
+    if (!path.ends_with(".svg")) throw UsageError("--plot: '" + path + "' must end in .svg");
+    const bool overwrite = r.count("overwrite") > 0;
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) && !overwrite)
+      throw UsageError(path + " already exists; pass --overwrite to replace it");
+    plot.emplace(path, overwrite);
+  }
   if (o.threads == 0) o.threads = num_threads();
   const ThreadCountScope thread_count(o.threads);
   set_blas_threads(o.threads);
@@ -76,6 +93,12 @@ int run_bench_command(const std::vector<std::string>& args) {
     std::cout << bench_json(report);
   } else {
     std::cout << bench_table(report);
+  }
+  if (plot) {
+    const std::string path = r["plot"].as<std::string>();
+    write_file_atomically(path, [&](std::ostream& out) { out << bench_svg(report); });
+    plot->done();
+    std::cerr << "Wrote " << path << "\n";
   }
   return kExitOk;
 }

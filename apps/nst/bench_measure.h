@@ -31,12 +31,12 @@ Stats summarize(std::vector<double> samples);  // samples not empty
 // One way of computing one pass of a convolution, as an effective rate: the direct
 // algorithm's FLOPs (Conv2dShape::direct_flops) over the time.
 struct ConvMethodRate {
-  std::string method;  // "sgemm", "im2col", "winograd"
+  std::string method;  // "sgemm", "im2col", "winograd", "fused"
   Stats gflops;
 };
 
 struct ConvPass {
-  std::vector<ConvMethodRate> methods;  // sgemm, im2col, and winograd where it applies
+  std::vector<ConvMethodRate> methods;  // sgemm, im2col, and both Winograd paths where it applies
   ConvAlgorithm picked;                 // what a job runs (tensor/conv2d_algorithm.h)
 };
 

@@ -5,10 +5,9 @@
 #include <nlohmann/json.hpp>
 
 namespace nst::cli {
-namespace {
 
 // printf into a std::string.
-[[gnu::format(printf, 1, 2)]] std::string format(const char* pattern, ...) {
+std::string printf_text(const char* pattern, ...) {
   va_list args, copy;
   va_start(args, pattern);
   va_copy(copy, args);
@@ -20,11 +19,14 @@ namespace {
   return out;
 }
 
+namespace {
+
 // Half the range of the runs, relative to their median: the "±" of the table.
 double plus_minus(const Stats& s) { return s.median > 0.0 ? (s.max - s.min) / 2 / s.median : 0.0; }
 
 std::string percent(double fraction) {
-  return fraction < 0.095 ? format("%.1f%%", 100 * fraction) : format("%.0f%%", 100 * fraction);
+  return fraction < 0.095 ? printf_text("%.1f%%", 100 * fraction)
+                          : printf_text("%.0f%%", 100 * fraction);
 }
 
 const ConvMethodRate* find_method(const ConvPass& pass, const std::string& method) {
@@ -37,26 +39,27 @@ const ConvMethodRate* find_method(const ConvPass& pass, const std::string& metho
 const char* const kMethods[] = {"sgemm", "im2col", "winograd", "fused"};
 
 std::string shape_text(const Conv2dShape& s) {
-  return format("%d->%d at %dx%d", s.C, s.K, s.W, s.H);
+  return printf_text("%d->%d at %dx%d", s.C, s.K, s.W, s.H);
 }
 
 // The header: the run, the machine, the peak.
 std::string machine_lines(const BenchReport& r) {
   const BenchOptions& o = r.options;
   const char* threads = o.threads == 1 ? "thread" : "threads";
-  return format("nst bench: VGG19 at %dx%d, %d %s; each figure the median of %d run%s\n", o.size,
-                o.size, o.threads, threads, o.repeats, o.repeats == 1 ? "" : "s") +
-         format("CPU: %s (%s); our kernels: %s; OpenBLAS kernels: %s\n", r.machine.cpu.c_str(),
-                r.machine.features.c_str(), r.machine.isa.c_str(), r.machine.blas_kernels.c_str()) +
-         format("Peak: %.1f GFLOP/s ±%s, measured with an FMA loop on %d %s (%.1f each)\n",
-                r.peak_gflops.median, percent(plus_minus(r.peak_gflops)).c_str(), o.threads,
-                threads, r.peak_gflops.median / o.threads);
+  return printf_text("nst bench: VGG19 at %dx%d, %d %s; each figure the median of %d run%s\n",
+                     o.size, o.size, o.threads, threads, o.repeats, o.repeats == 1 ? "" : "s") +
+         printf_text("CPU: %s (%s); our kernels: %s; OpenBLAS kernels: %s\n", r.machine.cpu.c_str(),
+                     r.machine.features.c_str(), r.machine.isa.c_str(),
+                     r.machine.blas_kernels.c_str()) +
+         printf_text("Peak: %.1f GFLOP/s ±%s, measured with an FMA loop on %d %s (%.1f each)\n",
+                     r.peak_gflops.median, percent(plus_minus(r.peak_gflops)).c_str(), o.threads,
+                     threads, r.peak_gflops.median / o.threads);
 }
 
 // A table row: the label columns, then the cells, without trailing spaces.
 std::string table_row(const std::string& layer, const std::string& shape, const char* pass,
                       const std::string& cells) {
-  std::string row = format("%-8s %-20s %-10s", layer.c_str(), shape.c_str(), pass) + cells;
+  std::string row = printf_text("%-8s %-20s %-10s", layer.c_str(), shape.c_str(), pass) + cells;
   while (!row.empty() && row.back() == ' ') row.pop_back();
   return row + "\n";
 }
@@ -65,8 +68,9 @@ std::string table_row(const std::string& layer, const std::string& shape, const 
 // takes two bytes and one column, so it stays outside every padded field.
 std::string rate_cell(const ConvMethodRate* m, double peak, bool picked) {
   if (m == nullptr) return "         n/a        ";
-  return format(" %6.1f %4s ±%-5s%c", m->gflops.median, percent(m->gflops.median / peak).c_str(),
-                percent(plus_minus(m->gflops)).c_str(), picked ? '*' : ' ');
+  return printf_text(" %6.1f %4s ±%-5s%c", m->gflops.median,
+                     percent(m->gflops.median / peak).c_str(),
+                     percent(plus_minus(m->gflops)).c_str(), picked ? '*' : ' ');
 }
 
 std::string convolution_table(const BenchReport& r) {
@@ -75,8 +79,8 @@ std::string convolution_table(const BenchReport& r) {
       "Convolutions: effective GFLOP/s (2*K*C*9*H*W / time), share of the peak, ± half the\n"
       "range of the runs; * marks what a job runs. sgemm: im2col's GEMMs without the im2col.\n"
       "Winograd does fewer multiplications: its effective rate can pass the peak.\n";
-  out += format("%-8s %-20s %-10s  %-19s %-19s %-19s %s\n", "layer", "shape", "pass", "sgemm",
-                "im2col", "winograd", "fused");
+  out += printf_text("%-8s %-20s %-10s  %-19s %-19s %-19s %s\n", "layer", "shape", "pass", "sgemm",
+                     "im2col", "winograd", "fused");
   const char* pass_names[] = {"forward", "input grad"};
   int layers = 0;
   for (const ConvBench& c : r.convolutions) {
@@ -97,7 +101,7 @@ std::string convolution_table(const BenchReport& r) {
     std::string cells;
     for (const char* method : kMethods) {
       const double rate = network_gflops(r, p == 1, method);
-      cells += format(" %6.1f %4s       ", rate, percent(rate / peak).c_str());
+      cells += printf_text(" %6.1f %4s       ", rate, percent(rate / peak).c_str());
     }
     out += p == 0 ? table_row("VGG19", std::to_string(layers) + " layers, weighted", pass_names[p],
                               cells)
@@ -105,7 +109,7 @@ std::string convolution_table(const BenchReport& r) {
   }
   const double forward = network_gflops(r, false, "picked");
   const double input_gradient = network_gflops(r, true, "picked");
-  out += format(
+  out += printf_text(
       "As a job runs them (*): %.1f GFLOP/s forward (%s of the peak), %.1f input grad (%s)\n",
       forward, percent(forward / peak).c_str(), input_gradient,
       percent(input_gradient / peak).c_str());
@@ -115,16 +119,16 @@ std::string convolution_table(const BenchReport& r) {
 std::string iteration_table(const BenchReport& r) {
   const IterationBench& it = r.iteration;
   const int size = r.options.size;
-  std::string out = format(
+  std::string out = printf_text(
       "One style-transfer iteration at %dx%d (Adam; content relu4_2, style relu1_1..relu5_1):\n"
       "%.1f ms ±%s, by op (its own time: what it runs of other ops is not counted in it)\n",
       size, size, 1e3 * it.seconds.median, percent(plus_minus(it.seconds)).c_str());
-  out += format("%-20s %-9s %9s %6s %6s %6s\n", "op", "pass", "ms", "share", "   ±", "calls");
+  out += printf_text("%-20s %-9s %9s %6s %6s %6s\n", "op", "pass", "ms", "share", "   ±", "calls");
   auto op_row = [&](const std::string& op, const char* pass, const Stats& s,
                     const std::string& calls) {
-    out += format("%-20s %-9s %9.2f %6s  ±%-4s %6s\n", op.c_str(), pass, 1e3 * s.median,
-                  percent(s.median / it.seconds.median).c_str(), percent(plus_minus(s)).c_str(),
-                  calls.c_str());
+    out += printf_text("%-20s %-9s %9.2f %6s  ±%-4s %6s\n", op.c_str(), pass, 1e3 * s.median,
+                       percent(s.median / it.seconds.median).c_str(),
+                       percent(plus_minus(s)).c_str(), calls.c_str());
   };
   for (const OpBench& op : it.ops) {
     op_row(op.key.op, op_phase_name(op.key.phase), op.seconds, std::to_string(op.calls));
@@ -143,16 +147,16 @@ std::string bench_table(const BenchReport& r) {
 std::string bench_csv(const BenchReport& r) {
   const BenchOptions& o = r.options;
   std::string out;
-  out += format("# nst bench: VGG19 at %dx%d, %d threads, median of %d runs\n", o.size, o.size,
-                o.threads, o.repeats);
+  out += printf_text("# nst bench: VGG19 at %dx%d, %d threads, median of %d runs\n", o.size, o.size,
+                     o.threads, o.repeats);
   out += "# cpu: " + r.machine.cpu + "; features: " + r.machine.features +
          "; our kernels: " + r.machine.isa + "; OpenBLAS kernels: " + r.machine.blas_kernels + "\n";
   out += "section,layer,count,C,K,H,W,pass,method,picked,median,min,max,unit,share,calls\n";
   auto row = [&](const std::string& prefix, const Stats& s, const char* unit, double scale,
                  double share, const std::string& calls) {
     out += prefix +
-           format(",%.6g,%.6g,%.6g,%s,%.4f,", scale * s.median, scale * s.min, scale * s.max, unit,
-                  share) +
+           printf_text(",%.6g,%.6g,%.6g,%s,%.4f,", scale * s.median, scale * s.min, scale * s.max,
+                       unit, share) +
            calls + "\n";
   };
   row("peak,,,,,,,,fma_" + r.machine.isa + ",", r.peak_gflops, "GFLOP/s", 1.0, 1.0, "");
@@ -161,9 +165,9 @@ std::string bench_csv(const BenchReport& r) {
       const ConvPass& pass = p == 0 ? c.forward : c.input_gradient;
       for (const ConvMethodRate& m : pass.methods) {
         const bool picked = conv_algorithm_name(pass.picked) == m.method;
-        row(format("conv,%s,%d,%d,%d,%d,%d,%s,%s,%d", c.layer.c_str(), c.count, c.shape.C,
-                   c.shape.K, c.shape.H, c.shape.W, p == 0 ? "forward" : "input_gradient",
-                   m.method.c_str(), picked ? 1 : 0),
+        row(printf_text("conv,%s,%d,%d,%d,%d,%d,%s,%s,%d", c.layer.c_str(), c.count, c.shape.C,
+                        c.shape.K, c.shape.H, c.shape.W, p == 0 ? "forward" : "input_gradient",
+                        m.method.c_str(), picked ? 1 : 0),
             m.gflops, "GFLOP/s", 1.0, m.gflops.median / r.peak_gflops.median, "");
       }
     }
@@ -171,15 +175,15 @@ std::string bench_csv(const BenchReport& r) {
   for (int p = 0; p < 2; ++p) {
     for (const char* method : {"sgemm", "im2col", "winograd", "fused", "picked"}) {
       const double rate = network_gflops(r, p == 1, method);
-      out +=
-          format("network,VGG19,13,,,,,%s,%s,,%.6g,,,GFLOP/s,%.4f,\n",
-                 p == 0 ? "forward" : "input_gradient", method, rate, rate / r.peak_gflops.median);
+      out += printf_text("network,VGG19,13,,,,,%s,%s,,%.6g,,,GFLOP/s,%.4f,\n",
+                         p == 0 ? "forward" : "input_gradient", method, rate,
+                         rate / r.peak_gflops.median);
     }
   }
   const IterationBench& it = r.iteration;
   row("iteration,,,,,,,,total,", it.seconds, "ms", 1e3, 1.0, "");
   for (const OpBench& op : it.ops) {
-    row(format("iteration,,,,,,,%s,%s,", op_phase_name(op.key.phase), op.key.op.c_str()),
+    row(printf_text("iteration,,,,,,,%s,%s,", op_phase_name(op.key.phase), op.key.op.c_str()),
         op.seconds, "ms", 1e3, op.seconds.median / it.seconds.median, std::to_string(op.calls));
   }
   row("iteration,,,,,,,,between_ops,", it.other_seconds, "ms", 1e3,

@@ -12,4 +12,7 @@ std::string bench_table(const BenchReport& report);
 std::string bench_csv(const BenchReport& report);
 std::string bench_json(const BenchReport& report);
 
+// printf into a std::string: the reports' and the plot's number formatting.
+[[gnu::format(printf, 1, 2)]] std::string printf_text(const char* pattern, ...);
+
 }  // namespace nst::cli
