@@ -10,11 +10,12 @@
 //    With --converged, each configuration instead runs as a user's job does, until its
 //    stopping rule (--tolerance, default the job's) or --iterations ends it; the table then
 //    gives its final full-resolution loss over E* (at most 1: it reached E*) and T / T1.
+//    --learning-rate changes Adam's step for the configurations, never for the reference.
 // Both runs use the same job settings otherwise (the defaults), the same weights and images.
 //
 //   build/bin/bench_scales [--content C --style S] [--size 512] [--iterations 500]
 //                          [--configs 2:50,3:50,2:100,lbfgs:1:0] [--weights random:0|FILE]
-//                          [--converged [--tolerance F]] [--curve]
+//                          [--converged [--tolerance F]] [--learning-rate R] [--curve]
 //                          [--target E*,T1]   (skips step 1, for exploring)
 // Without pictures it paints synthetic ones. bench/scales.sh builds and runs it.
 #include <chrono>
@@ -120,6 +121,8 @@ int run(int argc, char** argv) {
       "target", "E*,T1 (seconds) from an earlier run: skip the single-scale run",
       cxxopts::value<std::string>())(
       "converged", "run each configuration until its stopping rule ends it, not to E*")(
+      "learning-rate", "Adam's step in the configurations (default: the job's)",
+      cxxopts::value<std::string>())(
       "tolerance", "the stopping rule's tolerance with --converged (default: the job's)",
       cxxopts::value<std::string>());
   const auto args = options.parse(argc, argv);
@@ -178,6 +181,8 @@ int run(int argc, char** argv) {
 
   // 2. Each configuration, until it reaches E* or (--converged) until its rule stops it.
   const bool converged = args.count("converged") > 0;
+  if (args.count("learning-rate"))
+    job.settings.learning_rate = std::stod(args["learning-rate"].as<std::string>());
   const double job_tolerance = nst::JobSettings{}.tolerance;
   std::printf("%-8s %-8s %-8s %-20s %10s %10s %8s%s\n", "optim", "scales", "coarse", "sizes",
               "T (s)", "iteration", "T/T1", converged ? "   E/E*" : "");
