@@ -219,12 +219,12 @@ void winograd_multiply_point(const WinogradKernels& kernels, const float* a_xi, 
     kernels.panel_product(a_xi, depth, 1, rows, depth, b + at, ld, c + at, ld);
 }
 
-void winograd_transpose_filters(const float* u, int K, int C, int first, int count, float* ut) {
+void winograd_transpose_filters(const float* u, int K, int C, float* ut) {
   constexpr int kBlock = 16;  // 16 x 16 floats: one cache line per row either way
   const int64_t filters = static_cast<int64_t>(K) * C;
-  for (int xi = first; xi < first + count; ++xi) {
+  for (int xi = 0; xi < kPoints; ++xi) {
     const float* from = u + xi * filters;
-    float* to = ut + (xi - first) * filters;
+    float* to = ut + xi * filters;
     for (int k0 = 0; k0 < K; k0 += kBlock) {
       for (int c0 = 0; c0 < C; c0 += kBlock) {
         for (int k = k0; k < std::min(K, k0 + kBlock); ++k)

@@ -136,7 +136,7 @@ void winograd_fused_backward_input(float* din, const float* dout, const uint8_t*
   const int chunks = (tile_rows + rows_per_chunk - 1) / rows_per_chunk;
   // The filters transposed once for all blocks: small, as the fused path's filters are.
   Tensor ut(Shape{winograd_filter_size(s.K, s.C)});
-  winograd_transpose_filters(u, s.K, s.C, 0, kPoints, ut.data());
+  winograd_transpose_filters(u, s.K, s.C, ut.data());
 
 #pragma omp parallel num_threads(num_threads())
   {

@@ -78,9 +78,9 @@ void winograd_multiply_point(const WinogradKernels& kernels, const float* a_xi, 
                              int xi, int64_t tiles, int64_t ld, const float* transformed,
                              float* products);
 
-// ut[xi] = U[xi]^T (C x K) for xi in [first, first + count), ut pointing at the first one's
-// place. Read as stored, U^T would be read down its columns, K floats apart: a power of two
-// that maps every read to the same few L1 sets.
-void winograd_transpose_filters(const float* u, int K, int C, int first, int count, float* ut);
+// ut[xi] = U[xi]^T (C x K) for the 36 points: what the input gradient multiplies by. Read in
+// place, U^T would be read down its columns, C floats apart: a power of two that maps every
+// read to the same few L1 sets.
+void winograd_transpose_filters(const float* u, int K, int C, float* ut);
 
 }  // namespace nst

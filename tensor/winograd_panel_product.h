@@ -8,10 +8,12 @@
 // b is one panel of transformed tiles, `panel` tiles wide, one row per channel: the layout the
 // transforms write, so it is packed as it is made and never copied. a is one point's
 // transformed filters, read by broadcast at any strides: a(r, d) = a[r * a_row + d * a_depth].
-// The forward pass reads U[xi] (K x C) as it is (a_row = C, a_depth = 1) and the input
-// gradient reads its transpose (a_row = 1, a_depth = C), so one copy of the filters serves
-// both. kRows rows of c and the panel's kVectors registers stay in registers across the whole
-// depth: kRows * kVectors accumulators, kVectors loads and kRows broadcasts per step.
+// The forward pass reads U[xi] (K x C) as stored (a_row = C, a_depth = 1); the input gradient
+// reads a transposed copy the same way, because U^T read in place (a_row = 1, a_depth = C) steps
+// through memory C floats at a time, a power of two whose reads fall into the same few L1
+// sets: that measured 2x slower. kRows rows of c and the panel's kVectors registers stay in
+// registers across the whole depth: kRows * kVectors accumulators, kVectors loads and kRows
+// broadcasts per step.
 #pragma once
 
 #include <cstdint>
