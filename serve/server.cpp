@@ -2,7 +2,9 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "serve/host_check.h"
 #include "serve/http_server.h"
@@ -53,10 +55,20 @@ Server::Server(ServerOptions options, std::unique_ptr<JobBackend> backend)
 
 Server::~Server() { stop(); }
 
-void Server::listen() { http_->listen_after_bind(); }
+// Either listen() sees the stop request and never starts, or stop() sees listen() begun and
+// waits for httplib's loop to be running (or to have ended) before stopping it. Both flags are
+// sequentially consistent, so one of the two always sees the other's.
+void Server::listen() {
+  listen_called_ = true;
+  if (!stop_requested_) http_->listen_after_bind();
+  listen_returned_ = true;
+}
 
 void Server::stop() {
   backend_->stop();  // first: open event streams end, freeing their HTTP threads
+  stop_requested_ = true;
+  while (listen_called_ && !listen_returned_ && !http_->is_running())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   http_->stop();
 }
 

@@ -77,6 +77,10 @@ class Server {
   std::unique_ptr<JobBackend> backend_;
   std::unique_ptr<HttpServer> http_;
   int port_ = 0;
+  // httplib's stop() does nothing until its accept loop runs: a stop between the bind and that
+  // moment (a signal right after "listening on" is printed) would be lost, and the process
+  // would serve on. listen() and stop() settle it with these flags (see server.cpp).
+  std::atomic<bool> listen_called_{false}, stop_requested_{false}, listen_returned_{false};
   std::atomic<int64_t> accepted_{0};
   const int max_event_streams_;
   std::atomic<int> event_streams_{0};

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include "serve/host_check.h"
 #include "serve/job_json.h"
@@ -19,6 +21,7 @@
 #include "serve/redis_client.h"
 #include "serve/redis_jobs.h"
 #include "serve/request_text.h"
+#include "serve/server.h"
 #include "serve/work_folder.h"
 #include "tensor/error.h"
 #include "tests/temp_dir.h"
@@ -341,6 +344,48 @@ TEST(JobRecordSettings, AnOlderStoreGainsTheColumn) {
   const JobSettings runs = job_settings(*back, {.threads = 2});
   EXPECT_EQ(runs.threads, 2);  // the runner's share of the cores, not the record's
   EXPECT_EQ(runs.max_pixels, 123456);
+}
+
+// A backend with no jobs: the server's own behaviour, without workers.
+class IdleBackend : public JobBackend {
+ public:
+  bool submit(const JobRecord&, const Upload&, const std::vector<Upload>&, int) override {
+    return false;
+  }
+  std::optional<JobRecord> get(const std::string&) override { return std::nullopt; }
+  std::vector<JobRecord> list() override { return {}; }
+  int queue_position(const std::string&) override { return 0; }
+  bool cancel(const std::string&) override { return false; }
+  void remove(const std::string&) override {}
+  std::optional<std::string> result(const std::string&) override { return std::nullopt; }
+  std::optional<std::string> loss_log(const std::string&) override { return std::nullopt; }
+  std::optional<std::string> preview(const std::string&) override { return std::nullopt; }
+  std::optional<EventBatch> events(const std::string&, const std::string&,
+                                   std::chrono::milliseconds) override {
+    return std::nullopt;
+  }
+  BackendCounts counts() override { return {}; }
+  void check_health() override {}
+  void stop() override {}
+};
+
+// listen() on a server that stop() already reached returns, whether the stop came before
+// listen() was called or while its accept loop was starting (httplib alone ignores a stop
+// before its loop runs: `nst serve` once served on after "stopping" when a SIGTERM came just
+// after "listening on"). Rounds of the race, each given 10 s.
+TEST(ServerStop, AStopJustBeforeOrAsTheLoopStartsIsNotLost) {
+  ServerOptions options;
+  options.port = 0;
+  for (int round = 0; round < 51; ++round) {
+    Server server(options, std::make_unique<IdleBackend>());
+    if (round == 0) server.stop();  // before listen() is even called
+    auto served = std::async(std::launch::async, [&] { server.listen(); });
+    if (round % 2 == 1) std::this_thread::yield();
+    if (round > 0) server.stop();  // racing with the accept loop's start
+    const bool ended = served.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    if (!ended) server.stop();  // the loop runs by now: a second stop ends it, the test fails
+    ASSERT_TRUE(ended) << "round " << round;
+  }
 }
 
 }  // namespace
