@@ -16,8 +16,7 @@ namespace {
 using winograd::kAlpha;
 using winograd::kPoints;
 using winograd::kTile;
-
-int tiles_along(int pixels) { return (pixels + kTile - 1) / kTile; }
+using winograd::tiles_along;
 
 int64_t padded(int64_t tiles, int panel) { return (tiles + panel - 1) / panel * panel; }
 

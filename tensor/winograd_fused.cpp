@@ -15,8 +15,7 @@ namespace {
 using winograd::kAlpha;
 using winograd::kPoints;
 using winograd::kTile;
-
-int tiles_along(int pixels) { return (pixels + kTile - 1) / kTile; }
+using winograd::tiles_along;
 
 // The part of a block that lies in one tile row: `count` tiles from column `col` of tile row
 // `row`, at place `offset` of the block.

@@ -28,6 +28,8 @@ namespace winograd {
 constexpr int kTile = 4;     // output pixels per tile side (m)
 constexpr int kAlpha = 6;    // input pixels per tile side (m + r - 1)
 constexpr int kPoints = 36;  // kAlpha * kAlpha element-wise products per tile
+// Tiles that cover `pixels` outputs along one side.
+constexpr int tiles_along(int pixels) { return (pixels + kTile - 1) / kTile; }
 }  // namespace winograd
 
 struct WinogradKernels {
