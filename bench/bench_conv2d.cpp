@@ -92,24 +92,28 @@ void bench_conv2d_dinput(benchmark::State& state, Conv2dShape s) {
   set_rate(state, s);
 }
 
+// In the precision a convolution of this shape runs in (NST_PRECISION, winograd_precision.h).
 Tensor winograd_filters(const Conv2dShape& s) {
   Tensor weight = random_tensor(Shape{s.K, s.C, s.kernel, s.kernel}, 2);
   Tensor u(Shape{winograd_filter_size(s.K, s.C)});
-  winograd_transform_filter(weight.data(), s.K, s.C, u.data());
+  winograd_transform_filter(weight.data(), s.K, s.C, u.data(), nst::winograd_precision(s));
   return u;
 }
 
-using WinogradForward = void (*)(float* out, const float* in, const float* u, const float* bias,
-                                 const Conv2dShape& s, bool relu, int64_t budget);
+using WinogradForward = void (*)(float* out, const float* in, nst::WinogradFilters u,
+                                 const float* bias, const Conv2dShape& s, bool relu,
+                                 int64_t budget);
 using WinogradInputGradient = void (*)(float* din, const float* dout, const uint8_t* mask,
-                                       const float* u, const Conv2dShape& s, int64_t budget);
+                                       nst::WinogradFilters u, const Conv2dShape& s,
+                                       int64_t budget);
 
 template <WinogradForward forward, int64_t budget>
 void bench_winograd(benchmark::State& state, Conv2dShape s) {
   Tensor in = random_tensor(Shape{s.N, s.C, s.H, s.W}, 1), u = winograd_filters(s);
   Tensor bias = random_tensor(Shape{s.K}, 3), out(Shape{s.N, s.K, s.Ho(), s.Wo()});
   for (auto _ : state) {
-    forward(out.data(), in.data(), u.data(), bias.data(), s, /*relu=*/false, budget);
+    forward(out.data(), in.data(), {u.data(), nst::winograd_precision(s)}, bias.data(), s,
+            /*relu=*/false, budget);
     benchmark::DoNotOptimize(out.data());
   }
   set_rate(state, s);
@@ -122,7 +126,8 @@ void bench_winograd_dinput(benchmark::State& state, Conv2dShape s) {
   const std::vector<uint8_t> mask = relu_mask_of(dout);
   Tensor din = Tensor::zeros(Shape{s.N, s.C, s.H, s.W});
   for (auto _ : state) {
-    input_gradient(din.data(), dout.data(), mask.data(), u.data(), s, budget);
+    input_gradient(din.data(), dout.data(), mask.data(), {u.data(), nst::winograd_precision(s)}, s,
+                   budget);
     benchmark::DoNotOptimize(din.data());
   }
   set_rate(state, s);

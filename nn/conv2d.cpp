@@ -14,21 +14,24 @@
 namespace nst::nn {
 namespace {
 
-Tensor transform_filters(const Tensor& weight) {
+Tensor transform_filters(const Tensor& weight, Precision precision) {
   const int K = static_cast<int>(weight.dim(0)), C = static_cast<int>(weight.dim(1));
   Tensor filters(Shape{winograd_filter_size(K, C)});
-  winograd_transform_filter(weight.data(), K, C, filters.data());
+  winograd_transform_filter(weight.data(), K, C, filters.data(), precision);
   return filters;
 }
 
 }  // namespace
 
-Tensor WinogradFilterCache::filters_for(const Tensor& weight) {
+Tensor WinogradFilterCache::filters_for(const Tensor& weight, Precision precision) {
   std::lock_guard lock(mutex_);
-  if (!filters_.defined() || !weight_.same_storage(weight) || weight_version_ != weight.version()) {
-    filters_ = transform_filters(weight);
+  if (!filters_.defined() || !weight_.same_storage(weight) || weight_version_ != weight.version() ||
+      precision_ != precision) {
+    filters_ = Tensor();  // the old filters go before the new ones are made
+    filters_ = transform_filters(weight, precision);
     weight_ = weight;
     weight_version_ = weight.version();
+    precision_ = precision;
   }
   return filters_;
 }
@@ -66,20 +69,23 @@ Var conv2d(const Var& input, const Var& weight, const Var& bias, const Conv2dOpt
   const ConvAlgorithm backward_by = input_gradient_algorithm(s);
   const bool forward_by_winograd = is_winograd(forward_by);
   const bool backward_by_winograd = records && input.requires_grad() && is_winograd(backward_by);
+  // One precision for both passes: they share the filters.
+  const Precision precision = winograd_precision(s);
   Tensor filters;
   if (forward_by_winograd || backward_by_winograd) {
     filters = options.winograd_cache != nullptr
-                  ? options.winograd_cache->filters_for(weight.value())
-                  : transform_filters(weight.value());
+                  ? options.winograd_cache->filters_for(weight.value(), precision)
+                  : transform_filters(weight.value(), precision);
   }
 
   Tensor out(Shape{s.N, s.K, s.Ho(), s.Wo()});
   const float* bias_data = has_bias ? bias.value().data() : nullptr;
   if (forward_by == ConvAlgorithm::fused) {
-    winograd_fused_forward(out.data(), input.value().data(), filters.data(), bias_data, s,
+    winograd_fused_forward(out.data(), input.value().data(), {filters.data(), precision}, bias_data, s,
                            options.relu);
   } else if (forward_by == ConvAlgorithm::winograd) {
-    winograd_forward(out.data(), input.value().data(), filters.data(), bias_data, s, options.relu);
+    winograd_forward(out.data(), input.value().data(), {filters.data(), precision}, bias_data, s,
+                     options.relu);
   } else {
     conv2d_forward(out.data(), input.value().data(), weight.value().data(), bias_data, s);
     if (options.relu) relu(out.values(), out.values());
@@ -97,17 +103,19 @@ Var conv2d(const Var& input, const Var& weight, const Var& bias, const Conv2dOpt
   Tensor saved_input = weight.requires_grad() ? input.value() : Tensor();
   Tensor saved_weight = input.requires_grad() && !backward_by_winograd ? weight.value() : Tensor();
   if (!backward_by_winograd) filters = Tensor();
-  BackwardFn backward = [saved_input, saved_weight, filters, mask, s, has_bias, backward_by](
+  BackwardFn backward = [saved_input, saved_weight, filters, precision, mask, s, has_bias,
+                         backward_by](
                             const Tensor& dout, InputGrads& grads) {
     const uint8_t* dout_mask = mask.defined() ? mask.data() : nullptr;
     float* din = grads.needed(0) ? grads[0].data() : nullptr;
     float* dweight = grads.needed(1) ? grads[1].data() : nullptr;
     float* dbias = has_bias && grads.needed(2) ? grads[2].data() : nullptr;
     if (din != nullptr && filters.defined()) {
+      const WinogradFilters u(filters.data(), precision);
       if (backward_by == ConvAlgorithm::fused) {
-        winograd_fused_backward_input(din, dout.data(), dout_mask, filters.data(), s);
+        winograd_fused_backward_input(din, dout.data(), dout_mask, u, s);
       } else {
-        winograd_backward_input(din, dout.data(), dout_mask, filters.data(), s);
+        winograd_backward_input(din, dout.data(), dout_mask, u, s);
       }
       din = nullptr;
     }

@@ -7,21 +7,24 @@
 
 #include "autograd/variable.h"
 #include "tensor/conv2d_shape.h"
+#include "tensor/winograd_precision.h"
 
 namespace nst::nn {
 
 // The Winograd-transformed filters of one weight (4x its size), made on first use and kept
 // while the weight is unchanged: the weights of style transfer are frozen, so a Conv2d module
 // transforms them once, not every iteration. Any write to the weight's storage (its
-// Tensor::version()) or another weight tensor makes them again. Safe to share between threads.
+// Tensor::version()), another weight tensor or another precision (tensor/winograd_precision.h)
+// makes them again. Safe to share between threads.
 class WinogradFilterCache {
  public:
-  Tensor filters_for(const Tensor& weight);  // weight [K, C, 3, 3]
+  Tensor filters_for(const Tensor& weight, Precision precision);  // weight [K, C, 3, 3]
 
  private:
   std::mutex mutex_;
   Tensor weight_;  // kept alive, so that its storage identifies it
   uint64_t weight_version_ = 0;
+  Precision precision_ = Precision::fp32;
   Tensor filters_;
 };
 

@@ -52,7 +52,7 @@ CpuFeatures detect() {
   const unsigned max_subleaf = eax;
   f.avx2_fma = ymm_enabled && fma && (ebx & (1u << 5));
   f.avx512f = zmm_enabled && (ebx & (1u << 16));
-  f.amx_tile = amx_enabled && (edx & (1u << 24));
+  f.amx_bf16 = amx_enabled && (edx & (1u << 24)) && (edx & (1u << 22));  // AMX-TILE, AMX-BF16
   if (max_subleaf >= 1 && __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) {
     f.avx512_bf16 = f.avx512f && (eax & (1u << 5));
   }
@@ -74,7 +74,7 @@ std::string CpuFeatures::summary() const {
   add(avx2_fma, "avx2+fma");
   add(avx512f, "avx512f");
   add(avx512_bf16, "avx512_bf16");
-  add(amx_tile, "amx");
+  add(amx_bf16, "amx_bf16");
   return s.empty() ? "baseline x86-64" : s;
 }
 

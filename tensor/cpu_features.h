@@ -11,8 +11,8 @@ struct CpuFeatures {
   bool avx2_fma = false;  // AVX2 and FMA3, with YMM state enabled by the OS
   bool avx512f = false;   // AVX-512 Foundation, with ZMM state enabled by the OS
   bool avx512_bf16 = false;
-  bool amx_tile = false;        // reported only; no kernel uses AMX yet
-  std::string summary() const;  // "avx2+fma avx512f avx512_bf16 amx"
+  bool amx_bf16 = false;  // AMX tiles with bf16 products, with the tile state enabled by the OS
+  std::string summary() const;  // "avx2+fma avx512f avx512_bf16 amx_bf16"
 };
 
 const CpuFeatures& cpu_features();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "tensor/amx_bf16.h"
 #include "tensor/error.h"
 #include "tensor/gemm.h"
 #include "tensor/tensor.h"
@@ -67,6 +68,21 @@ void for_points(Multiply multiply) {
   for (int xi = 0; xi < kPoints; ++xi) multiply(xi);
 }
 
+// The 36 products of a band in bf16 on AMX tiles, parallel over the points as for_points, with
+// a per-thread buffer for one point's operand in bf16 pairs.
+void multiply_points_bf16(const uint16_t* a, int rows, int depth, int64_t tiles, int64_t ld,
+                          const float* transformed, float* products) {
+#pragma omp parallel num_threads(num_threads())
+  {
+    std::vector<uint16_t> pairs(static_cast<std::size_t>(depth) * ld);
+#pragma omp for schedule(dynamic)
+    for (int xi = 0; xi < kPoints; ++xi) {
+      winograd_multiply_point_bf16(a + static_cast<int64_t>(xi) * rows * depth, rows, depth, xi,
+                                   tiles, ld, transformed, products, pairs.data());
+    }
+  }
+}
+
 // Bands of this many tiles or more multiply by the micro-kernel, fewer by OpenBLAS. Measured
 // with nst bench (256 and 512 px, AVX-512): on conv3 and conv4 planes of 256 tiles and more
 // the micro-kernel was up to 20% faster, since it needs no packing of either operand; on
@@ -98,13 +114,25 @@ WinogradBands winograd_bands(const Conv2dShape& s, int64_t band_budget) {
 
 int64_t winograd_filter_size(int K, int C) { return int64_t{kPoints} * K * C; }
 
-void winograd_transform_filter(const float* weight, int K, int C, float* u) {
+void winograd_transform_filter(const float* weight, int K, int C, float* u, Precision precision) {
   const int64_t filters = static_cast<int64_t>(K) * C;
   NST_CHECK(filters <= INT32_MAX, "winograd: ", K, " x ", C, " filters are too many");
-  winograd_active_kernels().filter_tiles(weight, static_cast<int>(filters), u, filters);
+  if (precision == Precision::fp32) {
+    winograd_active_kernels().filter_tiles(weight, static_cast<int>(filters), u, filters);
+    return;
+  }
+  const int64_t size = winograd_filter_size(K, C);
+  std::vector<float> fp32(size), transposed(size);
+  winograd_active_kernels().filter_tiles(weight, static_cast<int>(filters), fp32.data(), filters);
+  winograd_transpose_filters(fp32.data(), K, C, transposed.data());
+  auto* bf16 = reinterpret_cast<uint16_t*>(u);
+  for (int64_t i = 0; i < size; ++i) {
+    bf16[i] = to_bf16(fp32[i]);
+    bf16[size + i] = to_bf16(transposed[i]);
+  }
 }
 
-void winograd_forward(float* out, const float* in, const float* u, const float* bias,
+void winograd_forward(float* out, const float* in, WinogradFilters u, const float* bias,
                       const Conv2dShape& s, bool relu, int64_t band_budget) {
   s.validate();
   NST_CHECK(winograd_applies(s), "winograd_forward: needs a 3x3 kernel, stride 1, padding 1");
@@ -124,8 +152,11 @@ void winograd_forward(float* out, const float* in, const float* u, const float* 
     float* result = out + n * s.K * out_plane;
     for (int b = 0; b < plan.count; ++b) {
       const Band band = band_of(plan, b);
-      const bool micro_kernel = band.tiles >= kMicroKernelMinTiles;
-      const int64_t T = micro_kernel ? padded(band.tiles, kernels.panel) : band.tiles;
+      const bool bf16 = u.precision == Precision::bf16;
+      const bool micro_kernel = !bf16 && band.tiles >= kMicroKernelMinTiles;
+      const int64_t T = bf16           ? padded(band.tiles, amx::kColumnBlock)
+                        : micro_kernel ? padded(band.tiles, kernels.panel)
+                                       : band.tiles;
       for_channel_rows(s.C, band, kAlpha * in_width, [&](int c, int r, float* staging) {
         const int y0 = (band.first_row + r) * kTile - 1;
         stage_rows(image + c * in_plane, s.H, s.W, y0, -1, kAlpha, in_width, staging);
@@ -133,15 +164,20 @@ void winograd_forward(float* out, const float* in, const float* u, const float* 
       });
       for (int64_t row = 0; row < kPoints * s.C && T > band.tiles; ++row)  // the last panel's
         std::fill(v + row * T + band.tiles, v + (row + 1) * T, 0.0f);      // columns past the band
-      for_points([&](int xi) {
-        if (micro_kernel) {
-          winograd_multiply_point(kernels, u + xi * filters, s.K, s.C, xi, band.tiles, T, v, m);
-        } else {
-          gemm(Transpose::no, Transpose::no, s.K, static_cast<int>(T), s.C, 1.0f, u + xi * filters,
-               s.C, v + xi * s.C * T, static_cast<int>(T), 0.0f, m + xi * s.K * T,
-               static_cast<int>(T));
-        }
-      });
+      if (bf16) {
+        multiply_points_bf16(u.bf16(s.K, s.C, false), s.K, s.C, band.tiles, T, v, m);
+      } else {
+        for_points([&](int xi) {
+          const float* u_xi = u.fp32() + xi * filters;
+          if (micro_kernel) {
+            winograd_multiply_point(kernels, u_xi, s.K, s.C, xi, band.tiles, T, v, m);
+          } else {
+            gemm(Transpose::no, Transpose::no, s.K, static_cast<int>(T), s.C, 1.0f, u_xi, s.C,
+                 v + xi * s.C * T, static_cast<int>(T), 0.0f, m + xi * s.K * T,
+                 static_cast<int>(T));
+          }
+        });
+      }
       for_channel_rows(s.K, band, kTile * out_width, [&](int k, int r, float* staging) {
         kernels.output_tiles(m + k * T + r * tw, s.K * T, tw, bias != nullptr ? bias[k] : 0.0f,
                              relu, staging, out_width);
@@ -156,7 +192,7 @@ void winograd_forward(float* out, const float* in, const float* u, const float* 
 }
 
 void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_mask,
-                             const float* u, const Conv2dShape& s, int64_t band_budget) {
+                             WinogradFilters u, const Conv2dShape& s, int64_t band_budget) {
   s.validate();
   NST_CHECK(winograd_applies(s),
             "winograd_backward_input: needs a 3x3 kernel, stride 1, padding 1");
@@ -164,7 +200,9 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
   const WinogradBands plan = winograd_bands(s, band_budget);
   const int64_t filters = static_cast<int64_t>(s.K) * s.C;
   const int tw = plan.tile_cols, in_width = tw * kTile + 2, out_width = tw * kTile;
-  const int64_t max_tiles = static_cast<int64_t>(plan.rows_per_band) * tw;
+  const bool bf16 = u.precision == Precision::bf16;
+  const int64_t max_tiles =
+      padded(static_cast<int64_t>(plan.rows_per_band) * tw, bf16 ? amx::kColumnBlock : 1);
   const BandBuffers buffers(kPoints * s.K * max_tiles, kPoints * s.C * max_tiles, band_budget);
   float* z = buffers.first;
   float* products = buffers.second;
@@ -176,18 +214,24 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
     float* result = din + n * s.C * in_plane;
     for (int b = 0; b < plan.count; ++b) {
       const Band band = band_of(plan, b);
-      const int64_t T = band.tiles;
+      const int64_t T = bf16 ? padded(band.tiles, amx::kColumnBlock) : band.tiles;
       for_channel_rows(s.K, band, kTile * out_width, [&](int k, int r, float* staging) {
         const int y0 = (band.first_row + r) * kTile;
         stage_rows(grad + k * out_plane, s.Ho(), s.Wo(), y0, 0, kTile, out_width, staging,
                    relu_mask, (n * s.K + k) * out_plane);
         kernels.grad_output_tiles(staging, out_width, tw, z + k * T + r * tw, s.K * T);
       });
-      for_points([&](int xi) {
-        gemm(Transpose::yes, Transpose::no, s.C, static_cast<int>(T), s.K, 1.0f, u + xi * filters,
-             s.C, z + xi * s.K * T, static_cast<int>(T), 0.0f, products + xi * s.C * T,
-             static_cast<int>(T));
-      });
+      if (bf16) {
+        for (int64_t row = 0; row < kPoints * s.K && T > band.tiles; ++row)  // as in forward
+          std::fill(z + row * T + band.tiles, z + (row + 1) * T, 0.0f);
+        multiply_points_bf16(u.bf16(s.K, s.C, true), s.C, s.K, band.tiles, T, z, products);
+      } else {
+        for_points([&](int xi) {
+          gemm(Transpose::yes, Transpose::no, s.C, static_cast<int>(T), s.K, 1.0f,
+               u.fp32() + xi * filters, s.C, z + xi * s.K * T, static_cast<int>(T), 0.0f,
+               products + xi * s.C * T, static_cast<int>(T));
+        });
+      }
       // Neighbouring tiles' gradients overlap by two pixels: each thread owns whole channels
       // and adds its tile rows in order.
 #pragma omp parallel num_threads(num_threads())
@@ -216,6 +260,14 @@ void winograd_multiply_point(const WinogradKernels& kernels, const float* a_xi, 
   float* c = products + static_cast<int64_t>(xi) * rows * ld;
   for (int64_t at = 0; at < tiles; at += kernels.panel)
     kernels.panel_product(a_xi, depth, 1, rows, depth, b + at, ld, c + at, ld);
+}
+
+void winograd_multiply_point_bf16(const uint16_t* a_xi, int rows, int depth, int xi, int64_t tiles,
+                                  int64_t ld, const float* transformed, float* products,
+                                  uint16_t* pairs) {
+  const int64_t cols = padded(tiles, amx::kColumnBlock);
+  amx::pack_pairs(transformed + static_cast<int64_t>(xi) * depth * ld, ld, depth, cols, pairs);
+  amx::product(a_xi, rows, depth, pairs, cols, products + static_cast<int64_t>(xi) * rows * ld, ld);
 }
 
 void winograd_transpose_filters(const float* u, int K, int C, float* ut) {

@@ -16,12 +16,14 @@
 // near a fixed budget (as the im2col bands do), with the transforms parallel over channels and
 // tile rows and the 36 products parallel over the points: by our micro-kernel
 // (winograd_panel_product.h) for the forward pass of bands of many tiles, by OpenBLAS's SGEMM
-// otherwise (winograd.cpp says why). tensor/winograd_fused.h is the other Winograd path.
+// otherwise (winograd.cpp says why), or in bf16 on AMX tiles where the filters are given in
+// bf16 (winograd_precision.h). tensor/winograd_fused.h is the other Winograd path.
 #pragma once
 
 #include <cstdint>
 
 #include "tensor/conv2d_shape.h"
+#include "tensor/winograd_precision.h"
 
 namespace nst {
 
@@ -33,14 +35,32 @@ bool winograd_applies(const Conv2dShape& s);
 // cut small images into several bands.
 constexpr int64_t kWinogradBandBudget = int64_t{1} << 22;
 
-// Floats of the transformed filters of a [K, C, 3, 3] weight: 36 * K * C.
+// Floats of the transformed filters of a [K, C, 3, 3] weight, in either precision: 36 * K * C.
 int64_t winograd_filter_size(int K, int C);
-// u[xi][k][c] = (G weight[k][c] G^T)[xi].
-void winograd_transform_filter(const float* weight, int K, int C, float* u);
 
-// out = conv(in) + bias (bias may be null), then max(out, 0) if relu; u from
-// winograd_transform_filter. Overwrites out.
-void winograd_forward(float* out, const float* in, const float* u, const float* bias,
+// The transformed filters a convolution multiplies by. In fp32, u[xi][k][c] = (G weight[k][c]
+// G^T)[xi]. In bf16 (winograd_precision.h), the same storage holds U rounded to bf16, then U
+// transposed per point (U[xi]^T, C x K): the input gradient's left operand, whose rows the AMX
+// tiles read whole.
+struct WinogradFilters {
+  // fp32 filters convert implicitly: most callers (tests, benchmarks) have nothing else.
+  WinogradFilters(const float* fp32) : data(fp32) {}  // NOLINT(google-explicit-constructor)
+  WinogradFilters(const float* filters, Precision in) : data(filters), precision(in) {}
+  const float* data;
+  Precision precision = Precision::fp32;
+
+  const float* fp32() const { return data; }
+  const uint16_t* bf16(int K, int C, bool transposed) const {
+    return reinterpret_cast<const uint16_t*>(data) + (transposed ? winograd_filter_size(K, C) : 0);
+  }
+};
+
+// Writes winograd_filter_size(K, C) floats of filters in `precision` to u.
+void winograd_transform_filter(const float* weight, int K, int C, float* u,
+                               Precision precision = Precision::fp32);
+
+// out = conv(in) + bias (bias may be null), then max(out, 0) if relu. Overwrites out.
+void winograd_forward(float* out, const float* in, WinogradFilters u, const float* bias,
                       const Conv2dShape& s, bool relu,
                       int64_t band_budget = kWinogradBandBudget);
 
@@ -48,7 +68,7 @@ void winograd_forward(float* out, const float* in, const float* u, const float* 
 // relu_mask.h packs it), dout is first multiplied by the mask: the gradient through a fused
 // ReLU.
 void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_mask,
-                             const float* u, const Conv2dShape& s,
+                             WinogradFilters u, const Conv2dShape& s,
                              int64_t band_budget = kWinogradBandBudget);
 
 // The band plan, for tests and benchmarks: tile rows per band and bands per image.

@@ -1,7 +1,10 @@
 #include "tensor/winograd_fused.h"
 
 #include <algorithm>
+#include <numeric>
+#include <vector>
 
+#include "tensor/amx_bf16.h"
 #include "tensor/error.h"
 #include "tensor/tensor.h"
 #include "tensor/threads.h"
@@ -49,26 +52,35 @@ struct BlockBuffers {
 };
 
 // products[xi] (rows x block) = a[xi] (rows x depth) * transformed[xi] for every point, over
-// the panels that hold the block's `tiles`; a holds the 36 matrices one after the other.
-void multiply(const WinogradKernels& kernels, const float* a, int rows, int depth, int tiles,
-              int block, const float* transformed, float* products) {
+// the panels that hold the block's `tiles`; a holds the 36 matrices one after the other, in
+// fp32 or (a_bf16 not null) in bf16, whose products go through `pairs` (depth x block).
+void multiply(const WinogradKernels& kernels, const float* a, const uint16_t* a_bf16, int rows,
+              int depth, int tiles, int block, const float* transformed, float* products,
+              std::vector<uint16_t>& pairs) {
   for (int xi = 0; xi < kPoints; ++xi) {
-    winograd_multiply_point(kernels, a + static_cast<int64_t>(xi) * rows * depth, rows, depth, xi,
-                            tiles, block, transformed, products);
+    const int64_t at = static_cast<int64_t>(xi) * rows * depth;
+    if (a_bf16 != nullptr) {
+      pairs.resize(static_cast<std::size_t>(depth) * block);
+      winograd_multiply_point_bf16(a_bf16 + at, rows, depth, xi, tiles, block, transformed,
+                                   products, pairs.data());
+    } else {
+      winograd_multiply_point(kernels, a + at, rows, depth, xi, tiles, block, transformed,
+                              products);
+    }
   }
 }
 
 }  // namespace
 
 int winograd_fused_block_tiles(const Conv2dShape& s, int64_t block_budget) {
-  const int panel = winograd_active_kernels().panel;
+  const int panel = std::lcm(winograd_active_kernels().panel, amx::kColumnBlock);
   const int64_t tiles = int64_t{tiles_along(s.Ho())} * tiles_along(s.Wo());
   const int64_t per_panel = int64_t{kPoints} * (s.C + s.K) * panel;
   const int64_t panels_needed = (tiles + panel - 1) / panel;
   return static_cast<int>(std::clamp<int64_t>(block_budget / per_panel, 1, panels_needed) * panel);
 }
 
-void winograd_fused_forward(float* out, const float* in, const float* u, const float* bias,
+void winograd_fused_forward(float* out, const float* in, WinogradFilters u, const float* bias,
                             const Conv2dShape& s, bool relu, int64_t block_budget) {
   s.validate();
   NST_CHECK(winograd_applies(s), "winograd_fused_forward: needs a 3x3 kernel, stride 1, padding 1");
@@ -77,6 +89,7 @@ void winograd_fused_forward(float* out, const float* in, const float* u, const f
   const int64_t tiles = int64_t{tiles_along(s.Ho())} * tile_cols;
   const int block = winograd_fused_block_tiles(s, block_budget);
   const int64_t blocks = (tiles + block - 1) / block;
+  const bool bf16 = u.precision == Precision::bf16;
   const int64_t in_plane = static_cast<int64_t>(s.H) * s.W;
   const int64_t out_plane = static_cast<int64_t>(s.Ho()) * s.Wo();
 
@@ -86,6 +99,7 @@ void winograd_fused_forward(float* out, const float* in, const float* u, const f
     float* v = buffers.transformed.data();
     float* m = buffers.products.data();
     float* staging = buffers.staging.data();
+    std::vector<uint16_t> pairs;
 #pragma omp for schedule(dynamic)
     for (int64_t job = 0; job < s.N * blocks; ++job) {
       const int64_t n = job / blocks, first = (job % blocks) * block;
@@ -101,7 +115,8 @@ void winograd_fused_forward(float* out, const float* in, const float* u, const f
                               int64_t{s.C} * block);
         });
       }
-      multiply(kernels, u, s.K, s.C, count, block, v, m);
+      multiply(kernels, u.fp32(), bf16 ? u.bf16(s.K, s.C, false) : nullptr, s.K, s.C, count, block,
+               v, m, pairs);
       for (int k = 0; k < s.K; ++k) {
         for_segments(first, count, tile_cols, [&](const Segment& g) {
           const int width = g.count * kTile;
@@ -119,7 +134,7 @@ void winograd_fused_forward(float* out, const float* in, const float* u, const f
 }
 
 void winograd_fused_backward_input(float* din, const float* dout, const uint8_t* relu_mask,
-                                   const float* u, const Conv2dShape& s, int64_t block_budget) {
+                                   WinogradFilters u, const Conv2dShape& s, int64_t block_budget) {
   s.validate();
   NST_CHECK(winograd_applies(s),
             "winograd_fused_backward_input: needs a 3x3 kernel, stride 1, padding 1");
@@ -133,9 +148,14 @@ void winograd_fused_backward_input(float* din, const float* dout, const uint8_t*
   // that no two chunks that run at once touch.
   const int rows_per_chunk = std::max(1, (tile_rows + 2 * num_threads() - 1) / (2 * num_threads()));
   const int chunks = (tile_rows + rows_per_chunk - 1) / rows_per_chunk;
-  // The filters transposed once for all blocks: small, as the fused path's filters are.
-  Tensor ut(Shape{winograd_filter_size(s.K, s.C)});
-  winograd_transpose_filters(u, s.K, s.C, ut.data());
+  // In fp32, the filters transposed once for all blocks: small, as the fused path's filters
+  // are. The bf16 filters come with their transpose.
+  const bool bf16 = u.precision == Precision::bf16;
+  Tensor ut;
+  if (!bf16) {
+    ut = Tensor(Shape{winograd_filter_size(s.K, s.C)});
+    winograd_transpose_filters(u.fp32(), s.K, s.C, ut.data());
+  }
 
 #pragma omp parallel num_threads(num_threads())
   {
@@ -143,6 +163,7 @@ void winograd_fused_backward_input(float* din, const float* dout, const uint8_t*
     float* z = buffers.transformed.data();
     float* products = buffers.products.data();
     float* staging = buffers.staging.data();
+    std::vector<uint16_t> pairs;
     for (int n = 0; n < s.N; ++n) {
       const float* grad = dout + n * s.K * out_plane;
       float* result = din + n * s.C * in_plane;
@@ -163,7 +184,9 @@ void winograd_fused_backward_input(float* din, const float* dout, const uint8_t*
                                           int64_t{s.K} * block);
               });
             }
-            multiply(kernels, ut.data(), s.C, s.K, count, block, z, products);
+            multiply(kernels, bf16 ? nullptr : ut.data(), bf16 ? u.bf16(s.K, s.C, true) : nullptr, s.C,
+                     s.K, count,
+                     block, z, products, pairs);
             for (int c = 0; c < s.C; ++c) {
               for_segments(first, count, tile_cols, [&](const Segment& g) {
                 const int width = g.count * kTile + 2;

@@ -80,6 +80,13 @@ void winograd_multiply_point(const WinogradKernels& kernels, const float* a_xi, 
                              int xi, int64_t tiles, int64_t ld, const float* transformed,
                              float* products);
 
+// The same product in bf16 on AMX tiles (tensor/amx_bf16.h), a_xi in bf16: transformed[xi]'s
+// columns [0, tiles) rounded up to 16 are first packed into bf16 pairs in `pairs` (depth * ld
+// scratch values). rows and depth must be multiples of 32, ld of 16.
+void winograd_multiply_point_bf16(const uint16_t* a_xi, int rows, int depth, int xi, int64_t tiles,
+                                  int64_t ld, const float* transformed, float* products,
+                                  uint16_t* pairs);
+
 // ut[xi] = U[xi]^T (C x K) for the 36 points: what the input gradient multiplies by. Read in
 // place, U^T would be read down its columns, C floats apart: a power of two that maps every
 // read to the same few L1 sets.

@@ -2,7 +2,7 @@
 // in double, on sizes that are not multiples of the tile (4) or of a vector (8, 16) or panel,
 // with two images, in one band or block and in many; every instruction set's transforms and
 // micro-kernel against the scalar ones; the input gradient as the exact adjoint of the forward
-// map.
+// map; the bf16 products on AMX where this CPU has them.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +10,9 @@
 #include <cstdio>
 #include <vector>
 
+#include "tensor/amx_bf16.h"
 #include "tensor/conv2d_algorithm.h"
+#include "tensor/cpu_features.h"
 #include "tensor/conv2d_reference.h"
 #include "tensor/elementwise.h"
 #include "tensor/random.h"
@@ -65,23 +67,23 @@ struct Case {
 // Both paths compute the same function; the tests run each.
 struct Path {
   const char* name;
-  void (*forward)(float* out, const float* in, const float* u, const float* bias,
+  void (*forward)(float* out, const float* in, WinogradFilters u, const float* bias,
                   const Conv2dShape& s, bool relu, const Case& c);
-  void (*backward_input)(float* din, const float* dout, const uint8_t* mask, const float* u,
+  void (*backward_input)(float* din, const float* dout, const uint8_t* mask, WinogradFilters u,
                          const Conv2dShape& s, const Case& c);
 };
 
 const Path kPaths[] = {
     {"gemm",
-     [](float* out, const float* in, const float* u, const float* bias, const Conv2dShape& s,
+     [](float* out, const float* in, WinogradFilters u, const float* bias, const Conv2dShape& s,
         bool relu, const Case& c) { winograd_forward(out, in, u, bias, s, relu, c.band_budget); },
-     [](float* din, const float* dout, const uint8_t* mask, const float* u, const Conv2dShape& s,
+     [](float* din, const float* dout, const uint8_t* mask, WinogradFilters u, const Conv2dShape& s,
         const Case& c) { winograd_backward_input(din, dout, mask, u, s, c.band_budget); }},
     {"fused",
-     [](float* out, const float* in, const float* u, const float* bias, const Conv2dShape& s,
+     [](float* out, const float* in, WinogradFilters u, const float* bias, const Conv2dShape& s,
         bool relu,
         const Case& c) { winograd_fused_forward(out, in, u, bias, s, relu, c.block_budget); },
-     [](float* din, const float* dout, const uint8_t* mask, const float* u, const Conv2dShape& s,
+     [](float* din, const float* dout, const uint8_t* mask, WinogradFilters u, const Conv2dShape& s,
         const Case& c) { winograd_fused_backward_input(din, dout, mask, u, s, c.block_budget); }},
 };
 
@@ -358,6 +360,49 @@ TEST(WinogradKernelTables, AgreeWithScalar) {
     reference.grad_input_tiles(points.data(), stride, tiles, sum_want.data(), width);
     simd.grad_input_tiles(points.data(), stride, tiles, sum_got.data(), width);
     EXPECT_TRUE(testing::all_close(sum_got, sum_want, 1e-6, 1e-5));
+  }
+}
+
+// bf16 products on AMX tiles (NST_PRECISION=bf16), by both paths, forward and input gradient,
+// against the direct convolution in double: in one band and in bands of one tile row (10
+// tiles, padded to the tiles' 16 columns), in blocks of 48 tiles (two column blocks of 32 and
+// a last one of 16). bf16 keeps 8 significant bits, so each operand of the products is off by
+// up to 2^-8 (4e-3) of itself; the transforms amplify that as they amplify float's 2^-24 (see
+// kWinogradErrorBound). Measured worst cases (printed): 1.6e-2 forward, 1.7e-2 input
+// gradient. 5e-2 still catches a wrong pair order or tile offset, which errs by whole terms.
+TEST(WinogradBf16, BothPathsMatchTheDirectConvolution) {
+  if (!amx_bf16_usable()) GTEST_SKIP() << "no AMX-BF16 on this CPU (" << cpu_features().summary() << ")";
+  constexpr double kBf16ErrorBound = 5e-2;
+  const Conv2dShape s = shape3x3(2, 64, 22, 37, 32);  // 6 x 10 tiles per image
+  const Tensor in = random_tensor(Shape{s.N, s.C, s.H, s.W}, 21);
+  const Tensor weight = random_tensor(Shape{s.K, s.C, 3, 3}, 22, -0.2f, 0.2f);
+  const Tensor bias = random_tensor(Shape{s.K}, 23);
+  const Tensor dout = random_tensor(Shape{s.N, s.K, s.Ho(), s.Wo()}, 24);
+  const Shape out_shape{s.N, s.K, s.Ho(), s.Wo()};
+  Tensor want(out_shape), got(out_shape), scale(out_shape);
+  conv2d_forward_naive(want.data(), in.data(), weight.data(), bias.data(), s);
+  conv2d_forward_naive(scale.data(), absolute(in).data(), absolute(weight).data(), nullptr, s);
+  Tensor want_din = Tensor::zeros(in.shape()), din_scale = Tensor::zeros(in.shape());
+  conv2d_backward_naive(want_din.data(), nullptr, nullptr, dout.data(), in.data(), weight.data(), s);
+  conv2d_backward_naive(din_scale.data(), nullptr, nullptr, absolute(dout).data(), in.data(),
+                        absolute(weight).data(), s);
+  Tensor u(Shape{winograd_filter_size(s.K, s.C)});
+  winograd_transform_filter(weight.data(), s.K, s.C, u.data(), Precision::bf16);
+  const WinogradFilters filters(u.data(), Precision::bf16);
+  const Case one_band{s, kWinogradBandBudget, 1}, row_bands{s, int64_t{36} * (s.C + s.K) * 10, 1};
+  for (const auto& [path, budgets] : {std::pair{kPaths[0], one_band}, std::pair{kPaths[0], row_bands},
+                                      std::pair{kPaths[1], one_band}}) {
+    SCOPED_TRACE(path.name);
+    path.forward(got.data(), in.data(), filters, bias.data(), s, false, budgets);
+    const double error = worst_scaled_error(got, want, scale);
+    std::printf("%s bf16 forward: worst error %.2e of the terms' sum\n", path.name, error);
+    EXPECT_LT(error, kBf16ErrorBound);
+    Tensor din = Tensor::zeros(in.shape());
+    path.backward_input(din.data(), dout.data(), nullptr, filters, s, budgets);
+    const double din_error = worst_scaled_error(din, want_din, din_scale);
+    std::printf("%s bf16 input gradient: worst error %.2e of the terms' sum\n", path.name,
+                din_error);
+    EXPECT_LT(din_error, kBf16ErrorBound);
   }
 }
 
