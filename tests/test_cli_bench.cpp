@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tensor/amx_bf16.h"
 #include "tests/cli_runner.h"
 #include "tests/temp_dir.h"
 
@@ -57,6 +58,8 @@ TEST(CliBench, JsonHasEveryShapeEveryMethodAndTheIterationByOp) {
         ASSERT_TRUE(c[pass].contains(method)) << names[i] << " " << pass << " " << method;
         expect_ordered(c[pass][method], names[i] + " " + pass + " " + method);
       }
+      // bf16 where AMX runs it and the channels fill its tiles: all but conv1_1's 3.
+      EXPECT_EQ(c[pass].contains("bf16_gflops"), amx_bf16_usable() && i > 0) << names[i];
     }
   }
   EXPECT_EQ(layers, 13);
@@ -108,8 +111,9 @@ TEST(CliBench, CsvRowsAllHaveTheHeadersColumns) {
     ++sections[lines[i].substr(0, lines[i].find(','))];
   }
   EXPECT_EQ(sections["peak"], 1);
-  EXPECT_EQ(sections["conv"], 9 * 2 * 4);  // shapes x passes x methods
-  EXPECT_EQ(sections["network"], 2 * 5);   // passes x (methods and what a job picks)
+  // shapes x passes x methods, and bf16 on 8 shapes with AMX
+  EXPECT_EQ(sections["conv"], 9 * 2 * 4 + (amx_bf16_usable() ? 8 * 2 : 0));
+  EXPECT_EQ(sections["network"], 2 * 6);   // passes x (methods and what a job picks)
   EXPECT_GE(sections["iteration"], 8);     // the total, the ops, what lies between them
   EXPECT_NE(r.out.find("conv,conv3_2,3,256,256,4,4,forward,"), std::string::npos) << r.out;
 }
@@ -144,8 +148,10 @@ TEST(CliBench, PlotDrawsEveryShapePassAndMethodAgainstThePeak) {
   const std::string text = read_bytes(svg);
   EXPECT_TRUE(text.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"")) << text;
   EXPECT_TRUE(text.ends_with("</svg>\n"));
-  // 9 shapes x 2 passes x 4 methods (Winograd applies to all: 3x3, padding 1), 18 picked.
-  EXPECT_EQ(count_of(text, "GFLOP/s</title></rect>"), 9 * 2 * 4 - 18);
+  // 9 shapes x 2 passes x 4 methods (Winograd applies to all: 3x3, padding 1), 18 picked;
+  // with AMX, bf16 on the 8 shapes whose channels fill its tiles.
+  const int bf16_bars = amx_bf16_usable() ? 8 * 2 : 0;
+  EXPECT_EQ(count_of(text, "GFLOP/s</title></rect>"), 9 * 2 * 4 + bf16_bars - 18);
   EXPECT_EQ(count_of(text, " (what a job runs)</title></rect>"), 18);
   for (const char* expected : {"<title id=\"title\">nst bench: VGG19's convolutions at 16x16",
                                "<desc id=\"desc\">", "FMA peak", "conv1_1 fwd", "conv5_1 grad",

@@ -10,6 +10,7 @@
 #include "nst/memory.h"
 #include "nst/objective.h"
 #include "tensor/aligned_buffer.h"
+#include "tensor/amx_bf16.h"
 #include "tensor/blas_runtime.h"
 #include "tensor/conv2d.h"
 #include "tensor/cpu_features.h"
@@ -21,6 +22,7 @@
 #include "tensor/tensor.h"
 #include "tensor/winograd.h"
 #include "tensor/winograd_fused.h"
+#include "tensor/winograd_precision.h"
 
 namespace nst::cli {
 namespace {
@@ -98,12 +100,12 @@ JobSizes iteration_sizes(int side) {
 }
 
 // Floats one bench_convolution holds: input and its gradient, output and its gradient, the
-// weight and its Winograd transform, a GEMM band, the kernels' own bands.
+// weight and its Winograd transforms (fp32 and bf16), a GEMM band, the kernels' own bands.
 int64_t convolution_floats(const Conv2dShape& s) {
   const int64_t band_cols =
       int64_t{std::max(conv2d_forward_bands(s).rows, conv2d_backward_bands(s).rows)} * s.Wo();
   return 2 * int64_t{s.C} * s.H * s.W + 2 * int64_t{s.K} * s.Ho() * s.Wo() +
-         int64_t{s.K} * s.col_rows() + winograd_filter_size(s.K, s.C) +
+         int64_t{s.K} * s.col_rows() + 2 * winograd_filter_size(s.K, s.C) +
          2 * s.col_rows() * band_cols + kWinogradBandBudget;
 }
 
@@ -125,8 +127,9 @@ ConvBench bench_convolution(const nn::Vgg19ConvShape& layer, const BenchOptions&
   ConvBench bench{.layer = layer.first_layer,
                   .count = layer.count,
                   .shape = s,
-                  .forward = {.methods = {}, .picked = forward_algorithm(s)},
-                  .input_gradient = {.methods = {}, .picked = input_gradient_algorithm(s)}};
+                  .forward = {.methods = {}, .picked = picked_method(forward_algorithm(s), s)},
+                  .input_gradient = {.methods = {},
+                                     .picked = picked_method(input_gradient_algorithm(s), s)}};
   auto add = [&](ConvPass& pass, const char* method, const std::function<void()>& call) {
     pass.methods.push_back({method, rate_of(call, flops, o)});
   };
@@ -153,6 +156,28 @@ ConvBench bench_convolution(const nn::Vgg19ConvShape& layer, const BenchOptions&
     });
     add(bench.input_gradient, "fused",
         [&] { winograd_fused_backward_input(din.data(), dout.data(), mask.data(), u.data(), s); });
+  }
+  if (winograd_applies(s) && fills_amx_tiles(s) && amx_bf16_usable()) {
+    // bf16 products (NST_PRECISION=bf16) by the Winograd path the automatic choice takes.
+    Tensor u16(Shape{winograd_filter_size(s.K, s.C)});
+    winograd_transform_filter(weight.data(), s.K, s.C, u16.data(), Precision::bf16);
+    const WinogradFilters bf16(u16.data(), Precision::bf16);
+    const bool fused_forward = forward_algorithm(s) == ConvAlgorithm::fused;
+    const bool fused_backward = input_gradient_algorithm(s) == ConvAlgorithm::fused;
+    add(bench.forward, "bf16", [&] {
+      if (fused_forward) {
+        winograd_fused_forward(out.data(), in.data(), bf16, bias.data(), s, /*relu=*/false);
+      } else {
+        winograd_forward(out.data(), in.data(), bf16, bias.data(), s, /*relu=*/false);
+      }
+    });
+    add(bench.input_gradient, "bf16", [&] {
+      if (fused_backward) {
+        winograd_fused_backward_input(din.data(), dout.data(), mask.data(), bf16, s);
+      } else {
+        winograd_backward_input(din.data(), dout.data(), mask.data(), bf16, s);
+      }
+    });
   }
   return bench;
 }
@@ -209,23 +234,30 @@ Stats summarize(std::vector<double> samples) {
   return {.median = median, .min = samples.front(), .max = samples.back()};
 }
 
+std::string picked_method(ConvAlgorithm algorithm, const Conv2dShape& s) {
+  if (is_winograd(algorithm) && winograd_precision(s) == Precision::bf16) return "bf16";
+  return conv_algorithm_name(algorithm);
+}
+
 double network_gflops(const BenchReport& report, bool input_gradient, const std::string& method) {
   double flops = 0.0, seconds = 0.0;
+  bool measured = false;  // the method ran on some shape
   for (const ConvBench& c : report.convolutions) {
     const ConvPass& pass = input_gradient ? c.input_gradient : c.forward;
-    const std::string wanted = method == "picked" ? conv_algorithm_name(pass.picked) : method;
-    double rate = 0.0, im2col_rate = 0.0;
+    const std::string wanted = method == "picked" ? pass.picked : method;
+    double rate = 0.0, picked_rate = 0.0;
     for (const ConvMethodRate& m : pass.methods) {
       if (m.method == wanted) rate = m.gflops.median;
-      if (m.method == "im2col") im2col_rate = m.gflops.median;
+      if (m.method == pass.picked) picked_rate = m.gflops.median;
     }
-    if (rate <= 0.0) rate = im2col_rate;
+    measured = measured || rate > 0.0;
+    if (rate <= 0.0) rate = picked_rate;  // a shape the method cannot run (bf16 on 3 channels)
     if (rate <= 0.0) return 0.0;
     const double gflop = c.count * c.shape.direct_flops() * 1e-9;
     flops += gflop;
     seconds += gflop / rate;
   }
-  return seconds > 0.0 ? flops / seconds : 0.0;
+  return measured && seconds > 0.0 ? flops / seconds : 0.0;
 }
 
 int64_t bench_peak_bytes(const BenchOptions& options) {

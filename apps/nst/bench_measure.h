@@ -31,13 +31,15 @@ Stats summarize(std::vector<double> samples);  // samples not empty
 // One way of computing one pass of a convolution, as an effective rate: the direct
 // algorithm's FLOPs (Conv2dShape::direct_flops) over the time.
 struct ConvMethodRate {
-  std::string method;  // "sgemm", "im2col", "winograd", "fused"
+  std::string method;  // "sgemm", "im2col", "winograd", "fused", "bf16"
   Stats gflops;
 };
 
 struct ConvPass {
-  std::vector<ConvMethodRate> methods;  // sgemm, im2col, and both Winograd paths where it applies
-  ConvAlgorithm picked;                 // what a job runs (tensor/conv2d_algorithm.h)
+  // sgemm, im2col, both Winograd paths where it applies, and bf16 (the automatic choice's
+  // Winograd path with bf16 products, tensor/winograd_precision.h) where AMX can run it.
+  std::vector<ConvMethodRate> methods;
+  std::string picked;  // the method a job runs (tensor/conv2d_algorithm.h, NST_PRECISION)
 };
 
 struct ConvBench {
@@ -73,9 +75,13 @@ struct BenchReport {
 
 // VGG19's convolutions to conv5_1 as one pass of a job runs them, as one effective rate: the
 // median times of each shape, counted as often as the network has the shape. `method` is
-// "sgemm", "im2col", "winograd" (im2col's time where Winograd does not apply) or "picked" (what
-// a job runs for each shape).
+// one of ConvMethodRate's (what a job runs where a shape lacks it) or "picked" (what a job runs
+// for each shape); 0 for a method that no shape ran (bf16 without AMX).
 double network_gflops(const BenchReport& report, bool input_gradient, const std::string& method);
+
+// The method name of what a job runs: the algorithm's, or "bf16" where a Winograd path
+// multiplies in bf16.
+std::string picked_method(ConvAlgorithm algorithm, const Conv2dShape& s);
 
 // Called before each stage, for a progress display: "conv3_2 (6 of 9)".
 using BenchProgress = std::function<void(const std::string& stage)>;

@@ -18,7 +18,8 @@ struct Method {
 constexpr Method kMethods[] = {{"sgemm", "SGEMM (no data movement)", "#9e9e9e"},
                                {"im2col", "im2col + GEMM", "#1f77b4"},
                                {"winograd", "Winograd, GEMM path", "#ff7f0e"},
-                               {"fused", "Winograd, fused path", "#2ca02c"}};
+                               {"fused", "Winograd, fused path", "#2ca02c"},
+                               {"bf16", "Winograd, bf16 products (AMX)", "#9467bd"}};
 
 // The drawing area, in SVG user units.
 constexpr double kWidth = 1100, kHeight = 520;
@@ -120,7 +121,7 @@ std::string bench_svg(const BenchReport& r) {
       for (std::size_t m = 0; m < std::size(kMethods); ++m) {
         const ConvMethodRate* rate = rate_of(pass, kMethods[m].name);
         if (rate == nullptr) continue;
-        const bool picked = conv_algorithm_name(pass.picked) == std::string(kMethods[m].name);
+        const bool picked = pass.picked == kMethods[m].name;
         const double x = x0 + static_cast<double>(m) * bar_width, y = y_of(rate->gflops.median);
         svg += printf_text(
             "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"%s>"

@@ -36,7 +36,7 @@ const ConvMethodRate* find_method(const ConvPass& pass, const std::string& metho
   return nullptr;
 }
 
-const char* const kMethods[] = {"sgemm", "im2col", "winograd", "fused"};
+const char* const kMethods[] = {"sgemm", "im2col", "winograd", "fused", "bf16"};
 
 std::string shape_text(const Conv2dShape& s) {
   return printf_text("%d->%d at %dx%d", s.C, s.K, s.W, s.H);
@@ -78,9 +78,10 @@ std::string convolution_table(const BenchReport& r) {
   std::string out =
       "Convolutions: effective GFLOP/s (2*K*C*9*H*W / time), share of the peak, ± half the\n"
       "range of the runs; * marks what a job runs. sgemm: im2col's GEMMs without the im2col.\n"
+      "bf16: the Winograd path a job takes, with bf16 products on AMX (NST_PRECISION=bf16).\n"
       "Winograd does fewer multiplications: its effective rate can pass the peak.\n";
-  out += printf_text("%-8s %-20s %-10s  %-19s %-19s %-19s %s\n", "layer", "shape", "pass", "sgemm",
-                     "im2col", "winograd", "fused");
+  out += printf_text("%-8s %-20s %-10s  %-19s %-19s %-19s %-19s %s\n", "layer", "shape", "pass",
+                     "sgemm", "im2col", "winograd", "fused", "bf16");
   const char* pass_names[] = {"forward", "input grad"};
   int layers = 0;
   for (const ConvBench& c : r.convolutions) {
@@ -90,7 +91,7 @@ std::string convolution_table(const BenchReport& r) {
       std::string cells;
       for (const char* method : kMethods) {
         cells += rate_cell(find_method(pass, method), peak,
-                           conv_algorithm_name(pass.picked) == std::string(method));
+                           pass.picked == method);
       }
       out += p == 0 ? table_row(c.layer, shape_text(c.shape), pass_names[p], cells)
                     : table_row("", "", pass_names[p], cells);
@@ -101,7 +102,8 @@ std::string convolution_table(const BenchReport& r) {
     std::string cells;
     for (const char* method : kMethods) {
       const double rate = network_gflops(r, p == 1, method);
-      cells += printf_text(" %6.1f %4s       ", rate, percent(rate / peak).c_str());
+      cells += rate > 0.0 ? printf_text(" %6.1f %4s       ", rate, percent(rate / peak).c_str())
+                          : rate_cell(nullptr, peak, false);
     }
     out += p == 0 ? table_row("VGG19", std::to_string(layers) + " layers, weighted", pass_names[p],
                               cells)
@@ -164,7 +166,7 @@ std::string bench_csv(const BenchReport& r) {
     for (int p = 0; p < 2; ++p) {
       const ConvPass& pass = p == 0 ? c.forward : c.input_gradient;
       for (const ConvMethodRate& m : pass.methods) {
-        const bool picked = conv_algorithm_name(pass.picked) == m.method;
+        const bool picked = pass.picked == m.method;
         row(printf_text("conv,%s,%d,%d,%d,%d,%d,%s,%s,%d", c.layer.c_str(), c.count, c.shape.C,
                         c.shape.K, c.shape.H, c.shape.W, p == 0 ? "forward" : "input_gradient",
                         m.method.c_str(), picked ? 1 : 0),
@@ -173,7 +175,7 @@ std::string bench_csv(const BenchReport& r) {
     }
   }
   for (int p = 0; p < 2; ++p) {
-    for (const char* method : {"sgemm", "im2col", "winograd", "fused", "picked"}) {
+    for (const char* method : {"sgemm", "im2col", "winograd", "fused", "bf16", "picked"}) {
       const double rate = network_gflops(r, p == 1, method);
       out += printf_text("network,VGG19,13,,,,,%s,%s,,%.6g,,,GFLOP/s,%.4f,\n",
                          p == 0 ? "forward" : "input_gradient", method, rate,
@@ -200,7 +202,7 @@ std::string bench_json(const BenchReport& r) {
   ordered_json convolutions = ordered_json::array();
   for (const ConvBench& c : r.convolutions) {
     auto pass_json = [&](const ConvPass& pass) {
-      ordered_json j{{"picked", conv_algorithm_name(pass.picked)}};
+      ordered_json j{{"picked", pass.picked}};
       for (const ConvMethodRate& m : pass.methods) j[m.method + "_gflops"] = stats(m.gflops);
       return j;
     };
@@ -217,7 +219,7 @@ std::string bench_json(const BenchReport& r) {
   ordered_json network;
   for (int p = 0; p < 2; ++p) {
     ordered_json pass;
-    for (const char* method : {"sgemm", "im2col", "winograd", "fused", "picked"}) {
+    for (const char* method : {"sgemm", "im2col", "winograd", "fused", "bf16", "picked"}) {
       pass[std::string(method) + "_gflops"] = network_gflops(r, p == 1, method);
     }
     network[p == 0 ? "forward" : "input_gradient"] = pass;
