@@ -24,7 +24,8 @@ uint64_t read_xcr0() {
 // virtual machines sometimes shorten it ("AMD EPYC").
 std::string read_model() {
   unsigned regs[12] = {};
-  if (__get_cpuid_max(0x80000000, nullptr) < 0x80000004) return {};
+  // (unsigned: GCC declares it so, clang as int)
+  if (static_cast<unsigned>(__get_cpuid_max(0x80000000, nullptr)) < 0x80000004) return {};
   for (unsigned leaf = 0; leaf < 3; ++leaf) {
     __get_cpuid(0x80000002 + leaf, &regs[4 * leaf], &regs[4 * leaf + 1], &regs[4 * leaf + 2],
                 &regs[4 * leaf + 3]);
