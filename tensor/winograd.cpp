@@ -136,6 +136,7 @@ void winograd_forward(float* out, const float* in, WinogradFilters u, const floa
                       const Conv2dShape& s, bool relu, int64_t band_budget) {
   s.validate();
   NST_CHECK(winograd_applies(s), "winograd_forward: needs a 3x3 kernel, stride 1, padding 1");
+  winograd_check_bf16(u, s);
   const WinogradKernels& kernels = winograd_active_kernels();
   const WinogradBands plan = winograd_bands(s, band_budget);
   const int64_t filters = static_cast<int64_t>(s.K) * s.C;
@@ -196,6 +197,7 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
   s.validate();
   NST_CHECK(winograd_applies(s),
             "winograd_backward_input: needs a 3x3 kernel, stride 1, padding 1");
+  winograd_check_bf16(u, s);
   const WinogradKernels& kernels = winograd_active_kernels();
   const WinogradBands plan = winograd_bands(s, band_budget);
   const int64_t filters = static_cast<int64_t>(s.K) * s.C;
@@ -260,6 +262,13 @@ void winograd_multiply_point(const WinogradKernels& kernels, const float* a_xi, 
   float* c = products + static_cast<int64_t>(xi) * rows * ld;
   for (int64_t at = 0; at < tiles; at += kernels.panel)
     kernels.panel_product(a_xi, depth, 1, rows, depth, b + at, ld, c + at, ld);
+}
+
+void winograd_check_bf16(const WinogradFilters& u, const Conv2dShape& s) {
+  if (u.precision != Precision::bf16) return;
+  NST_CHECK(amx_bf16_usable(), "winograd: bf16 filters need AMX-BF16, which this CPU lacks");
+  NST_CHECK(fills_amx_tiles(s), "winograd: bf16 products need channel counts that are multiples of ",
+            amx::kRowBlock, ", got ", s.C, " -> ", s.K);
 }
 
 void winograd_multiply_point_bf16(const uint16_t* a_xi, int rows, int depth, int xi, int64_t tiles,

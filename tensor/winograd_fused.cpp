@@ -84,6 +84,7 @@ void winograd_fused_forward(float* out, const float* in, WinogradFilters u, cons
                             const Conv2dShape& s, bool relu, int64_t block_budget) {
   s.validate();
   NST_CHECK(winograd_applies(s), "winograd_fused_forward: needs a 3x3 kernel, stride 1, padding 1");
+  winograd_check_bf16(u, s);
   const WinogradKernels& kernels = winograd_active_kernels();
   const int tile_cols = tiles_along(s.Wo());
   const int64_t tiles = int64_t{tiles_along(s.Ho())} * tile_cols;
@@ -138,6 +139,7 @@ void winograd_fused_backward_input(float* din, const float* dout, const uint8_t*
   s.validate();
   NST_CHECK(winograd_applies(s),
             "winograd_fused_backward_input: needs a 3x3 kernel, stride 1, padding 1");
+  winograd_check_bf16(u, s);
   const WinogradKernels& kernels = winograd_active_kernels();
   const int tile_rows = tiles_along(s.Ho()), tile_cols = tiles_along(s.Wo());
   const int block = winograd_fused_block_tiles(s, block_budget);

@@ -20,6 +20,7 @@
 #include <cstdint>
 
 #include "tensor/conv2d_shape.h"
+#include "tensor/winograd.h"
 #include "tensor/elementwise_kernels.h"
 
 namespace nst {
@@ -79,6 +80,10 @@ const WinogradKernels& winograd_active_kernels();
 void winograd_multiply_point(const WinogradKernels& kernels, const float* a_xi, int rows, int depth,
                              int xi, int64_t tiles, int64_t ld, const float* transformed,
                              float* products);
+
+// Throws nst::Error unless bf16 filters can multiply for this shape here: AMX-BF16 usable,
+// channels filling the tiles. Called before any parallel region (an exception cannot leave one).
+void winograd_check_bf16(const WinogradFilters& u, const Conv2dShape& s);
 
 // The same product in bf16 on AMX tiles (tensor/amx_bf16.h), a_xi in bf16: transformed[xi]'s
 // columns [0, tiles) rounded up to 16 are first packed into bf16 pairs in `pairs` (depth * ld

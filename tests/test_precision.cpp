@@ -14,6 +14,7 @@
 #include "tensor/cpu_features.h"
 #include "tensor/elementwise.h"
 #include "tensor/random.h"
+#include "tensor/winograd.h"
 #include "tensor/winograd_precision.h"
 #include "tests/test_util.h"
 
@@ -108,6 +109,22 @@ TEST(Precision, FollowsNstPrecisionAndTheChannelCounts) {
   EXPECT_NE(testing::error_of([] { requested_precision(); })
                 .find("NST_PRECISION=half is not one of fp32, bf16, auto"),
             std::string::npos);
+}
+
+// bf16 filters are refused, before any work, where they cannot multiply: on a CPU without AMX,
+// or for channel counts that do not fill the tiles.
+TEST(Precision, Bf16FiltersAreRefusedWhereTheyCannotMultiply) {
+  const Conv2dShape rgb = shape3x3(3, 64);
+  Tensor in(Shape{1, 3, 20, 20}), out(Shape{1, 64, 20, 20});
+  Tensor u(Shape{winograd_filter_size(64, 3)});
+  const WinogradFilters bf16(u.data(), Precision::bf16);
+  const std::string error = testing::error_of([&] {
+    winograd_forward(out.data(), in.data(), bf16, nullptr, rgb, false);
+  });
+  EXPECT_NE(error.find(amx_bf16_usable() ? "channel counts that are multiples of 32, got 3 -> 64"
+                                         : "bf16 filters need AMX-BF16"),
+            std::string::npos)
+      << error;
 }
 
 // A convolution op in bf16 stays near its fp32 self, and its filter cache makes the filters
