@@ -15,11 +15,11 @@ struct Method {
   const char* label;
   const char* colour;
 };
-constexpr Method kMethods[] = {{"sgemm", "SGEMM (no data movement)", "#9e9e9e"},
+constexpr Method kMethods[] = {{"sgemm", "plain SGEMM", "#9e9e9e"},
                                {"im2col", "im2col + GEMM", "#1f77b4"},
                                {"winograd", "Winograd, GEMM path", "#ff7f0e"},
                                {"fused", "Winograd, fused path", "#2ca02c"},
-                               {"bf16", "Winograd, bf16 products (AMX)", "#9467bd"}};
+                               {"bf16", "Winograd, bf16 (AMX)", "#9467bd"}};
 
 // The drawing area, in SVG user units.
 constexpr double kWidth = 1100, kHeight = 520;
@@ -83,7 +83,8 @@ std::string bench_svg(const BenchReport& r) {
   svg += "<desc id=\"desc\">" +
          escaped(printf_text("Effective GFLOP/s (2*K*C*9*H*W / time, median of %d runs) of each "
                              "VGG19 convolution shape, forward and input gradient, by SGEMM, "
-                             "im2col, Winograd's GEMM path and its fused path; the FMA peak of "
+                             "im2col, Winograd's GEMM path and its fused path (and with bf16 "
+                             "products on AMX, where this CPU has it); the FMA peak of "
                              "this machine is %.1f GFLOP/s. CPU: ",
                              r.options.repeats, peak) +
                  r.machine.cpu + " (" + r.machine.features + ").") +
