@@ -121,14 +121,18 @@ void winograd_transform_filter(const float* weight, int K, int C, float* u, Prec
     winograd_active_kernels().filter_tiles(weight, static_cast<int>(filters), u, filters);
     return;
   }
+  // One fp32 copy on the side (U: 4x the weight), rounded into U and, per point, U^T.
   const int64_t size = winograd_filter_size(K, C);
-  std::vector<float> fp32(size), transposed(size);
+  std::vector<float> fp32(size);
   winograd_active_kernels().filter_tiles(weight, static_cast<int>(filters), fp32.data(), filters);
-  winograd_transpose_filters(fp32.data(), K, C, transposed.data());
-  auto* bf16 = reinterpret_cast<uint16_t*>(u);
-  for (int64_t i = 0; i < size; ++i) {
-    bf16[i] = to_bf16(fp32[i]);
-    bf16[size + i] = to_bf16(transposed[i]);
+  uint16_t* bf16 = reinterpret_cast<uint16_t*>(u);
+  uint16_t* bf16_transposed = bf16 + size;
+  for (int64_t i = 0; i < size; ++i) bf16[i] = to_bf16(fp32[i]);
+  for (int xi = 0; xi < kPoints; ++xi) {
+    const int64_t point = xi * filters;
+    for (int k = 0; k < K; ++k)
+      for (int c = 0; c < C; ++c)
+        bf16_transposed[point + int64_t{c} * K + k] = bf16[point + int64_t{k} * C + c];
   }
 }
 
