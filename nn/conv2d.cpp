@@ -81,8 +81,8 @@ Var conv2d(const Var& input, const Var& weight, const Var& bias, const Conv2dOpt
   Tensor out(Shape{s.N, s.K, s.Ho(), s.Wo()});
   const float* bias_data = has_bias ? bias.value().data() : nullptr;
   if (forward_by == ConvAlgorithm::fused) {
-    winograd_fused_forward(out.data(), input.value().data(), {filters.data(), precision}, bias_data, s,
-                           options.relu);
+    winograd_fused_forward(out.data(), input.value().data(), {filters.data(), precision}, bias_data,
+                           s, options.relu);
   } else if (forward_by == ConvAlgorithm::winograd) {
     winograd_forward(out.data(), input.value().data(), {filters.data(), precision}, bias_data, s,
                      options.relu);
@@ -104,8 +104,7 @@ Var conv2d(const Var& input, const Var& weight, const Var& bias, const Conv2dOpt
   Tensor saved_weight = input.requires_grad() && !backward_by_winograd ? weight.value() : Tensor();
   if (!backward_by_winograd) filters = Tensor();
   BackwardFn backward = [saved_input, saved_weight, filters, precision, mask, s, has_bias,
-                         backward_by](
-                            const Tensor& dout, InputGrads& grads) {
+                         backward_by](const Tensor& dout, InputGrads& grads) {
     const uint8_t* dout_mask = mask.defined() ? mask.data() : nullptr;
     float* din = grads.needed(0) ? grads[0].data() : nullptr;
     float* dweight = grads.needed(1) ? grads[1].data() : nullptr;

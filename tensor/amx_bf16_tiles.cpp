@@ -39,7 +39,8 @@ void pack_pairs(const float* in, int64_t in_stride, int depth, int64_t cols, uin
     const float* odd = even + in_stride;
     uint16_t* pairs = out + static_cast<int64_t>(d) * cols;
     for (int64_t j = 0; j < cols; j += kColumnBlock) {
-      const __m512bh both = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(odd + j), _mm512_loadu_ps(even + j));
+      const __m512bh both =
+          _mm512_cvtne2ps_pbh(_mm512_loadu_ps(odd + j), _mm512_loadu_ps(even + j));
       _mm512_storeu_si512(pairs + 2 * j, _mm512_permutexvar_epi16(interleave, (__m512i)both));
     }
   }

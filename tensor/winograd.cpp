@@ -271,8 +271,9 @@ void winograd_multiply_point(const WinogradKernels& kernels, const float* a_xi, 
 void winograd_check_bf16(const WinogradFilters& u, const Conv2dShape& s) {
   if (u.precision != Precision::bf16) return;
   NST_CHECK(amx_bf16_usable(), "winograd: bf16 filters need AMX-BF16, which this CPU lacks");
-  NST_CHECK(fills_amx_tiles(s), "winograd: bf16 products need channel counts that are multiples of ",
-            amx::kRowBlock, ", got ", s.C, " -> ", s.K);
+  NST_CHECK(fills_amx_tiles(s),
+            "winograd: bf16 products need channel counts that are multiples of ", amx::kRowBlock,
+            ", got ", s.C, " -> ", s.K);
 }
 
 void winograd_multiply_point_bf16(const uint16_t* a_xi, int rows, int depth, int xi, int64_t tiles,

@@ -186,9 +186,8 @@ void winograd_fused_backward_input(float* din, const float* dout, const uint8_t*
                                           int64_t{s.K} * block);
               });
             }
-            multiply(kernels, bf16 ? nullptr : ut.data(), bf16 ? u.bf16(s.K, s.C, true) : nullptr, s.C,
-                     s.K, count,
-                     block, z, products, pairs);
+            multiply(kernels, bf16 ? nullptr : ut.data(), bf16 ? u.bf16(s.K, s.C, true) : nullptr,
+                     s.C, s.K, count, block, z, products, pairs);
             for (int c = 0; c < s.C; ++c) {
               for_segments(first, count, tile_cols, [&](const Segment& g) {
                 const int width = g.count * kTile + 2;

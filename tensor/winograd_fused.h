@@ -6,8 +6,8 @@
 // memory, which on wide planes with few channels costs more than the products.
 //
 // The algebra, the filters (winograd_transform_filter), the precisions and the results are
-// those of tensor/winograd.h up to float rounding; tensor/conv2d_algorithm.h picks between the two paths
-// by shape.
+// those of tensor/winograd.h up to float rounding; tensor/conv2d_algorithm.h picks between the
+// two paths by shape.
 #pragma once
 
 #include <cstdint>

@@ -51,7 +51,8 @@ TEST(Bf16, RoundsToNearestTiesToEven) {
 // rounding: 2 x 2 blocks of tiles, a last block of 16 columns, and columns of c past `cols`
 // left alone.
 TEST(AmxProduct, IsTheProductOfTheRoundedOperands) {
-  if (!amx_bf16_usable()) GTEST_SKIP() << "no AMX-BF16 on this CPU (" << cpu_features().summary() << ")";
+  if (!amx_bf16_usable())
+    GTEST_SKIP() << "no AMX-BF16 on this CPU (" << cpu_features().summary() << ")";
   const int rows = 64, depth = 96;
   const int64_t cols = 80, in_stride = 85, ldc = 90;
   const Tensor a = random_tensor(Shape{rows * depth}, 2);
@@ -100,14 +101,16 @@ TEST(Precision, FollowsNstPrecisionAndTheChannelCounts) {
       EXPECT_EQ(winograd_precision(vgg_like), Precision::bf16);
       EXPECT_EQ(winograd_precision(rgb), Precision::fp32);  // 3 channels cannot fill a tile
     } else {
-      EXPECT_NE(testing::error_of([] { requested_precision(); })
-                    .find("NST_PRECISION=bf16 needs a CPU with AMX-BF16"),
+      EXPECT_NE(testing::error_of([] {
+                  requested_precision();
+                }).find("NST_PRECISION=bf16 needs a CPU with AMX-BF16"),
                 std::string::npos);
     }
   }
   const ScopedEnv wrong("NST_PRECISION", "half");
-  EXPECT_NE(testing::error_of([] { requested_precision(); })
-                .find("NST_PRECISION=half is not one of fp32, bf16, auto"),
+  EXPECT_NE(testing::error_of([] {
+              requested_precision();
+            }).find("NST_PRECISION=half is not one of fp32, bf16, auto"),
             std::string::npos);
 }
 
@@ -118,9 +121,8 @@ TEST(Precision, Bf16FiltersAreRefusedWhereTheyCannotMultiply) {
   Tensor in(Shape{1, 3, 20, 20}), out(Shape{1, 64, 20, 20});
   Tensor u(Shape{winograd_filter_size(64, 3)});
   const WinogradFilters bf16(u.data(), Precision::bf16);
-  const std::string error = testing::error_of([&] {
-    winograd_forward(out.data(), in.data(), bf16, nullptr, rgb, false);
-  });
+  const std::string error = testing::error_of(
+      [&] { winograd_forward(out.data(), in.data(), bf16, nullptr, rgb, false); });
   EXPECT_NE(error.find(amx_bf16_usable() ? "channel counts that are multiples of 32, got 3 -> 64"
                                          : "bf16 filters need AMX-BF16"),
             std::string::npos)
@@ -130,7 +132,8 @@ TEST(Precision, Bf16FiltersAreRefusedWhereTheyCannotMultiply) {
 // A convolution op in bf16 stays near its fp32 self, and its filter cache makes the filters
 // again when the precision changes, in either direction.
 TEST(Precision, ConvolutionCacheFollowsThePrecision) {
-  if (!amx_bf16_usable()) GTEST_SKIP() << "no AMX-BF16 on this CPU (" << cpu_features().summary() << ")";
+  if (!amx_bf16_usable())
+    GTEST_SKIP() << "no AMX-BF16 on this CPU (" << cpu_features().summary() << ")";
   const NoGradGuard no_grad;
   // Data shaped like VGG19's: inputs that went through a ReLU, He-initialised weights.
   Tensor x(Shape{1, 64, 24, 24}), w(Shape{128, 64, 3, 3});

@@ -12,8 +12,8 @@
 
 #include "tensor/amx_bf16.h"
 #include "tensor/conv2d_algorithm.h"
-#include "tensor/cpu_features.h"
 #include "tensor/conv2d_reference.h"
+#include "tensor/cpu_features.h"
 #include "tensor/elementwise.h"
 #include "tensor/random.h"
 #include "tensor/relu_mask.h"
@@ -371,7 +371,8 @@ TEST(WinogradKernelTables, AgreeWithScalar) {
 // kWinogradErrorBound). Measured worst cases (printed): 1.6e-2 forward, 1.7e-2 input
 // gradient. 5e-2 still catches a wrong pair order or tile offset, which errs by whole terms.
 TEST(WinogradBf16, BothPathsMatchTheDirectConvolution) {
-  if (!amx_bf16_usable()) GTEST_SKIP() << "no AMX-BF16 on this CPU (" << cpu_features().summary() << ")";
+  if (!amx_bf16_usable())
+    GTEST_SKIP() << "no AMX-BF16 on this CPU (" << cpu_features().summary() << ")";
   constexpr double kBf16ErrorBound = 5e-2;
   const Conv2dShape s = shape3x3(2, 64, 22, 37, 32);  // 6 x 10 tiles per image
   const Tensor in = random_tensor(Shape{s.N, s.C, s.H, s.W}, 21);
@@ -383,15 +384,17 @@ TEST(WinogradBf16, BothPathsMatchTheDirectConvolution) {
   conv2d_forward_naive(want.data(), in.data(), weight.data(), bias.data(), s);
   conv2d_forward_naive(scale.data(), absolute(in).data(), absolute(weight).data(), nullptr, s);
   Tensor want_din = Tensor::zeros(in.shape()), din_scale = Tensor::zeros(in.shape());
-  conv2d_backward_naive(want_din.data(), nullptr, nullptr, dout.data(), in.data(), weight.data(), s);
+  conv2d_backward_naive(want_din.data(), nullptr, nullptr, dout.data(), in.data(), weight.data(),
+                        s);
   conv2d_backward_naive(din_scale.data(), nullptr, nullptr, absolute(dout).data(), in.data(),
                         absolute(weight).data(), s);
   Tensor u(Shape{winograd_filter_size(s.K, s.C)});
   winograd_transform_filter(weight.data(), s.K, s.C, u.data(), Precision::bf16);
   const WinogradFilters filters(u.data(), Precision::bf16);
   const Case one_band{s, kWinogradBandBudget, 1}, row_bands{s, int64_t{36} * (s.C + s.K) * 10, 1};
-  for (const auto& [path, budgets] : {std::pair{kPaths[0], one_band}, std::pair{kPaths[0], row_bands},
-                                      std::pair{kPaths[1], one_band}}) {
+  for (const auto& [path, budgets] :
+       {std::pair{kPaths[0], one_band}, std::pair{kPaths[0], row_bands},
+        std::pair{kPaths[1], one_band}}) {
     SCOPED_TRACE(path.name);
     path.forward(got.data(), in.data(), filters, bias.data(), s, false, budgets);
     const double error = worst_scaled_error(got, want, scale);

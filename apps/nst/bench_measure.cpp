@@ -124,12 +124,12 @@ ConvBench bench_convolution(const nn::Vgg19ConvShape& layer, const BenchOptions&
   std::vector<uint8_t> mask(relu_mask_bytes(dout.numel()));
   relu_mask_pack(dout.data(), dout.numel(), mask.data());
 
-  ConvBench bench{.layer = layer.first_layer,
-                  .count = layer.count,
-                  .shape = s,
-                  .forward = {.methods = {}, .picked = picked_method(forward_algorithm(s), s)},
-                  .input_gradient = {.methods = {},
-                                     .picked = picked_method(input_gradient_algorithm(s), s)}};
+  ConvBench bench{
+      .layer = layer.first_layer,
+      .count = layer.count,
+      .shape = s,
+      .forward = {.methods = {}, .picked = picked_method(forward_algorithm(s), s)},
+      .input_gradient = {.methods = {}, .picked = picked_method(input_gradient_algorithm(s), s)}};
   auto add = [&](ConvPass& pass, const char* method, const std::function<void()>& call) {
     pass.methods.push_back({method, rate_of(call, flops, o)});
   };

@@ -90,8 +90,7 @@ std::string convolution_table(const BenchReport& r) {
       const ConvPass& pass = p == 0 ? c.forward : c.input_gradient;
       std::string cells;
       for (const char* method : kMethods) {
-        cells += rate_cell(find_method(pass, method), peak,
-                           pass.picked == method);
+        cells += rate_cell(find_method(pass, method), peak, pass.picked == method);
       }
       out += p == 0 ? table_row(c.layer, shape_text(c.shape), pass_names[p], cells)
                     : table_row("", "", pass_names[p], cells);
