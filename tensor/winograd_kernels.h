@@ -20,8 +20,8 @@
 #include <cstdint>
 
 #include "tensor/conv2d_shape.h"
-#include "tensor/winograd.h"
 #include "tensor/elementwise_kernels.h"
+#include "tensor/winograd.h"
 
 namespace nst {
 
