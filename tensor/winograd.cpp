@@ -21,6 +21,31 @@ using winograd::tiles_along;
 
 int64_t padded(int64_t tiles, int panel) { return (tiles + panel - 1) / panel * panel; }
 
+// Zeroes columns [tiles, T) of each of `rows` rows T apart: the padding of a last panel or tile.
+void zero_padding(float* rows_start, int64_t rows, int64_t tiles, int64_t T) {
+  for (int64_t row = 0; row < rows && T > tiles; ++row)
+    std::fill(rows_start + row * T + tiles, rows_start + (row + 1) * T, 0.0f);
+}
+
+// to[xi] = from[xi]^T for the 36 points of K x C matrices, in blocks of 16 x 16 (one cache
+// line per row either way for floats).
+template <class Value>
+void transpose_points(const Value* from, int K, int C, Value* to) {
+  constexpr int kBlock = 16;
+  const int64_t filters = static_cast<int64_t>(K) * C;
+  for (int xi = 0; xi < kPoints; ++xi) {
+    const Value* point = from + xi * filters;
+    Value* transposed = to + xi * filters;
+    for (int k0 = 0; k0 < K; k0 += kBlock) {
+      for (int c0 = 0; c0 < C; c0 += kBlock) {
+        for (int k = k0; k < std::min(K, k0 + kBlock); ++k)
+          for (int c = c0; c < std::min(C, c0 + kBlock); ++c)
+            transposed[static_cast<int64_t>(c) * K + k] = point[static_cast<int64_t>(k) * C + c];
+      }
+    }
+  }
+}
+
 // The transformed band before and after its GEMMs, in one block of the full budget whatever the
 // layer: every convolution then asks the allocator for the same size, which its block cache
 // (aligned_buffer.h) hands back at once instead of fresh pages from the system.
@@ -126,14 +151,8 @@ void winograd_transform_filter(const float* weight, int K, int C, float* u, Prec
   std::vector<float> fp32(size);
   winograd_active_kernels().filter_tiles(weight, static_cast<int>(filters), fp32.data(), filters);
   uint16_t* bf16 = reinterpret_cast<uint16_t*>(u);
-  uint16_t* bf16_transposed = bf16 + size;
   for (int64_t i = 0; i < size; ++i) bf16[i] = to_bf16(fp32[i]);
-  for (int xi = 0; xi < kPoints; ++xi) {
-    const int64_t point = xi * filters;
-    for (int k = 0; k < K; ++k)
-      for (int c = 0; c < C; ++c)
-        bf16_transposed[point + int64_t{c} * K + k] = bf16[point + int64_t{k} * C + c];
-  }
+  transpose_points(bf16, K, C, bf16 + size);
 }
 
 void winograd_forward(float* out, const float* in, WinogradFilters u, const float* bias,
@@ -167,8 +186,7 @@ void winograd_forward(float* out, const float* in, WinogradFilters u, const floa
         stage_rows(image + c * in_plane, s.H, s.W, y0, -1, kAlpha, in_width, staging);
         kernels.input_tiles(staging, in_width, tw, v + c * T + r * tw, s.C * T);
       });
-      for (int64_t row = 0; row < kPoints * s.C && T > band.tiles; ++row)  // the last panel's
-        std::fill(v + row * T + band.tiles, v + (row + 1) * T, 0.0f);      // columns past the band
+      zero_padding(v, kPoints * s.C, band.tiles, T);
       if (bf16) {
         multiply_points_bf16(u.bf16(s.K, s.C, false), s.K, s.C, band.tiles, T, v, m);
       } else {
@@ -228,8 +246,7 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
         kernels.grad_output_tiles(staging, out_width, tw, z + k * T + r * tw, s.K * T);
       });
       if (bf16) {
-        for (int64_t row = 0; row < kPoints * s.K && T > band.tiles; ++row)  // as in forward
-          std::fill(z + row * T + band.tiles, z + (row + 1) * T, 0.0f);
+        zero_padding(z, kPoints * s.K, band.tiles, T);
         multiply_points_bf16(u.bf16(s.K, s.C, true), s.C, s.K, band.tiles, T, z, products);
       } else {
         for_points([&](int xi) {
@@ -285,19 +302,7 @@ void winograd_multiply_point_bf16(const uint16_t* a_xi, int rows, int depth, int
 }
 
 void winograd_transpose_filters(const float* u, int K, int C, float* ut) {
-  constexpr int kBlock = 16;  // 16 x 16 floats: one cache line per row either way
-  const int64_t filters = static_cast<int64_t>(K) * C;
-  for (int xi = 0; xi < kPoints; ++xi) {
-    const float* from = u + xi * filters;
-    float* to = ut + xi * filters;
-    for (int k0 = 0; k0 < K; k0 += kBlock) {
-      for (int c0 = 0; c0 < C; c0 += kBlock) {
-        for (int k = k0; k < std::min(K, k0 + kBlock); ++k)
-          for (int c = c0; c < std::min(C, c0 + kBlock); ++c)
-            to[static_cast<int64_t>(c) * K + k] = from[static_cast<int64_t>(k) * C + c];
-      }
-    }
-  }
+  transpose_points(u, K, C, ut);
 }
 
 const WinogradKernels& winograd_active_kernels() {

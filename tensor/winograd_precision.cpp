@@ -8,10 +8,6 @@
 
 namespace nst {
 
-const char* precision_name(Precision precision) {
-  return precision == Precision::bf16 ? "bf16" : "fp32";
-}
-
 Precision requested_precision() {
   const char* value = std::getenv("NST_PRECISION");
   const std::string_view name = value == nullptr ? "auto" : value;

@@ -17,7 +17,6 @@
 namespace nst {
 
 enum class Precision { fp32, bf16 };
-const char* precision_name(Precision precision);  // "fp32", "bf16"
 
 // What NST_PRECISION and this CPU ask for; throws nst::Error for a value that is not one of
 // fp32, bf16, auto, or for bf16 where AMX-BF16 is not usable.
