@@ -1,8 +1,10 @@
 // Coarse to fine against a single scale: how much sooner does a multi-scale run reach the loss
 // a single-scale run ends with?
 //
-// 1. A single-scale run at --size for --iterations; E* is the full-resolution loss of its
-//    final image, T1 its wall time (targets included).
+// 1. The standard recipe: a single-scale run at --size for --iterations with PyTorch's Adam
+//    (betas 0.9, 0.999) and a step of 0.02, the defaults before they were tuned for time to E*
+//    (README, "Adam's step"); E* is the full-resolution loss of its final image, T1 its wall
+//    time (targets included).
 // 2. For each configuration [OPTIMIZER:]SCALES:COARSE_ITERATIONS (adam or lbfgs; adam if not
 //    named), a run stopped as soon as a full-resolution iteration's loss is at most E* (the
 //    first one at the last scale is the loss of the upscaled image, so no separate evaluation
@@ -10,12 +12,14 @@
 //    With --converged, each configuration instead runs as a user's job does, until its
 //    stopping rule (--tolerance, default the job's) or --iterations ends it; the table then
 //    gives its final full-resolution loss over E* (at most 1: it reached E*) and T / T1.
-//    --learning-rate changes Adam's step for the configurations, never for the reference.
+//    --learning-rate and --adam-beta2 change Adam's for the configurations, never for the
+//    reference.
 // Both runs use the same job settings otherwise (the defaults), the same weights and images.
 //
 //   build/bin/bench_scales [--content C --style S] [--size 512] [--iterations 500]
 //                          [--configs 2:50,3:50,2:100,lbfgs:1:0] [--weights random:0|FILE]
-//                          [--converged [--tolerance F]] [--learning-rate R] [--curve]
+//                          [--converged [--tolerance F]] [--learning-rate R]
+//                          [--adam-beta2 B] [--curve]
 //                          [--target E*,T1]   (skips step 1, for exploring)
 // Without pictures it paints synthetic ones. bench/scales.sh builds and runs it.
 #include <chrono>
@@ -35,6 +39,9 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The standard recipe's step on the [0, 1] image (the default before issue 21).
+constexpr double kStandardLearningRate = 0.02;
 
 // A photo-like content: a smooth sky-to-ground gradient with a few solid shapes.
 nst::Tensor synthetic_content(int width, int height) {
@@ -122,7 +129,9 @@ int run(int argc, char** argv) {
       cxxopts::value<std::string>())(
       "converged", "run each configuration until its stopping rule ends it, not to E*")(
       "learning-rate", "Adam's step in the configurations (default: the job's)",
-      cxxopts::value<std::string>())(
+      cxxopts::value<std::string>())("adam-beta2",
+                                     "Adam's beta2 in the configurations (default: the job's)",
+                                     cxxopts::value<std::string>())(
       "tolerance", "the stopping rule's tolerance with --converged (default: the job's)",
       cxxopts::value<std::string>());
   const auto args = options.parse(argc, argv);
@@ -156,8 +165,11 @@ int run(int argc, char** argv) {
   std::cout << "weights: " << description << "; content " << job.content.name << ", style "
             << job.styles[0].name << "\n";
 
-  // 1. The single-scale reference.
+  // 1. The single-scale reference, with the standard recipe's Adam.
+  const nst::JobSettings defaults;
   job.settings.scales = 1;
+  job.settings.learning_rate = kStandardLearningRate;
+  job.settings.adam_beta2 = nst::nn::AdamOptions{}.beta2;
   double target = 0, t1 = 0;
   if (args.count("target")) {
     const std::string given = args["target"].as<std::string>();
@@ -181,9 +193,12 @@ int run(int argc, char** argv) {
 
   // 2. Each configuration, until it reaches E* or (--converged) until its rule stops it.
   const bool converged = args.count("converged") > 0;
-  if (args.count("learning-rate"))
-    job.settings.learning_rate = std::stod(args["learning-rate"].as<std::string>());
-  const double job_tolerance = nst::JobSettings{}.tolerance;
+  job.settings.learning_rate = args.count("learning-rate")
+                                   ? std::stod(args["learning-rate"].as<std::string>())
+                                   : defaults.learning_rate;
+  job.settings.adam_beta2 = args.count("adam-beta2")
+                                ? std::stod(args["adam-beta2"].as<std::string>())
+                                : defaults.adam_beta2;
   std::printf("%-8s %-8s %-8s %-20s %10s %10s %8s%s\n", "optim", "scales", "coarse", "sizes",
               "T (s)", "iteration", "T/T1", converged ? "   E/E*" : "");
   std::string configs = args["configs"].as<std::string>();
@@ -203,7 +218,7 @@ int run(int argc, char** argv) {
     job.settings.coarse_iterations = std::stoi(config.substr(colon + 1));
     job.settings.tolerance =
         converged ? (args.count("tolerance") ? std::stod(args["tolerance"].as<std::string>())
-                                             : job_tolerance)
+                                             : defaults.tolerance)
                   : 0;
     nst::PreparedJob multi;
     try {

@@ -34,7 +34,7 @@ void style_step(benchmark::State& state) {
   const nst::JobSettings defaults;          // layers relu4_2 and relu1_1..relu5_1
   nst::StyleObjective objective(model, random_image(height, width, 1),
                                 {random_image(height, width, 2)}, defaults);
-  nst::AdamDriver driver(objective, random_image(height, width, 3), defaults.learning_rate);
+  nst::AdamDriver driver(objective, random_image(height, width, 3), nst::adam_options(defaults));
   for (auto _ : state) driver.step();
   state.counters["s/iteration"] = benchmark::Counter(
       1.0, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);

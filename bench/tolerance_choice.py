@@ -5,11 +5,12 @@ bench/tolerance_curves.sh, for a grid of tolerances and windows.
 For each run to its cap with --tolerance 0 (NAME_default.csv, NAME_lbfgs.csv) and each
 (tolerance, window), it prints where the rule would have stopped the run (iteration k of the
 full-size scale; a coarse scale is stopped by the same rule first, which shifts the numbering
-only), the loss there over E* (the final loss of NAME_single.csv, the single-scale 500-iteration
-Adam run), and the time there over the single-scale run's. The rule, exactly as the C++ one:
-best(t) = min(E_1..E_t), gain = best(t-window) - best(t); converged at t if t > window,
-gain < tolerance * best(t-window) and gain < 0.05 * (E_1 - best(t)). Time is counted as iterations weighed by their scale's pixels
-(4x fewer at each coarser scale), scaled to the measured wall time of the run.
+only), the loss there over E* (the final loss of NAME_single.csv, the standard recipe's
+single-scale 500-iteration Adam run), and the time there over the single-scale run's. The rule,
+exactly as the C++ one: best(t) = min(E_1..E_t), gain = best(t-window) - best(t); converged at t
+if t > window, gain < tolerance * best(t-window) and gain < 0.05 * (E_1 - best(t)). Time is
+counted as iterations weighed by their scale's pixels (4x fewer at each coarser scale), scaled
+to the measured wall time of the run.
 
     python3 bench/tolerance_choice.py OUTDIR
 """
@@ -18,8 +19,8 @@ import glob
 import os
 import sys
 
-TOLERANCES = [2e-2, 1e-2, 7e-3, 5e-3, 3e-3, 2e-3, 1e-3, 1e-4]
-WINDOWS = [25, 50, 100]
+TOLERANCES = [5e-2, 3e-2, 2e-2, 1e-2, 7e-3, 5e-3, 3e-3, 2e-3, 1e-3]
+WINDOWS = [10, 25, 50, 100]
 SLOWED = 0.05  # the window's gain, at most this share of all the scale has gained (C++: kSlowed)
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Loss curves for choosing --tolerance's default (README, "Stopping when done"). For each
 # photo:style pair and size it runs, to the cap and with --tolerance 0:
-#   single   one scale, 500 Adam iterations: its final loss is E*, the standard recipe's;
+#   single   the standard recipe: one scale, 500 iterations of PyTorch's Adam (betas 0.9,
+#            0.999) with a step of 0.02; its final loss is E*;
 #   default  the default schedule (coarse to fine, Adam);
 #   lbfgs    one scale, 500 L-BFGS iterations (with --lbfgs);
 # each writing its loss log to OUTDIR, then bench/tolerance_choice.py applies the rule to the
@@ -33,8 +34,9 @@ for pair in $pairs; do
     common=(--content "$photo" --style "$style" --size "$size" "$@")
     timed "$out/${tag}_${size}_single.time" \
       "$build/bin/nst" stylize "${weights[@]}" --tolerance 0 --overwrite --quiet --scales 1 \
-      --iterations 500 --output "$out/${tag}_${size}_single.png" \
-      --loss-log "$out/${tag}_${size}_single.csv" "${common[@]}"
+      --iterations 500 --learning-rate 0.02 --adam-beta2 0.999 \
+      --output "$out/${tag}_${size}_single.png" --loss-log "$out/${tag}_${size}_single.csv" \
+      "${common[@]}"
     timed "$out/${tag}_${size}_default.time" \
       "$build/bin/nst" stylize "${weights[@]}" --tolerance 0 --overwrite --quiet \
       --output "$out/${tag}_${size}_default.png" --loss-log "$out/${tag}_${size}_default.csv" \

@@ -34,9 +34,13 @@ void OptimizerDriver::restore(const RunState& state) {
   restore_optimizer(state);
 }
 
-AdamDriver::AdamDriver(StyleObjective& objective, const Tensor& initial, double learning_rate)
-    : OptimizerDriver(objective, initial, OptimizerKind::adam),
-      adam_({image_}, {.lr = learning_rate}) {}
+nn::AdamOptions adam_options(const JobSettings& settings) {
+  return {.lr = settings.learning_rate, .beta2 = settings.adam_beta2};
+}
+
+AdamDriver::AdamDriver(StyleObjective& objective, const Tensor& initial,
+                       const nn::AdamOptions& options)
+    : OptimizerDriver(objective, initial, OptimizerKind::adam), adam_({image_}, options) {}
 
 std::optional<IterationLosses> AdamDriver::step() {
   IterationLosses losses = objective_.evaluate(image_);
@@ -79,7 +83,7 @@ std::unique_ptr<OptimizerDriver> make_driver(StyleObjective& objective, const Te
                                              const JobSettings& settings, int iterations) {
   if (settings.optimizer == OptimizerKind::lbfgs)
     return std::make_unique<LbfgsDriver>(objective, initial, iterations);
-  return std::make_unique<AdamDriver>(objective, initial, settings.learning_rate);
+  return std::make_unique<AdamDriver>(objective, initial, adam_options(settings));
 }
 
 }  // namespace nst

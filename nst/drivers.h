@@ -2,7 +2,8 @@
 // so that whoever runs them (a job, a schedule of scales, a resumed run) can observe, stop or
 // save between iterations.
 //
-//   adam:  torch.optim.Adam on the [0, 1] image, which is clamped to [0, 1] after every step;
+//   adam:  torch.optim.Adam (lr, betas = (0.9, adam_beta2)) on the [0, 1] image, which is
+//          clamped to [0, 1] after every step;
 //          an iteration is one evaluation of E and one update.
 //   lbfgs: torch.optim.LBFGS (history 10, fixed step, lr 1); as in the classic Torch
 //          implementation, an iteration is one evaluation of E: iteration 1 evaluates the
@@ -65,7 +66,7 @@ class OptimizerDriver {
 
 class AdamDriver final : public OptimizerDriver {
  public:
-  AdamDriver(StyleObjective& objective, const Tensor& initial, double learning_rate);
+  AdamDriver(StyleObjective& objective, const Tensor& initial, const nn::AdamOptions& options);
   std::optional<IterationLosses> step() override;
   Tensor result() const override { return image().clone(); }
 
@@ -88,6 +89,9 @@ class LbfgsDriver final : public OptimizerDriver {
   nn::Lbfgs lbfgs_;
   bool going_ = true;  // false once L-BFGS has converged
 };
+
+// Adam's options from the job settings (step and beta2; beta1 and eps are torch's defaults).
+nn::AdamOptions adam_options(const JobSettings& settings);
 
 // The driver the settings ask for, starting from `initial` (the content's size), for a run of
 // `iterations` (L-BFGS's budget of evaluations).

@@ -1,10 +1,10 @@
 // Resume files: a stopped or checkpointed run, made durable so that it can be continued exactly.
 //
 // The file is a safetensors file (so any safetensors tool can look inside) whose metadata
-// starts with format = "nst-resume" and version = "3" (or "2", from before the JPEG quality and
-// PNG compression were settings, or "1", from before scales and colour preservation); a file
-// without them, of another version, or with any field missing or malformed is refused with a message naming it, and it is read through the same validating safetensors reader
-// as weights. It holds:
+// starts with format = "nst-resume" and a version from "1" to "5" (nst/resume.cpp says what each
+// added); a file without them, of another version, or with any field missing or malformed is
+// refused with a message naming it, and it is read through the same validating safetensors
+// reader as weights. It holds:
 //   - every job setting (settings.<field>), the run's state (the optimiser's image, Adam's
 //     moments and step or L-BFGS's history and scalars, the scale and iteration), and the
 //     loss rows so far, all exact (doubles as 17 significant digits, tensors as float32);

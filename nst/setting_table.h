@@ -34,6 +34,7 @@ struct SettingSpec {
   std::optional<double> minimum{};
   bool exclusive = false;
   std::optional<double> maximum{};  // the largest value that works, if there is one
+  bool exclusive_maximum = false;   // it must be below `maximum`
   // Why a client of the service may not set it; empty: it may.
   std::string_view not_for_service{};
   // The resume-file version that first holds it (nst/resume.h): an older file's run keeps

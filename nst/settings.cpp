@@ -124,8 +124,12 @@ void validate_settings(const JobSettings& s, std::size_t styles, const FieldName
       }
       fail_setting(field, name(field), " must be at least ", *spec.minimum, ", got ", *value);
     }
-    if (spec.maximum && *value > *spec.maximum)
-      fail_setting(field, name(field), " must be at most ", *spec.maximum, ", got ", *value);
+    if (spec.maximum &&
+        !(spec.exclusive_maximum ? *value < *spec.maximum : *value <= *spec.maximum)) {
+      fail_setting(field, name(field),
+                   spec.exclusive_maximum ? " must be below " : " must be at most ", *spec.maximum,
+                   ", got ", *value);
+    }
   }
   check_layers(s.content_layers, "content_layers", names);
   check_layers(s.style_layers, "style_layers", names);

@@ -46,14 +46,18 @@ struct JobSettings {
   // The optimisation.
   OptimizerKind optimizer = OptimizerKind::adam;
   int iterations = 500;         // at the last (full-size) scale
-  double learning_rate = 0.02;  // Adam's step, on the [0, 1] image
+  double learning_rate = 0.03;  // Adam's step, on the [0, 1] image
+  // Adam's decay of its average of squared gradients (torch's betas[1]): a pixel's step is set
+  // by its last ~1 / (1 - adam_beta2) gradients. PyTorch's default, 0.999, remembers the large
+  // early gradients for a thousand steps and makes the late ones small (README, "Adam's step").
+  double adam_beta2 = 0.9;
   // Coarse to fine (nst/scales.h): the number of sizes, each twice the previous and the last
   // `size`; nothing: chosen from `size`. Each coarser scale runs `coarse_iterations`.
   std::optional<int> scales;
   int coarse_iterations = 50;  // measured: bench/scales.sh, README
   // A scale stops before its iterations are done once it has converged (nst/convergence.h);
   // 0: never, every iteration runs. Measured: bench/tolerance_curves.sh, README.
-  double tolerance = 0.01;
+  double tolerance = 0.03;
   int tolerance_window = 50;
 
   // The result's file (and snapshots, previews): JPEG quality, PNG compression.

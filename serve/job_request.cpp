@@ -74,7 +74,7 @@ json settings_json(const JobLimits& limits) {
       entry["default"] = text;
     }
     if (spec.minimum) entry[spec.exclusive ? "above" : "minimum"] = *spec.minimum;
-    if (spec.maximum) entry["maximum"] = *spec.maximum;
+    if (spec.maximum) entry[spec.exclusive_maximum ? "below" : "maximum"] = *spec.maximum;
     if (!spec.choices.empty()) entry["choices"] = spec.choices;
     settings.push_back(std::move(entry));
   }

@@ -255,11 +255,15 @@ def vgg19_layout():
     write("vgg19_layout", {"layers": torch.tensor(rows, dtype=torch.float32)})
 
 
+# nst's default Adam (nst/settings.h); StyleTransferParity checks that they still are.
+ADAM_DEFAULT_LR, ADAM_DEFAULT_BETA2 = 0.03, 0.9
+
+
 def style_transfer_case():
     """The style transfer of README's "The losses", written directly in PyTorch, on a small problem:
     VGG19 up to relu2_1 (random weights; stored, so both sides use the same), two style
     images blended 2:1, content relu2_1, style relu1_1 and relu2_1, TV on; 15 Adam steps with
-    clamping, and 10 L-BFGS evaluations. Records the loss log rows and the final images."""
+    clamping (with torch's betas, and with nst's default step and beta2), and 10 L-BFGS evaluations. Records the loss log rows and the final images."""
     import torchvision
     features = torchvision.models.vgg19().features[:7].eval()  # conv1_1 ... relu2_1
     for layer in features:
@@ -305,19 +309,24 @@ def style_transfer_case():
         out[f"vgg/features.{i}.weight"] = features[i].weight
         out[f"vgg/features.{i}.bias"] = features[i].bias
 
-    x = content.clone().requires_grad_()
-    adam = torch.optim.Adam([x], lr=0.02)
-    rows = []
-    for i in range(1, 16):
-        adam.zero_grad()
-        total, e_c, e_s, e_tv = losses(x)
-        total.backward()
-        rows.append([i, total.item(), e_c.item(), e_s.item(), e_tv.item()])
-        adam.step()
-        with torch.no_grad():
-            x.clamp_(0, 1)
-    out["adam/loss_log"] = torch.tensor(rows)
-    out["adam/image"] = x.detach()
+    def adam_run(name, lr, betas):
+        x = content.clone().requires_grad_()
+        adam = torch.optim.Adam([x], lr=lr, betas=betas)
+        rows = []
+        for i in range(1, 16):
+            adam.zero_grad()
+            total, e_c, e_s, e_tv = losses(x)
+            total.backward()
+            rows.append([i, total.item(), e_c.item(), e_s.item(), e_tv.item()])
+            adam.step()
+            with torch.no_grad():
+                x.clamp_(0, 1)
+        out[f"{name}/loss_log"] = torch.tensor(rows)
+        out[f"{name}/image"] = x.detach()
+        out[f"{name}/options"] = torch.tensor([lr, betas[1]], dtype=torch.float32)
+
+    adam_run("adam", 0.02, (0.9, 0.999))  # torch's betas
+    adam_run("adam_defaults", ADAM_DEFAULT_LR, (0.9, ADAM_DEFAULT_BETA2))  # nst's defaults
 
     x = content.clone().requires_grad_()
     lbfgs = torch.optim.LBFGS([x], lr=1, max_iter=10, max_eval=10, history_size=10)

@@ -129,7 +129,9 @@ TEST_F(Stylize, ARunWithAToleranceStopsWhenItHasConvergedAndSaysWhy) {
        {std::pair{"--tolerance -1", "--tolerance must not be negative, got -1"},
         {"--tolerance 2", "--tolerance must be at most 1, got 2"},
         {"--tolerance nan", "--tolerance"},
-        {"--tolerance-window 0", "--tolerance-window must be at least 1, got 0"}}) {
+        {"--tolerance-window 0", "--tolerance-window must be at least 1, got 0"},
+        {"--adam-beta2 1", "--adam-beta2 must be below 1, got 1"},
+        {"--adam-beta2 -0.5", "--adam-beta2 must not be negative, got -0.5"}}) {
     const auto refused = run_nst(fast(dir_.file("refused.png"), option));
     EXPECT_EQ(refused.code, 2) << option << "\n" << refused.err;
     EXPECT_NE(refused.err.find(message), std::string::npos) << option << "\n" << refused.err;

@@ -31,22 +31,24 @@ class Texture : public ::testing::Test {
 
 TEST_F(Texture, PaintsATextureOfTheSizeAskedFromNoise) {
   const std::string out = dir_.file("out.png"), log = dir_.file("loss.csv");
-  const auto r = run_nst(run(out, "--size 40x28 --iterations 8 --loss-log " + log));
+  const auto r = run_nst(run(out, "--size 40x28 --iterations 20 --loss-log " + log));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("texture 40x28"), std::string::npos) << r.err;
   const ImageSize size = image_size(read_image(out));
   EXPECT_EQ(size.width, 40);
   EXPECT_EQ(size.height, 28);
   const auto rows = testing::read_lines(log);
-  ASSERT_EQ(rows.size(), 10u);  // the header, 8 iterations, why the run ended
-  // No photo: no content term, and the style loss falls from the noise it starts from.
+  ASSERT_EQ(rows.size(), 22u);  // the header, 20 iterations, why the run ended
+  // No photo: no content term, and the style loss falls from the noise it starts from. Adam's
+  // first steps wobble (on another 40x40 noise style: 3.4e-6, 2.2e-6, 5.3e-6 in the first three
+  // iterations, 6.6e-7 at the 20th), so the test looks at the 20th.
   EXPECT_TRUE(rows[1].find(",0,") != std::string::npos) << rows[1];
   const auto style = [](const std::string& row) {
     std::size_t at = 0;
     for (int comma = 0; comma < 3; ++comma) at = row.find(',', at) + 1;
     return std::stod(row.substr(at));
   };
-  EXPECT_LT(style(rows[8]), style(rows[1]));
+  EXPECT_LT(style(rows[20]), style(rows[1]));
   // A square from one number.
   const auto square = run_nst(run(dir_.file("sq.png"), "--size 24 --iterations 2"));
   ASSERT_EQ(square.code, 0) << square.err;

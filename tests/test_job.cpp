@@ -433,6 +433,29 @@ TEST(Job, VersionThreeResumeFilesRunEveryIteration) {
   EXPECT_EQ(resume.state.scale_totals.size(), 2u);  // from its loss rows
 }
 
+// A run saved by version 4, before Adam's beta2 was a setting, used torch's 0.999: continued,
+// it still does, whatever today's default.
+TEST(Job, VersionFourResumeFilesKeepTorchsBeta2) {
+  TempDir dir;
+  nn::Vgg19 model = small_model();
+  Job job = small_job();
+  job.settings.adam_beta2 = 0.5;
+  StopAfter first_part(2);
+  const JobResult stopped = run_job(prepare(job), model, &first_part);
+  const std::string path = dir.file("new.nstresume"), old = dir.file("old.nstresume");
+  write_resume_file(path, {.settings = job.settings,
+                           .state = stopped.state,
+                           .rows = first_part.rows,
+                           .fingerprints = {},
+                           .extra = {}});
+  EXPECT_EQ(read_resume_file(path).settings.adam_beta2, 0.5);
+  rewrite_resume_file(path, old, [](const std::string& key, std::string& value) {
+    if (key == "version") value = "4";
+    return key != "settings.adam_beta2";  // not written then
+  });
+  EXPECT_EQ(read_resume_file(old).settings.adam_beta2, 0.999);
+}
+
 TEST(Job, VersionOneResumeFilesAreSingleScaleRuns) {
   TempDir dir;
   nn::Vgg19 model = small_model();

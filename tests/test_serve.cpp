@@ -172,6 +172,8 @@ TEST_F(Serve, SettingsListTheDefaultsAndTheServersCaps) {
   EXPECT_EQ(by_name["size"]["minimum"], 16);
   EXPECT_EQ(by_name["style-weight"]["default"], defaults.style_weight);
   EXPECT_EQ(by_name["learning-rate"]["above"], 0);
+  EXPECT_EQ(by_name["adam-beta2"]["default"], defaults.adam_beta2);
+  EXPECT_EQ(by_name["adam-beta2"]["below"], 1);
   EXPECT_EQ(by_name["style-layers"]["default"], json(defaults.style_layers));
   EXPECT_EQ(by_name["scales"]["default"], "auto");
   EXPECT_EQ(by_name["optimizer"]["choices"], json({"adam", "lbfgs"}));

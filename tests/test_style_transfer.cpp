@@ -90,8 +90,22 @@ TEST_F(StyleTransferParity, AdamMatchesPyTorch) {
   settings_.optimizer = OptimizerKind::adam;
   settings_.iterations = 15;
   settings_.learning_rate = 0.02;
+  settings_.adam_beta2 = 0.999;  // torch's default betas
   // Every row to 1e-4; the pictures far below one 8-bit step (1/255 = 4e-3).
   expect_same_run("adam", 15, 1e-4, 2e-4);
+}
+
+TEST_F(StyleTransferParity, AdamWithTheDefaultStepAndBeta2MatchesPyTorch) {
+  // The fixture ran torch.optim.Adam with nst's defaults; regenerate it if they change.
+  const JobSettings defaults;
+  const float* options = f_["adam_defaults/options"].data();
+  EXPECT_EQ(static_cast<float>(defaults.learning_rate), options[0]);
+  EXPECT_EQ(static_cast<float>(defaults.adam_beta2), options[1]);
+  settings_.optimizer = OptimizerKind::adam;
+  settings_.iterations = 15;
+  settings_.learning_rate = defaults.learning_rate;
+  settings_.adam_beta2 = defaults.adam_beta2;
+  expect_same_run("adam_defaults", 15, 1e-4, 2e-4);
 }
 
 TEST_F(StyleTransferParity, LbfgsMatchesPyTorch) {

@@ -193,7 +193,7 @@ IterationBench bench_iteration(const BenchOptions& o) {
   model.init_random(0);
   const JobSettings settings = iteration_settings();
   StyleObjective objective(model, random_image(o.size, 1), {random_image(o.size, 2)}, settings);
-  AdamDriver driver(objective, random_image(o.size, 3), settings.learning_rate);
+  AdamDriver driver(objective, random_image(o.size, 3), adam_options(settings));
   driver.step();  // warm-up: the filter caches, the reused blocks
 
   std::vector<double> totals, others;

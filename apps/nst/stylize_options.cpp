@@ -295,8 +295,13 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
       job.init_image = ImageSource::file(r["init"].as<std::string>());
   }
   validate_settings(job.settings, job.styles.size(), flag_for_field);
-  if (job.settings.optimizer == OptimizerKind::lbfgs && r.count("learning-rate") > 0) {
-    o.notes.push_back("--learning-rate is Adam's; L-BFGS takes unit steps along its direction");
+  if (job.settings.optimizer == OptimizerKind::lbfgs) {
+    for (const char* adams : {"learning-rate", "adam-beta2"}) {
+      if (r.count(adams) > 0) {
+        o.notes.push_back(std::string("--") + adams +
+                          " is Adam's; L-BFGS takes unit steps along its direction");
+      }
+    }
   }
 
   o.output = r["output"].as<std::string>();
