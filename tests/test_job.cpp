@@ -407,21 +407,27 @@ void rewrite_resume_file(const std::string& from, const std::string& to,
   write_safetensors(to, tensors, metadata);
 }
 
-// A run saved by version 3, before the tolerance existed, ran every iteration: continued, it
-// still does, whatever today's default.
-TEST(Job, VersionThreeResumeFilesRunEveryIteration) {
-  TempDir dir;
+// Runs `job` for two iterations and saves it to `path` as this nst does; its loss rows.
+std::vector<IterationLosses> save_two_iterations(const Job& job, const std::string& path) {
   nn::Vgg19 model = small_model();
-  Job job = small_job();
-  job.settings.tolerance = 0.5;
   StopAfter first_part(2);
   const JobResult stopped = run_job(prepare(job), model, &first_part);
-  const std::string path = dir.file("new.nstresume"), old = dir.file("old.nstresume");
   write_resume_file(path, {.settings = job.settings,
                            .state = stopped.state,
                            .rows = first_part.rows,
                            .fingerprints = {},
                            .extra = {}});
+  return first_part.rows;
+}
+
+// A run saved by version 3, before the tolerance existed, ran every iteration: continued, it
+// still does, whatever today's default.
+TEST(Job, VersionThreeResumeFilesRunEveryIteration) {
+  TempDir dir;
+  Job job = small_job();
+  job.settings.tolerance = 0.5;
+  const std::string path = dir.file("new.nstresume"), old = dir.file("old.nstresume");
+  save_two_iterations(job, path);
   EXPECT_EQ(read_resume_file(path).settings.tolerance, 0.5);
   rewrite_resume_file(path, old, [](const std::string& key, std::string& value) {
     if (key == "version") value = "3";
@@ -437,17 +443,10 @@ TEST(Job, VersionThreeResumeFilesRunEveryIteration) {
 // it still does, whatever today's default.
 TEST(Job, VersionFourResumeFilesKeepTorchsBeta2) {
   TempDir dir;
-  nn::Vgg19 model = small_model();
   Job job = small_job();
   job.settings.adam_beta2 = 0.5;
-  StopAfter first_part(2);
-  const JobResult stopped = run_job(prepare(job), model, &first_part);
   const std::string path = dir.file("new.nstresume"), old = dir.file("old.nstresume");
-  write_resume_file(path, {.settings = job.settings,
-                           .state = stopped.state,
-                           .rows = first_part.rows,
-                           .fingerprints = {},
-                           .extra = {}});
+  save_two_iterations(job, path);
   EXPECT_EQ(read_resume_file(path).settings.adam_beta2, 0.5);
   rewrite_resume_file(path, old, [](const std::string& key, std::string& value) {
     if (key == "version") value = "4";
@@ -458,22 +457,14 @@ TEST(Job, VersionFourResumeFilesKeepTorchsBeta2) {
 
 TEST(Job, VersionOneResumeFilesAreSingleScaleRuns) {
   TempDir dir;
-  nn::Vgg19 model = small_model();
-  const Job job = small_job();
-  StopAfter first_part(2);
-  const JobResult stopped = run_job(prepare(job), model, &first_part);
   const std::string path = dir.file("new.nstresume"), old = dir.file("old.nstresume");
-  write_resume_file(path, {.settings = job.settings,
-                           .state = stopped.state,
-                           .rows = first_part.rows,
-                           .fingerprints = {},
-                           .extra = {}});
+  const std::vector<IterationLosses> saved = save_two_iterations(small_job(), path);
   // The same file as version 1 wrote it: no new fields, five values per loss row.
   rewrite_resume_file(path, old, [&](const std::string& key, std::string& value) {
     if (key == "version") value = "1";
     if (key == "rows") {
       std::string rows;
-      for (const IterationLosses& r : first_part.rows) {
+      for (const IterationLosses& r : saved) {
         char line[200];
         std::snprintf(line, sizeof line, "%d,%.17g,%.17g,%.17g,%.17g\n", r.iteration, r.total,
                       r.content, r.style, r.tv);
@@ -490,7 +481,7 @@ TEST(Job, VersionOneResumeFilesAreSingleScaleRuns) {
   EXPECT_EQ(resume.settings.preserve_colors, ColorMode::none);
   EXPECT_EQ(resume.state.scale, 0);
   ASSERT_EQ(resume.rows.size(), 2u);
-  EXPECT_EQ(resume.rows[1].total, first_part.rows[1].total);
+  EXPECT_EQ(resume.rows[1].total, saved[1].total);
   EXPECT_EQ(resume.rows[1].scale, 1);
 }
 
