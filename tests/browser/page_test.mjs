@@ -58,9 +58,19 @@ try {
     return document.getElementById("preview-caption").textContent === "the result" &&
            img.complete && img.naturalWidth > 0;
   }, null, { timeout: 60000 });
-  const width = await page.evaluate(() => document.getElementById("preview").naturalWidth);
-  const height = await page.evaluate(() => document.getElementById("preview").naturalHeight);
+  const [width, height] = await page.evaluate(() => {
+    const img = document.getElementById("preview");
+    return [img.naturalWidth, img.naturalHeight];
+  });
   check(Math.max(width, height) === 96, `the result shown is ${width}x${height}, not 96 px wide`);
+  // It is the result itself, not a preview whose fetch finished late.
+  const jobId = await page.evaluate(() => document.getElementById("job-title").textContent
+                                              .replace("Job ", ""));
+  const result = await (await page.request.get(url + "api/jobs/" + jobId + "/result")).body();
+  const shown = await page.evaluate(async () =>
+      Array.from(new Uint8Array(await (await fetch(document.getElementById("preview").src))
+                                          .arrayBuffer())));
+  check(Buffer.from(shown).equals(result), "the picture shown is not the job's result");
   check(await page.isVisible("#download"), "no download button for the result");
   await page.waitForSelector("#jobs li .state.done", { timeout: 10000 })
       .catch(() => check(false, "the job list does not show the job done"));
