@@ -108,13 +108,29 @@ void multiply_points_bf16(const uint16_t* a, int rows, int depth, int64_t tiles,
   }
 }
 
-// Bands of this many tiles or more multiply by the micro-kernel, fewer by OpenBLAS. Measured
-// with nst bench (256 and 512 px, AVX-512): on conv3 and conv4 planes of 256 tiles and more
-// the micro-kernel was up to 20% faster, since it needs no packing of either operand; on
-// conv5_1's 16 or 64 tiles its 48-tile panels were mostly padding, and OpenBLAS was up to 2x
-// faster. The input gradient stays with OpenBLAS: read down its columns, U^T must be
-// transposed first (36 times K x C floats per band), which cost more than it saved.
+// Bands of this many tiles or more multiply by the micro-kernel, fewer by OpenBLAS unless the
+// kernel table has a small-band product for them. Measured with nst bench (256 and 512 px,
+// AVX-512): on conv3 and conv4 planes of 256 tiles and more the micro-kernel was up to 20%
+// faster, since it needs no packing of either operand; on conv5_1's 16 or 64 tiles its 48-tile
+// panels were mostly padding, and OpenBLAS was up to 2x faster (hence the small-band products,
+// whose panels fit those bands). The input gradient stays with OpenBLAS: read down its
+// columns, U^T must be transposed first (36 times K x C floats per band), which cost more than
+// it saved.
 constexpr int64_t kMicroKernelMinTiles = 192;
+
+int widest_panel(const WinogradKernels& kernels) {
+  int widest = kernels.panel;
+  for (const auto& small : kernels.small_bands) widest = std::max(widest, small.panel);
+  return widest;
+}
+
+// The micro-kernel for a band of `tiles` tiles, or none (OpenBLAS then multiplies).
+WinogradKernels::SmallBandProduct band_product(const WinogradKernels& kernels, int64_t tiles) {
+  for (const auto& small : kernels.small_bands)
+    if (small.product != nullptr && tiles <= small.max_tiles) return small;
+  if (tiles >= kMicroKernelMinTiles) return {0, kernels.panel, kernels.panel_product};
+  return {};
+}
 
 }  // namespace
 
@@ -164,7 +180,8 @@ void winograd_forward(float* out, const float* in, WinogradFilters u, const floa
   const WinogradBands plan = winograd_bands(s, band_budget);
   const int64_t filters = static_cast<int64_t>(s.K) * s.C;
   const int tw = plan.tile_cols, in_width = tw * kTile + 2, out_width = tw * kTile;
-  const int64_t max_tiles = padded(static_cast<int64_t>(plan.rows_per_band) * tw, kernels.panel);
+  // Room for the widest padding any band's micro-kernel needs.
+  const int64_t max_tiles = static_cast<int64_t>(plan.rows_per_band) * tw + widest_panel(kernels);
   const BandBuffers buffers(kPoints * s.C * max_tiles, kPoints * s.K * max_tiles, band_budget);
   float* v = buffers.first;
   float* m = buffers.second;
@@ -177,10 +194,11 @@ void winograd_forward(float* out, const float* in, WinogradFilters u, const floa
     for (int b = 0; b < plan.count; ++b) {
       const Band band = band_of(plan, b);
       const bool bf16 = u.precision == Precision::bf16;
-      const bool micro_kernel = !bf16 && band.tiles >= kMicroKernelMinTiles;
-      const int64_t T = bf16           ? padded(band.tiles, amx::kColumnBlock)
-                        : micro_kernel ? padded(band.tiles, kernels.panel)
-                                       : band.tiles;
+      const auto micro_kernel =
+          bf16 ? WinogradKernels::SmallBandProduct{} : band_product(kernels, band.tiles);
+      const int64_t T = bf16                   ? padded(band.tiles, amx::kColumnBlock)
+                        : micro_kernel.product ? padded(band.tiles, micro_kernel.panel)
+                                               : band.tiles;
       for_channel_rows(s.C, band, kAlpha * in_width, [&](int c, int r, float* staging) {
         const int y0 = (band.first_row + r) * kTile - 1;
         stage_rows(image + c * in_plane, s.H, s.W, y0, -1, kAlpha, in_width, staging);
@@ -192,8 +210,9 @@ void winograd_forward(float* out, const float* in, WinogradFilters u, const floa
       } else {
         for_points([&](int xi) {
           const float* u_xi = u.fp32() + xi * filters;
-          if (micro_kernel) {
-            winograd_multiply_point(kernels, u_xi, s.K, s.C, xi, band.tiles, T, v, m);
+          if (micro_kernel.product != nullptr) {
+            winograd_multiply_point(micro_kernel.panel, micro_kernel.product, u_xi, s.K, s.C, xi,
+                                    band.tiles, T, v, m);
           } else {
             gemm(Transpose::no, Transpose::no, s.K, static_cast<int>(T), s.C, 1.0f, u_xi, s.C,
                  v + xi * s.C * T, static_cast<int>(T), 0.0f, m + xi * s.K * T,
@@ -279,10 +298,17 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
 void winograd_multiply_point(const WinogradKernels& kernels, const float* a_xi, int rows, int depth,
                              int xi, int64_t tiles, int64_t ld, const float* transformed,
                              float* products) {
+  winograd_multiply_point(kernels.panel, kernels.panel_product, a_xi, rows, depth, xi, tiles, ld,
+                          transformed, products);
+}
+
+void winograd_multiply_point(int panel, WinogradKernels::PanelProductFn product, const float* a_xi,
+                             int rows, int depth, int xi, int64_t tiles, int64_t ld,
+                             const float* transformed, float* products) {
   const float* b = transformed + static_cast<int64_t>(xi) * depth * ld;
   float* c = products + static_cast<int64_t>(xi) * rows * ld;
-  for (int64_t at = 0; at < tiles; at += kernels.panel)
-    kernels.panel_product(a_xi, depth, 1, rows, depth, b + at, ld, c + at, ld);
+  for (int64_t at = 0; at < tiles; at += panel)
+    product(a_xi, depth, 1, rows, depth, b + at, ld, c + at, ld);
 }
 
 void winograd_check_bf16(const WinogradFilters& u, const Conv2dShape& s) {

@@ -52,12 +52,25 @@ struct WinogradKernels {
   // count 3x3 filters, 9 floats apart -> U = G g G^T, filter f's point xi at u[xi * point_stride +
   // f].
   void (*filter_tiles)(const float* filters, int count, float* u, int64_t point_stride);
-  // Tiles per panel of the micro-kernel: a whole number of vectors.
-  int panel;
   // c[r][0 .. panel) = sum over d < depth of a[r * a_row + d * a_depth] * b[d * b_stride + 0 ..
   // panel), for r < rows; c's rows are c_stride apart.
-  void (*panel_product)(const float* a, int64_t a_row, int64_t a_depth, int rows, int depth,
-                        const float* b, int64_t b_stride, float* c, int64_t c_stride);
+  using PanelProductFn = void (*)(const float* a, int64_t a_row, int64_t a_depth, int rows,
+                                  int depth, const float* b, int64_t b_stride, float* c,
+                                  int64_t c_stride);
+  // Tiles per panel of the micro-kernel: a whole number of vectors.
+  int panel;
+  PanelProductFn panel_product;
+
+  // Narrower (or wider) panels for the GEMM path's bands of few tiles: conv4 and conv5 at 256
+  // px have 64 and 16 tiles, which the default panel would pad and OpenBLAS spends its time
+  // packing for. A band of up to max_tiles tiles uses the first entry that covers it; entries
+  // without a product are unused.
+  struct SmallBandProduct {
+    int max_tiles = 0;
+    int panel = 0;
+    PanelProductFn product = nullptr;
+  };
+  SmallBandProduct small_bands[2];
 };
 
 namespace kernels {
@@ -80,6 +93,10 @@ const WinogradKernels& winograd_active_kernels();
 void winograd_multiply_point(const WinogradKernels& kernels, const float* a_xi, int rows, int depth,
                              int xi, int64_t tiles, int64_t ld, const float* transformed,
                              float* products);
+// The same with a given panel width and micro-kernel (a SmallBandProduct's).
+void winograd_multiply_point(int panel, WinogradKernels::PanelProductFn product, const float* a_xi,
+                             int rows, int depth, int xi, int64_t tiles, int64_t ld,
+                             const float* transformed, float* products);
 
 // Throws nst::Error unless bf16 filters can multiply for this shape here: AMX-BF16 usable,
 // channels filling the tiles. Called before any parallel region (an exception cannot leave one).

@@ -176,7 +176,11 @@ INSTANTIATE_TEST_SUITE_P(
         Case{shape3x3(1, 4, 67, 66, 6), kWinogradBandBudget, 1},
         // VGG19-like widths in 2 bands; 8 rows of the micro-kernel, and a remainder of 3 rows.
         Case{shape3x3(1, 64, 20, 20, 64), 36 * 128 * 5 * 3, kWinogradFusedBlockBudget},
-        Case{shape3x3(1, 19, 20, 21, 35), kWinogradBandBudget, 1}));
+        Case{shape3x3(1, 19, 20, 21, 35), kWinogradBandBudget, 1},
+        // Bands of few tiles, which the GEMM path multiplies with a small-band micro-kernel
+        // where the instruction set has one (AVX-512: 49 tiles in a 64-tile panel; 12, 25 and 30
+        // tiles above in 16-tile panels).
+        Case{shape3x3(1, 16, 28, 28, 24), kWinogradBandBudget, kWinogradFusedBlockBudget}));
 
 // The error on data shaped like VGG19's: conv3_x's 256 input channels (16 of its outputs, to
 // keep the double-precision reference quick), torchvision's He initialisation N(0, 2 / (9 K)),
@@ -284,37 +288,46 @@ TEST(WinogradInputGradient, IsTheAdjointOfTheForwardMap) {
   EXPECT_NEAR(fused_lhs, fused_rhs, 1e-4 * (std::abs(fused_lhs) + std::abs(fused_rhs)));
 }
 
-// Every instruction set's micro-kernel computes the product, read both ways (U and its
-// transpose), for a row count that leaves a remainder after its register rows.
+// Every instruction set's micro-kernels (the default and the small-band ones) compute the
+// product, read both ways (U and its transpose), for a row count that leaves a remainder after
+// their register rows.
 TEST(WinogradKernelTables, PanelProductsAreProducts) {
   for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512}) {
     if (!isa_supported(isa)) {
       std::printf("  (%s: not on this CPU)\n", isa_name(isa));
       continue;
     }
-    SCOPED_TRACE(isa_name(isa));
     const WinogradKernels& kernels = winograd_kernels(isa);
-    const int rows = 19, depth = 23, panel = kernels.panel;
-    const int64_t b_stride = panel + 5, c_stride = panel + 3;
-    const Tensor a = random_tensor(Shape{rows * depth}, 13);
-    const Tensor b = random_tensor(Shape{depth * b_stride}, 14);
-    for (bool transposed : {false, true}) {
-      SCOPED_TRACE(transposed ? "transposed" : "as stored");
-      const int64_t a_row = transposed ? 1 : depth, a_depth = transposed ? rows : 1;
-      Tensor c = Tensor::zeros(Shape{rows * c_stride});
-      kernels.panel_product(a.data(), a_row, a_depth, rows, depth, b.data(), b_stride, c.data(),
-                            c_stride);
-      double worst = 0.0;
-      for (int r = 0; r < rows; ++r) {
-        for (int t = 0; t < panel; ++t) {
-          double want = 0.0;
-          for (int d = 0; d < depth; ++d)
-            want +=
-                static_cast<double>(a.data()[r * a_row + d * a_depth]) * b.data()[d * b_stride + t];
-          worst = std::max(worst, std::abs(c.data()[r * c_stride + t] - want));
+    std::vector<WinogradKernels::SmallBandProduct> products = {
+        {0, kernels.panel, kernels.panel_product}};
+    for (const auto& small : kernels.small_bands)
+      if (small.product != nullptr) products.push_back(small);
+    for (const auto& [max_tiles, panel, product] : products) {
+      SCOPED_TRACE(std::string(isa_name(isa)) + ", panel " + std::to_string(panel));
+      EXPECT_GT(panel, 0);
+      EXPECT_TRUE(max_tiles == 0 || max_tiles % panel == 0)
+          << "a band of max_tiles is whole panels";
+      const int rows = 37, depth = 23;
+      const int64_t b_stride = panel + 5, c_stride = panel + 3;
+      const Tensor a = random_tensor(Shape{rows * depth}, 13);
+      const Tensor b = random_tensor(Shape{depth * b_stride}, 14);
+      for (bool transposed : {false, true}) {
+        SCOPED_TRACE(transposed ? "transposed" : "as stored");
+        const int64_t a_row = transposed ? 1 : depth, a_depth = transposed ? rows : 1;
+        Tensor c = Tensor::zeros(Shape{rows * c_stride});
+        product(a.data(), a_row, a_depth, rows, depth, b.data(), b_stride, c.data(), c_stride);
+        double worst = 0.0;
+        for (int r = 0; r < rows; ++r) {
+          for (int t = 0; t < panel; ++t) {
+            double want = 0.0;
+            for (int d = 0; d < depth; ++d)
+              want += static_cast<double>(a.data()[r * a_row + d * a_depth]) *
+                      b.data()[d * b_stride + t];
+            worst = std::max(worst, std::abs(c.data()[r * c_stride + t] - want));
+          }
         }
+        EXPECT_LT(worst, 1e-5);
       }
-      EXPECT_LT(worst, 1e-5);
     }
   }
 }
