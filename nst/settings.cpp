@@ -92,6 +92,7 @@ void validate_settings(const JobSettings& s, std::size_t styles, const FieldName
   // The numbers reach float arithmetic; one that float cannot hold would make every loss
   // infinite or NaN.
   auto fits_float = [&](const char* field, double value) {
+    if (std::isnan(value)) fail_setting(field, name(field), " is not a number (", value, ")");
     if (!(std::abs(value) <= std::numeric_limits<float>::max())) {
       fail_setting(field, name(field), " is ", value, ", more than a float can hold (",
                    std::numeric_limits<float>::max(), ")");
@@ -112,6 +113,7 @@ void validate_settings(const JobSettings& s, std::size_t styles, const FieldName
     const std::optional<double> value = spec.number ? spec.number(s) : std::nullopt;
     if (!value) continue;
     const std::string field(spec.field);
+    if (std::isnan(*value)) fail_setting(field, name(field), " is not a number (", *value, ")");
     if (spec.minimum && !(spec.exclusive ? *value > *spec.minimum : *value >= *spec.minimum)) {
       if (spec.type == "integer-or-auto") {
         fail_setting(field, name(field), " must be auto or a whole number of at least ",
