@@ -118,10 +118,12 @@ void multiply_points_bf16(const uint16_t* a, int rows, int depth, int64_t tiles,
 // it saved.
 constexpr int64_t kMicroKernelMinTiles = 192;
 
-int widest_panel(const WinogradKernels& kernels) {
-  int widest = kernels.panel;
+// Columns a band's transformed tiles may take: its tiles, padded to the widest panel of any
+// micro-kernel or to the AMX tiles' column block.
+int64_t band_columns(const WinogradBands& plan, const WinogradKernels& kernels) {
+  int widest = std::max(kernels.panel, amx::kColumnBlock);
   for (const auto& small : kernels.small_bands) widest = std::max(widest, small.panel);
-  return widest;
+  return static_cast<int64_t>(plan.rows_per_band) * plan.tile_cols + widest;
 }
 
 // The micro-kernel for a band of `tiles` tiles, or none (OpenBLAS then multiplies).
@@ -180,8 +182,7 @@ void winograd_forward(float* out, const float* in, WinogradFilters u, const floa
   const WinogradBands plan = winograd_bands(s, band_budget);
   const int64_t filters = static_cast<int64_t>(s.K) * s.C;
   const int tw = plan.tile_cols, in_width = tw * kTile + 2, out_width = tw * kTile;
-  // Room for the widest padding any band's micro-kernel needs.
-  const int64_t max_tiles = static_cast<int64_t>(plan.rows_per_band) * tw + widest_panel(kernels);
+  const int64_t max_tiles = band_columns(plan, kernels);
   const BandBuffers buffers(kPoints * s.C * max_tiles, kPoints * s.K * max_tiles, band_budget);
   float* v = buffers.first;
   float* m = buffers.second;
@@ -244,8 +245,7 @@ void winograd_backward_input(float* din, const float* dout, const uint8_t* relu_
   const int64_t filters = static_cast<int64_t>(s.K) * s.C;
   const int tw = plan.tile_cols, in_width = tw * kTile + 2, out_width = tw * kTile;
   const bool bf16 = u.precision == Precision::bf16;
-  const int64_t max_tiles =
-      padded(static_cast<int64_t>(plan.rows_per_band) * tw, bf16 ? amx::kColumnBlock : 1);
+  const int64_t max_tiles = band_columns(plan, kernels);
   const BandBuffers buffers(kPoints * s.K * max_tiles, kPoints * s.C * max_tiles, band_budget);
   float* z = buffers.first;
   float* products = buffers.second;
