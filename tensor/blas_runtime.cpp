@@ -14,20 +14,22 @@ namespace nst {
 
 std::string blas_core_name() { return openblas_get_corename(); }
 
-std::string better_blas_coretype() {
-  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return "";
+std::string blas_coretype_for(const std::string& chosen, const CpuFeatures& cpu) {
   // Kernel sets older than AVX2, which OpenBLAS falls back to for CPUs it does not recognise.
   constexpr std::array<std::string_view, 12> kPreAvx2{
       "Prescott", "Core2",      "Penryn",    "Dunnington", "Nehalem",     "Atom",
       "Katmai",   "Coppermine", "Northwood", "Banias",     "Sandybridge", "Unknown"};
-  const std::string chosen = blas_core_name();
   bool outdated = false;
   for (std::string_view name : kPreAvx2) outdated = outdated || chosen == name;
   if (!outdated) return "";
-  const CpuFeatures& cpu = cpu_features();
   if (cpu.avx512f) return cpu.avx512_bf16 ? "Cooperlake" : "SkylakeX";
   if (cpu.avx2_fma) return "Haswell";
   return "";
+}
+
+std::string better_blas_coretype() {
+  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return "";
+  return blas_coretype_for(blas_core_name(), cpu_features());
 }
 
 void use_best_blas_kernels(char** argv) {

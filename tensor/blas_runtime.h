@@ -13,11 +13,17 @@
 
 namespace nst {
 
+struct CpuFeatures;
+
 std::string blas_core_name();  // the kernel set OpenBLAS chose, e.g. "SkylakeX"
 
-// The OPENBLAS_CORETYPE that fits this CPU, or "" when OpenBLAS's own choice should stand
-// (it chose an AVX2-or-better core, the CPU has neither AVX2 nor AVX-512, or the user set
-// OPENBLAS_CORETYPE).
+// The kernel set to ask for when OpenBLAS chose `chosen` on a CPU with these features, or ""
+// when its choice should stand: replaces only the pre-AVX2 fallbacks, by an AVX-512 set on an
+// AVX-512 CPU and by Haswell on an AVX2 one.
+std::string blas_coretype_for(const std::string& chosen, const CpuFeatures& cpu);
+
+// blas_coretype_for() on this process's OpenBLAS and CPU, or "" when the user set
+// OPENBLAS_CORETYPE.
 std::string better_blas_coretype();
 
 // Call first thing in main(). If better_blas_coretype() is not empty, sets OPENBLAS_CORETYPE

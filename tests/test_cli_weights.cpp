@@ -6,6 +6,8 @@
 
 #include "files/sha256.h"
 #include "nn/vgg19.h"
+#include "tensor/blas_runtime.h"
+#include "tensor/cpu_features.h"
 #include "tests/cli_runner.h"
 #include "tests/vgg_test_util.h"
 #include "weights/safetensors.h"
@@ -50,6 +52,24 @@ TEST(Cli, VersionHelpAndUsageErrors) {
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("--style-blend"), std::string::npos) << r.out;
   EXPECT_EQ(run_nst("stylize").code, 2);
+}
+
+// The binary really runs the kernel set use_best_blas_kernels() asks for: never OpenBLAS's
+// pre-AVX2 fallback on a CPU with AVX2. (The user's OPENBLAS_CORETYPE, respected otherwise, is
+// taken away for this run.)
+TEST(Cli, VersionNamesBlasKernelsFitForThisCpu) {
+  const char* users = std::getenv("OPENBLAS_CORETYPE");
+  const std::string saved = users != nullptr ? users : "";
+  ::unsetenv("OPENBLAS_CORETYPE");
+  const auto r = run_nst("--version");
+  if (users != nullptr) ::setenv("OPENBLAS_CORETYPE", saved.c_str(), 1);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto at = r.out.find("BLAS kernels: ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const auto from = at + std::string("BLAS kernels: ").size();
+  const std::string kernels = r.out.substr(from, r.out.find_first_of(");\n", from) - from);
+  EXPECT_EQ(blas_coretype_for(kernels, cpu_features()), "") << r.out;
+  if (cpu_features().avx2_fma) EXPECT_NE(kernels, "Prescott") << r.out;
 }
 
 TEST(Cli, WherePrintsTheFileInUse) {
