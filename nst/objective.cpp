@@ -8,6 +8,7 @@
 #include "nn/gram.h"
 #include "nn/total_variation.h"
 #include "nst/losses.h"
+#include "nst/tiled_features.h"
 
 namespace nst {
 
@@ -62,12 +63,36 @@ StyleObjective::StyleObjective(nn::Vgg19& model, const Tensor& content,
     for (std::size_t l : indices) out.push_back(layers_[l].name);
     return out;
   };
-  const std::vector<Var> content_features = model_.features(Var(content), names(content_layers));
-  for (std::size_t k = 0; k < content_layers.size(); ++k)
-    layers_[content_layers[k]].content_target = content_features[k].value();
+  // Tiles for an image, or none when it fits one (or tiling is off).
+  const TileGeometry geometry = tile_geometry(names_of(layers_));
+  auto tiles_for = [&](ImageSize size) {
+    std::vector<Tile> tiles;
+    if (settings.tile_size > 0) tiles = plan_tiles(size, settings.tile_size, geometry);
+    if (tiles.size() == 1) tiles.clear();
+    return tiles;
+  };
+  tiles_ = tiles_for(content_size_);
+  for (const LayerTerms& layer : layers_) pools_.push_back(pools_before(layer.name));
+
+  if (!tiles_.empty()) {
+    const std::vector<Tensor> targets =
+        tiled_features(model_, content, names(content_layers), tiles_);
+    for (std::size_t k = 0; k < content_layers.size(); ++k)
+      layers_[content_layers[k]].content_target = targets[k];
+  } else {
+    const std::vector<Var> targets = model_.features(Var(content), names(content_layers));
+    for (std::size_t k = 0; k < content_layers.size(); ++k)
+      layers_[content_layers[k]].content_target = targets[k].value();
+  }
   std::vector<std::vector<Tensor>> grams(style_layers.size());
   for (const Tensor& style : styles) {
-    image_size(style);
+    const std::vector<Tile> style_tiles = tiles_for(image_size(style));
+    if (!style_tiles.empty()) {
+      std::vector<Tensor> style_grams = tiled_grams(model_, style, names(style_layers), style_tiles);
+      for (std::size_t k = 0; k < style_layers.size(); ++k)
+        grams[k].push_back(std::move(style_grams[k]));
+      continue;
+    }
     const std::vector<Var> features = model_.features(Var(style), names(style_layers));
     for (std::size_t k = 0; k < style_layers.size(); ++k)
       grams[k].push_back(nn::gram(features[k]).value());
@@ -76,7 +101,12 @@ StyleObjective::StyleObjective(nn::Vgg19& model, const Tensor& content,
     layers_[style_layers[k]].style_target = blend_grams(grams[k], blend);
 }
 
+double StyleObjective::style_share(int count) const {
+  return count == 0 ? 0.0 : count / static_cast<double>(style_layer_count_);
+}
+
 IterationLosses StyleObjective::evaluate(Var& image) {
+  if (!tiles_.empty()) return evaluate_tiled(image);
   // With only the total variation weighted, the network runs without a graph.
   std::optional<NoGradGuard> no_graph;
   if (content_weight_ == 0.0 && style_weight_ == 0.0) no_graph.emplace();
@@ -87,10 +117,6 @@ IterationLosses StyleObjective::evaluate(Var& image) {
   // whose weight is 0 is still reported but sends no gradient.
   IterationLosses losses;
   std::vector<RootGradient> roots;
-  // The share of the style term that one layer's entries carry (0 with no style layers).
-  auto style_share = [this](int count) {
-    return count == 0 ? 0.0 : count / static_cast<double>(style_layer_count_);
-  };
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const LayerTerms& layer = layers_[l];
     const FeatureTerms terms{

@@ -7,12 +7,20 @@
 // building a graph. evaluate() then gives E and its gradient for any image of the content's
 // size; the optimiser drivers (drivers.h) decide what to do with them.
 //
+// Tiled (settings.tile_size, nst/tiling.h): the targets are computed tile by tile, and an
+// evaluation takes two passes over the tiles: the first, without a graph, adds up each style
+// layer's Gram matrix over the tiles' cores; the second runs each tile with a graph, takes the
+// gradient at its core positions from those global Gram matrices (and the content at those
+// positions), zero on its border, and adds the tile's image gradient into the whole image's.
+// The same E and gradient as one pass, up to float rounding; memory: one tile's iteration.
+//
 // Memory: the loss terms are evaluated without a graph, each feature map overwritten by its
 // gradient (losses.h), and one backward pass starts from all of them at once. So an iteration
 // holds each requested feature map once (as value, then as gradient), the network's ReLU
 // bits and pooling bytes, and the two activations of the layer being computed.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -20,6 +28,7 @@
 #include "nn/vgg19.h"
 #include "nst/image.h"
 #include "nst/settings.h"
+#include "nst/tiling.h"
 
 namespace nst {
 
@@ -43,8 +52,13 @@ class StyleObjective {
   IterationLosses evaluate(Var& image);
 
   ImageSize content_size() const { return content_size_; }
+  std::size_t tile_count() const { return std::max<std::size_t>(1, tiles_.size()); }
 
  private:
+  IterationLosses evaluate_tiled(Var& image);  // objective_tiled.cpp
+  // The share of the style term that a layer's entries carry (0 with no style layers).
+  double style_share(int count) const;
+
   nn::Vgg19& model_;
   double content_weight_, style_weight_, tv_weight_;
   std::size_t style_layer_count_;
@@ -59,6 +73,10 @@ class StyleObjective {
     int style_count = 0;
   };
   std::vector<LayerTerms> layers_;
+  // With tile_size set and an image larger than one tile: the tiles, and each layer's pools.
+  // Empty: the whole image in one pass.
+  std::vector<Tile> tiles_;
+  std::vector<int> pools_;
 };
 
 }  // namespace nst

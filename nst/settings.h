@@ -63,6 +63,10 @@ struct JobSettings {
   // The result's file (and snapshots, previews): JPEG quality, PNG compression.
   ImageEncoding encoding;
 
+  // Tiled evaluation (nst/tiling.h): the side of a tile's core in pixels; 0: the whole image
+  // in one pass. The result is the same either way, up to float rounding.
+  int tile_size = 0;
+
   int threads = 0;         // 0: the process's default (all cores, or OMP_NUM_THREADS)
   int64_t max_memory = 0;  // bytes a run may need (nst/memory.h); 0: 3/4 of physical memory
 };

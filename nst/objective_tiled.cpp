@@ -1,0 +1,122 @@
+// StyleObjective::evaluate over tiles (objective.h): the same E and gradient as one pass.
+//
+// Why it is exact: G = F F^T / (H W) is a sum over positions, so the tiles' cores add up to the
+// whole image's G. The gradient at a position, dE/dF = (dG + dG^T) F / (H W) + the content's
+// (F - P) / (2 C H W) there (each times its weight), needs only that position's features and
+// the global G - A. Each tile's core features equal the whole image's (tiling.h), so backward
+// from the core with these gradients, zero on the border, gives exactly the core positions'
+// share of the image gradient; the shares of all tiles add up to the whole.
+#include <optional>
+
+#include "autograd/backward.h"
+#include "autograd/grad_mode.h"
+#include "nn/total_variation.h"
+#include "nst/objective.h"
+#include "nst/tiled_features.h"
+#include "tensor/elementwise.h"
+#include "tensor/error.h"
+#include "tensor/gram.h"
+
+namespace nst {
+
+IterationLosses StyleObjective::evaluate_tiled(Var& image) {
+  const ImageSize size = image_size(image.value());
+  NST_CHECK(size.width == content_size_.width && size.height == content_size_.height,
+            "StyleObjective: the image is ", to_string(size), ", the content ",
+            to_string(content_size_));
+  IterationLosses losses;
+  std::vector<std::string> names;
+  for (const LayerTerms& layer : layers_) names.push_back(layer.name);
+  // The positions of a layer over the whole image.
+  auto all_positions = [&](std::size_t l) {
+    return static_cast<double>(size.height >> pools_[l]) * (size.width >> pools_[l]);
+  };
+
+  // First pass: the Gram matrices over all tiles, the style terms and dE/dG per layer.
+  std::vector<std::size_t> style_layers;
+  std::vector<std::string> style_names;
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    if (layers_[l].style_count == 0) continue;
+    style_layers.push_back(l);
+    style_names.push_back(layers_[l].name);
+  }
+  std::vector<Tensor> dgrams(layers_.size());  // weighted (G - A) / (2 C^2); undefined: none
+  if (!style_layers.empty()) {
+    const std::vector<Tensor> grams = tiled_grams(model_, image.value(), style_names, tiles_);
+    for (std::size_t k = 0; k < style_layers.size(); ++k) {
+      const LayerTerms& layer = layers_[style_layers[k]];
+      const double C = static_cast<double>(grams[k].shape()[1]);
+      losses.style += squared_distance(grams[k].values(), layer.style_target.values()) /
+                      (4.0 * C * C) * style_share(layer.style_count);
+      const double weight = style_weight_ * style_share(layer.style_count);
+      if (weight == 0.0) continue;
+      Tensor& dgram = dgrams[style_layers[k]] = Tensor(grams[k].shape());
+      sub(grams[k].values(), layer.style_target.values(), dgram.values());
+      scale(dgram.values(), static_cast<float>(weight / (2.0 * C * C)), dgram.values());
+    }
+  }
+
+  // The total variation on the whole image: its gradient goes first into the image's.
+  image.zero_grad();
+  {
+    std::optional<NoGradGuard> off;
+    if (tv_weight_ == 0.0) off.emplace();
+    const Var tv = nn::total_variation(image);
+    losses.tv = tv.value().item();
+    if (tv_weight_ != 0.0) backward(tv, Tensor::scalar(static_cast<float>(tv_weight_)));
+  }
+
+  // Second pass: each tile with a graph, its core's gradient, its image gradient added in.
+  const bool graph = content_weight_ != 0.0 || style_weight_ != 0.0;
+  Tensor& gradient = image.slot()->grad_buffer();
+  for (const Tile& tile : tiles_) {
+    Var pixels(crop(image.value(), tile.region), graph);
+    std::optional<NoGradGuard> no_graph;
+    if (!graph) no_graph.emplace();
+    std::vector<Var> features = model_.features(pixels, names);
+    std::vector<RootGradient> roots;
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      const LayerTerms& layer = layers_[l];
+      Tensor& value = features[l].value();
+      const auto C = static_cast<int>(value.shape()[1]);
+      const Rect core = core_in_features(tile, pools_[l]);
+      const int positions = core.height * core.width;
+      const double all = all_positions(l);
+      Tensor core_features = crop(value, core);
+      Tensor core_target;
+      if (layer.content_count > 0) {
+        core_target = crop(layer.content_target, core_in_image_features(tile, pools_[l]));
+        losses.content += squared_distance(core_features.values(), core_target.values()) /
+                          (4.0 * C * all) * layer.content_count;
+      }
+      const double content_weight = content_weight_ * layer.content_count;
+      const Tensor& dgram = dgrams[l];
+      if (!graph || (content_weight == 0.0 && !dgram.defined())) continue;
+      if (positions > 0) {
+        // gram_backward_in_place divides by the positions it is given: scale dE/dG to the
+        // core's share of the whole image's.
+        Tensor dgram_share;
+        if (dgram.defined()) {
+          dgram_share = Tensor(dgram.shape());
+          scale(dgram.values(), static_cast<float>(positions / all), dgram_share.values());
+        }
+        gram_backward_in_place(core_features.data(),
+                               dgram_share.defined() ? dgram_share.data() : nullptr,
+                               content_weight != 0.0 ? core_target.data() : nullptr,
+                               static_cast<float>(content_weight / (2.0 * C * all)), C, positions);
+      }
+      value.fill(0.0f);
+      copy_rect(core_features, {0, 0, core.height, core.width}, value, core);
+      roots.push_back({.root = features[l], .gradient = value});
+    }
+    features.clear();
+    if (roots.empty()) continue;
+    backward(std::move(roots));
+    if (pixels.grad().defined()) add_rect(gradient, tile.region, pixels.grad());
+  }
+  losses.total =
+      content_weight_ * losses.content + style_weight_ * losses.style + tv_weight_ * losses.tv;
+  return losses;
+}
+
+}  // namespace nst

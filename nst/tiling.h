@@ -1,0 +1,62 @@
+// Exact tiling: how an image too large for one pass through VGG19 is cut into tiles whose
+// features, put together, are the whole image's features, bit for bit up to float rounding.
+//
+// Each tile has a core, and the cores partition the image; the network runs on the core plus
+// a border (clipped to the image). A feature at a core position is exact when everything it
+// depends on lies in the tile: a 3x3 convolution at a tile edge that is not the image's own
+// edge pads with zeros where the image has pixels, and each convolution carries that error one
+// position further in; a 2x2 pool halves the band of wrong positions, rounding up. So the
+// border must be at least that band, in pixels, at the deepest layer used (tile_geometry), and
+// every core and tile edge inside the image must sit on a multiple of 2^pools, so that each
+// tile's pooling windows are the image's. Then a layer with s pools before it sees the core
+// [y, y + h) of the image at its positions [y / 2^s, (y + h) / 2^s) (floored, as VGG19's
+// pools floor odd sizes); at the image's far edge that is the layer's own floored size.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nst/image.h"
+#include "tensor/tensor.h"
+
+namespace nst {
+
+// A rectangle of an image or of a feature map, in its own positions.
+struct Rect {
+  int y = 0, x = 0, height = 0, width = 0;
+  bool operator==(const Rect&) const = default;
+};
+
+struct Tile {
+  Rect region;  // the pixels the network runs on: the core and its border, within the image
+  Rect core;    // the pixels this tile's features stand for
+};
+
+// What the deepest layer a run uses asks of its tiles.
+struct TileGeometry {
+  int alignment = 1;  // 2^pools before the deepest layer: every edge inside the image is a multiple
+  int border = 0;     // pixels around a core, a multiple of `alignment`
+};
+TileGeometry tile_geometry(const std::vector<std::string>& layers);
+
+// The number of pools before a VGG19 layer: its features are the image at 1 / 2^pools.
+int pools_before(const std::string& layer);
+
+// Cores of core_size x core_size pixels (rounded up to a multiple of the alignment; the last
+// ones in a row or column smaller), row by row; one tile, the whole image, when core_size
+// covers it.
+std::vector<Tile> plan_tiles(ImageSize image, int core_size, const TileGeometry& geometry);
+
+// The core's positions in the tile's feature map at a layer with `pools` pools before it.
+Rect core_in_features(const Tile& tile, int pools);
+// The core's positions in the whole image's feature map at that layer.
+Rect core_in_image_features(const Tile& tile, int pools);
+
+// Copies of a rectangle of a [1, C, H, W] tensor, and back: crop() makes a [1, C, h, w]
+// tensor; add_rect() adds one into the rectangle of a larger tensor; copy_rect() copies a
+// rectangle of one tensor into a rectangle (of the same size) of another.
+Tensor crop(const Tensor& image, const Rect& rect);
+void add_rect(Tensor& whole, const Rect& rect, const Tensor& part);
+void copy_rect(const Tensor& from, const Rect& from_rect, Tensor& to, const Rect& to_rect);
+
+}  // namespace nst
