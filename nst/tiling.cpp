@@ -120,6 +120,7 @@ void copy_rect(const Tensor& from, const Rect& from_rect, Tensor& to, const Rect
   NST_CHECK(from.shape()[1] == to.shape()[1] && from_rect.height == to_rect.height &&
                 from_rect.width == to_rect.width,
             "copy_rect: ", from.shape(), " and ", to.shape(), " or their rectangles differ");
+  if (from_rect.height == 0 || from_rect.width == 0) return;  // a core thinner than 2^pools
   const int64_t channels = from.shape()[1];
   const int64_t from_h = from.shape()[2], from_w = from.shape()[3];
   const int64_t to_h = to.shape()[2], to_w = to.shape()[3];
