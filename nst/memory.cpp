@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "nn/vgg19.h"
+#include "nst/tiling.h"
 #include "tensor/conv2d_algorithm.h"
 #include "tensor/winograd.h"
 
@@ -119,14 +120,41 @@ int64_t model_bytes() {
   return params * kFloat;
 }
 
+// The largest picture VGG19 runs on for an image of `size`: the image, or with tiling its
+// largest tile (core and border).
+ImageSize network_input(ImageSize size, const JobSettings& settings,
+                        const std::vector<std::string>& requested) {
+  if (settings.tile_size <= 0 || requested.empty()) return size;
+  const std::vector<Tile> tiles = plan_tiles(size, settings.tile_size, tile_geometry(requested));
+  if (tiles.size() == 1) return size;
+  ImageSize largest;
+  for (const Tile& tile : tiles) {
+    largest.height = std::max(largest.height, tile.region.height);
+    largest.width = std::max(largest.width, tile.region.width);
+  }
+  return largest;
+}
+
+// The whole image's features of the named layers, which a tiled run keeps as content targets.
+int64_t whole_features_bytes(ImageSize size, const std::vector<std::string>& layers) {
+  const int last = deepest(layers);
+  if (last < 0) return 0;
+  const std::vector<int64_t> out = layer_outputs(size, last);
+  int64_t bytes = 0;
+  for (const std::string& name : layers) bytes += out[nn::vgg19_layer_index(name)];
+  return bytes;
+}
+
 }  // namespace
 
 MemoryEstimate estimate_memory(const JobSettings& settings, const JobSizes& sizes) {
   MemoryEstimate e;
   std::vector<std::string> requested = settings.content_layers;
   requested.insert(requested.end(), settings.style_layers.begin(), settings.style_layers.end());
-  std::vector<ImageSize> network_inputs = sizes.styles;
-  network_inputs.push_back(sizes.content);
+  std::vector<ImageSize> network_inputs;
+  for (ImageSize style : sizes.styles)
+    network_inputs.push_back(network_input(style, settings, requested));
+  network_inputs.push_back(network_input(sizes.content, settings, requested));
   e.fixed = kProgram + model_bytes() + winograd_filter_bytes(network_inputs, deepest(requested));
 
   const int64_t content = image_bytes(sizes.content);
@@ -144,11 +172,20 @@ MemoryEstimate estimate_memory(const JobSettings& settings, const JobSizes& size
   }
   reading = std::max(reading, image_bytes(sizes.init_original) * 5 / 4 + content);
 
-  int64_t targets = targets_bytes(sizes.content, settings.content_layers);
-  for (ImageSize style : sizes.styles)
-    targets = std::max(targets, targets_bytes(style, settings.style_layers));
+  // Tiled, the network runs on one tile at a time, and the content targets are kept whole.
+  const ImageSize content_input = network_input(sizes.content, settings, requested);
+  const int64_t tiled_targets = content_input.width == sizes.content.width &&
+                                        content_input.height == sizes.content.height
+                                    ? 0
+                                    : whole_features_bytes(sizes.content, settings.content_layers);
+  int64_t targets = tiled_targets + targets_bytes(content_input, settings.content_layers);
+  for (ImageSize style : sizes.styles) {
+    targets = std::max(targets, targets_bytes(network_input(style, settings, requested),
+                                              settings.style_layers));
+  }
 
-  const int64_t iterations = iteration_bytes(sizes.content, requested, settings.pooling);
+  const int64_t iterations =
+      tiled_targets + iteration_bytes(content_input, requested, settings.pooling);
   e.work = iterations;
   e.phase = "the iterations";
   if (targets > e.work) e.work = targets, e.phase = "computing the targets";

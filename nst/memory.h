@@ -11,7 +11,9 @@
 //   iterations: VGG19 with its lean graph at the content's size: the requested features, the
 //               ReLU bits and pooling bytes, and the two gradients of the layer backward is in
 //               (memory.cpp, iteration_bytes).
-// Both phases with the network add the convolutions' scratch band. The block cache never
+// Both phases with the network add the convolutions' scratch band. With tiling
+// (settings.tile_size, nst/tiling.h) the network runs on the largest tile instead of the
+// whole picture, and the whole picture's content targets are kept through both phases. The block cache never
 // holds more than the most that was in use at once (tensor/aligned_buffer.cpp).
 // Tested against measured peaks (tests/test_cli_memory.cpp).
 #pragma once

@@ -1,7 +1,7 @@
 // Resume files: a stopped or checkpointed run, made durable so that it can be continued exactly.
 //
 // The file is a safetensors file (so any safetensors tool can look inside) whose metadata
-// starts with format = "nst-resume" and a version from "1" to "5" (nst/resume.cpp says what each
+// starts with format = "nst-resume" and a version from "1" to "6" (nst/resume.cpp says what each
 // added); a file without them, of another version, or with any field missing or malformed is
 // refused with a message naming it, and it is read through the same validating safetensors
 // reader as weights. It holds:

@@ -60,7 +60,9 @@ TEST_F(Memory, TheEstimateIsWithinAQuarterOfTheMeasuredPeak) {
   if (kSanitized) GTEST_SKIP() << "sanitizers change memory use; the Release build checks this";
   for (const std::string extra :
        {"--size 128", "--size 384", "--size 384 --optimizer lbfgs", "--size 96 --style-scale 5",
-        "--size 256 --pooling avg --content-layers relu3_1 --style-layers relu1_1,relu2_1"}) {
+        "--size 256 --pooling avg --content-layers relu3_1 --style-layers relu1_1,relu2_1",
+        // Tiled: 4 x 3 tiles of up to 320 x 320 pixels (a 160-pixel core and 80 of border).
+        "--size 640 --scales 1 --tile-size 160"}) {
     SCOPED_TRACE(extra);
     const pid_t pid = testing::start_nst(args(extra), dir_.file("err"));
     int status = 0;

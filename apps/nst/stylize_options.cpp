@@ -49,9 +49,9 @@ std::string animation_option(const cxxopts::ParseResult& r) {
 // What a user may give with --resume: the job is the file's, but where it writes, whether it
 // may replace files, and the limits it runs within are the user's alone (a file may come from
 // anyone). The outputs are checked once the file is read (stylize_resume.h).
-constexpr std::string_view kWithResume[] = {"resume",  "quiet",      "overwrite",
-                                            "output",  "loss-log",   "animation",
-                                            "threads", "max-memory", "max-pixels"};
+constexpr std::string_view kWithResume[] = {
+    "resume",    "quiet",   "overwrite",  "output",     "loss-log",
+    "animation", "threads", "max-memory", "max-pixels", "tile-size"};
 
 StylizeOptions resume_options(const cxxopts::ParseResult& r) {
   for (const auto& given : r.arguments()) {

@@ -125,7 +125,8 @@ void record_written_outputs(Metadata& extra, const StylizeOptions& o) {
 }
 
 bool is_limit(std::string_view field) {
-  return field == "threads" || field == "max_memory" || field == "max_pixels";
+  return field == "threads" || field == "max_memory" || field == "max_pixels" ||
+         field == "tile_size";
 }
 
 std::string resumed_field_name(std::string_view field) {
@@ -159,6 +160,7 @@ StylizeOptions options_from_resume(const ResumeFile& resume, const std::string& 
   o.job.settings.threads = given.job.settings.threads;
   o.job.settings.max_memory = given.job.settings.max_memory;
   o.job.settings.max_pixels = given.job.settings.max_pixels;
+  o.job.settings.tile_size = given.job.settings.tile_size;
   for (const std::string& style : split_lines(text("styles")))
     o.job.styles.push_back(ImageSource::file(style));
   if (const std::string texture = optional_text("texture"); !texture.empty()) {
