@@ -73,7 +73,9 @@ std::vector<Tile> plan_tiles(ImageSize image, int core_size, const TileGeometry&
   NST_CHECK(image.width > 0 && image.height > 0 && core_size > 0 && geometry.alignment > 0,
             "plan_tiles: empty image or tile");
   const int a = geometry.alignment;
-  const int step = (core_size + a - 1) / a * a;
+  // A core as large as the image is one tile; clamping first keeps the rounding from overflowing.
+  const int covering = std::max(image.width, image.height);
+  const int step = (std::min(core_size, covering) + a - 1) / a * a;
   const std::vector<int> rows = core_edges(image.height, step);
   const std::vector<int> cols = core_edges(image.width, step);
   std::vector<Tile> tiles;
