@@ -64,6 +64,7 @@ PreparedScale make_scale(const JobSettings& s, const ScalePlan& scale, const Ten
                          const std::vector<Tensor>& styles, const Tensor& init, bool first) {
   PreparedScale out;
   out.iterations = scale.iterations;
+  out.tiles = scale.tiles;
   out.content = resize_image(content, scale.content);
   for (std::size_t i = 0; i < styles.size(); ++i)
     out.styles.push_back(resize_image(styles[i], scale.styles[i]));
@@ -148,6 +149,7 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
   const JobPlan plan = nst::plan(s, planned(job.content, content), style_sizes, init_size, names);
 
   prepared.settings = s;
+  prepared.settings.tile_size = plan.tile_size;
   prepared.names = names;
   prepared.notes = plan.notes;
   prepared.memory = plan.memory;

@@ -56,11 +56,12 @@ struct PreparedScale {
   // the start is noise.
   Tensor start;
   int iterations = 0;  // iterations at this scale
+  int tiles = 1;       // the tiles VGG19 runs on at this scale (nst/tiling.h)
 };
 
 // A job ready to run: the images at their working sizes, one set per scale, coarse to fine.
 struct PreparedJob {
-  JobSettings settings;
+  JobSettings settings;  // as given, with an auto tile size resolved (plan(), nst/plan.h)
   std::vector<PreparedScale> scales;  // the last at settings.size
   std::vector<std::string> notes;     // things a user should hear about (an upscaled content)
   FieldNames names;                   // how messages of the run spell settings

@@ -124,8 +124,9 @@ int64_t model_bytes() {
 // largest tile (core and border).
 ImageSize network_input(ImageSize size, const JobSettings& settings,
                         const std::vector<std::string>& requested) {
-  if (settings.tile_size <= 0 || requested.empty()) return size;
-  const std::vector<Tile> tiles = plan_tiles(size, settings.tile_size, tile_geometry(requested));
+  const int tile_size = settings.tile_size.value_or(0);
+  if (tile_size <= 0 || requested.empty()) return size;
+  const std::vector<Tile> tiles = plan_tiles(size, tile_size, tile_geometry(requested));
   if (tiles.size() == 1) return size;
   ImageSize largest;
   for (const Tile& tile : tiles) {
@@ -149,8 +150,7 @@ int64_t whole_features_bytes(ImageSize size, const std::vector<std::string>& lay
 
 MemoryEstimate estimate_memory(const JobSettings& settings, const JobSizes& sizes) {
   MemoryEstimate e;
-  std::vector<std::string> requested = settings.content_layers;
-  requested.insert(requested.end(), settings.style_layers.begin(), settings.style_layers.end());
+  const std::vector<std::string> requested = used_layers(settings);
   std::vector<ImageSize> network_inputs;
   for (ImageSize style : sizes.styles)
     network_inputs.push_back(network_input(style, settings, requested));

@@ -67,7 +67,7 @@ StyleObjective::StyleObjective(nn::Vgg19& model, const Tensor& content,
   const TileGeometry geometry = tile_geometry(names_of(layers_));
   auto tiles_for = [&](ImageSize size) {
     std::vector<Tile> tiles;
-    if (settings.tile_size > 0) tiles = plan_tiles(size, settings.tile_size, geometry);
+    if (settings.tile_size.value_or(0) > 0) tiles = plan_tiles(size, *settings.tile_size, geometry);
     if (tiles.size() == 1) tiles.clear();
     return tiles;
   };

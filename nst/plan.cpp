@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 
 #include "nst/resize.h"
+#include "nst/tiling.h"
 #include "tensor/error.h"
 
 namespace nst {
@@ -87,6 +89,35 @@ ScalePlan scale_plan(const JobSettings& s, const JobSizes& sizes, const Scale& s
   return out;
 }
 
+// The smallest core auto tiling tries: as wide as its border (a tile then runs at most 9 times
+// its core's pixels), and 64 pixels at least.
+int smallest_auto_core(const TileGeometry& geometry) {
+  const int a = geometry.alignment;
+  return (std::max(64, geometry.border) + a - 1) / a * a;
+}
+
+// With tile_size auto and a run whose whole picture needs more than `limit`: the largest core
+// size that fits, as n equal cores along the longest side of the largest picture (the content
+// or a style) for n = 2, 3, ... (equal cores waste no pass on a sliver). Nothing when even the smallest core worth running does not.
+std::optional<int> fitting_tile_size(const JobSettings& s, const JobSizes& sizes, int64_t limit) {
+  const TileGeometry geometry = tile_geometry(used_layers(s));
+  const int a = geometry.alignment;
+  int longest = std::max(sizes.content.width, sizes.content.height);
+  for (ImageSize style : sizes.styles) longest = std::max({longest, style.width, style.height});
+  JobSettings tiled = s;
+  for (int n = 2;; ++n) {
+    const int core = ((longest + n - 1) / n + a - 1) / a * a;
+    if (core < smallest_auto_core(geometry)) return std::nullopt;
+    tiled.tile_size = core;
+    if (estimate_memory(tiled, sizes).total() <= limit) return core;
+  }
+}
+
+int tile_count(ImageSize size, int tile_size, const JobSettings& s) {
+  if (tile_size <= 0) return 1;
+  return static_cast<int>(plan_tiles(size, tile_size, tile_geometry(used_layers(s))).size());
+}
+
 }  // namespace
 
 int JobPlan::total_iterations() const {
@@ -142,14 +173,40 @@ JobPlan plan(const JobSettings& s, const PlannedImage& content,
   const std::vector<Scale> schedule = choose_scales(s, sizes, min_side, names);
   for (const Scale& scale : schedule) plan.scales.push_back(scale_plan(s, sizes, scale));
   sizes.kept_images = kept_image_sizes(s, sizes, schedule);
-  plan.memory = estimate_memory(s, sizes);
   const int64_t limit = s.max_memory > 0 ? s.max_memory : default_max_memory();
+  plan.memory = estimate_memory(s, sizes);
+  plan.tile_size = s.tile_size.value_or(0);
+  const bool auto_tiles = !s.tile_size.has_value();
+  if (auto_tiles && plan.memory.total() > limit) {
+    const int64_t whole = plan.memory.total();
+    const TileGeometry geometry = tile_geometry(used_layers(s));
+    JobSettings tiled = s;
+    tiled.tile_size = plan.tile_size =
+        fitting_tile_size(s, sizes, limit).value_or(smallest_auto_core(geometry));
+    plan.memory = estimate_memory(tiled, sizes);
+    const int content_tiles = tile_count(size, plan.tile_size, s);
+    plan.notes.push_back(
+        "the whole pictures at once would need about " + format_bytes(whole) + ", more than the " +
+        format_bytes(limit) + " that " + name_of(names, "max_memory") +
+        " allows: running VGG19 on tiles of " + std::to_string(plan.tile_size) +
+        " pixels with a border of " + std::to_string(geometry.border) +
+        " pixels instead, the content in " +
+        std::to_string(content_tiles) + (content_tiles == 1 ? " tile" : " tiles") +
+        " (the same result, more work per iteration)");
+  }
+  for (ScalePlan& scale : plan.scales) scale.tiles = tile_count(scale.content, plan.tile_size, s);
+  // What else could make it fit: tiles when they were turned off, smaller ones when forced.
+  const std::string tiling_advice =
+      auto_tiles                ? ""
+      : plan.tile_size == 0     ? ", let it run in tiles (" + name_of(names, "tile_size") + " auto)"
+                                : ", use smaller tiles (" + name_of(names, "tile_size") + ")";
   NST_CHECK(plan.memory.total() <= limit, "this run would need about ",
             format_bytes(plan.memory.total()), " of memory (", format_bytes(plan.memory.work),
-            " of it for ", plan.memory.phase, "), more than the ", format_bytes(limit), " that ",
-            name_of(names, "max_memory"), " allows; lower ", name_of(names, "size"), " or ",
-            name_of(names, "style_scale"), ", use shallower layers, or raise ",
-            name_of(names, "max_memory"));
+            " of it for ", plan.memory.phase,
+            plan.scales.back().tiles > 1 ? " in tiles of " + std::to_string(plan.tile_size) + " pixels" : "",
+            "), more than the ", format_bytes(limit), " that ", name_of(names, "max_memory"),
+            " allows; lower ", name_of(names, "size"), " or ", name_of(names, "style_scale"),
+            ", use shallower layers", tiling_advice, ", or raise ", name_of(names, "max_memory"));
   return plan;
 }
 

@@ -26,11 +26,15 @@ struct ScalePlan {
   int iterations = 0;
   ImageSize content;                // the content at this scale
   std::vector<ImageSize> styles;    // each style at its working size next to it
+  int tiles = 1;                    // the content's tiles at this scale (nst/tiling.h)
 };
 
 struct JobPlan {
   std::vector<ScalePlan> scales;   // coarse to fine; the last at settings.size
   MemoryEstimate memory;           // from the sizes of every picture the run keeps
+  // The tile size the run uses: the settings', or with auto the largest that fits max_memory
+  // when the whole picture does not; 0: the whole picture in one pass.
+  int tile_size = 0;
   std::vector<std::string> notes;  // things a user should hear about (an upscaled content)
 
   int total_iterations() const;    // over all scales
@@ -39,7 +43,8 @@ struct JobPlan {
 // The plan of a job with these pictures (`init`: the starting image, when settings.init is
 // InitKind::image). SettingError for settings that cannot work or a scale count that does not
 // fit the pictures; nst::Error naming the picture or setting to change for working sizes over
-// the pixel limit or too small for the deepest layer used, and for a run over the memory limit.
+// the pixel limit or too small for the deepest layer used, and for a run over the memory limit
+// (with tile_size auto, one that does not fit even in the smallest tiles worth running).
 // `names` spells settings in messages (settings.h).
 JobPlan plan(const JobSettings& settings, const PlannedImage& content,
              const std::vector<PlannedImage>& styles, const PlannedImage& init = {},

@@ -96,15 +96,25 @@ std::vector<SettingSpec> make_specs() {
       {.name = "tile-size",
        .field = "tile_size",
        .group = "Images",
-       .help = "run VGG19 on tiles of N x N pixels plus a border, for pictures too large for "
-               "memory; the same result up to float rounding (0: the whole picture at once)",
-       .type = "integer",
+       .help = "run VGG19 on tiles of N x N pixels plus a border, with the same result up to "
+               "float rounding; auto: in tiles as large as fit only when the whole picture at "
+               "once would need more than --max-memory; 0: never",
+       .type = "integer-or-auto",
        .minimum = 0,
        .not_for_service = "the server decides how its memory is used",
        .since_version = 6,
-       .parse = [](S& s, Text t, Text n) { s.tile_size = int_from_text(t, n); },
-       .text = [](const S& s) { return std::to_string(s.tile_size); },
-       .number = [](const S& s) -> std::optional<double> { return s.tile_size; }},
+       .parse =
+           [](S& s, Text t, Text n) {
+             if (trimmed(t) == "auto") {
+               s.tile_size.reset();
+             } else {
+               s.tile_size = int_from_text(t, n);
+             }
+           },
+       .text = [](const S& s) { return s.tile_size ? std::to_string(*s.tile_size) : "auto"; },
+       .number = [](const S& s) -> std::optional<double> {
+         return s.tile_size ? std::optional<double>(*s.tile_size) : std::nullopt;
+       }},
       {.name = "iterations",
        .field = "iterations",
        .group = "Optimisation",

@@ -182,6 +182,12 @@ std::vector<double> normalized_blend(const std::vector<double>& weights, std::si
   return normalized;
 }
 
+std::vector<std::string> used_layers(const JobSettings& settings) {
+  std::vector<std::string> layers = settings.content_layers;
+  layers.insert(layers.end(), settings.style_layers.begin(), settings.style_layers.end());
+  return layers;
+}
+
 int min_side_for(const JobSettings& settings) {
   int deepest = 0;
   for (const auto* layers : {&settings.content_layers, &settings.style_layers}) {

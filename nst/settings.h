@@ -64,8 +64,9 @@ struct JobSettings {
   ImageEncoding encoding;
 
   // Tiled evaluation (nst/tiling.h): the side of a tile's core in pixels; 0: the whole image
-  // in one pass. The result is the same either way, up to float rounding.
-  int tile_size = 0;
+  // in one pass; nothing (auto): tiles only when one pass would need more than max_memory,
+  // as large as fit (nst/plan.h). The result is the same either way, up to float rounding.
+  std::optional<int> tile_size;
 
   int threads = 0;         // 0: the process's default (all cores, or OMP_NUM_THREADS)
   int64_t max_memory = 0;  // bytes a run may need (nst/memory.h); 0: 3/4 of physical memory
@@ -108,6 +109,9 @@ void validate_settings(const JobSettings& settings, std::size_t styles,
 // for a negative weight, an all-zero list, or a count that differs from the number of styles.
 std::vector<double> normalized_blend(const std::vector<double>& weights, std::size_t styles,
                                      const FieldNames& names = {});
+
+// The layers the objective reads: the content layers, then the style layers.
+std::vector<std::string> used_layers(const JobSettings& settings);
 
 // The smallest image side that still has a pixel at the deepest layer the settings use: each
 // pool before it halves the image.

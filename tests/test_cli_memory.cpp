@@ -61,8 +61,9 @@ TEST_F(Memory, TheEstimateIsWithinAQuarterOfTheMeasuredPeak) {
   for (const std::string extra :
        {"--size 128", "--size 384", "--size 384 --optimizer lbfgs", "--size 96 --style-scale 5",
         "--size 256 --pooling avg --content-layers relu3_1 --style-layers relu1_1,relu2_1",
-        // Tiled: 4 x 3 tiles of up to 320 x 320 pixels (a 160-pixel core and 80 of border).
-        "--size 640 --scales 1 --tile-size 160"}) {
+        // Tiled: 4 x 3 tiles of up to 320 x 320 pixels (a 160-pixel core and 80 of border),
+        // chosen by itself since the whole picture does not fit 450 MB (about 580 MB).
+        "--size 640 --scales 1 --max-memory 450M"}) {
     SCOPED_TRACE(extra);
     const pid_t pid = testing::start_nst(args(extra), dir_.file("err"));
     int status = 0;
@@ -70,6 +71,13 @@ TEST_F(Memory, TheEstimateIsWithinAQuarterOfTheMeasuredPeak) {
     ASSERT_EQ(::wait4(pid, &status, 0, &usage), pid);
     const std::string err = read_bytes(dir_.file("err"));
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << err;
+    if (extra.find("--max-memory") != std::string::npos) {
+      EXPECT_NE(err.find("running VGG19 on tiles of 160 pixels"), std::string::npos) << err;
+      EXPECT_NE(err.find("640x480, 1 style image(s), at most 2 Adam iterations on"),
+                std::string::npos)
+          << err;
+      EXPECT_NE(err.find("thread(s); in 12 tiles"), std::string::npos) << err;
+    }
     const double measured = static_cast<double>(usage.ru_maxrss) / 1024;  // KB -> MB
     const double estimated = estimate_mb(err);
     std::printf("%-75s estimated %6.0f MB, measured %6.0f MB\n", extra.c_str(), estimated,
@@ -81,14 +89,17 @@ TEST_F(Memory, TheEstimateIsWithinAQuarterOfTheMeasuredPeak) {
 
 TEST_F(Memory, RunsThatCannotFitAreRefusedBeforeTheWork) {
   const auto start = std::chrono::steady_clock::now();
-  auto r = run_nst(args("--size 64 --style-scale 100"));  // once 13 GB and 9 minutes of set-up
+  // Once 13 GB and 9 minutes of set-up; with tiles turned off it must be refused.
+  auto r = run_nst(args("--size 64 --style-scale 100 --tile-size 0"));
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.err.find("for computing the targets), more than the"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("lower --size or --style-scale"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("let it run in tiles (--tile-size auto)"), std::string::npos) << r.err;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(60));
   r = run_nst(args("--size 512 --max-memory 100M"));
   EXPECT_EQ(r.code, 1) << r.err;
-  EXPECT_NE(r.err.find("more than the 100 MB that --max-memory allows"), std::string::npos)
+  EXPECT_NE(r.err.find("in tiles of 80 pixels), more than the 100 MB that --max-memory allows"),
+            std::string::npos)
       << r.err;
   r = run_nst(args("--max-memory lots"));
   EXPECT_EQ(r.code, 2) << r.err;

@@ -187,10 +187,14 @@ ResumeFile run_record(const StylizeOptions& o, const PreparedJob& prepared, cons
 // "content 512x384, 1 style image(s), at most 550 Adam iterations on 2 thread(s); scales ...".
 std::string run_description(const StylizeOptions& o, const PreparedJob& prepared) {
   const JobSettings& settings = prepared.settings;
+  // Each scale's size, iterations, and tiles when it has several.
+  auto tiles = [](const PreparedScale& scale) {
+    return scale.tiles > 1 ? " in " + std::to_string(scale.tiles) + " tiles" : std::string();
+  };
   std::string scales;
   for (const PreparedScale& scale : prepared.scales) {
     scales += (scales.empty() ? "" : ", ") + to_string(image_size(scale.content)) + " (" +
-              std::to_string(scale.iterations) + ")";
+              std::to_string(scale.iterations) + tiles(scale) + ")";
   }
   return std::string(o.texture ? "texture " : "content ") +
          to_string(image_size(prepared.final_scale().content)) + ", " +
@@ -198,7 +202,9 @@ std::string run_description(const StylizeOptions& o, const PreparedJob& prepared
          (settings.tolerance > 0 ? "at most " : "") + std::to_string(prepared.total_iterations()) +
          (settings.optimizer == OptimizerKind::adam ? " Adam" : " L-BFGS") + " iterations on " +
          std::to_string(settings.threads > 0 ? settings.threads : num_threads()) + " thread(s)" +
-         (prepared.scales.size() > 1 ? "; scales " + scales : "");
+         (prepared.scales.size() > 1   ? "; scales " + scales
+          : prepared.final_scale().tiles > 1 ? ";" + tiles(prepared.final_scale())
+                                             : "");
 }
 
 // A run stopped by a signal: its resume file, and how to continue (said even with --quiet).
