@@ -93,6 +93,12 @@ struct AnimationRecorder::Encoder {
   }
 };
 
+ImageSize animation_size(ImageSize output) {
+  return std::max(output.width, output.height) <= kAnimationLongestSide
+             ? output
+             : fit_longest_side(output, kAnimationLongestSide);
+}
+
 int default_animation_every(int iterations) { return std::max(1, iterations / kAnimationFrames); }
 
 AnimationRecorder::AnimationRecorder(ImageSize size, int delay_centiseconds)

@@ -1,5 +1,6 @@
 // A run as an animated GIF: the picture every few iterations, all frames at the output's size
-// (coarse scales upscaled), each shown for the same time, looping. Frame k is the picture after
+// (coarse scales upscaled; a picture larger than kAnimationLongestSide shrunk to it), each
+// shown for the same time, looping. Frame k is the picture after
 // k * every iterations (frame 0 the starting image), and the last frame is the result.
 //
 // Each frame gets its own palette of 256 colours (nst/palette.h) and is LZW-compressed by
@@ -21,6 +22,13 @@ namespace nst {
 constexpr int kAnimationFrameDelay = 10;
 // Without a chosen interval, a run of any length gives about this many frames.
 constexpr int kAnimationFrames = 50;
+
+// The longest side of a frame: an 8K run's 50 frames at full size would be gigabytes to keep
+// and to play.
+constexpr int kAnimationLongestSide = 1024;
+
+// The frames' size for an output of `output` size.
+ImageSize animation_size(ImageSize output);
 
 // The default interval: about kAnimationFrames frames over `iterations`.
 int default_animation_every(int iterations);

@@ -113,7 +113,10 @@ std::vector<uint8_t> encode_image(const Tensor& image, ImageFormat format,
             "JPEG quality must be 1..100, got ", encoding.jpeg_quality);
   NST_CHECK(encoding.png_compression >= 0 && encoding.png_compression <= 9,
             "PNG compression must be 0..9, got ", encoding.png_compression);
-  return format == ImageFormat::png ? encode_png(image, encoding.png_compression, name)
+  NST_CHECK(encoding.png_bit_depth == 8 || encoding.png_bit_depth == 16,
+            "PNG bit depth must be 8 or 16, got ", encoding.png_bit_depth);
+  return format == ImageFormat::png
+             ? encode_png(image, encoding.png_compression, encoding.png_bit_depth, name)
                                     : encode_jpeg(image, encoding.jpeg_quality, name);
 }
 

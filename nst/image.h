@@ -53,6 +53,7 @@ ImageFormat image_format_for_output(const std::string& path);
 struct ImageEncoding {
   int jpeg_quality = 95;    // libjpeg's quality, 1..100
   int png_compression = 6;  // zlib's level, 0 (stored, fastest) .. 9 (smallest, slowest)
+  int png_bit_depth = 8;    // bits per channel of a PNG: 8, or 16 for prints (JPEG: always 8)
 };
 
 // Writes round(255 x) of an image [1, 3, H, W] with values clamped to [0, 1]; without

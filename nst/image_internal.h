@@ -20,8 +20,9 @@ ImageSize probe_jpeg(std::span<const uint8_t> file, const std::string& path, int
 
 // 8-bit interleaved RGB for the encoders: round(255 x), x clamped to [0, 1].
 std::vector<uint8_t> to_rgb8(const Tensor& image);
-// `level`: zlib's compression level, 0..9.
-std::vector<uint8_t> encode_png(const Tensor& image, int level, const std::string& path);
+// `level`: zlib's compression level, 0..9; `bit_depth`: 8 (round(255 x)) or 16 (round(65535 x)).
+std::vector<uint8_t> encode_png(const Tensor& image, int level, int bit_depth,
+                                const std::string& path);
 std::vector<uint8_t> encode_jpeg(const Tensor& image, int quality, const std::string& path);
 
 // Planar [1, 3, H, W] floats from 8-bit interleaved RGB samples (3 per pixel).

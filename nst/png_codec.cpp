@@ -3,6 +3,8 @@
 // (white). Writing uses the full API, which can set the compression level.
 #include <png.h>
 
+#include <algorithm>
+#include <cmath>
 #include <csetjmp>
 #include <cstdio>
 #include <memory>
@@ -82,19 +84,38 @@ struct PngWriter {
   static void on_flush(png_structp) {}
 };
 
-// Writes 8-bit RGB rows into writer.bytes; false (with writer.message) if libpng failed. Only
-// plain values live in this frame, so the longjmp back to setjmp skips no destructor.
+// 16-bit interleaved RGB samples, big-endian as PNG stores them: round(65535 x), x clamped to
+// [0, 1].
+std::vector<uint8_t> to_rgb16_big_endian(const Tensor& image) {
+  const ImageSize size = image_size(image);
+  const int64_t plane = static_cast<int64_t>(size.width) * size.height;
+  std::vector<uint8_t> rgb(static_cast<std::size_t>(6 * plane));
+  const float* in = image.data();
+  for (int64_t i = 0; i < plane; ++i) {
+    for (int c = 0; c < 3; ++c) {
+      const float v = std::clamp(in[c * plane + i], 0.0f, 1.0f);
+      const auto sample = static_cast<uint16_t>(std::lround(65535.0f * v));
+      rgb[6 * i + 2 * c] = static_cast<uint8_t>(sample >> 8);
+      rgb[6 * i + 2 * c + 1] = static_cast<uint8_t>(sample & 0xFF);
+    }
+  }
+  return rgb;
+}
+
+// Writes RGB rows of `bit_depth` bits per sample into writer.bytes; false (with
+// writer.message) if libpng failed. Only plain values live in this frame, so the longjmp back
+// to setjmp skips no destructor.
 bool write_png(PngWriter& writer, const uint8_t* rgb, png_uint_32 width, png_uint_32 height,
-               int level) {
+               int level, int bit_depth) {
   png_structp png = writer.png;
   if (setjmp(png_jmpbuf(png)) != 0) return false;
   png_set_write_fn(png, &writer, PngWriter::on_write, PngWriter::on_flush);
   png_set_compression_level(png, level);
-  png_set_IHDR(png, writer.info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_IHDR(png, writer.info, width, height, bit_depth, PNG_COLOR_TYPE_RGB,
+               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, writer.info);
-  for (png_uint_32 row = 0; row < height; ++row)
-    png_write_row(png, rgb + std::size_t{row} * width * 3);
+  const std::size_t row_bytes = std::size_t{width} * 3 * (bit_depth / 8);
+  for (png_uint_32 row = 0; row < height; ++row) png_write_row(png, rgb + row * row_bytes);
   png_write_end(png, nullptr);
   return true;
 }
@@ -123,13 +144,14 @@ Tensor decode_png(std::span<const uint8_t> file, const std::string& path, int64_
                    static_cast<int>(png.image.height));
 }
 
-std::vector<uint8_t> encode_png(const Tensor& image, int level, const std::string& path) {
-  const std::vector<uint8_t> rgb = to_rgb8(image);
+std::vector<uint8_t> encode_png(const Tensor& image, int level, int bit_depth,
+                                const std::string& path) {
+  const std::vector<uint8_t> rgb = bit_depth == 16 ? to_rgb16_big_endian(image) : to_rgb8(image);
   PngWriter writer;
   NST_CHECK(writer.png != nullptr && writer.info != nullptr, path, ": cannot encode PNG: ",
             "out of memory");
   NST_CHECK(write_png(writer, rgb.data(), static_cast<png_uint_32>(image.dim(3)),
-                      static_cast<png_uint_32>(image.dim(2)), level),
+                      static_cast<png_uint_32>(image.dim(2)), level, bit_depth),
             path, ": cannot encode PNG: ", writer.message);
   return std::move(writer.bytes);
 }

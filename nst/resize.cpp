@@ -106,6 +106,12 @@ Tensor resize_image(const Tensor& image, ImageSize size) {
   return resample(image, size, /*clamp_to_unit=*/true);
 }
 
+Tensor shrink_to_fit(const Tensor& image, int longest) {
+  const ImageSize size = image_size(image);
+  if (std::max(size.width, size.height) <= longest) return image;
+  return resize_image(image, fit_longest_side(size, longest));
+}
+
 Tensor resize_values(const Tensor& values, ImageSize size) {
   return resample(values, size, /*clamp_to_unit=*/false);
 }

@@ -14,6 +14,10 @@ ImageSize fit_longest_side(ImageSize size, int longest);
 // same size returns the image itself: no resampling at all.
 Tensor resize_image(const Tensor& image, ImageSize size);
 
+// The image shrunk (as resize_image) to at most `longest` pixels on its longest side; the image
+// itself when it fits. For pictures that are only looked at: previews, animation frames.
+Tensor shrink_to_fit(const Tensor& image, int longest);
+
 // The same resampling of any values [1, C, H, W], not clamped (e.g. an optimiser's moments).
 Tensor resize_values(const Tensor& values, ImageSize size);
 

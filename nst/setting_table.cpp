@@ -326,6 +326,21 @@ std::vector<SettingSpec> make_specs() {
        .parse = [](S& s, Text t, Text n) { s.encoding.png_compression = int_from_text(t, n); },
        .text = [](const S& s) { return std::to_string(s.encoding.png_compression); },
        .number = [](const S& s) -> std::optional<double> { return s.encoding.png_compression; }},
+      {.name = "bit-depth",
+       .field = "bit_depth",
+       .group = "Images",
+       .help = "bits per channel of a PNG output: 8, or 16 for prints (JPEG is always 8)",
+       .type = "choice",
+       .choices = {"8", "16"},
+       .since_version = 7,
+       .parse =
+           [](S& s, Text t, Text n) {
+             const std::string value = trimmed(t);
+             if (value != "8" && value != "16")
+               throw SettingError("", n + " must be 8 or 16, got '" + t + "'");
+             s.encoding.png_bit_depth = value == "8" ? 8 : 16;
+           },
+       .text = [](const S& s) { return std::to_string(s.encoding.png_bit_depth); }},
       {.name = "threads",
        .field = "threads",
        .group = "Output",

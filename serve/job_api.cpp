@@ -188,9 +188,10 @@ void Server::preview(const httplib::Request& request, httplib::Response& respons
   const auto record = find(request, response);
   if (!record) return;
   response.set_header("Cache-Control", "no-store");
-  const std::optional<std::string> png = record->state == JobState::done
-                                             ? backend_->result(record->id)
-                                             : backend_->preview(record->id);
+  // A finished run's last preview is its result, shrunk for a page; the result itself where that
+  // preview is gone (a restarted server keeps no previews).
+  std::optional<std::string> png = backend_->preview(record->id);
+  if (!png && record->state == JobState::done) png = backend_->result(record->id);
   if (png) return response.set_content(*png, "image/png");
   reply_error(response, 404, "job " + record->id + " has no picture yet");
 }

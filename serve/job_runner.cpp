@@ -7,6 +7,7 @@
 
 #include "nst/image.h"
 #include "nst/loss_log.h"
+#include "nst/resize.h"
 #include "nst/resume.h"
 #include "nst/run_recorder.h"
 #include "serve/job_json.h"
@@ -18,10 +19,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kProgressInterval = std::chrono::seconds(1);  // record and preview
+// A preview is for a page to show: a huge picture's would take long to encode every second and
+// to send, so it is shrunk to this longest side.
+constexpr int kPreviewLongestSide = 1024;
 
 std::string png_of(const Tensor& picture, const ImageEncoding& encoding = {}) {
   const std::vector<uint8_t> png = encode_image(picture, ImageFormat::png, encoding);
   return std::string(png.begin(), png.end());
+}
+
+std::string preview_of(const Tensor& picture) {
+  return png_of(shrink_to_fit(picture, kPreviewLongestSide));
 }
 
 // What the job shows while it runs: events, progress and previews, and stopping when asked;
@@ -44,7 +52,7 @@ class RunObserver : public JobObserver {
     event["rate"] = rate_;
     if (losses.iteration == iterations_ || now - last_progress_ >= kProgressInterval) {
       last_progress_ = now;
-      host_.on_progress(losses, iterations_, png_of(picture), rate_);
+      host_.on_progress(losses, iterations_, preview_of(picture), rate_);
       event["preview"] = true;  // a new preview is there to fetch
     }
     host_.on_event(event);
@@ -61,7 +69,8 @@ class RunObserver : public JobObserver {
   // (L-BFGS's convergence is known only after its last iteration was reported).
   void finish(const JobResult& result) {
     if (recorder_.rows().empty()) return;
-    host_.on_progress(recorder_.rows().back(), result.iterations, png_of(result.image), rate_);
+    host_.on_progress(recorder_.rows().back(), result.iterations, preview_of(result.image),
+                      rate_);
   }
 
   bool stop_requested() override { return host_.stop_requested(); }

@@ -139,5 +139,12 @@ TEST(Animation, AboutFiftyFramesByDefault) {
   EXPECT_EQ(default_animation_every(20), 1);
 }
 
+TEST(Animation, FramesOfLargeOutputsAreShrunkTo1024Pixels) {
+  EXPECT_EQ(to_string(animation_size({800, 600})), "800x600");
+  EXPECT_EQ(to_string(animation_size({1024, 77})), "1024x77");
+  EXPECT_EQ(to_string(animation_size({7680, 4320})), "1024x576");
+  EXPECT_EQ(to_string(animation_size({3000, 4000})), "768x1024");
+}
+
 }  // namespace
 }  // namespace nst

@@ -116,7 +116,7 @@ TEST_F(Stylize, ATiledRunFollowsTheUntiledLossLog) {
     SCOPED_TRACE(c.style_layers);
     const Run run{content_, style_, "random:3", c.style_layers, 48};
     std::vector<std::vector<std::string>> logs;
-    for (const std::string tile_size : {std::string("0"), c.tile_size}) {
+    for (const std::string& tile_size : {std::string("0"), c.tile_size}) {
       const std::string log = dir_.file("loss.csv");
       const auto r = run_nst(command(run, dir_.file("out.png"),
                                      "--overwrite --tolerance 0 --loss-log " + log + " " +

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <png.h>
 
+#include <algorithm>
+#include <cmath>
 #include <csetjmp>
 #include <cstdio>
 #include <filesystem>
@@ -258,6 +260,64 @@ TEST(ImageIo, PngWriteHonoursCompressionAndStaysLossless) {
             std::string::npos);
 }
 
+// The samples of a PNG as libpng stores them (rows of big-endian 16-bit values for a 16-bit
+// RGB file), and its bit depth: what nst's 8-bit reader cannot show.
+struct RawPng {
+  int bit_depth = 0, color_type = -1;
+  std::vector<uint16_t> samples;
+};
+RawPng read_raw_png(const std::string& path) {
+  RawPng raw;
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return raw;
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png_create_info_struct(png);
+  if (setjmp(png_jmpbuf(png)) == 0) {
+    png_init_io(png, file);
+    png_read_png(png, info, PNG_TRANSFORM_IDENTITY, nullptr);
+    raw.bit_depth = png_get_bit_depth(png, info);
+    raw.color_type = png_get_color_type(png, info);
+    const png_uint_32 width = png_get_image_width(png, info);
+    const png_bytepp rows = png_get_rows(png, info);
+    for (png_uint_32 y = 0; y < png_get_image_height(png, info); ++y) {
+      for (png_uint_32 i = 0; i < width * 3; ++i) {
+        raw.samples.push_back(raw.bit_depth == 16 ? uint16_t(rows[y][2 * i] << 8 | rows[y][2 * i + 1])
+                                                  : rows[y][i]);
+      }
+    }
+  }
+  png_destroy_read_struct(&png, &info, nullptr);
+  std::fclose(file);
+  return raw;
+}
+
+TEST(ImageIo, SixteenBitPngKeepsWhatEightBitsRound) {
+  TempDir dir;
+  // Values between 8-bit steps, which 16 bits keep to 1/65535.
+  const Tensor image = testing::random_tensor(Shape{1, 3, 5, 7}, 11, -0.1f, 1.1f);
+  write_image(dir.file("16.png"), image, {.png_bit_depth = 16});
+  const RawPng raw = read_raw_png(dir.file("16.png"));
+  EXPECT_EQ(raw.bit_depth, 16);
+  EXPECT_EQ(raw.color_type, PNG_COLOR_TYPE_RGB);
+  ASSERT_EQ(raw.samples.size(), 3u * 5 * 7);
+  const int64_t plane = 5 * 7;
+  for (int64_t i = 0; i < plane; ++i) {
+    for (int c = 0; c < 3; ++c) {
+      const float v = std::clamp(image.data()[c * plane + i], 0.0f, 1.0f);
+      ASSERT_EQ(raw.samples[3 * i + c], std::lround(65535.0f * v)) << i << " " << c;
+    }
+  }
+  // nst reads it back as 8 bits, as it reads every PNG.
+  const Tensor back = read_image(dir.file("16.png"));
+  for (int64_t i = 0; i < image.numel(); ++i)
+    ASSERT_NEAR(back.data()[i], std::clamp(image.data()[i], 0.0f, 1.0f), 0.5f / 255 + 1e-6f);
+  write_image(dir.file("8.png"), image);
+  EXPECT_EQ(read_raw_png(dir.file("8.png")).bit_depth, 8);
+  EXPECT_NE(testing::error_of([&] { encode_image(image, ImageFormat::png, {.png_bit_depth = 12}); })
+                .find("PNG bit depth must be 8 or 16, got 12"),
+            std::string::npos);
+}
+
 void expect_read_error(const std::string& path, const std::string& fragment,
                        int64_t max_pixels = kDefaultMaxPixels) {
   const std::string m = testing::error_of([&] { read_image(path, max_pixels); });
@@ -361,6 +421,10 @@ TEST(Resize, KeepsSizeAndValuesWhereItShould) {
   EXPECT_EQ(fitted.width, 512);
   EXPECT_EQ(fitted.height, 384);
   EXPECT_EQ(fit_longest_side({10, 3000}, 100).width, 1);
+  EXPECT_TRUE(shrink_to_fit(image, 40).same_storage(image));  // it fits
+  const Tensor shrunk = shrink_to_fit(image, 20);
+  EXPECT_EQ(image_size(shrunk).width, 20);
+  EXPECT_EQ(image_size(shrunk).height, 15);
 }
 
 TEST(Resize, ShrinkingAveragesInsteadOfAliasing) {

@@ -74,7 +74,7 @@ class CommandObserver : public JobObserver {
         scale_count_(static_cast<int>(prepared.scales.size())),
         progress_(std::cerr, progress_options(o, prepared, recorder)) {
     if (o.animation.empty()) return;
-    animation_.emplace(output_size_);
+    animation_.emplace(animation_size(output_size_));
     if (done_before_ > 0) {
       // A continued run keeps the frames up to where it stands (frame k after k * every
       // iterations), so that its GIF is an uninterrupted run's.
@@ -196,15 +196,20 @@ std::string run_description(const StylizeOptions& o, const PreparedJob& prepared
     scales += (scales.empty() ? "" : ", ") + to_string(image_size(scale.content)) + " (" +
               std::to_string(scale.iterations) + tiles(scale) + ")";
   }
-  return std::string(o.texture ? "texture " : "content ") +
-         to_string(image_size(prepared.final_scale().content)) + ", " +
-         std::to_string(prepared.final_scale().styles.size()) + " style image(s), " +
-         (settings.tolerance > 0 ? "at most " : "") + std::to_string(prepared.total_iterations()) +
-         (settings.optimizer == OptimizerKind::adam ? " Adam" : " L-BFGS") + " iterations on " +
-         std::to_string(settings.threads > 0 ? settings.threads : num_threads()) + " thread(s)" +
-         (prepared.scales.size() > 1   ? "; scales " + scales
-          : prepared.final_scale().tiles > 1 ? ";" + tiles(prepared.final_scale())
-                                             : "");
+  std::string description =
+      std::string(o.texture ? "texture " : "content ") +
+      to_string(image_size(prepared.final_scale().content)) + ", " +
+      std::to_string(prepared.final_scale().styles.size()) + " style image(s), " +
+      (settings.tolerance > 0 ? "at most " : "") + std::to_string(prepared.total_iterations()) +
+      (settings.optimizer == OptimizerKind::adam ? " Adam" : " L-BFGS") + " iterations on " +
+      std::to_string(settings.threads > 0 ? settings.threads : num_threads()) + " thread(s)";
+  if (prepared.scales.size() > 1) {
+    description += "; scales " + scales;
+  } else if (prepared.final_scale().tiles > 1) {
+    description += ';';
+    description += tiles(prepared.final_scale());
+  }
+  return description;
 }
 
 // A run stopped by a signal: its resume file, and how to continue (said even with --quiet).

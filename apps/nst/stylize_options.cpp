@@ -232,11 +232,7 @@ void read_command_options(const cxxopts::ParseResult& r, StylizeOptions& o) {
   o.quiet = r.count("quiet") > 0;
   o.animation_every = at_least(r, "animation-every", 0);
   if (r.count("animation")) {
-    o.animation = animation_option(r);
-    if (o.job.settings.size > 65535) {
-      throw UsageError("--animation: a GIF's sides are at most 65535 pixels, and --size is " +
-                       std::to_string(o.job.settings.size));
-    }
+    o.animation = animation_option(r);  // frames of at most 1024 pixels (nst/animation.h)
   } else if (r.count("animation-every")) {
     throw UsageError("--animation-every sets the frames of --animation; add --animation FILE.gif");
   }
@@ -308,6 +304,11 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
   read_command_options(r, o);
 
   check_outputs(o, output_files(o));
+  if (job.settings.encoding.png_bit_depth == 16 &&
+      image_format_for_output(o.output) == ImageFormat::jpeg) {
+    o.notes.push_back("--bit-depth 16 is for PNG; " + o.output +
+                      " is a JPEG, written with 8 bits per channel");
+  }
   return o;
 }
 
