@@ -62,11 +62,11 @@ void Adam::step() {
   }
 }
 
-Adam::State Adam::state() const {
+Adam::State Adam::state(StateCopy how) const {
   State s{.steps = steps_, .m = {}, .v = {}};
   for (const Moments& moments : moments_) {
-    s.m.push_back(moments.m.clone());
-    s.v.push_back(moments.v.clone());
+    s.m.push_back(state_tensor(moments.m, how));
+    s.v.push_back(state_tensor(moments.v, how));
   }
   return s;
 }

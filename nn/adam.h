@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "autograd/variable.h"
+#include "nn/state_copy.h"
 
 namespace nst::nn {
 
@@ -37,8 +38,8 @@ class Adam {
     int64_t steps = 0;
     std::vector<Tensor> m, v;  // per parameter
   };
-  State state() const;
-  void set_state(const State& state);  // shapes must match the parameters
+  State state(StateCopy how = StateCopy::copied) const;  // nn/state_copy.h
+  void set_state(const State& state);                    // shapes must match the parameters
 
  private:
   struct Moments {

@@ -184,8 +184,8 @@ double Lbfgs::step(const Closure& closure) {
   return orig_loss;
 }
 
-Lbfgs::State Lbfgs::state() const {
-  auto copy = [](const Tensor& t) { return t.defined() ? t.clone() : Tensor(); };
+Lbfgs::State Lbfgs::state(StateCopy how) const {
+  auto copy = [how](const Tensor& t) { return state_tensor(t, how); };
   State s{.iterations = iterations_,
           .function_evaluations = function_evaluations_,
           .d = copy(d_),
@@ -198,8 +198,8 @@ Lbfgs::State Lbfgs::state() const {
           .old_dirs = {},
           .old_steps = {},
           .rho = {rho_.begin(), rho_.end()}};
-  for (const Tensor& y : old_dirs_) s.old_dirs.push_back(y.clone());
-  for (const Tensor& step : old_steps_) s.old_steps.push_back(step.clone());
+  for (const Tensor& y : old_dirs_) s.old_dirs.push_back(copy(y));
+  for (const Tensor& step : old_steps_) s.old_steps.push_back(copy(step));
   return s;
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "autograd/variable.h"
+#include "nn/state_copy.h"
 
 namespace nst::nn {
 
@@ -57,8 +58,8 @@ class Lbfgs {
     std::vector<Tensor> old_dirs, old_steps;  // y and s of the curvature pairs, oldest first
     std::vector<double> rho;
   };
-  State state() const;
-  void set_state(const State& state);  // sizes must match the parameters
+  State state(StateCopy how = StateCopy::copied) const;  // nn/state_copy.h
+  void set_state(const State& state);                    // sizes must match the parameters
 
  private:
   // Starts an iteration from the gradient and loss at the current point: the direction d_ and

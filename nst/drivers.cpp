@@ -15,12 +15,12 @@ OptimizerDriver::OptimizerDriver(StyleObjective& objective, const Tensor& initia
   image_ = Var(initial.clone(), true);
 }
 
-RunState OptimizerDriver::save() const {
+RunState OptimizerDriver::save(nn::StateCopy how) const {
   RunState state;
   state.iteration = iterations_;
-  state.image = image().clone();
+  state.image = nn::state_tensor(image(), how);
   state.optimizer = kind_;
-  save_optimizer(state);
+  save_optimizer(state, how);
   return state;
 }
 
@@ -63,8 +63,8 @@ std::optional<IterationLosses> LbfgsDriver::step() {
   return losses;
 }
 
-void LbfgsDriver::save_optimizer(RunState& state) const {
-  state.lbfgs = lbfgs_.state();
+void LbfgsDriver::save_optimizer(RunState& state, nn::StateCopy how) const {
+  state.lbfgs = lbfgs_.state(how);
   state.lbfgs_going = going_;
 }
 

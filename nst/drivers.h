@@ -40,7 +40,9 @@ class OptimizerDriver {
  public:
   virtual ~OptimizerDriver() = default;
 
-  RunState save() const;
+  // The state to continue from: copied, or shared with the driver until its next step()
+  // (nn/state_copy.h: a checkpoint written at once).
+  RunState save(nn::StateCopy how = nn::StateCopy::copied) const;
   // Continues from a saved state of the same optimiser on an image of the same size.
   void restore(const RunState& state);
 
@@ -56,7 +58,7 @@ class OptimizerDriver {
 
  protected:
   OptimizerDriver(StyleObjective& objective, const Tensor& initial, OptimizerKind kind);
-  virtual void save_optimizer(RunState& state) const = 0;
+  virtual void save_optimizer(RunState& state, nn::StateCopy how) const = 0;
   virtual void restore_optimizer(const RunState& state) = 0;
   StyleObjective& objective_;
   OptimizerKind kind_;
@@ -71,7 +73,9 @@ class AdamDriver final : public OptimizerDriver {
   Tensor result() const override { return image().clone(); }
 
  private:
-  void save_optimizer(RunState& state) const override { state.adam = adam_.state(); }
+  void save_optimizer(RunState& state, nn::StateCopy how) const override {
+    state.adam = adam_.state(how);
+  }
   void restore_optimizer(const RunState& state) override { adam_.set_state(state.adam); }
   nn::Adam adam_;
 };
@@ -84,7 +88,7 @@ class LbfgsDriver final : public OptimizerDriver {
   Tensor result() const override;
 
  private:
-  void save_optimizer(RunState& state) const override;
+  void save_optimizer(RunState& state, nn::StateCopy how) const override;
   void restore_optimizer(const RunState& state) override;
   nn::Lbfgs lbfgs_;
   bool going_ = true;  // false once L-BFGS has converged

@@ -183,8 +183,8 @@ Tensor upscaled_start(const Tensor& result, const PreparedScale& from, const Pre
 }
 
 RunState state_at(const OptimizerDriver& driver, int scale, int earlier_iterations,
-                  const ConvergenceWatch& watch) {
-  RunState state = driver.save();
+                  const ConvergenceWatch& watch, nn::StateCopy how) {
+  RunState state = driver.save(how);
   state.scale = scale;
   state.earlier_iterations = earlier_iterations;
   state.scale_totals = watch.totals();
@@ -234,7 +234,7 @@ std::string run_scale(const PreparedJob& job, int k, int earlier, OptimizerDrive
     if (observer != nullptr) observer->on_iteration(*losses, job.picture(driver.image(), k));
     if (converged) return why;  // no checkpoint: the next scale or the result follows
     if (observer != nullptr && observer->checkpoint_due(losses->iteration))
-      observer->on_checkpoint(state_at(driver, k, earlier, watch));
+      observer->on_checkpoint(state_at(driver, k, earlier, watch, nn::StateCopy::shared));
   }
   return "";
 }
@@ -278,7 +278,7 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
         run_scale(job, k, earlier, *driver, watch, observer, result.stopped);
     start = driver->result();
     if (result.stopped) {
-      result.state = state_at(*driver, k, earlier, watch);  // (a copy of the optimiser's history)
+      result.state = state_at(*driver, k, earlier, watch, nn::StateCopy::copied);
       result.iterations = earlier + driver->iterations();
       result.ending = "stopped at iteration " + std::to_string(result.iterations);
       // The picture so far, at the output's size.

@@ -110,7 +110,8 @@ class JobObserver {
   // What the run does before its first iteration, which takes a while on large images.
   virtual void on_stage(const std::string& /*what*/) {}
   // Asked after every iteration; true: on_checkpoint() receives the run's state, from which
-  // run_job() can continue it exactly (e.g. saved as a resume file).
+  // run_job() can continue it exactly (e.g. saved as a resume file). The state shares the
+  // optimiser's tensors (nn/state_copy.h): valid only during the call, so write it there.
   virtual bool checkpoint_due(int /*iteration*/) { return false; }
   virtual void on_checkpoint(const RunState& /*state*/) {}
 };

@@ -3,8 +3,8 @@
 // output with --style-scale 100 once reached 13 GB while still computing its targets).
 //
 // The peak is what lives through the whole run (the program, VGG19's weights and the
-// Winograd filters its convolutions cache, the prepared images and the optimiser's state) plus
-// the largest of three phases:
+// Winograd filters its convolutions cache, the prepared images and the optimiser's state, which
+// a checkpoint writes without copying it) plus the largest of three phases:
 //   reading:    one decoded input at its own size, and its resized copy;
 //   targets:    VGG19 without a graph on the content or one style image: the features kept as
 //               targets and the largest layer's input and output;

@@ -23,6 +23,9 @@ bool RunRecorder::checkpoint_due(int iteration) const {
 void RunRecorder::save(const std::string& path, const RunState& state) {
   record_.state = state;
   write_resume_file(path, record_);
+  // The file has it now: kept, it would hold a copy of the image and the optimiser's state
+  // (three pictures' worth with Adam) through the rest of the run.
+  record_.state = RunState{};
   last_save_ = std::chrono::steady_clock::now();
 }
 

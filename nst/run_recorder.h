@@ -34,9 +34,10 @@ class RunRecorder {
   void save(const std::string& path, const RunState& state);
 
   const std::vector<IterationLosses>& rows() const { return record_.rows; }
-  const RunState& state() const { return record_.state; }  // the latest saved or read
-  int done_before() const { return done_before_; }         // iterations of a continued run's past
-  Metadata& extra() { return record_.extra; }              // the face's part of the file
+  // A continued run's state as read, until the first save (which keeps nothing).
+  const RunState& state() const { return record_.state; }
+  int done_before() const { return done_before_; }  // iterations of a continued run's past
+  Metadata& extra() { return record_.extra; }       // the face's part of the file
 
  private:
   ResumeFile record_;

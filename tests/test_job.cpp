@@ -367,6 +367,10 @@ TEST(RunRecorder, SavesOnItsRuleAndItsFileContinuesTheRun) {
   Saving saving(every_three, path);
   ASSERT_TRUE(run_job(prepared, model, &saving).stopped);
   EXPECT_EQ(every_three.rows().size(), 4u);
+  // Saved, the state is in the file only: the recorder holds no copy of the picture through the
+  // run (three pictures' worth with Adam).
+  EXPECT_FALSE(every_three.state().image.defined());
+  EXPECT_TRUE(every_three.state().adam.m.empty());
   const ResumeFile saved = read_resume_file(path);
   ASSERT_EQ(saved.rows.size(), 3u);
   EXPECT_EQ(saved.rows[2].total, every_three.rows()[2].total);

@@ -57,6 +57,23 @@ TEST(Adam, SkipsParametersWithoutGradientAndChecksOptions) {
   EXPECT_THROW(nn::Adam({x}, {.beta1 = 1.0}), Error);
 }
 
+// A copied state stays as it was; a shared one is the optimiser's own moments (nn/state_copy.h).
+TEST(Adam, StateCopiedOrShared) {
+  Quadratic q;
+  Var x(Tensor::zeros(Shape{4}), true);
+  nn::Adam adam({x}, {.lr = 0.05});
+  backward(q.loss(x));
+  adam.step();
+  const nn::Adam::State copied = adam.state(), shared = adam.state(nn::StateCopy::shared);
+  const std::vector<float> m1(copied.m[0].values().begin(), copied.m[0].values().end());
+  adam.zero_grad();
+  backward(q.loss(x));
+  adam.step();
+  EXPECT_TRUE(all_close(copied.m[0].values(), m1, 0, 0));   // unchanged
+  EXPECT_FALSE(all_close(shared.m[0].values(), m1, 0, 0));  // moved with the step
+  EXPECT_TRUE(all_close(shared.m[0], adam.state().m[0], 0, 0));
+}
+
 class LbfgsConverges : public ::testing::TestWithParam<bool> {};
 
 TEST_P(LbfgsConverges, OnAQuadratic) {
