@@ -46,9 +46,9 @@ void run_steps(benchmark::State& state, const nst::JobSettings& settings, int he
   for (auto _ : state) driver.step();
   state.counters["s/iteration"] = benchmark::Counter(
       1.0, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
-  state.counters["s/Mpixel"] =
-      benchmark::Counter(double(height) * width / 1e6,
-                         benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["s/Mpixel"] = benchmark::Counter(
+      double(height) * width / 1e6,
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
   state.counters["tiles"] = static_cast<double>(objective.tile_count());
 }
 

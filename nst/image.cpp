@@ -117,7 +117,7 @@ std::vector<uint8_t> encode_image(const Tensor& image, ImageFormat format,
             "PNG bit depth must be 8 or 16, got ", encoding.png_bit_depth);
   return format == ImageFormat::png
              ? encode_png(image, encoding.png_compression, encoding.png_bit_depth, name)
-                                    : encode_jpeg(image, encoding.jpeg_quality, name);
+             : encode_jpeg(image, encoding.jpeg_quality, name);
 }
 
 ImageFormat image_format_for_output(const std::string& path) {

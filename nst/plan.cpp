@@ -98,7 +98,8 @@ int smallest_auto_core(const TileGeometry& geometry) {
 
 // With tile_size auto and a run whose whole picture needs more than `limit`: the largest core
 // size that fits, as n equal cores along the longest side of the largest picture (the content
-// or a style) for n = 2, 3, ... (equal cores waste no pass on a sliver). Nothing when even the smallest core worth running does not.
+// or a style) for n = 2, 3, ... (equal cores waste no pass on a sliver). Nothing when even the
+// smallest core worth running does not fit.
 std::optional<int> fitting_tile_size(const JobSettings& s, const JobSizes& sizes, int64_t limit) {
   const TileGeometry geometry = tile_geometry(used_layers(s));
   const int a = geometry.alignment;
@@ -162,8 +163,7 @@ JobPlan plan(const JobSettings& s, const PlannedImage& content,
     check_pixel_limit(init.size.width, init.size.height, s.max_pixels, init.name);
     sizes.init_original = init.size;
     // Aspect ratios that differ by more than a pixel's worth get stretched: say so.
-    if (std::abs(int64_t{init.size.width} * size.height -
-                 int64_t{init.size.height} * size.width) >
+    if (std::abs(int64_t{init.size.width} * size.height - int64_t{init.size.height} * size.width) >
         std::max(init.size.width, init.size.height)) {
       plan.notes.push_back("the starting image " + init.name + " is " + to_string(init.size) +
                            "; it is stretched to the content's " + to_string(size));
@@ -185,28 +185,28 @@ JobPlan plan(const JobSettings& s, const PlannedImage& content,
         fitting_tile_size(s, sizes, limit).value_or(smallest_auto_core(geometry));
     plan.memory = estimate_memory(tiled, sizes);
     const int content_tiles = tile_count(size, plan.tile_size, s);
-    plan.notes.push_back(
-        "the whole pictures at once would need about " + format_bytes(whole) + ", more than the " +
-        format_bytes(limit) + " that " + name_of(names, "max_memory") +
-        " allows: running VGG19 on tiles of " + std::to_string(plan.tile_size) +
-        " pixels with a border of " + std::to_string(geometry.border) +
-        " pixels instead, the content in " +
-        std::to_string(content_tiles) + (content_tiles == 1 ? " tile" : " tiles") +
-        " (the same result, more work per iteration)");
+    plan.notes.push_back("the whole pictures at once would need about " + format_bytes(whole) +
+                         ", more than the " + format_bytes(limit) + " that " +
+                         name_of(names, "max_memory") + " allows: running VGG19 on tiles of " +
+                         std::to_string(plan.tile_size) + " pixels with a border of " +
+                         std::to_string(geometry.border) + " pixels instead, the content in " +
+                         std::to_string(content_tiles) + (content_tiles == 1 ? " tile" : " tiles") +
+                         " (the same result, more work per iteration)");
   }
   for (ScalePlan& scale : plan.scales) scale.tiles = tile_count(scale.content, plan.tile_size, s);
   // What else could make it fit: tiles when they were turned off, smaller ones when forced.
   const std::string tiling_advice =
-      auto_tiles                ? ""
-      : plan.tile_size == 0     ? ", let it run in tiles (" + name_of(names, "tile_size") + " auto)"
-                                : ", use smaller tiles (" + name_of(names, "tile_size") + ")";
-  NST_CHECK(plan.memory.total() <= limit, "this run would need about ",
-            format_bytes(plan.memory.total()), " of memory (", format_bytes(plan.memory.work),
-            " of it for ", plan.memory.phase,
-            plan.scales.back().tiles > 1 ? " in tiles of " + std::to_string(plan.tile_size) + " pixels" : "",
-            "), more than the ", format_bytes(limit), " that ", name_of(names, "max_memory"),
-            " allows; lower ", name_of(names, "size"), " or ", name_of(names, "style_scale"),
-            ", use shallower layers", tiling_advice, ", or raise ", name_of(names, "max_memory"));
+      auto_tiles            ? ""
+      : plan.tile_size == 0 ? ", let it run in tiles (" + name_of(names, "tile_size") + " auto)"
+                            : ", use smaller tiles (" + name_of(names, "tile_size") + ")";
+  NST_CHECK(
+      plan.memory.total() <= limit, "this run would need about ", format_bytes(plan.memory.total()),
+      " of memory (", format_bytes(plan.memory.work), " of it for ", plan.memory.phase,
+      plan.scales.back().tiles > 1 ? " in tiles of " + std::to_string(plan.tile_size) + " pixels"
+                                   : "",
+      "), more than the ", format_bytes(limit), " that ", name_of(names, "max_memory"),
+      " allows; lower ", name_of(names, "size"), " or ", name_of(names, "style_scale"),
+      ", use shallower layers", tiling_advice, ", or raise ", name_of(names, "max_memory"));
   return plan;
 }
 

@@ -18,10 +18,10 @@ constexpr const char* kFormat = "nst-resume";
 // Version 2 added colour preservation, scales and the scale of each row; a version-1 file is
 // read as what it was, a single-scale run without colour preservation. Version 3 added the
 // JPEG quality and the PNG compression to the settings, version 4 the tolerance and its window,
-// version 5 Adam's beta2, version 6 the tile size, version 7 the PNG bit depth. A setting newer than a file keeps its default
-// (SettingSpec::since_version), except where the default has changed since: a run saved before
-// the tolerance existed runs every iteration, and one saved before beta2 existed keeps
-// PyTorch's, as they would have.
+// version 5 Adam's beta2, version 6 the tile size, version 7 the PNG bit depth. A setting newer
+// than a file keeps its default (SettingSpec::since_version), except where the default has changed
+// since: a run saved before the tolerance existed runs every iteration, and one saved before beta2
+// existed keeps PyTorch's, as they would have.
 constexpr int kVersion = 7;
 constexpr const char* kVersion1 = "1";
 

@@ -69,8 +69,7 @@ class RunObserver : public JobObserver {
   // (L-BFGS's convergence is known only after its last iteration was reported).
   void finish(const JobResult& result) {
     if (recorder_.rows().empty()) return;
-    host_.on_progress(recorder_.rows().back(), result.iterations, preview_of(result.image),
-                      rate_);
+    host_.on_progress(recorder_.rows().back(), result.iterations, preview_of(result.image), rate_);
   }
 
   bool stop_requested() override { return host_.stop_requested(); }

@@ -62,8 +62,9 @@ TEST(AutoTiling, ARunThatDoesNotFitTakesTheLargestEqualTilesThatDo) {
       const int fewer = ((1024 + n - 2) / (n - 1) + 15) / 16 * 16;
       EXPECT_GT(estimate_with(settings_with(0), fewer), limit) << fewer;
     }
-    EXPECT_EQ(p.scales.back().tiles,
-              static_cast<int>(plan_tiles({1024, 768}, p.tile_size, tile_geometry({"relu5_1"})).size()));
+    EXPECT_EQ(
+        p.scales.back().tiles,
+        static_cast<int>(plan_tiles({1024, 768}, p.tile_size, tile_geometry({"relu5_1"})).size()));
     EXPECT_TRUE(has_note(p, "running VGG19 on tiles of " + std::to_string(p.tile_size) +
                                 " pixels with a border of 80 pixels"))
         << p.notes.at(0);

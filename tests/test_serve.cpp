@@ -124,15 +124,14 @@ TEST_F(Serve, PreviewsOfLargePicturesAreShrunk) {
   ServeProcess server(dir.file("data"), "", dir.file("log"));
   httplib::Client c = server.client();
   const std::string wide = picture_png(1040, 32, 5);  // cheap: 32 rows
-  const std::string id =
-      submit_job(c, wide, painting, {{"size", 1040}, {"iterations", 1}})["id"];
+  const std::string id = submit_job(c, wide, painting, {{"size", 1040}, {"iterations", 1}})["id"];
   wait_until(c, id, "done");
   auto size_of = [&](const std::string& path) {
     const auto r = c.Get("/api/jobs/" + id + path);
     EXPECT_TRUE(r && r->status == 200) << path;
     if (!r || r->status != 200) return ImageSize{};
-    return image_size(decode_image(
-        {reinterpret_cast<const uint8_t*>(r->body.data()), r->body.size()}, path));
+    return image_size(
+        decode_image({reinterpret_cast<const uint8_t*>(r->body.data()), r->body.size()}, path));
   };
   EXPECT_EQ(to_string(size_of("/result")), "1040x32");
   EXPECT_EQ(to_string(size_of("/preview")), "1024x32");  // 31.5 rows round to 32
