@@ -46,6 +46,15 @@ std::string trimmed(const std::string& text) {
   return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
 }
 
+// An integer-or-auto setting: nothing for "auto".
+std::optional<int> int_or_auto(const std::string& text, const std::string& name) {
+  if (trimmed(text) == "auto") return std::nullopt;
+  return int_from_text(text, name);
+}
+std::string int_or_auto_text(const std::optional<int>& value) {
+  return value ? std::to_string(*value) : "auto";
+}
+
 // Lists are written as "" when empty (a texture's content layers); only then is "" read back.
 std::vector<std::string> list_or_empty(const std::string& text, const std::string& name) {
   return text.empty() ? std::vector<std::string>{} : list_from_text(text, name);
@@ -103,15 +112,8 @@ std::vector<SettingSpec> make_specs() {
        .minimum = 0,
        .not_for_service = "the server decides how its memory is used",
        .since_version = 6,
-       .parse =
-           [](S& s, Text t, Text n) {
-             if (trimmed(t) == "auto") {
-               s.tile_size.reset();
-             } else {
-               s.tile_size = int_from_text(t, n);
-             }
-           },
-       .text = [](const S& s) { return s.tile_size ? std::to_string(*s.tile_size) : "auto"; },
+       .parse = [](S& s, Text t, Text n) { s.tile_size = int_or_auto(t, n); },
+       .text = [](const S& s) { return int_or_auto_text(s.tile_size); },
        .number = [](const S& s) -> std::optional<double> {
          return s.tile_size ? std::optional<double>(*s.tile_size) : std::nullopt;
        }},
@@ -260,15 +262,8 @@ std::vector<SettingSpec> make_specs() {
        .type = "integer-or-auto",
        .minimum = 1,
        .since_version = 2,
-       .parse =
-           [](S& s, Text t, Text n) {
-             if (trimmed(t) == "auto") {
-               s.scales.reset();
-             } else {
-               s.scales = int_from_text(t, n);
-             }
-           },
-       .text = [](const S& s) { return s.scales ? std::to_string(*s.scales) : "auto"; },
+       .parse = [](S& s, Text t, Text n) { s.scales = int_or_auto(t, n); },
+       .text = [](const S& s) { return int_or_auto_text(s.scales); },
        .number = [](const S& s) -> std::optional<double> {
          return s.scales ? std::optional<double>(*s.scales) : std::nullopt;
        }},
