@@ -31,8 +31,34 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
   auto all_positions = [&](std::size_t l) {
     return static_cast<double>(size.height >> pools_[l]) * (size.width >> pools_[l]);
   };
+  const bool graph = content_weight_ != 0.0 || style_weight_ != 0.0;
+  // A tile's pixels and its features of every layer, with a graph when anything is weighted.
+  struct TileForward {
+    Var pixels;
+    std::vector<Var> features;
+  };
+  auto forward = [&](const Tile& tile) {
+    TileForward run{.pixels = Var(crop(image.value(), tile.region), graph), .features = {}};
+    std::optional<NoGradGuard> no_graph;
+    if (!graph) no_graph.emplace();
+    run.features = model_.features(run.pixels, names);
+    return run;
+  };
 
-  // First pass: the Gram matrices over all tiles, the style terms and dE/dG per layer.
+  // The total variation on the whole image first, while no tile is held: its gradient is the
+  // first to go into the image's.
+  image.zero_grad();
+  {
+    std::optional<NoGradGuard> off;
+    if (tv_weight_ == 0.0) off.emplace();
+    const Var tv = nn::total_variation(image);
+    losses.tv = tv.value().item();
+    if (tv_weight_ != 0.0) backward(tv, Tensor::scalar(static_cast<float>(tv_weight_)));
+  }
+
+  // First pass: the Gram matrices over all tiles, the style terms and dE/dG per layer. The
+  // last tile runs with its graph, and the second pass starts with it instead of running it
+  // again.
   std::vector<std::size_t> style_layers;
   std::vector<std::string> style_names;
   for (std::size_t l = 0; l < layers_.size(); ++l) {
@@ -40,9 +66,16 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
     style_layers.push_back(l);
     style_names.push_back(layers_[l].name);
   }
+  std::optional<TileForward> kept;             // the last tile's
   std::vector<Tensor> dgrams(layers_.size());  // weighted (G - A) / (2 C^2); undefined: none
   if (!style_layers.empty()) {
-    const std::vector<Tensor> grams = tiled_grams(model_, image.value(), style_names, tiles_);
+    const std::vector<Tile> first_tiles(tiles_.begin(), tiles_.end() - 1);
+    std::vector<Tensor> grams = tiled_grams(model_, image.value(), style_names, first_tiles);
+    kept = forward(tiles_.back());
+    for (std::size_t k = 0; k < style_layers.size(); ++k) {
+      add_core_gram(tiles_.back(), size, pools_[style_layers[k]],
+                    kept->features[style_layers[k]].value(), grams[k]);
+    }
     for (std::size_t k = 0; k < style_layers.size(); ++k) {
       const LayerTerms& layer = layers_[style_layers[k]];
       const double C = static_cast<double>(grams[k].shape()[1]);
@@ -56,28 +89,17 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
     }
   }
 
-  // The total variation on the whole image: its gradient goes first into the image's.
-  image.zero_grad();
-  {
-    std::optional<NoGradGuard> off;
-    if (tv_weight_ == 0.0) off.emplace();
-    const Var tv = nn::total_variation(image);
-    losses.tv = tv.value().item();
-    if (tv_weight_ != 0.0) backward(tv, Tensor::scalar(static_cast<float>(tv_weight_)));
-  }
-
-  // Second pass: each tile with a graph, its core's gradient, its image gradient added in.
-  const bool graph = content_weight_ != 0.0 || style_weight_ != 0.0;
+  // Second pass: each tile with a graph (the last one first, kept from the first pass), its
+  // core's gradient, its image gradient added in.
   Tensor& gradient = image.slot()->grad_buffer();
-  for (const Tile& tile : tiles_) {
-    Var pixels(crop(image.value(), tile.region), graph);
-    std::optional<NoGradGuard> no_graph;
-    if (!graph) no_graph.emplace();
-    std::vector<Var> features = model_.features(pixels, names);
+  for (std::size_t i = 0; i < tiles_.size(); ++i) {
+    const Tile& tile = i == 0 ? tiles_.back() : tiles_[i - 1];
+    TileForward run = i == 0 && kept ? std::move(*kept) : forward(tile);
+    kept.reset();
     std::vector<RootGradient> roots;
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       const LayerTerms& layer = layers_[l];
-      Tensor& value = features[l].value();
+      Tensor& value = run.features[l].value();
       const auto C = static_cast<int>(value.shape()[1]);
       const Rect core = core_in_features(tile, pools_[l]);
       const int positions = core.height * core.width;
@@ -107,12 +129,12 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
       }
       value.fill(0.0f);
       copy_rect(core_features, {0, 0, core.height, core.width}, value, core);
-      roots.push_back({.root = features[l], .gradient = value});
+      roots.push_back({.root = run.features[l], .gradient = value});
     }
-    features.clear();
+    run.features.clear();
     if (roots.empty()) continue;
     backward(std::move(roots));
-    if (pixels.grad().defined()) add_rect(gradient, tile.region, pixels.grad());
+    if (run.pixels.grad().defined()) add_rect(gradient, tile.region, run.pixels.grad());
   }
   losses.total =
       content_weight_ * losses.content + style_weight_ * losses.style + tv_weight_ * losses.tv;

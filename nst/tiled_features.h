@@ -22,4 +22,10 @@ std::vector<Tensor> tiled_grams(nn::Vgg19& model, const Tensor& image,
                                 const std::vector<std::string>& layers,
                                 const std::vector<Tile>& tiles);
 
+// One tile's share of such a Gram matrix: gram [1, C, C] (zeros when undefined) += its core's
+// F F^T / (H W), H x W the layer's positions over the whole image, from the tile's `features`
+// of a layer with `pools` pools before it.
+void add_core_gram(const Tile& tile, ImageSize image, int pools, const Tensor& features,
+                   Tensor& gram);
+
 }  // namespace nst
