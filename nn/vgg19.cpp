@@ -132,7 +132,8 @@ Var Vgg19::forward(const Var& image) {
   return run(image, static_cast<int>(vgg19_layers().size()) - 1, {}, none);
 }
 
-std::vector<Var> Vgg19::features(const Var& image, const std::vector<std::string>& layers) {
+std::vector<Var> Vgg19::features(const Var& image, const std::vector<std::string>& layers,
+                                 const LayerHook& after) {
   NST_CHECK(image.shape().rank() == 4 && image.shape()[1] == 3,
             "VGG19 needs an RGB image [N, 3, H, W], got ", image.shape());
   std::vector<int> indices;
@@ -148,12 +149,12 @@ std::vector<Var> Vgg19::features(const Var& image, const std::vector<std::string
   }
   std::vector<Var> outputs(layers.size());
   if (layers.empty()) return outputs;
-  run(image, *std::max_element(indices.begin(), indices.end()), indices, outputs);
+  run(image, *std::max_element(indices.begin(), indices.end()), indices, outputs, after);
   return outputs;
 }
 
 Var Vgg19::run(const Var& image, int last, const std::vector<int>& wanted,
-               std::vector<Var>& outputs) {
+               std::vector<Var>& outputs, const LayerHook& after) {
   const std::vector<Vgg19Layer>& layers = vgg19_layers();
   auto is_wanted = [&wanted](int i) {
     return std::find(wanted.begin(), wanted.end(), i) != wanted.end();
@@ -170,6 +171,7 @@ Var Vgg19::run(const Var& image, int last, const std::vector<int>& wanted,
     } else {
       x = (*features_)[i].forward(x);
     }
+    if (after) x = after(i, x);
     for (std::size_t k = 0; k < wanted.size(); ++k) {
       if (wanted[k] == i) outputs[k] = x;
     }

@@ -5,6 +5,7 @@
 // conv1_1, relu1_1, ..., pool5. The weights are frozen: no weight gradient is ever computed.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -71,9 +72,13 @@ class Vgg19 : public Module {
 
   // All 37 layers on a [N, 3, H, W] RGB image in [0, 1].
   Var forward(const Var& image) override;
+  // What runs on each layer's output before the next layer sees it: (layer index, output) ->
+  // the output to go on with. Exact tiling cuts a tile's maps with it (nst/tiling.h).
+  using LayerHook = std::function<Var(int layer, const Var& output)>;
   // The outputs of the named layers, in the order asked, running only as deep as the deepest
-  // of them. Throws, listing the valid names, for an unknown one.
-  std::vector<Var> features(const Var& image, const std::vector<std::string>& layers);
+  // of them, each after `after` if given. Throws, listing the valid names, for an unknown one.
+  std::vector<Var> features(const Var& image, const std::vector<std::string>& layers,
+                            const LayerHook& after = {});
 
   Conv2d& conv(int i) { return *convs_.at(i); }  // the i-th convolution, 0..15
   const Preprocessing& preprocessing() const { return preprocessing_; }
@@ -86,8 +91,10 @@ class Vgg19 : public Module {
 
  private:
   // Runs layers 0..last, fusing each convolution with its ReLU unless the convolution's own
-  // output is wanted; outputs[k] gets the output of layer wanted[k].
-  Var run(const Var& image, int last, const std::vector<int>& wanted, std::vector<Var>& outputs);
+  // output is wanted (`after` then sees the ReLU's index only); outputs[k] gets the output of
+  // layer wanted[k].
+  Var run(const Var& image, int last, const std::vector<int>& wanted, std::vector<Var>& outputs,
+          const LayerHook& after = {});
 
   std::shared_ptr<Sequential> features_;
   std::vector<std::shared_ptr<Conv2d>> convs_;

@@ -32,17 +32,8 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
     return static_cast<double>(size.height >> pools_[l]) * (size.width >> pools_[l]);
   };
   const bool graph = content_weight_ != 0.0 || style_weight_ != 0.0;
-  // A tile's pixels and its features of every layer, with a graph when anything is weighted.
-  struct TileForward {
-    Var pixels;
-    std::vector<Var> features;
-  };
   auto forward = [&](const Tile& tile) {
-    TileForward run{.pixels = Var(crop(image.value(), tile.region), graph), .features = {}};
-    std::optional<NoGradGuard> no_graph;
-    if (!graph) no_graph.emplace();
-    run.features = model_.features(run.pixels, names);
-    return run;
+    return run_tile(model_, image.value(), tile, names, graph);
   };
 
   // The total variation on the whole image first, while no tile is held: its gradient is the
@@ -66,15 +57,15 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
     style_layers.push_back(l);
     style_names.push_back(layers_[l].name);
   }
-  std::optional<TileForward> kept;             // the last tile's
+  std::optional<TileRun> kept;                 // the last tile's
   std::vector<Tensor> dgrams(layers_.size());  // weighted (G - A) / (2 C^2); undefined: none
   if (!style_layers.empty()) {
     const std::vector<Tile> first_tiles(tiles_.begin(), tiles_.end() - 1);
     std::vector<Tensor> grams = tiled_grams(model_, image.value(), style_names, first_tiles);
     kept = forward(tiles_.back());
     for (std::size_t k = 0; k < style_layers.size(); ++k) {
-      add_core_gram(tiles_.back(), size, pools_[style_layers[k]],
-                    kept->features[style_layers[k]].value(), grams[k]);
+      const std::size_t l = style_layers[k];
+      add_core_gram(kept->features[l].value(), kept->cores[l], all_positions(l), grams[k]);
     }
     for (std::size_t k = 0; k < style_layers.size(); ++k) {
       const LayerTerms& layer = layers_[style_layers[k]];
@@ -94,14 +85,14 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
   Tensor& gradient = image.slot()->grad_buffer();
   for (std::size_t i = 0; i < tiles_.size(); ++i) {
     const Tile& tile = i == 0 ? tiles_.back() : tiles_[i - 1];
-    TileForward run = i == 0 && kept ? std::move(*kept) : forward(tile);
+    TileRun run = i == 0 && kept ? std::move(*kept) : forward(tile);
     kept.reset();
     std::vector<RootGradient> roots;
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       const LayerTerms& layer = layers_[l];
       Tensor& value = run.features[l].value();
       const auto C = static_cast<int>(value.shape()[1]);
-      const Rect core = core_in_features(tile, pools_[l]);
+      const Rect& core = run.cores[l];
       const int positions = core.height * core.width;
       const double all = all_positions(l);
       Tensor core_features = crop(value, core);
@@ -134,7 +125,7 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
     run.features.clear();
     if (roots.empty()) continue;
     backward(std::move(roots));
-    if (run.pixels.grad().defined()) add_rect(gradient, tile.region, run.pixels.grad());
+    if (run.pixels.grad().defined()) add_rect(gradient, run.input, run.pixels.grad());
   }
   losses.total =
       content_weight_ * losses.content + style_weight_ * losses.style + tv_weight_ * losses.tv;

@@ -1,5 +1,7 @@
 #include "nst/tiled_features.h"
 
+#include <optional>
+
 #include "autograd/grad_mode.h"
 #include "tensor/elementwise.h"
 #include "tensor/error.h"
@@ -9,19 +11,55 @@ namespace nst {
 
 namespace {
 
-// Runs `visit(k, tile, features of layer k)` for every tile and requested layer.
+// The positions of a layer with `pools` pools before it over the whole image.
+double all_positions(ImageSize image, int pools) {
+  return static_cast<double>(image.height >> pools) * (image.width >> pools);
+}
+
+// Runs `visit(k, tile, features of layer k, core in them)` for every tile and requested layer.
 template <class Visit>
 void for_each_tile_features(nn::Vgg19& model, const Tensor& image,
                             const std::vector<std::string>& layers, const std::vector<Tile>& tiles,
                             Visit visit) {
-  NoGradGuard no_graph;
   for (const Tile& tile : tiles) {
-    const std::vector<Var> features = model.features(Var(crop(image, tile.region)), layers);
-    for (std::size_t k = 0; k < layers.size(); ++k) visit(k, tile, features[k].value());
+    const TileRun run = run_tile(model, image, tile, layers, /*graph=*/false);
+    for (std::size_t k = 0; k < layers.size(); ++k)
+      visit(k, tile, run.features[k].value(), run.cores[k]);
   }
 }
 
 }  // namespace
+
+TileRun run_tile(nn::Vgg19& model, const Tensor& image, const Tile& tile,
+                 const std::vector<std::string>& layers, bool graph) {
+  const TileTrim trim = trim_tile(tile, image_size(image), layers);
+  TileRun run{.input = trim.input,
+              .pixels = Var(crop(image, trim.input), graph),
+              .features = {},
+              .cores = {}};
+  std::optional<NoGradGuard> no_graph;
+  if (!graph) no_graph.emplace();
+  // The map each layer hands on, in the image's positions at its level; the hook sees only
+  // the ReLU of a fused convolution, so the pools in between are counted as it goes.
+  Rect map = trim.input;
+  int seen = -1;
+  run.features = model.features(run.pixels, layers, [&](int layer, const Var& output) {
+    for (int i = seen + 1; i <= layer; ++i) {
+      if (nn::vgg19_layers()[i].kind == nn::Vgg19Layer::Kind::pool) map = pooled(map);
+    }
+    seen = layer;
+    NST_CHECK(output.shape()[2] == map.height && output.shape()[3] == map.width, "run_tile: layer ",
+              layer, " made ", output.shape(), " for a ", map.height, "x", map.width, " map");
+    const Rect& kept = trim.kept[layer];
+    if (kept == map) return output;
+    const Rect cut{kept.y - map.y, kept.x - map.x, kept.height, kept.width};
+    map = kept;
+    return crop(output, cut);
+  });
+  for (const std::string& layer : layers)
+    run.cores.push_back(trim.core[nn::vgg19_layer_index(layer)]);
+  return run;
+}
 
 std::vector<Tensor> tiled_features(nn::Vgg19& model, const Tensor& image,
                                    const std::vector<std::string>& layers,
@@ -29,14 +67,14 @@ std::vector<Tensor> tiled_features(nn::Vgg19& model, const Tensor& image,
   const ImageSize size = image_size(image);
   std::vector<Tensor> whole(layers.size());
   for_each_tile_features(
-      model, image, layers, tiles, [&](std::size_t k, const Tile& tile, const Tensor& features) {
+      model, image, layers, tiles,
+      [&](std::size_t k, const Tile& tile, const Tensor& features, const Rect& core) {
         const int pools = pools_before(layers[k]);
         if (!whole[k].defined()) {
           whole[k] = Tensor::zeros(
               Shape{1, features.shape()[1], size.height >> pools, size.width >> pools});
         }
-        copy_rect(features, core_in_features(tile, pools), whole[k],
-                  core_in_image_features(tile, pools));
+        copy_rect(features, core, whole[k], core_in_image_features(tile, pools));
       });
   return whole;
 }
@@ -47,24 +85,22 @@ std::vector<Tensor> tiled_grams(nn::Vgg19& model, const Tensor& image,
   const ImageSize size = image_size(image);
   std::vector<Tensor> grams(layers.size());
   for_each_tile_features(model, image, layers, tiles,
-                         [&](std::size_t k, const Tile& tile, const Tensor& features) {
-                           add_core_gram(tile, size, pools_before(layers[k]), features, grams[k]);
+                         [&](std::size_t k, const Tile&, const Tensor& features, const Rect& core) {
+                           add_core_gram(features, core,
+                                         all_positions(size, pools_before(layers[k])), grams[k]);
                          });
   return grams;
 }
 
-void add_core_gram(const Tile& tile, ImageSize image, int pools, const Tensor& features,
-                   Tensor& gram) {
+void add_core_gram(const Tensor& features, const Rect& core, double positions, Tensor& gram) {
   const auto C = static_cast<int>(features.shape()[1]);
   if (!gram.defined()) gram = Tensor::zeros(Shape{1, C, C});
-  const Rect core = core_in_features(tile, pools);
-  const int positions = core.height * core.width;
-  if (positions == 0) return;  // a last core thinner than this layer's 2^pools
+  const int count = core.height * core.width;
+  if (count == 0) return;  // a last core thinner than this layer's 2^pools
   const Tensor core_features = crop(features, core);
   Tensor share(Shape{1, C, C});
-  gram_forward(share.data(), core_features.data(), C, positions);  // / positions
-  const double all = static_cast<double>(image.height >> pools) * (image.width >> pools);
-  axpy(static_cast<float>(positions / all), share.values(), gram.values());
+  gram_forward(share.data(), core_features.data(), C, count);  // / count
+  axpy(static_cast<float>(count / positions), share.values(), gram.values());
 }
 
 }  // namespace nst

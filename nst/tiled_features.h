@@ -1,6 +1,7 @@
-// VGG19's features and Gram matrices of an image too large for one pass, computed tile by tile
-// (nst/tiling.h) without a graph: the same numbers as one pass over the whole image, up to
-// float rounding. For the targets of a tiled run and the Gram matrices of its iterations.
+// VGG19 on one tile of an image too large for one pass (nst/tiling.h), its maps cut as it goes
+// (TileTrim); and from the tiles, the whole image's features and Gram matrices without a
+// graph: the same numbers as one pass over the whole image, up to float rounding. For the
+// targets of a tiled run and both passes of its iterations.
 #pragma once
 
 #include <string>
@@ -10,6 +11,18 @@
 #include "nst/tiling.h"
 
 namespace nst {
+
+// A tile through VGG19: the pixels it read (a leaf with a gradient when `graph`), the features
+// of the requested layers (cut, TileTrim) and where the core lies in each.
+struct TileRun {
+  Rect input;  // the pixels read, in the image
+  Var pixels;
+  std::vector<Var> features;
+  std::vector<Rect> cores;
+};
+// With `graph` false, the network runs without one.
+TileRun run_tile(nn::Vgg19& model, const Tensor& image, const Tile& tile,
+                 const std::vector<std::string>& layers, bool graph);
 
 // The whole image's feature maps [1, C, H >> pools, W >> pools] of the named layers, in order.
 std::vector<Tensor> tiled_features(nn::Vgg19& model, const Tensor& image,
@@ -22,10 +35,8 @@ std::vector<Tensor> tiled_grams(nn::Vgg19& model, const Tensor& image,
                                 const std::vector<std::string>& layers,
                                 const std::vector<Tile>& tiles);
 
-// One tile's share of such a Gram matrix: gram [1, C, C] (zeros when undefined) += its core's
-// F F^T / (H W), H x W the layer's positions over the whole image, from the tile's `features`
-// of a layer with `pools` pools before it.
-void add_core_gram(const Tile& tile, ImageSize image, int pools, const Tensor& features,
-                   Tensor& gram);
+// One tile's share of such a Gram matrix: gram [1, C, C] (zeros when undefined) += the core's
+// F F^T / positions, `positions` the layer's over the whole image, from a tile's `features`.
+void add_core_gram(const Tensor& features, const Rect& core, double positions, Tensor& gram);
 
 }  // namespace nst

@@ -37,8 +37,7 @@ void check_rect(const Tensor& t, const Rect& r, const char* what) {
   NST_CHECK(s.rank() == 4 && s[0] == 1, what, ": expected [1, C, H, W], got ", s);
   NST_CHECK(r.y >= 0 && r.x >= 0 && r.height >= 0 && r.width >= 0 && r.y + r.height <= s[2] &&
                 r.x + r.width <= s[3],
-            what, ": rectangle ", r.height, "x", r.width, " at (", r.y, ", ", r.x,
-            ") outside ", s);
+            what, ": rectangle ", r.height, "x", r.width, " at (", r.y, ", ", r.x, ") outside ", s);
 }
 
 }  // namespace
@@ -57,8 +56,11 @@ TileGeometry tile_geometry(const std::vector<std::string>& layers) {
   int band = 0, pools = 0;
   for (int i = 0; i <= deepest; ++i) {
     switch (nn::vgg19_layers()[i].kind) {
-      case Kind::conv: band += 1; break;              // 3x3, padding 1
-      case Kind::pool: band = (band + 1) / 2; ++pools; break;  // 2x2, stride 2, aligned
+      case Kind::conv: band += 1; break;  // 3x3, padding 1
+      case Kind::pool:
+        band = (band + 1) / 2;
+        ++pools;
+        break;  // 2x2, stride 2, aligned
       case Kind::relu: break;
     }
   }
@@ -109,11 +111,76 @@ Rect core_in_features(const Tile& tile, int pools) {
   return r;
 }
 
+TileTrim trim_tile(const Tile& tile, ImageSize image, const std::vector<std::string>& layers) {
+  int deepest = 0;
+  for (const std::string& layer : layers) deepest = std::max(deepest, layer_index(layer));
+  const auto& vgg = nn::vgg19_layers();
+  // margin[i]: how far past the core layer i's output is read; `read`, then, its input's.
+  std::vector<int> margin(deepest + 1);
+  int read = 0;
+  for (int i = deepest; i >= 0; --i) {
+    margin[i] = read;
+    if (vgg[i].kind == Kind::conv) read = margin[i] + 1;
+    if (vgg[i].kind == Kind::pool) read = 2 * margin[i];
+  }
+  // Rectangles in the image's positions at each layer's level: the core grown by a margin,
+  // within [0, size).
+  auto grown = [](const Rect& core, int by, int height, int width) {
+    const int y0 = std::max(0, core.y - by), x0 = std::max(0, core.x - by);
+    const int y1 = std::min(height, core.y + core.height + by);
+    const int x1 = std::min(width, core.x + core.width + by);
+    return Rect{y0, x0, y1 - y0, x1 - x0};
+  };
+  auto within = [](const Rect& r, const Rect& bounds) {
+    const int y0 = std::max(r.y, bounds.y), x0 = std::max(r.x, bounds.x);
+    const int y1 = std::min(r.y + r.height, bounds.y + bounds.height);
+    const int x1 = std::min(r.x + r.width, bounds.x + bounds.width);
+    return Rect{y0, x0, std::max(0, y1 - y0), std::max(0, x1 - x0)};
+  };
+  TileTrim trim;
+  // Within the tile's region: a border narrower than the margin is the caller's choice (and
+  // inexact, as tests show).
+  trim.input = within(grown(tile.core, read, image.height, image.width), tile.region);
+  Rect map = trim.input;  // the map a layer computes, in the image's positions at its level
+  int pools = 0;
+  for (int i = 0; i <= deepest; ++i) {
+    if (vgg[i].kind == Kind::pool) {
+      ++pools;
+      map = pooled(map);
+    }
+    const Rect core = core_in_image_features(tile, pools);
+    // Cut at pools only: their outputs are a quarter of the map before them, so the copy is
+    // cheap, and each cut spares every convolution up to the next pool. (Cutting after every
+    // layer copied about as much as it saved.)
+    const Rect kept =
+        vgg[i].kind == Kind::pool
+            ? within(grown(core, margin[i], image.height >> pools, image.width >> pools), map)
+            : map;
+    trim.kept.push_back(kept);
+    trim.core.push_back({core.y - kept.y, core.x - kept.x, core.height, core.width});
+    map = kept;
+  }
+  return trim;
+}
+
+Rect pooled(const Rect& map) {
+  NST_CHECK(map.y % 2 == 0 && map.x % 2 == 0, "tiling: a pool would read a cut at odd (", map.y,
+            ", ", map.x, ")");
+  return {map.y / 2, map.x / 2, map.height / 2, map.width / 2};
+}
+
 Tensor crop(const Tensor& image, const Rect& rect) {
   check_rect(image, rect, "crop");
   Tensor out(Shape{1, image.shape()[1], rect.height, rect.width});
   copy_rect(image, rect, out, {0, 0, rect.height, rect.width});
   return out;
+}
+
+Var crop(const Var& x, const Rect& rect) {
+  return record_op(crop(x.value(), rect), "crop", {x},
+                   [rect](const Tensor& grad_out, InputGrads& grads) {
+                     if (grads.needed(0)) add_rect(grads[0], rect, grad_out);
+                   });
 }
 
 void copy_rect(const Tensor& from, const Rect& from_rect, Tensor& to, const Rect& to_rect) {

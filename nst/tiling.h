@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/variable.h"
 #include "nst/image.h"
 #include "tensor/tensor.h"
 
@@ -52,11 +53,32 @@ Rect core_in_features(const Tile& tile, int pools);
 // The core's positions in the whole image's feature map at that layer.
 Rect core_in_image_features(const Tile& tile, int pools);
 
+// A tile's feature maps cut to what the layers after them read. The border is needed whole
+// only by the first layers: the deepest layer is needed at the core alone, and each layer
+// before it as far past the core as the next one reads (a 3x3 convolution one position
+// further than it writes, a 2x2 pool twice as far). For the default layers that is 70 pixels
+// of the 80-pixel border at the input, and after pool1, pool2, pool3 and pool4 34, 16, 6 and 1
+// positions of 40, 20, 10 and 5; the maps are cut there (and at the input), so the deep layers
+// skip part of their border. A convolution's wrong band from a cut edge grows by one position
+// as the margin it must keep exact shrinks by one, so the features at the core stay exact
+// (tiling.h above); every cut edge inside the image is even where a pool reads it.
+struct TileTrim {
+  Rect input;  // the pixels the network reads: the core and the margin it needs
+  // Per VGG19 layer up to the deepest: the part of its output kept (all of it but at pools),
+  // in the image's positions at the layer's level, and the core's positions in that output.
+  std::vector<Rect> kept, core;
+};
+TileTrim trim_tile(const Tile& tile, ImageSize image, const std::vector<std::string>& layers);
+// What a 2x2 pool makes of a map at these positions (even where they start): half, floored.
+Rect pooled(const Rect& map);
+
 // Copies of a rectangle of a [1, C, H, W] tensor, and back: crop() makes a [1, C, h, w]
 // tensor; add_rect() adds one into the rectangle of a larger tensor; copy_rect() copies a
 // rectangle of one tensor into a rectangle (of the same size) of another.
 Tensor crop(const Tensor& image, const Rect& rect);
 void add_rect(Tensor& whole, const Rect& rect, const Tensor& part);
 void copy_rect(const Tensor& from, const Rect& from_rect, Tensor& to, const Rect& to_rect);
+// crop() as an op of the graph: its backward adds the gradient into the rectangle.
+Var crop(const Var& x, const Rect& rect);
 
 }  // namespace nst

@@ -112,6 +112,41 @@ TEST(PlanTiles, CoresPartitionTheImageAndRegionsAddTheBorder) {
   EXPECT_EQ(plan_tiles(size, 128, geometry)[0].region, (Rect{0, 0, 70, 101}));
 }
 
+// The default layers (down to relu5_1): the input needs 70 of the 80-pixel border (two
+// convolutions, pool, two, pool, four, pool, four, pool, conv5_1: ((((1 + 1) * 2 + 4) * 2 + 4)
+// * 2 + 2) * 2 + 2 = 70), pool1's output 34 positions, pool4's 1; between pools the maps are
+// not cut. Cuts stay within the region and the image, and the core's place in each map is kept.
+TEST(TileTrim, EachLayerKeepsWhatTheLayersAfterItRead) {
+  const std::vector<std::string> layers{"relu1_1", "relu2_1", "relu3_1",
+                                        "relu4_1", "relu4_2", "relu5_1"};
+  const TileGeometry geometry = tile_geometry(layers);
+  ASSERT_EQ(geometry.border, 80);
+  const ImageSize size{.width = 700, .height = 500};
+  const std::vector<Tile> tiles = plan_tiles(size, 192, geometry);  // 4 x 3 cores
+  const Tile& middle = tiles[5];                                    // core (192, 192), 192 x 192
+  ASSERT_EQ(middle.core, (Rect{192, 192, 192, 192}));
+  const TileTrim trim = trim_tile(middle, size, layers);
+  EXPECT_EQ(trim.input, (Rect{122, 122, 332, 332}));
+  const int pool1 = nn::vgg19_layer_index("pool1"), conv4_4 = nn::vgg19_layer_index("conv4_4");
+  const int relu5_1 = nn::vgg19_layer_index("relu5_1");
+  EXPECT_EQ(trim.kept[pool1], (Rect{96 - 34, 96 - 34, 96 + 68, 96 + 68}));
+  EXPECT_EQ(trim.kept[conv4_4], (Rect{24 - 6, 24 - 6, 24 + 12, 24 + 12}));  // pool3's cut
+  EXPECT_EQ(trim.kept[relu5_1], (Rect{12 - 1, 12 - 1, 12 + 2, 12 + 2}));
+  EXPECT_EQ(trim.core[pool1], (Rect{34, 34, 96, 96}));
+  EXPECT_EQ(trim.core[relu5_1], (Rect{1, 1, 12, 12}));
+  ASSERT_EQ(trim.kept.size(), static_cast<std::size_t>(relu5_1 + 1));
+
+  // A corner tile: cut by the image's edge on two sides; the last core, 116 x 124, has
+  // 7 rows at relu5_1 (500 / 16 = 31, floored) and 7 columns (700 / 16 = 43).
+  const TileTrim corner = trim_tile(tiles.back(), size, layers);
+  EXPECT_EQ(corner.input, (Rect{384 - 70, 576 - 70, 116 + 70, 124 + 70}));
+  EXPECT_EQ(corner.kept[relu5_1], (Rect{23, 35, 8, 8}));
+  // A region narrower than the margin bounds the cut (the inexact case tests ask for).
+  Tile narrow = middle;
+  narrow.region = {192 - 64, 192 - 64, 192 + 128, 192 + 128};
+  EXPECT_EQ(trim_tile(narrow, size, layers).input, narrow.region);
+}
+
 TEST(TiledCopies, CropAddAndCopyRectangles) {
   const Tensor image = random_tensor(Shape{1, 2, 5, 7}, 1);
   const Tensor part = crop(image, {1, 2, 3, 4});
@@ -164,8 +199,8 @@ INSTANTIATE_TEST_SUITE_P(
     Layers, TiledFeatures,
     ::testing::Values(FeatureCase{{"relu1_1", "relu2_2", "relu3_1"}, nn::Pooling::max, 61, 75, 12},
                       FeatureCase{{"relu3_1", "relu1_2"}, nn::Pooling::average, 53, 47, 8},
-                      FeatureCase{{"relu4_2", "relu5_1", "relu1_1"}, nn::Pooling::max, 150, 131,
-                                  64}));
+                      FeatureCase{
+                          {"relu4_2", "relu5_1", "relu1_1"}, nn::Pooling::max, 150, 131, 64}));
 
 // One alignment step less border than tile_geometry() asks for, and the features differ.
 TEST(TiledFeatures, BorderIsTheNarrowestThatIsExact) {
@@ -282,19 +317,45 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         // The defaults' layers, odd sizes, 2 x 3 tiles (the last column's core is 3 pixels
         // wide: no positions at relu4_x and relu5_1), one style bigger than a tile.
-        ObjectiveCase{"defaults", {"relu4_2"},
+        ObjectiveCase{"defaults",
+                      {"relu4_2"},
                       {"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"},
-                      nn::Pooling::max, 80, 99, 48, 1.0, 330.0, 0.0, {}},
+                      nn::Pooling::max,
+                      80,
+                      99,
+                      48,
+                      1.0,
+                      330.0,
+                      0.0,
+                      {}},
         // Average pooling, a layer in both lists and one twice, TV, two blended styles.
-        ObjectiveCase{"avg", {"relu2_2", "relu3_1"}, {"relu1_2", "relu3_1", "relu1_2"},
-                      nn::Pooling::average, 45, 67, 8, 2.0, 300.0, 0.5, {0.3, 0.7}},
-        ObjectiveCase{"content_only", {"relu3_2"}, {}, nn::Pooling::max, 40, 52, 12,
-                      1.0, 0.0, 0.0, {}},
-        ObjectiveCase{"style_only", {}, {"relu1_1", "relu2_1"}, nn::Pooling::max, 33, 30, 6,
-                      0.0, 100.0, 0.1, {}},
+        ObjectiveCase{"avg",
+                      {"relu2_2", "relu3_1"},
+                      {"relu1_2", "relu3_1", "relu1_2"},
+                      nn::Pooling::average,
+                      45,
+                      67,
+                      8,
+                      2.0,
+                      300.0,
+                      0.5,
+                      {0.3, 0.7}},
+        ObjectiveCase{
+            "content_only", {"relu3_2"}, {}, nn::Pooling::max, 40, 52, 12, 1.0, 0.0, 0.0, {}},
+        ObjectiveCase{"style_only",
+                      {},
+                      {"relu1_1", "relu2_1"},
+                      nn::Pooling::max,
+                      33,
+                      30,
+                      6,
+                      0.0,
+                      100.0,
+                      0.1,
+                      {}},
         // Only TV weighted: no graph through the network, the terms still reported.
-        ObjectiveCase{"tv_only", {"relu2_1"}, {"relu1_1"}, nn::Pooling::max, 21, 26, 4, 0.0,
-                      0.0, 1.0, {}}),
+        ObjectiveCase{
+            "tv_only", {"relu2_1"}, {"relu1_1"}, nn::Pooling::max, 21, 26, 4, 0.0, 0.0, 1.0, {}}),
     [](const ::testing::TestParamInfo<ObjectiveCase>& p) { return p.param.name; });
 
 TEST(TiledObjective, ATileLargerThanTheImageIsOnePass) {
