@@ -57,10 +57,10 @@ TileGeometry tile_geometry(const std::vector<std::string>& layers) {
   for (int i = 0; i <= deepest; ++i) {
     switch (nn::vgg19_layers()[i].kind) {
       case Kind::conv: band += 1; break;  // 3x3, padding 1
-      case Kind::pool:
+      case Kind::pool:                    // 2x2, stride 2, aligned
         band = (band + 1) / 2;
         ++pools;
-        break;  // 2x2, stride 2, aligned
+        break;
       case Kind::relu: break;
     }
   }
@@ -101,14 +101,6 @@ Rect core_in_image_features(const Tile& tile, int pools) {
   const auto [y0, y1] = at_layer(tile.core.y, tile.core.y + tile.core.height, factor);
   const auto [x0, x1] = at_layer(tile.core.x, tile.core.x + tile.core.width, factor);
   return {y0, x0, y1 - y0, x1 - x0};
-}
-
-Rect core_in_features(const Tile& tile, int pools) {
-  // The region's origin is aligned, so its positions are the image's, shifted.
-  Rect r = core_in_image_features(tile, pools);
-  r.y -= tile.region.y >> pools;
-  r.x -= tile.region.x >> pools;
-  return r;
 }
 
 TileTrim trim_tile(const Tile& tile, ImageSize image, const std::vector<std::string>& layers) {

@@ -48,9 +48,7 @@ int pools_before(const std::string& layer);
 // covers it.
 std::vector<Tile> plan_tiles(ImageSize image, int core_size, const TileGeometry& geometry);
 
-// The core's positions in the tile's feature map at a layer with `pools` pools before it.
-Rect core_in_features(const Tile& tile, int pools);
-// The core's positions in the whole image's feature map at that layer.
+// The core's positions in the whole image's feature map at a layer with `pools` pools before it.
 Rect core_in_image_features(const Tile& tile, int pools);
 
 // A tile's feature maps cut to what the layers after them read. The border is needed whole

@@ -106,7 +106,6 @@ TEST(PlanTiles, CoresPartitionTheImageAndRegionsAddTheBorder) {
   EXPECT_EQ(core_in_image_features(tiles.back(), 3), (Rect{8, 12, 0, 0}));
   EXPECT_EQ(core_in_image_features(tiles[3], 3), (Rect{0, 12, 4, 0}));
   EXPECT_EQ(core_in_image_features(tiles[5], 3), (Rect{4, 4, 4, 4}));
-  EXPECT_EQ(core_in_features(tiles[5], 3), (Rect{3, 3, 4, 4}));  // region starts at (8, 8)
   EXPECT_EQ(plan_tiles(size, 128, geometry).size(), 1u);
   EXPECT_EQ(plan_tiles(size, 2147483647, geometry).size(), 1u);  // no overflow in the rounding
   EXPECT_EQ(plan_tiles(size, 128, geometry)[0].region, (Rect{0, 0, 70, 101}));
