@@ -239,10 +239,6 @@ struct WinogradLanes {
   }
 };
 
-// Runs `call(WinogradLanes<V>{}, first)` over the tiles in groups of as many lanes as fit: R's
-// width, then halves of it down to 4 lanes, then one tile at a time with float. Every width
-// does the same arithmetic per tile. Halving matters: a row of 56 tiles (a 896-pixel picture at
-// conv3) left 8 tiles to the scalar code, which took a fifth of a Winograd convolution's time.
 // Half of a vector of 16 or 8 floats. (A vector_size attribute with a dependent size would be
 // dropped by GCC inside a template, silently leaving plain float.)
 using Floats8 = float __attribute__((vector_size(32)));
@@ -250,6 +246,11 @@ using Floats4 = float __attribute__((vector_size(16)));
 template <class R>
 using HalfOf = std::conditional_t<sizeof(R) == sizeof(Floats8) * 2, Floats8, Floats4>;
 
+// Runs `call(WinogradLanes<V>{}, first)` over the tiles in groups of as many lanes as fit: R's
+// width, then halves of it down to 4 lanes, then one tile at a time with float. Every width
+// does the same arithmetic per tile. Halving matters: a row of 28 tiles (an 896-pixel picture
+// at conv4) left 12 tiles to the scalar code, whose strided stores then took 28% of the
+// convolution's time.
 template <class R, class Call>
 void over_tiles(int tiles, Call call, int first = 0) {
   for (; first + WinogradLanes<R>::kLanes <= tiles; first += WinogradLanes<R>::kLanes)
