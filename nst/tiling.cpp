@@ -115,19 +115,16 @@ TileTrim trim_tile(const Tile& tile, ImageSize image, const std::vector<std::str
     if (vgg[i].kind == Kind::conv) read = margin[i] + 1;
     if (vgg[i].kind == Kind::pool) read = 2 * margin[i];
   }
-  // Rectangles in the image's positions at each layer's level: the core grown by a margin,
-  // within [0, size).
-  auto grown = [](const Rect& core, int by, int height, int width) {
-    const int y0 = std::max(0, core.y - by), x0 = std::max(0, core.x - by);
-    const int y1 = std::min(height, core.y + core.height + by);
-    const int x1 = std::min(width, core.x + core.width + by);
-    return Rect{y0, x0, y1 - y0, x1 - x0};
-  };
   auto within = [](const Rect& r, const Rect& bounds) {
     const int y0 = std::max(r.y, bounds.y), x0 = std::max(r.x, bounds.x);
     const int y1 = std::min(r.y + r.height, bounds.y + bounds.height);
     const int x1 = std::min(r.x + r.width, bounds.x + bounds.width);
     return Rect{y0, x0, std::max(0, y1 - y0), std::max(0, x1 - x0)};
+  };
+  // In the image's positions at a layer's level: the core grown by a margin, within [0, size).
+  auto grown = [&](const Rect& core, int by, int height, int width) {
+    return within({core.y - by, core.x - by, core.height + 2 * by, core.width + 2 * by},
+                  {0, 0, height, width});
   };
   TileTrim trim;
   // Within the tile's region: a border narrower than the margin is the caller's choice (and

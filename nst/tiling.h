@@ -29,7 +29,8 @@ struct Rect {
 };
 
 struct Tile {
-  Rect region;  // the pixels the network runs on: the core and its border, within the image
+  Rect region;  // the core and its border, within the image: the most the network reads of it
+                // (it reads less, TileTrim below; the memory estimate counts all of it)
   Rect core;    // the pixels this tile's features stand for
 };
 
