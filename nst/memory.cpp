@@ -15,10 +15,8 @@ namespace {
 
 constexpr int64_t kFloat = 4;
 constexpr int64_t kProgram = int64_t{40} << 20;  // measured: libraries, OpenBLAS and OpenMP
-// The convolutions' scratch buffers: im2col's column bands or Winograd's transformed tiles.
+// im2col's column bands, the least scratch a convolution takes.
 constexpr int64_t kIm2colBand = int64_t{8} << 20;
-constexpr int64_t kWinogradBand = kWinogradBandBudget * kFloat;
-constexpr int64_t kConvolutionBand = std::max(kIm2colBand, kWinogradBand);
 
 int64_t pixels(ImageSize s) { return int64_t{s.width} * s.height; }
 int64_t image_bytes(ImageSize s) { return 3 * kFloat * pixels(s); }
@@ -36,6 +34,24 @@ std::vector<int64_t> layer_outputs(ImageSize size, int last) {
       channels = layers[i].out_channels;
     }
     bytes.push_back(channels * h * w * kFloat);
+  }
+  return bytes;
+}
+
+// The convolutions' scratch at its largest for an input of `size`, up to layer `last`: im2col's
+// column bands, or the Winograd GEMM path's band of transformed tiles (up to
+// kWinogradBandBudget floats; on a small plane, the whole plane's). The fused path's blocks are
+// 1 MiB a thread.
+int64_t convolution_scratch_bytes(ImageSize size, int last) {
+  int64_t bytes = kIm2colBand;
+  for (const nn::Vgg19Conv& conv : nn::vgg19_convs(size.height, size.width, last)) {
+    const Conv2dShape& s = conv.shape;
+    if (forward_algorithm(s) != ConvAlgorithm::winograd &&
+        input_gradient_algorithm(s) != ConvAlgorithm::winograd)
+      continue;
+    const WinogradBands bands = winograd_bands(s);
+    bytes = std::max(bytes, int64_t{36} * (s.C + s.K) * bands.rows_per_band * bands.tile_cols *
+                                kFloat);
   }
   return bytes;
 }
@@ -62,7 +78,7 @@ int64_t targets_bytes(ImageSize size, const std::vector<std::string>& kept) {
     input = out[i];
     input_kept = is_kept[i];
   }
-  return peak + kConvolutionBand;
+  return peak + convolution_scratch_bytes(size, last);
 }
 
 // One iteration with its graph. The forward keeps, for the backward, a bit per element of
@@ -89,7 +105,7 @@ int64_t iteration_bytes(ImageSize size, const std::vector<std::string>& requeste
     peak = std::max(peak, requested_below + saved + out[i] + input);
     if (is_requested[i]) requested_below += out[i];
   }
-  return peak + kConvolutionBand;
+  return peak + convolution_scratch_bytes(size, last);
 }
 
 // Winograd's transformed filters (36 floats per 3x3 filter, against the weights' 9), which a

@@ -30,10 +30,12 @@ namespace nst {
 // Whether Winograd can compute this convolution: 3x3 kernel, stride 1, padding 1.
 bool winograd_applies(const Conv2dShape& s);
 
-// Floats of one band's transformed input and output, 36 * (C + K) * tiles: 16 MiB. Measured
-// with bench_conv2d on VGG19's shapes (README, speed section). Tests pass smaller budgets to
-// cut small images into several bands.
-constexpr int64_t kWinogradBandBudget = int64_t{1} << 22;
+// Floats of one band's transformed input and output, 36 * (C + K) * tiles: 64 MiB (a band of a
+// small plane takes only what it needs). Measured with bench_conv2d on VGG19's shapes (README,
+// speed section): against 16 MiB, conv4 and conv5_1 ran 12-30% faster at 512 to 1408 px (the
+// 36 GEMMs of a band get more columns, and bands of 192 tiles and more take the micro-kernel),
+// 32 MiB was in between. Tests pass smaller budgets to cut small images into several bands.
+constexpr int64_t kWinogradBandBudget = int64_t{1} << 24;
 
 // Floats of the transformed filters of a [K, C, 3, 3] weight, in either precision: 36 * K * C.
 int64_t winograd_filter_size(int K, int C);
