@@ -10,6 +10,7 @@
 
 #include "autograd/backward.h"
 #include "autograd/grad_mode.h"
+#include "autograd/op_timing.h"
 #include "nn/total_variation.h"
 #include "nst/objective.h"
 #include "nst/tiled_features.h"
@@ -89,37 +90,42 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
     kept.reset();
     std::vector<RootGradient> roots;
     for (std::size_t l = 0; l < layers_.size(); ++l) {
+      const OpTimer timer("tile_losses", OpPhase::fused);
       const LayerTerms& layer = layers_[l];
+      // The features become their gradient in place. Zeroed outside the core, the band of
+      // rows the core spans is taken as it lies in the map: the zeros' gradient is zero, so
+      // the border's is, as it must be (the neighbouring tiles' cores own those positions).
       Tensor& value = run.features[l].value();
-      const auto C = static_cast<int>(value.shape()[1]);
       const Rect& core = run.cores[l];
-      const int positions = core.height * core.width;
+      zero_outside(value, core);
+      const auto C = static_cast<int>(value.shape()[1]);
+      const int64_t width = value.shape()[3];
+      const auto band = static_cast<int>(core.height * width);
       const double all = all_positions(l);
-      Tensor core_features = crop(value, core);
-      Tensor core_target;
+      Tensor target;  // the content target laid out as `value`, zero outside the core
       if (layer.content_count > 0) {
-        core_target = crop(layer.content_target, core_in_image_features(tile, pools_[l]));
-        losses.content += squared_distance(core_features.values(), core_target.values()) /
-                          (4.0 * C * all) * layer.content_count;
+        target = Tensor::zeros(value.shape());
+        copy_rect(layer.content_target, core_in_image_features(tile, pools_[l]), target, core);
+        losses.content += squared_distance(value.values(), target.values()) / (4.0 * C * all) *
+                          layer.content_count;
       }
       const double content_weight = content_weight_ * layer.content_count;
       const Tensor& dgram = dgrams[l];
       if (!graph || (content_weight == 0.0 && !dgram.defined())) continue;
-      if (positions > 0) {
+      if (band > 0) {
         // gram_backward_in_place divides by the positions it is given: scale dE/dG to the
-        // core's share of the whole image's.
+        // band's share of the whole image's.
         Tensor dgram_share;
         if (dgram.defined()) {
           dgram_share = Tensor(dgram.shape());
-          scale(dgram.values(), static_cast<float>(positions / all), dgram_share.values());
+          scale(dgram.values(), static_cast<float>(band / all), dgram_share.values());
         }
-        gram_backward_in_place(core_features.data(),
+        gram_backward_in_place(value.data() + core.y * width,
                                dgram_share.defined() ? dgram_share.data() : nullptr,
-                               content_weight != 0.0 ? core_target.data() : nullptr,
-                               static_cast<float>(content_weight / (2.0 * C * all)), C, positions);
+                               content_weight != 0.0 ? target.data() + core.y * width : nullptr,
+                               static_cast<float>(content_weight / (2.0 * C * all)), C, band,
+                               value.shape()[2] * width);
       }
-      value.fill(0.0f);
-      copy_rect(core_features, {0, 0, core.height, core.width}, value, core);
       roots.push_back({.root = run.features[l], .gradient = value});
     }
     run.features.clear();

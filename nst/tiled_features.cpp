@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "autograd/grad_mode.h"
+#include "autograd/op_timing.h"
 #include "tensor/elementwise.h"
 #include "tensor/error.h"
 #include "tensor/gram.h"
@@ -16,13 +17,14 @@ double all_positions(ImageSize image, int pools) {
   return static_cast<double>(image.height >> pools) * (image.width >> pools);
 }
 
-// Runs `visit(k, tile, features of layer k, core in them)` for every tile and requested layer.
+// Runs `visit(k, tile, features of layer k, core in them)` for every tile and requested layer;
+// the features are the visitor's to overwrite.
 template <class Visit>
 void for_each_tile_features(nn::Vgg19& model, const Tensor& image,
                             const std::vector<std::string>& layers, const std::vector<Tile>& tiles,
                             Visit visit) {
   for (const Tile& tile : tiles) {
-    const TileRun run = run_tile(model, image, tile, layers, /*graph=*/false);
+    TileRun run = run_tile(model, image, tile, layers, /*graph=*/false);
     for (std::size_t k = 0; k < layers.size(); ++k)
       visit(k, tile, run.features[k].value(), run.cores[k]);
   }
@@ -68,7 +70,7 @@ std::vector<Tensor> tiled_features(nn::Vgg19& model, const Tensor& image,
   std::vector<Tensor> whole(layers.size());
   for_each_tile_features(
       model, image, layers, tiles,
-      [&](std::size_t k, const Tile& tile, const Tensor& features, const Rect& core) {
+      [&](std::size_t k, const Tile& tile, Tensor& features, const Rect& core) {
         const int pools = pools_before(layers[k]);
         if (!whole[k].defined()) {
           whole[k] = Tensor::zeros(
@@ -85,22 +87,25 @@ std::vector<Tensor> tiled_grams(nn::Vgg19& model, const Tensor& image,
   const ImageSize size = image_size(image);
   std::vector<Tensor> grams(layers.size());
   for_each_tile_features(model, image, layers, tiles,
-                         [&](std::size_t k, const Tile&, const Tensor& features, const Rect& core) {
+                         [&](std::size_t k, const Tile&, Tensor& features, const Rect& core) {
                            add_core_gram(features, core,
                                          all_positions(size, pools_before(layers[k])), grams[k]);
                          });
   return grams;
 }
 
-void add_core_gram(const Tensor& features, const Rect& core, double positions, Tensor& gram) {
+void add_core_gram(Tensor& features, const Rect& core, double positions, Tensor& gram) {
+  const OpTimer timer("tile_gram", OpPhase::forward);
   const auto C = static_cast<int>(features.shape()[1]);
   if (!gram.defined()) gram = Tensor::zeros(Shape{1, C, C});
-  const int count = core.height * core.width;
-  if (count == 0) return;  // a last core thinner than this layer's 2^pools
-  const Tensor core_features = crop(features, core);
+  if (core.height * core.width == 0) return;  // a last core thinner than this layer's 2^pools
+  zero_outside(features, core);
+  const int64_t width = features.shape()[3];
+  const auto band = static_cast<int>(core.height * width);
   Tensor share(Shape{1, C, C});
-  gram_forward(share.data(), core_features.data(), C, count);  // / count
-  axpy(static_cast<float>(count / positions), share.values(), gram.values());
+  gram_forward(share.data(), features.data() + core.y * width, C, band,
+               features.shape()[2] * width);  // / band
+  axpy(static_cast<float>(band / positions), share.values(), gram.values());
 }
 
 }  // namespace nst

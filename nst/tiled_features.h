@@ -37,6 +37,8 @@ std::vector<Tensor> tiled_grams(nn::Vgg19& model, const Tensor& image,
 
 // One tile's share of such a Gram matrix: gram [1, C, C] (zeros when undefined) += the core's
 // F F^T / positions, `positions` the layer's over the whole image, from a tile's `features`.
-void add_core_gram(const Tensor& features, const Rect& core, double positions, Tensor& gram);
+// It zeroes the features outside the core and multiplies the band of rows the core spans as
+// it lies in the map: the zeros add nothing, and there is no copy of the core to make.
+void add_core_gram(Tensor& features, const Rect& core, double positions, Tensor& gram);
 
 }  // namespace nst

@@ -193,6 +193,20 @@ void copy_rect(const Tensor& from, const Rect& from_rect, Tensor& to, const Rect
   }
 }
 
+void zero_outside(Tensor& x, const Rect& rect) {
+  check_rect(x, rect, "zero_outside");
+  const int64_t channels = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
+  for (int64_t c = 0; c < channels; ++c) {
+    float* plane = x.data() + c * h * w;
+    std::fill(plane, plane + rect.y * w, 0.0f);  // the rows above
+    for (int y = rect.y; y < rect.y + rect.height; ++y) {
+      std::fill(plane + y * w, plane + y * w + rect.x, 0.0f);
+      std::fill(plane + y * w + rect.x + rect.width, plane + (y + 1) * w, 0.0f);
+    }
+    std::fill(plane + (rect.y + rect.height) * w, plane + h * w, 0.0f);  // and below
+  }
+}
+
 void add_rect(Tensor& whole, const Rect& rect, const Tensor& part) {
   check_rect(whole, rect, "add_rect");
   NST_CHECK(part.shape() == Shape({1, whole.shape()[1], rect.height, rect.width}),

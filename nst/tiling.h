@@ -73,10 +73,12 @@ Rect pooled(const Rect& map);
 
 // Copies of a rectangle of a [1, C, H, W] tensor, and back: crop() makes a [1, C, h, w]
 // tensor; add_rect() adds one into the rectangle of a larger tensor; copy_rect() copies a
-// rectangle of one tensor into a rectangle (of the same size) of another.
+// rectangle of one tensor into a rectangle (of the same size) of another; zero_outside()
+// zeroes a tensor everywhere but in the rectangle.
 Tensor crop(const Tensor& image, const Rect& rect);
 void add_rect(Tensor& whole, const Rect& rect, const Tensor& part);
 void copy_rect(const Tensor& from, const Rect& from_rect, Tensor& to, const Rect& to_rect);
+void zero_outside(Tensor& x, const Rect& rect);
 // crop() as an op of the graph: its backward adds the gradient into the rectangle.
 Var crop(const Var& x, const Rect& rect);
 

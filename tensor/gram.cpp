@@ -2,16 +2,24 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
+#include "tensor/error.h"
 #include "tensor/gemm.h"
 #include "tensor/threads.h"
 
 namespace nst {
 
 void gram_forward(float* gram, const float* features, int C, int HW) {
-  gemm(Transpose::no, Transpose::yes, C, C, HW, 1.0f / static_cast<float>(HW), features, HW,
-       features, HW, 0.0f, gram, C);
+  gram_forward(gram, features, C, HW, HW);
+}
+
+void gram_forward(float* gram, const float* features, int C, int HW, int64_t stride) {
+  NST_CHECK(stride >= HW && stride <= std::numeric_limits<int>::max(), "gram_forward: stride ",
+            stride, " for ", HW, " positions");
+  gemm(Transpose::no, Transpose::yes, C, C, HW, 1.0f / static_cast<float>(HW), features,
+       static_cast<int>(stride), features, static_cast<int>(stride), 0.0f, gram, C);
 }
 
 namespace {
@@ -33,6 +41,13 @@ void gram_backward(float* dfeatures, const float* dgram, const float* features, 
 
 void gram_backward_in_place(float* features, const float* dgram, const float* target,
                             float distance_scale, int C, int HW) {
+  gram_backward_in_place(features, dgram, target, distance_scale, C, HW, HW);
+}
+
+void gram_backward_in_place(float* features, const float* dgram, const float* target,
+                            float distance_scale, int C, int HW, int64_t stride) {
+  NST_CHECK(stride >= HW && stride <= std::numeric_limits<int>::max(),
+            "gram_backward_in_place: stride ", stride, " for ", HW, " positions");
   const std::vector<float> symmetric =
       dgram != nullptr ? symmetric_part(dgram, C) : std::vector<float>();
   // 256 columns: a C x 256 block (512 KiB at C = 512) stays in L2 while it is written back.
@@ -44,18 +59,18 @@ void gram_backward_in_place(float* features, const float* dgram, const float* ta
 #pragma omp for schedule(static)
     for (int b = 0; b < blocks; ++b) {
       const int first = b * kColumns, n = std::min(kColumns, HW - first);
-      float* columns = features + first;  // row c at columns + c * HW
+      float* columns = features + first;  // row c at columns + c * stride
       if (dgram != nullptr) {
         gemm(Transpose::no, Transpose::no, C, n, C, 1.0f / static_cast<float>(HW), symmetric.data(),
-             C, columns, HW, 0.0f, block.data(), n);
+             C, columns, static_cast<int>(stride), 0.0f, block.data(), n);
       } else {
         std::fill(block.begin(), block.end(), 0.0f);
       }
       for (int c = 0; c < C; ++c) {
-        float* row = columns + static_cast<int64_t>(c) * HW;
+        float* row = columns + c * stride;
         float* out = block.data() + static_cast<int64_t>(c) * n;
         if (target != nullptr) {
-          const float* t = target + first + static_cast<int64_t>(c) * HW;
+          const float* t = target + first + c * stride;
           for (int j = 0; j < n; ++j) out[j] += distance_scale * (row[j] - t[j]);
         }
         std::copy_n(out, n, row);
