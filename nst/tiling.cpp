@@ -18,8 +18,13 @@ int layer_index(const std::string& layer) {
   return index;
 }
 
-// Core edges along one side: 0, step, 2 step, ..., length.
-std::vector<int> core_edges(int length, int step) {
+// Core edges along one side, for cores of at most `most` (a multiple of the alignment a): as
+// few cores as that allows, as equal as the alignment lets them be, so that no row or column
+// of tiles is a sliver that costs a whole border for a few pixels (2160 in cores of at most
+// 768: 720, 720, 720, not 768, 768, 624).
+std::vector<int> core_edges(int length, int most, int a) {
+  const int count = (length + most - 1) / most;
+  const int step = ((length + count - 1) / count + a - 1) / a * a;
   std::vector<int> edges;
   for (int at = 0; at < length; at += step) edges.push_back(at);
   edges.push_back(length);
@@ -77,9 +82,9 @@ std::vector<Tile> plan_tiles(ImageSize image, int core_size, const TileGeometry&
   const int a = geometry.alignment;
   // A core as large as the image is one tile; clamping first keeps the rounding from overflowing.
   const int covering = std::max(image.width, image.height);
-  const int step = (std::min(core_size, covering) + a - 1) / a * a;
-  const std::vector<int> rows = core_edges(image.height, step);
-  const std::vector<int> cols = core_edges(image.width, step);
+  const int most = (std::min(core_size, covering) + a - 1) / a * a;
+  const std::vector<int> rows = core_edges(image.height, most, a);
+  const std::vector<int> cols = core_edges(image.width, most, a);
   std::vector<Tile> tiles;
   for (std::size_t r = 0; r + 1 < rows.size(); ++r) {
     for (std::size_t c = 0; c + 1 < cols.size(); ++c) {

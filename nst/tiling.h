@@ -44,8 +44,9 @@ TileGeometry tile_geometry(const std::vector<std::string>& layers);
 // The number of pools before a VGG19 layer: its features are the image at 1 / 2^pools.
 int pools_before(const std::string& layer);
 
-// Cores of core_size x core_size pixels (rounded up to a multiple of the alignment; the last
-// ones in a row or column smaller), row by row; one tile, the whole image, when core_size
+// Cores of at most core_size x core_size pixels (rounded up to a multiple of the alignment),
+// as few along each side as that allows and as equal as the alignment lets them be (the last
+// in a row or column may be smaller), row by row; one tile, the whole image, when core_size
 // covers it.
 std::vector<Tile> plan_tiles(ImageSize image, int core_size, const TileGeometry& geometry);
 

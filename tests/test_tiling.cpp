@@ -100,12 +100,14 @@ TEST(PlanTiles, CoresPartitionTheImageAndRegionsAddTheBorder) {
       for (int x = t.core.x; x < t.core.x + t.core.width; ++x) ++covered[y * size.width + x];
   }
   EXPECT_TRUE(std::all_of(covered.begin(), covered.end(), [](int n) { return n == 1; }));
-  EXPECT_EQ(tiles.back().core, (Rect{64, 96, 6, 5}));
-  // At a layer after 3 pools (70 -> 8 rows, 101 -> 12 columns), the last core is 0 x 0 in
-  // rows (64..70 -> 8..8) and the cores of a row still partition its 12 columns.
-  EXPECT_EQ(core_in_image_features(tiles.back(), 3), (Rect{8, 12, 0, 0}));
-  EXPECT_EQ(core_in_image_features(tiles[3], 3), (Rect{0, 12, 4, 0}));
-  EXPECT_EQ(core_in_image_features(tiles[5], 3), (Rect{4, 4, 4, 4}));
+  // Rows of 24, 24 and 22 (70 in three cores of at most 32, as equal as 8 allows), not 32,
+  // 32 and 6; columns of 32, 32, 32 and 5 (101 in four: 26 rounds up to 32).
+  EXPECT_EQ(tiles.back().core, (Rect{48, 96, 22, 5}));
+  // At a layer after 3 pools (70 -> 8 rows, 101 -> 12 columns), the last column's cores are 0
+  // wide (96..101 -> 12..12), and the cores of a column still partition its 8 rows.
+  EXPECT_EQ(core_in_image_features(tiles.back(), 3), (Rect{6, 12, 2, 0}));
+  EXPECT_EQ(core_in_image_features(tiles[3], 3), (Rect{0, 12, 3, 0}));
+  EXPECT_EQ(core_in_image_features(tiles[5], 3), (Rect{3, 4, 3, 4}));
   EXPECT_EQ(plan_tiles(size, 128, geometry).size(), 1u);
   EXPECT_EQ(plan_tiles(size, 2147483647, geometry).size(), 1u);  // no overflow in the rounding
   EXPECT_EQ(plan_tiles(size, 128, geometry)[0].region, (Rect{0, 0, 70, 101}));
@@ -120,7 +122,7 @@ TEST(TileTrim, EachLayerKeepsWhatTheLayersAfterItRead) {
                                         "relu4_1", "relu4_2", "relu5_1"};
   const TileGeometry geometry = tile_geometry(layers);
   ASSERT_EQ(geometry.border, 80);
-  const ImageSize size{.width = 700, .height = 500};
+  const ImageSize size{.width = 760, .height = 560};
   const std::vector<Tile> tiles = plan_tiles(size, 192, geometry);  // 4 x 3 cores
   const Tile& middle = tiles[5];                                    // core (192, 192), 192 x 192
   ASSERT_EQ(middle.core, (Rect{192, 192, 192, 192}));
@@ -135,11 +137,11 @@ TEST(TileTrim, EachLayerKeepsWhatTheLayersAfterItRead) {
   EXPECT_EQ(trim.core[relu5_1], (Rect{1, 1, 12, 12}));
   ASSERT_EQ(trim.kept.size(), static_cast<std::size_t>(relu5_1 + 1));
 
-  // A corner tile: cut by the image's edge on two sides; the last core, 116 x 124, has
-  // 7 rows at relu5_1 (500 / 16 = 31, floored) and 7 columns (700 / 16 = 43).
+  // A corner tile: cut by the image's edge on two sides; the last core, 176 x 184, has
+  // 11 rows at relu5_1 (560 / 16 = 35) and 11 columns (760 / 16 = 47, floored).
   const TileTrim corner = trim_tile(tiles.back(), size, layers);
-  EXPECT_EQ(corner.input, (Rect{384 - 70, 576 - 70, 116 + 70, 124 + 70}));
-  EXPECT_EQ(corner.kept[relu5_1], (Rect{23, 35, 8, 8}));
+  EXPECT_EQ(corner.input, (Rect{384 - 70, 576 - 70, 176 + 70, 184 + 70}));
+  EXPECT_EQ(corner.kept[relu5_1], (Rect{23, 35, 12, 12}));
   // A region narrower than the margin bounds the cut (the inexact case tests ask for).
   Tile narrow = middle;
   narrow.region = {192 - 64, 192 - 64, 192 + 128, 192 + 128};
@@ -157,6 +159,46 @@ TEST(TiledCopies, CropAddAndCopyRectangles) {
   EXPECT_EQ(sum.data()[35 + 3 * 7 + 5], 2 * image.data()[35 + 3 * 7 + 5]);
   EXPECT_EQ(sum.data()[0], image.data()[0]);
   EXPECT_THROW(crop(image, {3, 0, 3, 1}), Error);
+}
+
+TEST(TiledCopies, ZeroOutsideKeepsOnlyTheRectangle) {
+  const Tensor image = random_tensor(Shape{1, 2, 5, 7}, 2);
+  Tensor kept = image.clone();
+  const Rect rect{1, 2, 3, 4};
+  zero_outside(kept, rect);
+  for (int c = 0; c < 2; ++c) {
+    for (int y = 0; y < 5; ++y) {
+      for (int x = 0; x < 7; ++x) {
+        const bool inside = y >= 1 && y < 4 && x >= 2 && x < 6;
+        const int i = (c * 5 + y) * 7 + x;
+        EXPECT_EQ(kept.data()[i], inside ? image.data()[i] : 0.0f) << c << " " << y << " " << x;
+      }
+    }
+  }
+}
+
+// The Gram routines over a band of a larger map (a channel stride) equal them over a copy of
+// the band: what the tiled losses rely on.
+TEST(GramBand, AStridedBandEqualsItsCopy) {
+  const int C = 3, H = 6, W = 5, y0 = 2, rows = 3, band = rows * W;
+  const Tensor map = random_tensor(Shape{1, C, H, W}, 3);
+  const Tensor copy = crop(map, {y0, 0, rows, W});
+  const Tensor dgram = random_tensor(Shape{C, C}, 4), target = random_tensor(Shape{1, C, H, W}, 5);
+  const Tensor target_copy = crop(target, {y0, 0, rows, W});
+  std::vector<float> strided(C * C), contiguous(C * C);
+  gram_forward(strided.data(), map.data() + y0 * W, C, band, H * W);
+  gram_forward(contiguous.data(), copy.data(), C, band);
+  for (int i = 0; i < C * C; ++i) EXPECT_FLOAT_EQ(strided[i], contiguous[i]);
+
+  Tensor in_place = map.clone(), copied = copy.clone();
+  gram_backward_in_place(in_place.data() + y0 * W, dgram.data(), target.data() + y0 * W, 0.5f, C,
+                         band, H * W);
+  gram_backward_in_place(copied.data(), dgram.data(), target_copy.data(), 0.5f, C, band);
+  const Tensor band_after = crop(in_place, {y0, 0, rows, W});
+  for (int64_t i = 0; i < copied.numel(); ++i)
+    EXPECT_FLOAT_EQ(band_after.data()[i], copied.data()[i]) << i;
+  for (int c = 0; c < C; ++c)  // the rows outside the band are untouched
+    EXPECT_EQ(in_place.data()[c * H * W], map.data()[c * H * W]);
 }
 
 struct FeatureCase {
