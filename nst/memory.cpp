@@ -50,8 +50,8 @@ int64_t convolution_scratch_bytes(ImageSize size, int last) {
         input_gradient_algorithm(s) != ConvAlgorithm::winograd)
       continue;
     const WinogradBands bands = winograd_bands(s);
-    bytes = std::max(bytes, int64_t{36} * (s.C + s.K) * bands.rows_per_band * bands.tile_cols *
-                                kFloat);
+    bytes =
+        std::max(bytes, int64_t{36} * (s.C + s.K) * bands.rows_per_band * bands.tile_cols * kFloat);
   }
   return bytes;
 }

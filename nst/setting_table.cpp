@@ -105,9 +105,9 @@ std::vector<SettingSpec> make_specs() {
       {.name = "tile-size",
        .field = "tile_size",
        .group = "Images",
-       .help = "run VGG19 on tiles of N x N pixels plus a border, with the same result up to "
-               "float rounding; auto: in tiles as large as fit only when the whole picture at "
-               "once would need more than --max-memory; 0: never",
+       .help = "run VGG19 on tiles of at most N x N pixels plus a border, with the same result "
+               "up to float rounding; auto: in tiles as large as fit only when the whole "
+               "picture at once would need more than --max-memory; 0: never",
        .type = "integer-or-auto",
        .minimum = 0,
        .not_for_service = "the server decides how its memory is used",

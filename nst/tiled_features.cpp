@@ -68,16 +68,16 @@ std::vector<Tensor> tiled_features(nn::Vgg19& model, const Tensor& image,
                                    const std::vector<Tile>& tiles) {
   const ImageSize size = image_size(image);
   std::vector<Tensor> whole(layers.size());
-  for_each_tile_features(
-      model, image, layers, tiles,
-      [&](std::size_t k, const Tile& tile, Tensor& features, const Rect& core) {
-        const int pools = pools_before(layers[k]);
-        if (!whole[k].defined()) {
-          whole[k] = Tensor::zeros(
-              Shape{1, features.shape()[1], size.height >> pools, size.width >> pools});
-        }
-        copy_rect(features, core, whole[k], core_in_image_features(tile, pools));
-      });
+  for_each_tile_features(model, image, layers, tiles,
+                         [&](std::size_t k, const Tile& tile, Tensor& features, const Rect& core) {
+                           const int pools = pools_before(layers[k]);
+                           if (!whole[k].defined()) {
+                             whole[k] =
+                                 Tensor::zeros(Shape{1, features.shape()[1], size.height >> pools,
+                                                     size.width >> pools});
+                           }
+                           copy_rect(features, core, whole[k], core_in_image_features(tile, pools));
+                         });
   return whole;
 }
 
