@@ -39,9 +39,8 @@ std::vector<int64_t> layer_outputs(ImageSize size, int last) {
 }
 
 // The convolutions' scratch at its largest for an input of `size`, up to layer `last`: im2col's
-// column bands, or the Winograd GEMM path's band of transformed tiles (up to
-// kWinogradBandBudget floats; on a small plane, the whole plane's). The fused path's blocks are
-// 1 MiB a thread.
+// column bands, or the Winograd GEMM path's band of transformed tiles. The fused path's blocks
+// are 1 MiB a thread.
 int64_t convolution_scratch_bytes(ImageSize size, int last) {
   int64_t bytes = kIm2colBand;
   for (const nn::Vgg19Conv& conv : nn::vgg19_convs(size.height, size.width, last)) {
@@ -49,9 +48,7 @@ int64_t convolution_scratch_bytes(ImageSize size, int last) {
     if (forward_algorithm(s) != ConvAlgorithm::winograd &&
         input_gradient_algorithm(s) != ConvAlgorithm::winograd)
       continue;
-    const WinogradBands bands = winograd_bands(s);
-    bytes =
-        std::max(bytes, int64_t{36} * (s.C + s.K) * bands.rows_per_band * bands.tile_cols * kFloat);
+    bytes = std::max(bytes, winograd_band_floats(s, winograd_bands(s)) * kFloat);
   }
   return bytes;
 }

@@ -157,6 +157,10 @@ WinogradBands winograd_bands(const Conv2dShape& s, int64_t band_budget) {
   return plan;
 }
 
+int64_t winograd_band_floats(const Conv2dShape& s, const WinogradBands& bands) {
+  return int64_t{kPoints} * (s.C + s.K) * bands.rows_per_band * bands.tile_cols;
+}
+
 int64_t winograd_filter_size(int K, int C) { return int64_t{kPoints} * K * C; }
 
 void winograd_transform_filter(const float* weight, int K, int C, float* u, Precision precision) {

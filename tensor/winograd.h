@@ -79,5 +79,8 @@ struct WinogradBands {
   int rows_per_band = 0, count = 0;
 };
 WinogradBands winograd_bands(const Conv2dShape& s, int64_t band_budget = kWinogradBandBudget);
+// Floats of one such band's transformed input and output, 36 * (C + K) * its tiles: at most the
+// budget, and on a small plane the whole plane's.
+int64_t winograd_band_floats(const Conv2dShape& s, const WinogradBands& bands);
 
 }  // namespace nst
