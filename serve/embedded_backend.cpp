@@ -118,12 +118,7 @@ std::optional<std::string> EmbeddedBackend::preview(const std::string& id) {
 
 std::optional<EventBatch> EmbeddedBackend::events(const std::string& id, const std::string& after,
                                                   std::chrono::milliseconds wait) {
-  int count = 0;
-  try {
-    count = after.empty() ? 0 : std::stoi(after);
-  } catch (const std::exception&) {  // not one of ours: from the start
-  }
-  return events_.next(id, count, wait);
+  return events_.next(id, events_.seen(after), wait);
 }
 
 BackendCounts EmbeddedBackend::counts() {

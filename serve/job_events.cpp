@@ -1,8 +1,42 @@
 #include "serve/job_events.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <random>
 
 namespace nst::serve {
+namespace {
+
+std::string base36(uint64_t n) {
+  std::string text;
+  do {
+    text.insert(text.begin(), "0123456789abcdefghijklmnopqrstuvwxyz"[n % 36]);
+    n /= 36;
+  } while (n > 0);
+  return text;
+}
+
+// The start time, and a random part for two starts in the same millisecond.
+std::string name_of_this_run() {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  return base36(static_cast<uint64_t>(ms)) + base36(std::random_device{}() % (36 * 36 * 36));
+}
+
+}  // namespace
+
+JobEvents::JobEvents() : run_(name_of_this_run()) {}
+
+int JobEvents::seen(const std::string& last_event_id) const {
+  const std::string prefix = run_ + "-";
+  if (!last_event_id.starts_with(prefix)) return 0;
+  const std::string number = last_event_id.substr(prefix.size());
+  if (number.empty() || number.size() > 9 ||
+      !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return 0;
+  return std::stoi(number);
+}
 
 std::shared_ptr<JobEvents::Channel> JobEvents::find(const std::string& job) const {
   const auto it = channels_.find(job);
@@ -24,7 +58,7 @@ void JobEvents::publish(const std::string& job, const std::string& type, const s
     const std::lock_guard lock(mutex_);
     const auto channel = find(job);
     if (!channel || channel->closed) return;
-    channel->events.push_back({std::to_string(channel->events.size() + 1), type, data});
+    channel->events.push_back({event_id(channel->events.size() + 1), type, data});
   }
   changed_.notify_all();
 }
@@ -35,7 +69,7 @@ void JobEvents::close(const std::string& job, const std::string& type, const std
     const auto channel = find(job);
     if (!channel) return;
     if (!channel->closed)
-      channel->events.push_back({std::to_string(channel->events.size() + 1), type, data});
+      channel->events.push_back({event_id(channel->events.size() + 1), type, data});
     channel->closed = true;
     channel->rate = 0;
     channel->closed_at = std::chrono::steady_clock::now();

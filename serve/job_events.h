@@ -3,7 +3,9 @@
 //
 // Each such job has a channel that keeps every event it published (its state changes and one
 // row of losses per iteration), numbered from 1, so a client that connects late, or reconnects
-// with Last-Event-ID, first gets what it missed, then waits for what comes. When the job
+// with Last-Event-ID, first gets what it missed, then waits for what comes. The ids name this
+// server's run too ("RUN-N"): a client that reconnects after a restart, whose job's events are
+// numbered from 1 again, gets them all instead of only those past its old number. When the job
 // finishes, its channel is closed: readers get the last events and the end. A minute later the
 // channel is dropped: the loss log on disk tells a finished job's story from then on. The latest
 // preview picture is kept beside the events.
@@ -21,7 +23,7 @@
 namespace nst::serve {
 
 struct JobEvent {
-  std::string id;    // the SSE id: "1", "2", ... within the job here; Redis stream ids there
+  std::string id;    // the SSE id: "RUN-1", "RUN-2", ... within the job here; Redis stream ids there
   std::string type;  // "state" or "iteration"
   std::string data;  // JSON
 };
@@ -33,6 +35,7 @@ struct EventBatch {
 
 class JobEvents {
  public:
+  JobEvents();
   void open(const std::string& job);  // keeps an existing channel
   void publish(const std::string& job, const std::string& type, const std::string& data);
   // Publishes the last event and closes the channel.
@@ -43,6 +46,9 @@ class JobEvents {
   void set_rate(const std::string& job, double iterations_per_second);
   double total_rate() const;  // over all open channels
 
+  // How many of a job's events a client whose last event had this id has seen: 0 for an empty
+  // id, another run's, or one that is not ours.
+  int seen(const std::string& last_event_id) const;
   // The job's events after the `after`-th, waiting up to `wait` for one; nothing when the job
   // has no channel (unknown, or finished over a minute ago).
   std::optional<EventBatch> next(const std::string& job, int after, std::chrono::milliseconds wait);
@@ -59,6 +65,9 @@ class JobEvents {
   };
   static constexpr std::chrono::seconds kKeepClosed{60};
   std::shared_ptr<Channel> find(const std::string& job) const;
+  std::string event_id(std::size_t number) const { return run_ + "-" + std::to_string(number); }
+
+  const std::string run_;  // names this server's run: its start time and a random part
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;

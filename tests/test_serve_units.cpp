@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "serve/host_check.h"
+#include "serve/job_events.h"
 #include "serve/job_json.h"
 #include "serve/job_record.h"
 #include "serve/job_request.h"
@@ -83,6 +84,29 @@ TEST(HostCheck, AddressesLocalhostAndAllowedNamesOnly) {
   EXPECT_TRUE(is_allowed_origin("https://nst.example.org", allowed));
   EXPECT_FALSE(is_allowed_origin("https://evil.example.com", allowed));
   EXPECT_FALSE(is_allowed_origin("null", allowed));
+}
+
+// A page that reconnects with Last-Event-ID after the server restarted holds an id of the old
+// run; the new run numbers the job's events from 1 again, so it must send them all.
+TEST(JobEvents, ALastEventIdOfAnotherRunMeansFromTheStart) {
+  JobEvents before, after;
+  for (JobEvents* events : {&before, &after}) {
+    events->open("j");
+    for (int i = 0; i < 3; ++i) events->publish("j", "iteration", "{}");
+  }
+  const std::optional<EventBatch> all = before.next("j", 0, std::chrono::milliseconds(0));
+  ASSERT_TRUE(all && all->events.size() == 3);
+  const std::string second = all->events[1].id;
+  EXPECT_EQ(before.seen(second), 2);
+  EXPECT_EQ(before.next("j", before.seen(second), std::chrono::milliseconds(0))->events.size(), 1u);
+  EXPECT_EQ(after.seen(second), 0) << second;
+  EXPECT_NE(after.next("j", 0, std::chrono::milliseconds(0))->events[1].id, second);
+  for (const char* odd : {"", "2", "end", "-2", "x-", "x-99999999999999999999"})
+    EXPECT_EQ(before.seen(odd), 0) << odd;
+  const std::string run = second.substr(0, second.find('-'));
+  EXPECT_EQ(before.seen(run + "-"), 0);
+  EXPECT_EQ(before.seen(run + "-2x"), 0);
+  EXPECT_EQ(before.seen(run + "-1234567890"), 0);  // past any channel: refused, not overflowed
 }
 
 TEST(WorkFolder, AKilledWorkersFolderIsRemovedALiveOnesIsNot) {
