@@ -1,28 +1,135 @@
-// The page of `nst serve` in headless Chromium, as a user would use it: pick a photo and a
-// painting, set a small size, paint, and wait for the result to be shown.
-//   node page_test.mjs URL PHOTO PAINTING [SCREENSHOT_PREFIX]
-// Exits 0 when the result is shown with its download button; 1 with the reason otherwise.
-// With a prefix, it saves PREFIX-running.png (mid-run) and PREFIX-done.png.
+// The page of `nst serve` in headless Chromium, as people use it: with the keyboard alone
+// (pick a photo and a painting, set a size, paint, open a job from the list), with a reload
+// and a server restart in the middle of a job, with back and forward between jobs, on a
+// desktop and on a phone, and audited by axe-core (no serious or critical violations).
+//   node page_test.mjs NST_BINARY DATA_DIR PHOTO PAINTING [SCREENSHOT_PREFIX]
+// It starts `nst serve` itself (and kills it with SIGKILL mid-job, then starts it again on
+// the same port). Exits 0 when every check passed; 1 with the first that failed otherwise.
+// With a prefix, it saves PREFIX-desktop-running.png, PREFIX-desktop-done.png,
+// PREFIX-phone-running.png, PREFIX-phone-done.png and PREFIX-phone-delete.png.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
-const [url, photo, painting, screenshots] = process.argv.slice(2);
+const [nst, data, photo, painting, screenshots] = process.argv.slice(2);
 if (!painting) {
-  console.error("usage: node page_test.mjs URL PHOTO PAINTING [SCREENSHOT_PREFIX]");
+  console.error("usage: node page_test.mjs NST_BINARY DATA_DIR PHOTO PAINTING [SCREENSHOT_PREFIX]");
   process.exit(2);
 }
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
+// `nst serve` on a port (0: a free one), resolved once it says where it listens.
+function startServer(port, extra = [], folder = data) {
+  const server = spawn(nst, ["serve", "--port", String(port), "--data", folder, "--weights", "random",
+                             ...extra],
+                       { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the server did not start: " + log)), 30000);
+    server.stderr.on("data", (chunk) => {
+      log += chunk;
+      const m = log.match(/listening on (http:\/\/127\.0\.0\.1:(\d+)\/)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ process: server, url: m[1], port: Number(m[2]) });
+      }
+    });
+    server.on("exit", (code) => reject(new Error(`the server exited (${code}): ${log}`)));
+  });
+}
+function killServer(server) {
+  return new Promise((resolve) => {
+    if (server.process.exitCode !== null || server.process.signalCode !== null) return resolve();
+    server.process.on("exit", () => resolve());
+    server.process.kill("SIGKILL");
+  });
+}
+
+// axe-core's audit of the page as it is now: no serious or critical violation.
+async function audit(page, what) {
+  await page.evaluate(axeSource);  // evaluated, not a script tag: no page policy can block it
+  const result = await page.evaluate(() => axe.run(document, { resultTypes: ["violations"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  check(bad.length === 0, `accessibility audit of ${what}: ` + bad.map((v) =>
+      `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`).join("; "));
+}
+
+// Presses Tab until the focus is on `selector`; fails when it never gets there.
+async function tabTo(page, selector) {
+  for (let i = 0; i < 60; ++i) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate((s) => document.activeElement?.matches(s), selector)) return;
+  }
+  check(false, `${selector} cannot be reached with the Tab key`);
+}
+
+// The picker focused now, opened with the keyboard, given a file. The page's file choosers
+// are caught by a listener added when the page was made (catchFileChoosers): one added just
+// before the key press may not be in place in time, and the press then opens nothing.
+const fileChoosers = new Map();  // page -> the resolve of the chooser awaited
+function catchFileChoosers(page) {
+  page.on("filechooser", (chooser) => fileChoosers.get(page)?.(chooser));
+}
+async function pickWithKeyboard(page, file) {
+  const opened = new Promise((resolve) => fileChoosers.set(page, resolve));
+  await page.keyboard.press("Space");
+  const chooser = await Promise.race([opened, new Promise((r) => setTimeout(() => r(null), 10000))]);
+  check(chooser, "Space on the focused picker opens no file chooser");
+  await chooser.setFiles(file);
+}
+
+const iteration = (page) => page.evaluate(() => {
+  const m = document.getElementById("job-progress").textContent.match(/^(\d+) \/ (\d+)/);
+  return m ? Number(m[1]) : -1;
+});
+async function waitForIteration(page, above, what) {
+  await page.waitForFunction((n) => {
+    const m = document.getElementById("job-progress").textContent.match(/^(\d+) \/ (\d+)/);
+    return m && Number(m[1]) > n;
+  }, above, { timeout: 180000 }).catch(() => check(false, `${what}: the progress stays at or below ${above}`));
+}
+const shownJob = (page) => page.evaluate(() => location.hash.replace("#/jobs/", ""));
+
+// Waits for the job's result to be shown, and checks that the picture is that job's result.
+async function expectResultShown(page, url, id) {
+  await page.waitForFunction((id) => {
+    const img = document.getElementById("preview");
+    // The title too: right after a change of address the view may still be the last job's.
+    return location.hash === "#/jobs/" + id &&
+           document.getElementById("job-title").textContent === "Job " + id &&
+           document.getElementById("job-state").textContent === "done" &&
+           document.getElementById("preview-caption").textContent === "the result" &&
+           img.complete && img.naturalWidth > 0;
+  }, id, { timeout: 300000 }).catch(() => check(false, `job ${id}: its result is not shown`));
+  const result = await (await page.request.get(url + "api/jobs/" + id + "/result")).body();
+  const shown = await page.evaluate(async () =>
+      Array.from(new Uint8Array(await (await fetch(document.getElementById("preview").src))
+                                          .arrayBuffer())));
+  check(Buffer.from(shown).equals(result), `the picture shown for job ${id} is not its result`);
+  check(await page.isVisible("#download"), `no download button for job ${id}'s result`);
+}
+
+function watchForErrors(page, errors) {
+  page.on("pageerror", (e) => errors.push("exception: " + e.message));
+  page.on("response", (r) => { if (r.status() === 404) errors.push("404: " + r.url()); });
+}
+
+let server = await startServer(0);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu"],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
+  const url = server.url;
   const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  watchForErrors(page, errors);
+  catchFileChoosers(page);
   await page.goto(url);
   check((await page.title()).startsWith("nst"), "the page has no nst title");
 
@@ -32,58 +139,174 @@ try {
   await page.waitForFunction((size) => document.getElementById("size").value === String(size),
                              defaultSize, { timeout: 10000 })
       .catch(() => check(false, `the size field does not show the server's default ${defaultSize}`));
+  check(await page.isHidden("#job"), "a job view is shown before any job");
+  await audit(page, "the empty page");
 
-  await page.setInputFiles("#content", photo);
-  await page.setInputFiles("#style", painting);
-  check((await page.locator("#content-drop img").count()) === 1, "the photo is not shown");
-  await page.fill("#size", "96");
-  await page.fill("#iterations", "60");
-  await page.click("#submit");
+  // Keyboard only: the pickers, the fields and Paint, in tab order, with a visible focus.
+  await tabTo(page, "#content");
+  const outline = await page.evaluate(() => getComputedStyle(document.getElementById("content-pick")).outlineStyle);
+  check(outline !== "none", "the focused photo picker has no visible focus");
+  await pickWithKeyboard(page, photo);
+  check((await page.locator("#content-chosen img").count()) === 1, "the photo chosen is not shown");
+  await tabTo(page, "#style");
+  await pickWithKeyboard(page, painting);
+  for (const [field, value] of [["#size", "96"], ["#iterations", "300"]]) {
+    await tabTo(page, field);
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type(value);
+  }
+  await tabTo(page, "#submit");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => /^#\/jobs\/./.test(location.hash), null, { timeout: 20000 })
+      .catch(() => check(false, "the job's address is not in the URL after Paint"));
+  const first = await shownJob(page);
 
-  // Mid-run: the progress bar and the preview are updating.
-  await page.waitForFunction(() => {
-    const text = document.getElementById("job-progress").textContent;
-    const m = text.match(/^(\d+) \/ (\d+)/);
-    return m && +m[1] > 5;
-  }, null, { timeout: 120000 });
+  // Mid-run: the progress bar (a progressbar with its values) and the preview.
+  await waitForIteration(page, 5, "the first job");
+  const valueNow = Number(await page.getAttribute("#job-bar-track", "aria-valuenow"));
+  check(await page.getAttribute("#job-bar-track", "role") === "progressbar" && valueNow > 0,
+        `the progress bar is not a progressbar with a value (aria-valuenow ${valueNow})`);
   await page.waitForFunction(() => document.getElementById("preview").src.startsWith("blob:"),
                              null, { timeout: 60000 });
-  if (screenshots) await page.screenshot({ path: screenshots + "-running.png" });
+  const summary = await page.textContent("#curve-summary");
+  check(/^from .* at iteration \d+ to .* at iteration \d+/.test(summary),
+        `the loss curve has no text summary: "${summary}"`);
+  await audit(page, "a running job");
+  if (screenshots) await page.screenshot({ path: screenshots + "-desktop-running.png" });
 
-  await page.waitForFunction(() => document.getElementById("job-state").textContent === "done",
-                             null, { timeout: 300000 });
-  // The result replaces the preview; wait until it is decoded.
-  await page.waitForFunction(() => {
-    const img = document.getElementById("preview");
-    return document.getElementById("preview-caption").textContent === "the result" &&
-           img.complete && img.naturalWidth > 0;
-  }, null, { timeout: 60000 });
-  const [width, height] = await page.evaluate(() => {
-    const img = document.getElementById("preview");
-    return [img.naturalWidth, img.naturalHeight];
-  });
-  check(Math.max(width, height) === 96, `the result shown is ${width}x${height}, not 96 px wide`);
-  // It is the result itself, not a preview whose fetch finished late.
-  const jobId = await page.evaluate(() => document.getElementById("job-title").textContent
-                                              .replace("Job ", ""));
-  const result = await (await page.request.get(url + "api/jobs/" + jobId + "/result")).body();
-  const shown = await page.evaluate(async () =>
-      Array.from(new Uint8Array(await (await fetch(document.getElementById("preview").src))
-                                          .arrayBuffer())));
-  check(Buffer.from(shown).equals(result), "the picture shown is not the job's result");
-  check(await page.isVisible("#download"), "no download button for the result");
-  await page.waitForSelector("#jobs li .state.done", { timeout: 10000 })
+  // A reload mid-job shows the same job, still moving.
+  let before = await iteration(page);
+  await page.reload();
+  check(await shownJob(page) === first, "after a reload the URL has lost the job");
+  await waitForIteration(page, before, "after a reload");
+  check(await page.textContent("#job-title") === "Job " + first, "after a reload another job is shown");
+
+  // The server killed mid-job: the page says it reconnects; started again on the same port,
+  // it goes on from the job's checkpoint and the page follows it without a reload.
+  before = await iteration(page);
+  await killServer(server);
+  await page.waitForFunction(() => /reconnecting/.test(document.getElementById("job-notice").textContent),
+                             null, { timeout: 30000 })
+      .catch(() => check(false, "the page does not say that the live updates were cut"));
+  server = await startServer(server.port);
+  await waitForIteration(page, before, "after the server restarted");
+  await page.waitForFunction(() => document.getElementById("job-notice").textContent === "", null,
+                             { timeout: 30000 })
+      .catch(() => check(false, "the notice of the cut stays after the stream is back"));
+  await expectResultShown(page, url, first);
+  await page.waitForSelector(`#jobs button[data-id="${first}"] .state.done`, { timeout: 10000 })
       .catch(() => check(false, "the job list does not show the job done"));
-  if (screenshots) await page.screenshot({ path: screenshots + "-done.png" });
+  await audit(page, "a finished job");
+  if (screenshots) await page.screenshot({ path: screenshots + "-desktop-done.png" });
+  // The download, as PNG (the result's own bytes) and as JPEG, named after the pictures.
+  for (const [format, name] of [["png", "content-in-the-style-of-style.png"],
+                                ["jpeg", "content-in-the-style-of-style.jpg"]]) {
+    await page.selectOption("#format", format);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    check(download.suggestedFilename() === name, `the ${format} download is named ${download.suggestedFilename()}`);
+    const bytes = readFileSync(await download.path());
+    const result = await (await page.request.get(url + "api/jobs/" + first + "/result")).body();
+    check(format === "png" ? bytes.equals(result) : bytes[0] === 0xff && bytes[1] === 0xd8,
+          `the ${format} download is not the result as ${format}`);
+  }
   // Only what the user changed was sent: the other settings keep the server's defaults.
-  const jobs = (await (await page.request.get(url + "api/jobs")).json()).jobs;
-  const sent = Object.keys(jobs[0].options).sort().join(",");
+  const firstJob = await (await page.request.get(url + "api/jobs/" + first)).json();
+  const sent = Object.keys(firstJob.options).sort().join(",");
   check(sent === "iterations,size", `the page sent the options ${sent}, not iterations,size`);
-  check(errors.length === 0, "errors in the page: " + errors.join("; "));
-  console.log(`the page painted a ${width}x${height} picture and shows it`);
+
+  // A second job, with the mouse; then the first opened from the list by keyboard, and back
+  // and forward between them: each view shows its own job's result.
+  await page.setInputFiles("#content", photo);
+  await page.setInputFiles("#style", painting);
+  await page.fill("#size", "96");
+  await page.fill("#iterations", "30");
+  await page.click("#submit");
+  await page.waitForFunction((id) => /^#\/jobs\/./.test(location.hash) && location.hash !== "#/jobs/" + id,
+                             first, { timeout: 20000 });
+  const second = await shownJob(page);
+  await expectResultShown(page, url, second);
+  await page.focus("#submit");
+  await tabTo(page, `#jobs button[data-id="${first}"]`);
+  await page.keyboard.press("Enter");
+  await expectResultShown(page, url, first);
+  await page.goBack();
+  await expectResultShown(page, url, second);
+  await page.goForward();
+  await expectResultShown(page, url, first);
+  check(errors.length === 0, "on the desktop: " + errors.join("; "));
+
+  // A phone: Paint brings the job into view.
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true,
+                                        hasTouch: true });
+  const phoneErrors = [];
+  watchForErrors(phone, phoneErrors);
+  await phone.goto(url);
+  await phone.waitForFunction(() => document.getElementById("size").value !== "", null, { timeout: 10000 });
+  await audit(phone, "the page on a phone");
+  await phone.setInputFiles("#content", photo);
+  await phone.setInputFiles("#style", painting);
+  await phone.fill("#size", "96");
+  await phone.fill("#iterations", "60");
+  await phone.tap("#submit");
+  await phone.waitForFunction(() => /^#\/jobs\/./.test(location.hash), null, { timeout: 20000 });
+  await waitForIteration(phone, 2, "on the phone");
+  const top = await phone.evaluate(() => document.getElementById("job").getBoundingClientRect().top);
+  check(top >= 0 && top < 200, `after Paint the job view is ${Math.round(top)} px down the phone's screen`);
+  if (screenshots) await phone.screenshot({ path: screenshots + "-phone-running.png" });
+  const third = await shownJob(phone);
+  await expectResultShown(phone, url, third);
+  if (screenshots) await phone.screenshot({ path: screenshots + "-phone-done.png", fullPage: true });
+  // Delete asks first: kept when the user says no, gone when yes.
+  const exists = async () => (await phone.request.get(url + "api/jobs/" + third)).status() === 200;
+  await phone.tap("#delete");
+  await phone.waitForSelector("#confirm-delete[open]", { timeout: 5000 })
+      .catch(() => check(false, "Delete does not ask first"));
+  if (screenshots) await phone.screenshot({ path: screenshots + "-phone-delete.png" });
+  await phone.keyboard.press("Escape");
+  await phone.waitForSelector("#confirm-delete:not([open])", { state: "attached", timeout: 5000 });
+  check(await exists(), "the job is gone though the user said no");
+  await phone.tap("#delete");
+  await phone.tap("#confirm-delete-yes");
+  await phone.waitForFunction(() => location.hash === "" && document.getElementById("job").hidden,
+                              null, { timeout: 10000 })
+      .catch(() => check(false, "after a confirmed delete the job is still shown"));
+  check(!(await exists()), "the job is still there after a confirmed delete");
+  check(phoneErrors.length === 0, "on the phone: " + phoneErrors.join("; "));
+
+  // A server that wants a token: the page asks for it, says when one is refused, and does not
+  // ask the server again and again meanwhile; the right one opens the jobs.
+  const locked = await startServer(0, ["--token", "open-sesame"], data + "-locked");
+  try {
+    const guest = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    let refusals = 0;
+    guest.on("response", (r) => { if (r.status() === 401) ++refusals; });
+    await guest.goto(locked.url);
+    await guest.waitForSelector("#token", { state: "visible", timeout: 10000 });
+    await guest.waitForFunction(() => /needs an access token/.test(document.getElementById("form-error").textContent));
+    await guest.fill("#token", "wrong");
+    await guest.press("#token", "Enter");
+    await guest.waitForFunction(() => /refused this access token/.test(document.getElementById("form-error").textContent),
+                                null, { timeout: 10000 })
+        .catch(() => check(false, "a wrong token is not said to be refused"));
+    await guest.waitForTimeout(1500);  // the answers to the requests made with it, all in
+    const refusedSoFar = refusals;
+    await guest.waitForTimeout(7000);  // two rounds of the job list's refresh
+    check(refusals === refusedSoFar, `the page asked ${refusals - refusedSoFar} more times with a refused token`);
+    await guest.fill("#token", "open-sesame");
+    await guest.press("#token", "Enter");
+    await guest.waitForFunction(() => document.getElementById("form-error").textContent === "" &&
+                                      document.getElementById("size").value !== "", null, { timeout: 10000 })
+        .catch(() => check(false, "the right token does not clear the error and load the settings"));
+    await guest.close();
+  } finally {
+    await killServer(locked);
+  }
+  console.log(`the page painted jobs ${first} and ${second} with the keyboard and the mouse, ` +
+              "through a reload and a server restart, and on a phone; it handled a token");
 } catch (e) {
   console.error("page test failed: " + e.message);
   process.exitCode = 1;
 } finally {
   await browser.close();
+  await killServer(server);
 }
