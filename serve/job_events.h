@@ -23,7 +23,7 @@
 namespace nst::serve {
 
 struct JobEvent {
-  std::string id;    // the SSE id: "RUN-1", "RUN-2", ... within the job here; Redis stream ids there
+  std::string id;    // the SSE id: "RUN-1", "RUN-2", ... per job here; Redis stream ids there
   std::string type;  // "state" or "iteration"
   std::string data;  // JSON
 };
