@@ -2,13 +2,13 @@
 
 #include <charconv>
 #include <chrono>
-#include <deque>
 #include <filesystem>
 
 #include "nst/image.h"
 #include "nst/loss_log.h"
 #include "nst/resize.h"
 #include "nst/resume.h"
+#include "nst/run_pace.h"
 #include "nst/run_recorder.h"
 #include "serve/job_json.h"
 #include "serve/request_text.h"
@@ -33,33 +33,35 @@ std::string preview_of(const Tensor& picture) {
 }
 
 // What the job shows while it runs: events, progress and previews, and stopping when asked;
-// its record (loss rows, checkpoints) is the recorder's, saved where the host keeps it.
+// its record (loss rows, checkpoints) is the recorder's, saved where the host keeps it. Each
+// iteration's event says where the run stands in its scale as well as overall, and the time
+// left with each scale's iterations weighed by their pixels (RunPace).
 class RunObserver : public JobObserver {
  public:
-  RunObserver(JobHost& host, RunRecorder& recorder, int iterations)
-      : host_(host), recorder_(recorder), iterations_(iterations) {}
+  RunObserver(JobHost& host, RunRecorder& recorder, std::vector<ScaleWork> scales)
+      : host_(host), recorder_(recorder), pace_(std::move(scales), recorder.done_before()) {}
 
   void on_iteration(const IterationLosses& losses, const Tensor& picture) override {
     recorder_.add(losses);
+    pace_.update(losses.iteration, losses.scale);
     const Clock::time_point now = Clock::now();
-    times_.push_back(now);
-    if (times_.size() > 20) times_.pop_front();
-    const double seconds = std::chrono::duration<double>(now - times_.front()).count();
-    rate_ = seconds > 0 ? static_cast<double>(times_.size() - 1) / seconds : 0;
-
     nlohmann::json event = losses_json(losses);
-    event["iterations"] = iterations_;
-    event["rate"] = rate_;
-    if (losses.iteration == iterations_ || now - last_progress_ >= kProgressInterval) {
+    event["iterations"] = pace_.total();
+    event["rate"] = pace_.iterations_per_second();
+    event["seconds_left"] = pace_.seconds_left();
+    event["scales"] = pace_.scale_count();
+    event["scale_iteration"] = pace_.scale_done();
+    event["scale_iterations"] = pace_.scale_iterations();
+    if (losses.iteration == pace_.total() || now - last_progress_ >= kProgressInterval) {
       last_progress_ = now;
-      host_.on_progress(losses, iterations_, preview_of(picture), rate_);
+      host_.on_progress(losses, pace_.total(), preview_of(picture), pace_.iterations_per_second());
       event["preview"] = true;  // a new preview is there to fetch
     }
     host_.on_event(event);
   }
   // The run's iterations shrink; the event says which scale converged and why.
   void on_converged(const Convergence& c) override {
-    iterations_ = c.total;
+    pace_.converged(c.scale, c.iteration);
     host_.on_converged({{"scale", c.scale},
                         {"iteration", c.iteration},
                         {"iterations", c.total},
@@ -69,7 +71,8 @@ class RunObserver : public JobObserver {
   // (L-BFGS's convergence is known only after its last iteration was reported).
   void finish(const JobResult& result) {
     if (recorder_.rows().empty()) return;
-    host_.on_progress(recorder_.rows().back(), result.iterations, preview_of(result.image), rate_);
+    host_.on_progress(recorder_.rows().back(), result.iterations, preview_of(result.image),
+                      pace_.iterations_per_second());
   }
 
   bool stop_requested() override { return host_.stop_requested(); }
@@ -84,9 +87,7 @@ class RunObserver : public JobObserver {
  private:
   JobHost& host_;
   RunRecorder& recorder_;
-  int iterations_;
-  double rate_ = 0;
-  std::deque<Clock::time_point> times_;
+  RunPace pace_;
   Clock::time_point last_progress_{};
 };
 
@@ -135,7 +136,7 @@ void run(const JobRecord& record, JobHost& host, const ModelSource& models,
   }
   RunRecorder recorder(std::move(run), {.every_iterations = options.checkpoint_every},
                        prepared.total_iterations());
-  RunObserver observer(host, recorder, prepared.total_iterations(recorder.state()));
+  RunObserver observer(host, recorder, scale_work(prepared, recorder));
 
   const JobResult result =
       run_job(prepared, *model, &observer, resumed ? &resumed->state : nullptr);

@@ -177,6 +177,35 @@ TEST_F(Serve, AConvergedJobSaysWhyItEnded) {
   EXPECT_TRUE(log.ends_with("\n# " + done["ending"].get<std::string>() + "\n")) << log;
 }
 
+// A run of two scales: each iteration event says where it stands in its scale, and the time
+// left (nst/run_pace.h, tested there) is there from the second iteration on and 0 at the end.
+TEST_F(Serve, IterationEventsSayTheScaleAndTheTimeLeft) {
+  ServeProcess server(dir.file("data"), "", dir.file("log"));
+  httplib::Client c = server.client();
+  const std::string id = submit(c, {{"size", 64},
+                                    {"scales", 2},
+                                    {"coarse-iterations", 4},
+                                    {"iterations", 3},
+                                    {"tolerance", 0}})["id"];
+  const std::vector<SseEvent> events = follow_events(c, id);
+  std::vector<std::string> seen;
+  for (const SseEvent& event : events) {
+    if (event.type != "iteration") continue;
+    const json& e = event.data;
+    EXPECT_EQ(e["iterations"], 7) << e;
+    EXPECT_EQ(e["scales"], 2) << e;
+    EXPECT_GE(e["seconds_left"].get<double>(), 0.0) << e;
+    if (e["iteration"] == 7) {
+      EXPECT_EQ(e["seconds_left"], 0.0) << e;
+    }
+    seen.push_back(e["scale"].dump() + ":" + e["scale_iteration"].dump() + "/" +
+                   e["scale_iterations"].dump());
+  }
+  const std::vector<std::string> expected{"1:1/4", "1:2/4", "1:3/4", "1:4/4",
+                                          "2:1/3", "2:2/3", "2:3/3"};
+  EXPECT_EQ(seen, expected);
+}
+
 // The settings a client may send, with the server's defaults and caps: what the page builds
 // its form from.
 TEST_F(Serve, SettingsListTheDefaultsAndTheServersCaps) {

@@ -32,30 +32,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The display of a run, fresh or continued (whose earlier scales may have ended early: its
-// loss rows say where).
+// The display of a run, fresh or continued.
 ProgressOptions progress_options(const StylizeOptions& o, const PreparedJob& prepared,
                                  const RunRecorder& recorder) {
-  const RunState& state = recorder.state();
-  ProgressOptions options{.terminal = ::isatty(STDERR_FILENO) != 0,
-                          .total = prepared.total_iterations(state),
-                          .already_done = recorder.done_before(),
-                          .print_every = o.print_every,
-                          .quiet = o.quiet,
-                          .scales = {},
-                          .may_converge = prepared.settings.tolerance > 0};
-  for (std::size_t k = 0; k < prepared.scales.size(); ++k) {
-    const ImageSize size = image_size(prepared.scales[k].content);
-    int iterations = prepared.scales[k].iterations;
-    if (static_cast<int>(k) < state.scale) {
-      iterations = static_cast<int>(
-          std::count_if(recorder.rows().begin(), recorder.rows().end(),
-                        [&](const IterationLosses& row) { return row.scale == int(k) + 1; }));
-    }
-    options.scales.push_back(
-        {.iterations = iterations, .pixels = double(size.width) * size.height});
-  }
-  return options;
+  return {.terminal = ::isatty(STDERR_FILENO) != 0,
+          .already_done = recorder.done_before(),
+          .print_every = o.print_every,
+          .quiet = o.quiet,
+          .scales = scale_work(prepared, recorder),
+          .may_converge = prepared.settings.tolerance > 0};
 }
 
 // What the command does while the job runs: the progress display, the snapshots of
@@ -108,7 +93,7 @@ class CommandObserver : public JobObserver {
     }
   }
   void on_converged(const Convergence& c) override {
-    progress_.converged(c.scale, c.iteration, c.total);
+    progress_.converged(c.scale, c.iteration);
     if (o_.quiet || c.scale == scale_count_) return;  // the last: the closing line says it
     progress_.break_line();
     std::cerr << "nst: scale " << c.scale << " of " << scale_count_ << " " << c.reason << "\n";

@@ -1,0 +1,60 @@
+// How fast a run goes and how long it has left, for the faces that show its progress (the
+// command line's bar, the service's events). A run of several scales does not go at one speed:
+// an iteration at a scale costs about its pixels, so the time left weighs each scale's
+// remaining iterations by their pixels and divides by the work done per second, measured at
+// the current scale once it has a few iterations (before that, over the whole run so far).
+#pragma once
+
+#include <chrono>
+#include <vector>
+
+#include "nst/job.h"
+
+namespace nst {
+
+class RunRecorder;
+
+struct ScaleWork {
+  int iterations = 0;   // planned at this scale, or done at a scale that has ended early
+  double pixels = 1.0;  // what an iteration at it costs, relative to the others
+};
+
+// The scales of a prepared run, for a fresh run or one continued from `recorder`'s state
+// (whose earlier scales may have converged early: its loss rows say where).
+std::vector<ScaleWork> scale_work(const PreparedJob& prepared, const RunRecorder& recorder);
+
+class RunPace {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `already_done`: the iterations of a continued run's past, done before this process.
+  // The clocks start at the first update(), so that the setting up before the first iteration
+  // (the style targets) does not count as iterating.
+  RunPace(std::vector<ScaleWork> scales, int already_done);
+
+  // Iteration `iteration` (counted over all scales, at `scale`, 1-based) has just been done.
+  void update(int iteration, int scale, Clock::time_point now = Clock::now());
+  // Scale `scale` ended at `iteration`, before its planned iterations.
+  void converged(int scale, int iteration);
+
+  int total() const;                     // iterations over all scales, as far as known now
+  int done() const { return done_; }     // over all scales
+  int scale() const { return scale_; }   // the current scale, 1-based
+  int scale_count() const { return static_cast<int>(scales_.size()); }
+  int scale_done() const;                // iterations done at the current scale
+  int scale_iterations() const;          // planned at the current scale
+  double iterations_per_second() const;  // at the current scale, in this process
+  double seconds_left() const;           // 0 until there is a rate to go by
+
+ private:
+  double work_done(int iterations) const;  // iterations weighed by their scale's pixels
+  int iterations_before(int scale) const;  // at the scales before `scale` (1-based)
+
+  std::vector<ScaleWork> scales_;
+  int done_, scale_ = 1;
+  int start_done_, scale_start_done_;  // iterations done when the clocks below started
+  bool started_ = false;
+  Clock::time_point start_, scale_start_, now_;
+};
+
+}  // namespace nst
