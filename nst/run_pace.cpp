@@ -89,6 +89,11 @@ double RunPace::work_done(int iterations) const {
   return work;
 }
 
+double RunPace::pixel_iterations_per_second() const {
+  const double seconds = seconds_between(start_, now_);
+  return seconds > 0.0 ? (work_done(done_) - work_done(start_done_)) / seconds : 0.0;
+}
+
 double RunPace::seconds_left() const {
   const bool scale_measured = done_ - scale_start_done_ >= kIterationsForScaleRate;
   const Clock::time_point from = scale_measured ? scale_start_ : start_;

@@ -45,6 +45,9 @@ class RunPace {
   int scale_iterations() const;          // planned at the current scale
   double iterations_per_second() const;  // at the current scale, in this process
   double seconds_left() const;           // 0 until there is a rate to go by
+  // The run's speed in this process: each iteration's working pixels, summed, per second
+  // between its first iteration here and its last; 0 before two iterations.
+  double pixel_iterations_per_second() const;
 
  private:
   double work_done(int iterations) const;  // iterations weighed by their scale's pixels

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "nst/image.h"
+#include "serve/estimate.h"
 #include "serve/http_util.h"
 #include "serve/job_json.h"
 #include "serve/request_text.h"
@@ -151,6 +152,41 @@ void Server::submit(const httplib::Request& request, httplib::Response& response
   ++accepted_;
   response.set_header("Location", "/api/jobs/" + record.id);
   reply_json(response, 201, record_json(record));
+}
+
+// A job's plan and time before its pictures are sent: their sizes in the query
+// (?content=640x480&style=800x600&style=...), the options as the body (as submit takes them).
+// Judged by the same checks as a submission, so a page hears of a refusal before it uploads.
+void Server::estimate(const httplib::Request& request, httplib::Response& response) {
+  try {
+    if (!request.has_param("content") || !request.has_param("style")) {
+      return reply_error(response, 400,
+                         "give the pictures' sizes: ?content=WIDTHxHEIGHT&style=WIDTHxHEIGHT, "
+                         "one style per painting");
+    }
+    const std::size_t style_count = request.get_param_value_count("style");
+    if (style_count > static_cast<std::size_t>(options_.limits.max_styles)) {
+      return reply_error(response, 400,
+                         std::to_string(style_count) + " styles; this server takes at most " +
+                             std::to_string(options_.limits.max_styles) + " (--max-styles)");
+    }
+    const int64_t max_pixels = options_.limits.max_pixels;
+    const PlannedImage content{
+        "content", parse_picture_size(request.get_param_value("content"), "content", max_pixels)};
+    std::vector<PlannedImage> styles;
+    for (std::size_t i = 0; i < style_count; ++i) {
+      const std::string role = "style " + std::to_string(i + 1);
+      styles.push_back({role, parse_picture_size(request.get_param_value("style", i), role,
+                                                 max_pixels)});
+    }
+    const nlohmann::json options =
+        request.body.empty() ? nlohmann::json::object() : parse_options_text(request.body);
+    const JobSettings settings = parse_job_options(options, styles.size(), options_.limits).settings;
+    const JobPlan planned = plan(settings, content, styles, {}, option_name);
+    reply_json(response, 200, estimate_json(planned, settings, recent_speed(backend_->list())));
+  } catch (const Error& e) {  // SettingError too
+    reply_error(response, 400, e.what());
+  }
 }
 
 void Server::job(const httplib::Request& request, httplib::Response& response) {

@@ -35,6 +35,7 @@ nlohmann::json job_json(const JobRecord& r, int queue_position) {
   if (!r.error.empty()) j["error"] = r.error;
   if (!r.ending.empty()) j["ending"] = r.ending;
   if (!r.worker.empty()) j["worker"] = r.worker;
+  if (r.speed > 0) j["speed"] = r.speed;
   if (r.state == JobState::queued) j["queue_position"] = queue_position;
   return j;
 }

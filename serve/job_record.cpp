@@ -62,10 +62,18 @@ void read_field(JobRecord& r, const std::string& name, const std::string& text) 
     r.ending = text;
   } else if (name == "worker") {
     r.worker = text;
+  } else if (name == "speed") {
+    r.speed = number_from<double>(text);
   }
 }
 
 }  // namespace
+
+std::string exact_text(double value) {
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+  return std::string(text, end);
+}
 
 double now_seconds() {
   using namespace std::chrono;
@@ -100,14 +108,16 @@ RecordFields record_fields(const JobRecord& r) {
           {"finished", seconds_text(r.finished)},
           {"error", r.error},
           {"ending", r.ending},
-          {"worker", r.worker}};
+          {"worker", r.worker},
+          {"speed", r.speed > 0 ? exact_text(r.speed) : ""}};
 }
 
 const std::vector<std::string>& record_field_names() {
   static const std::vector<std::string> names{
       "id",          "state",     "options",    "settings", "content_name",
       "style_names", "iteration", "iterations", "losses",   "created",
-      "started",     "finished",  "error",      "ending",   "worker"};
+      "started",     "finished",  "error",      "ending",   "worker",
+      "speed"};
   return names;
 }
 

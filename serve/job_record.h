@@ -20,6 +20,7 @@ std::string_view state_name(JobState state);
 std::optional<JobState> parse_job_state(std::string_view name);  // nothing for an unknown name
 double now_seconds();              // the wall clock as records keep it: seconds since the epoch
 bool is_finished(JobState state);  // done, failed or cancelled
+std::string exact_text(double value);  // the shortest text that reads back as the same double
 
 struct JobRecord {
   std::string id;
@@ -37,11 +38,15 @@ struct JobRecord {
   std::string error;                              // why it failed
   std::string ending;  // why its run ended: "converged at iteration 312: ..." (JobResult)
   std::string worker;  // Redis mode: the worker running it, then the one that finished it
+  // A done job's speed: the pixel-iterations (each iteration's working pixels, summed) per
+  // second of its iterations in the process that finished it (RunPace). What the server's
+  // estimates of a new job's time go by (POST /api/estimate). 0: not measured.
+  double speed = 0;
 };
 
 // The record as text fields by name: {"id", "state", "options", "settings", "content_name",
 // "style_names", "iteration", "iterations", "losses", "created", "started", "finished",
-// "error", "ending", "worker"}. Times keep milliseconds.
+// "error", "ending", "worker", "speed"}. Times keep milliseconds.
 using RecordFields = std::map<std::string, std::string>;
 RecordFields record_fields(const JobRecord& record);
 // The names above, in that order.

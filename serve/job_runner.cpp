@@ -75,6 +75,7 @@ class RunObserver : public JobObserver {
                       pace_.iterations_per_second());
   }
 
+  double speed() const { return pace_.pixel_iterations_per_second(); }
   bool stop_requested() override { return host_.stop_requested(); }
   bool checkpoint_due(int iteration) override { return recorder_.checkpoint_due(iteration); }
   void on_checkpoint(const RunState& state) override { save(state); }
@@ -147,7 +148,7 @@ void run(const JobRecord& record, JobHost& host, const ModelSource& models,
   observer.finish(result);
   host.done(png_of(result.image, prepared.settings.encoding),
             loss_log_csv(recorder.rows(), prepared.scales.size() > 1, result.ending),
-            result.ending);
+            result.ending, observer.speed());
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   host.log("job " + record.id + " done in " + std::to_string(static_cast<int>(seconds)) + " s");
 }

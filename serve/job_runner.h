@@ -49,9 +49,10 @@ class JobHost {
   virtual bool stop_requested() = 0;
 
   // How it ended; exactly one is called. After stopped() the resume file holds where it was.
-  // `ending`: why the run ended (JobResult::ending), for the record.
+  // `ending`: why the run ended (JobResult::ending), and `speed`: what it ran at
+  // (JobRecord::speed), for the record.
   virtual void done(const std::string& result_png, const std::string& loss_log_csv,
-                    const std::string& ending) = 0;
+                    const std::string& ending, double speed) = 0;
   virtual void failed(const std::string& message) = 0;
   virtual void stopped(int iterations) = 0;
   virtual void log(const std::string& line) = 0;

@@ -197,17 +197,18 @@ bool JobStore::update_progress(const std::string& id, int iteration, int iterati
 }
 
 bool JobStore::finish(const std::string& id, JobState state, const std::string& error,
-                      const std::string& ending) {
+                      const std::string& ending, double speed) {
   const std::lock_guard lock(mutex_);
   Statement(db_,
-            "UPDATE jobs SET state = ?, error = ?, ending = ?, finished = ? WHERE id = ? AND "
-            "state = 'running'",
+            "UPDATE jobs SET state = ?, error = ?, ending = ?, speed = ?, finished = ? WHERE id = ? "
+            "AND state = 'running'",
             path_)
       .bind(1, std::string(state_name(state)))
       .bind(2, error)
       .bind(3, ending)
-      .bind(4, now_seconds())
-      .bind(5, id)
+      .bind(4, speed > 0 ? exact_text(speed) : std::string())
+      .bind(5, now_seconds())
+      .bind(6, id)
       .step();
   return sqlite3_changes(db_) > 0;
 }

@@ -42,10 +42,10 @@ class JobStore {
   // Progress of a running job; false if it is no longer running.
   bool update_progress(const std::string& id, int iteration, int iterations,
                        const nlohmann::json& losses);
-  // A running job ends in `state` (done or failed), with why it failed or why its run ended;
-  // false if it was no longer running.
+  // A running job ends in `state` (done or failed), with why it failed or why its run ended
+  // and the speed it ran at (JobRecord::speed); false if it was no longer running.
   bool finish(const std::string& id, JobState state, const std::string& error = "",
-              const std::string& ending = "");
+              const std::string& ending = "", double speed = 0);
   // A queued or running job is cancelled; false if it had finished already.
   bool cancel(const std::string& id);
   void remove(const std::string& id);

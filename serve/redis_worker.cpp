@@ -75,7 +75,7 @@ return 1
 )lua";
 
 // The end of a run. KEYS: job hash, result, losses, resume, events. ARGV: token, state, now,
-// error, result PNG, loss log, worker, ending. Returns 1, or 2 when the job was cancelled
+// error, result PNG, loss log, worker, ending, speed. Returns 1, or 2 when the job was cancelled
 // meanwhile.
 constexpr const char* kFinish = R"lua(
 redis.call('DEL', KEYS[4])
@@ -86,7 +86,7 @@ if ARGV[2] == 'done' then
   redis.call('SET', KEYS[3], ARGV[6])
 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'finished', ARGV[3], 'error', ARGV[4], 'worker', ARGV[7],
-           'ending', ARGV[8])
+           'ending', ARGV[8], 'speed', ARGV[9])
 state_event(KEYS[1], KEYS[5])
 return 1
 )lua";
@@ -151,8 +151,8 @@ class RedisWorker::Host : public JobHost {
   bool stop_requested() override { return w_.stopping_ || cancelled || lost; }
 
   void done(const std::string& result_png, const std::string& loss_log_csv,
-            const std::string& ending) override {
-    finish(JobState::done, "", result_png, loss_log_csv, ending);
+            const std::string& ending, double speed) override {
+    finish(JobState::done, "", result_png, loss_log_csv, ending, speed);
   }
   void failed(const std::string& message) override {
     finish(JobState::failed, message, "", "", "");
@@ -203,7 +203,7 @@ class RedisWorker::Host : public JobHost {
   // finished picture is not lost; a worker that stops meanwhile gives up (the job's last
   // resume file is in Redis for another worker).
   void finish(JobState state, const std::string& error, const std::string& png,
-              const std::string& csv, const std::string& ending) {
+              const std::string& csv, const std::string& ending, double speed = 0) {
     for (int wait = 1;; wait = std::min(2 * wait, 30)) {
       try {
         const long long outcome =
@@ -212,7 +212,8 @@ class RedisWorker::Host : public JobHost {
                       {job_key(id_), job_key(id_, "result"), job_key(id_, "losses"),
                        job_key(id_, "resume"), job_key(id_, "events")},
                       {token_, std::string(state_name(state)), std::to_string(now_seconds()), error,
-                       png, csv, w_.options_.name, ending})
+                       png, csv, w_.options_.name, ending,
+                       speed > 0 ? exact_text(speed) : std::string()})
                 .integer;
         if (outcome == 0) {
           log("job " + id_ + " was taken over by another worker; its result here is dropped");

@@ -165,6 +165,8 @@ void Server::routes() {
   http.Get("/api/settings", [this](const httplib::Request&, httplib::Response& response) {
     reply_json(response, 200, settings_json(options_.limits));
   });
+  http.Post("/api/estimate",
+            [this](const httplib::Request& q, httplib::Response& r) { estimate(q, r); });
   http.Get("/api/jobs", [this](const httplib::Request&, httplib::Response& response) {
     nlohmann::json jobs = nlohmann::json::array();
     for (const JobRecord& record : backend_->list()) jobs.push_back(record_json(record));

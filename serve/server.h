@@ -64,6 +64,7 @@ class Server {
   std::string upload_limit_message() const;
   void submit(const httplib::Request& request, httplib::Response& response,
               const httplib::ContentReader& reader);
+  void estimate(const httplib::Request& request, httplib::Response& response);
   void job(const httplib::Request& request, httplib::Response& response);
   void result(const httplib::Request& request, httplib::Response& response);
   void preview(const httplib::Request& request, httplib::Response& response);

@@ -47,10 +47,10 @@ class Workers::Host : public JobHost {
   bool stop_requested() override { return w_.should_stop(id_); }
 
   void done(const std::string& result_png, const std::string& loss_log_csv,
-            const std::string& ending) override {
+            const std::string& ending, double speed) override {
     write_bytes_atomically(w_.files_.losses(id_), loss_log_csv);
     write_bytes_atomically(w_.files_.result(id_), result_png);
-    if (!w_.store_.finish(id_, JobState::done, "", ending)) {  // cancelled at the last moment
+    if (!w_.store_.finish(id_, JobState::done, "", ending, speed)) {  // cancelled at the last moment
       std::error_code ec;
       std::filesystem::remove(w_.files_.result(id_), ec);
     }

@@ -45,6 +45,7 @@ TEST_F(RedisMode, TwoWorkersRunSixJobsEachExactlyOnce) {
     EXPECT_EQ(done["state"], "done") << done;
     EXPECT_EQ(done["iteration"], 12 + i);
     EXPECT_TRUE(done["worker"] == "wa" || done["worker"] == "wb") << done;
+    EXPECT_GT(done.value("speed", 0.0), 0.0) << done;  // what the estimates go by
     const std::string log = c.Get("/api/jobs/" + ids[i] + "/losses")->body;
     // The header, each row once, and why the run ended.
     EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 12 + i + 2) << log;

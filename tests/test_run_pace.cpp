@@ -37,6 +37,8 @@ TEST(RunPace, AScaleIsTimedByItsOwnRateOnceItHasAFew) {
   EXPECT_EQ(pace.scale(), 2);
   EXPECT_EQ(pace.scale_done(), 4);
   EXPECT_EQ(pace.scale_iterations(), 30);
+  // 49 coarse iterations after the first, in 49 s, then 4 fine ones in 20 s.
+  EXPECT_DOUBLE_EQ(pace.pixel_iterations_per_second(), (49 * 100.0 + 4 * 400.0) / 69.0);
   EXPECT_DOUBLE_EQ(pace.iterations_per_second(), 0.2);  // 3 iterations after its first, in 15 s
   EXPECT_DOUBLE_EQ(pace.seconds_left(), 26 * 5.0);
 }
@@ -68,6 +70,7 @@ TEST(RunPace, AContinuedRunStartsInTheScaleItsPastEndedIn) {
   EXPECT_DOUBLE_EQ(pace.seconds_left(), 0.0);  // nothing timed in this process yet
   for (int k = 1; k <= 5; ++k) pace.update(20 + k, 2, at(2.0 * k));
   EXPECT_DOUBLE_EQ(pace.iterations_per_second(), 0.5);
+  EXPECT_DOUBLE_EQ(pace.pixel_iterations_per_second(), 400.0 / 2.0);  // this process's only
   EXPECT_DOUBLE_EQ(pace.seconds_left(), 17 * 2.0);
 }
 

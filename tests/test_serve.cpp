@@ -206,6 +206,46 @@ TEST_F(Serve, IterationEventsSayTheScaleAndTheTimeLeft) {
   EXPECT_EQ(seen, expected);
 }
 
+// A job's plan and time before its pictures are sent: no time before the server has a speed
+// to go by, then the plan's work at the speed its done job recorded.
+TEST_F(Serve, EstimatesGoByTheSpeedOfDoneJobs) {
+  ServeProcess server(dir.file("data"), "", dir.file("log"));
+  httplib::Client c = server.client();
+  const std::string query = "/api/estimate?content=640x480&style=300x200&style=90x90";
+  const std::string options = R"({"size": 64, "scales": 2, "coarse-iterations": 5,
+                                  "iterations": 7})";
+  const json before = json_body(c.Post(query, options, "application/json"));
+  EXPECT_TRUE(before["seconds"].is_null()) << before;
+  EXPECT_EQ(before["iterations"], 12) << before;
+  EXPECT_EQ(before["scales"], json::parse(R"([{"width": 32, "height": 24, "iterations": 5},
+                                              {"width": 64, "height": 48, "iterations": 7}])"));
+  EXPECT_GT(before["memory"].get<double>(), 0) << before;
+
+  const std::string id = submit(c, {{"size", 48}, {"iterations", 6}, {"tolerance", 0}})["id"];
+  const json done = wait_until(c, id, "done");
+  const double speed = done["speed"];
+  EXPECT_GT(speed, 0) << done;
+  const json after = json_body(c.Post(query, options, "application/json"));
+  EXPECT_EQ(after["speed"]["jobs"], 1) << after;
+  EXPECT_EQ(after["speed"]["pixel_iterations_per_second"], speed) << after;
+  EXPECT_DOUBLE_EQ(after["seconds"].get<double>(), (5 * 32 * 24 + 7 * 64 * 48) / speed) << after;
+
+  // Refused as a submission would be, with the reason.
+  for (const auto& [path, body, fragment] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"/api/estimate?style=5x5", "", "give the pictures' sizes"},
+           {"/api/estimate?content=5x5x5&style=5x5", "", "content: the size '5x5x5'"},
+           {query, R"({"size": "big"})", "size: 'big' is not a whole number"},
+           {query, R"({"output": "/etc/passwd"})", "output"},
+           {query, "{", "options"},
+           {"/api/estimate?content=100000x2&style=5x5", "", "content: the size"}}) {
+    const auto r = c.Post(path, body, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << path << " " << body;
+    EXPECT_NE(r->body.find(fragment), std::string::npos) << path << " " << body << ": " << r->body;
+  }
+}
+
 // The settings a client may send, with the server's defaults and caps: what the page builds
 // its form from.
 TEST_F(Serve, SettingsListTheDefaultsAndTheServersCaps) {

@@ -12,6 +12,7 @@
 #include <future>
 #include <thread>
 
+#include "serve/estimate.h"
 #include "serve/host_check.h"
 #include "serve/job_events.h"
 #include "serve/job_json.h"
@@ -237,6 +238,7 @@ JobRecord unusual_record() {
   r.error = "out of memory";
   r.ending = "converged at iteration 17: the loss fell 0.001% ...";
   r.worker = "host-1";
+  r.speed = 1234567.0 / 3.0;  // no short decimal
   return r;
 }
 
@@ -259,6 +261,7 @@ void expect_same_record(const JobRecord& a, const JobRecord& b) {
   EXPECT_EQ(a.error, b.error);
   EXPECT_EQ(a.ending, b.ending);
   EXPECT_EQ(a.worker, b.worker);
+  EXPECT_EQ(a.speed, b.speed);
 }
 
 TEST(JobRecordFields, EveryFieldSurvivesBothStoresExactly) {
@@ -410,6 +413,58 @@ TEST(ServerStop, AStopJustBeforeOrAsTheLoopStartsIsNotLost) {
     if (!ended) server.stop();  // the loop runs by now: a second stop ends it, the test fails
     ASSERT_TRUE(ended) << "round " << round;
   }
+}
+
+// The speed estimates go by: the median of the latest done jobs that measured one.
+TEST(Estimate, TheSpeedIsTheMedianOfTheLatestDoneJobs) {
+  const auto job = [](JobState state, double finished, double speed) {
+    JobRecord r;
+    r.state = state;
+    r.finished = finished;
+    r.speed = speed;
+    return r;
+  };
+  EXPECT_EQ(recent_speed({}).jobs, 0);
+  EXPECT_EQ(recent_speed({job(JobState::failed, 5, 100)}).pixel_iterations_per_second, 0);
+  const std::vector<JobRecord> records{job(JobState::done, 1, 1000),  // the oldest: left out
+                                       job(JobState::done, 9, 30),    job(JobState::done, 8, 10),
+                                       job(JobState::done, 7, 20),    job(JobState::done, 6, 0),
+                                       job(JobState::cancelled, 9, 5)};
+  const MeasuredSpeed three = recent_speed(records, 3);
+  EXPECT_EQ(three.jobs, 3);
+  EXPECT_EQ(three.pixel_iterations_per_second, 20);
+  const MeasuredSpeed four = recent_speed(records, 4);
+  EXPECT_EQ(four.pixel_iterations_per_second, 25);  // 20 and 30, of 10, 20, 30, 1000
+}
+
+TEST(Estimate, PictureSizesAreWidthByHeightWithinTheLimit) {
+  const ImageSize size = parse_picture_size("640x480", "content", 1 << 20);
+  EXPECT_EQ(size.width, 640);
+  EXPECT_EQ(size.height, 480);
+  for (const std::string bad : {"", "640", "x480", "640x", "640x0", "-1x5", "640x480x2", "1e3x4",
+                                "65536x1", "640 x480", "0x640"}) {
+    const std::string m =
+        nst::testing::error_of([&] { parse_picture_size(bad, "style 2", 1 << 20); });
+    EXPECT_EQ(m.rfind("style 2: the size '", 0), 0u) << bad << ": " << m;
+  }
+  const std::string m = nst::testing::error_of([] { parse_picture_size("2000x2000", "content", 1000); });
+  EXPECT_NE(m.find("over this server's 1000"), std::string::npos) << m;
+}
+
+// The time is the plan's pixel-iterations at the measured speed; none without a speed.
+TEST(Estimate, TheTimeIsThePlansWorkAtTheMeasuredSpeed) {
+  JobPlan plan;
+  plan.scales = {{.iterations = 50, .content = {100, 50}, .styles = {}, .tiles = 1},
+                 {.iterations = 200, .content = {200, 100}, .styles = {}, .tiles = 1}};
+  JobSettings settings;
+  settings.tolerance = 0;
+  const nlohmann::json timed = estimate_json(plan, settings, {.pixel_iterations_per_second = 1e5,
+                                                              .jobs = 2});
+  EXPECT_DOUBLE_EQ(timed["seconds"].get<double>(), (50 * 5000.0 + 200 * 20000.0) / 1e5);
+  EXPECT_EQ(timed["iterations"], 250);
+  EXPECT_EQ(timed["may_end_sooner"], false);
+  EXPECT_EQ(timed["scales"][1], (nlohmann::json{{"width", 200}, {"height", 100}, {"iterations", 200}}));
+  EXPECT_TRUE(estimate_json(plan, settings, {})["seconds"].is_null());
 }
 
 }  // namespace
