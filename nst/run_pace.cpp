@@ -17,18 +17,22 @@ double seconds_between(RunPace::Clock::time_point from, RunPace::Clock::time_poi
 
 }  // namespace
 
+double iteration_cost(ImageSize size) {
+  return double(size.width) * size.height + kIterationOverheadPixels;
+}
+
 std::vector<ScaleWork> scale_work(const PreparedJob& prepared, const RunRecorder& recorder) {
   const RunState& state = recorder.state();
   std::vector<ScaleWork> scales;
   for (std::size_t k = 0; k < prepared.scales.size(); ++k) {
-    const ImageSize size = image_size(prepared.scales[k].content);
     int iterations = prepared.scales[k].iterations;
     if (static_cast<int>(k) < state.scale) {  // an earlier scale of a continued run
       iterations = static_cast<int>(
           std::count_if(recorder.rows().begin(), recorder.rows().end(),
                         [&](const IterationLosses& row) { return row.scale == int(k) + 1; }));
     }
-    scales.push_back({.iterations = iterations, .pixels = double(size.width) * size.height});
+    scales.push_back(
+        {.iterations = iterations, .pixels = iteration_cost(image_size(prepared.scales[k].content))});
   }
   return scales;
 }

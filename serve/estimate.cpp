@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "nst/run_pace.h"
 #include "serve/request_text.h"
 #include "tensor/error.h"
 
@@ -55,7 +56,7 @@ nlohmann::json estimate_json(const JobPlan& plan, const JobSettings& settings,
     scales.push_back({{"width", scale.content.width},
                       {"height", scale.content.height},
                       {"iterations", scale.iterations}});
-    pixel_iterations += double(scale.iterations) * scale.content.width * scale.content.height;
+    pixel_iterations += scale.iterations * iteration_cost(scale.content);
   }
   const bool measured = speed.pixel_iterations_per_second > 0;
   return {{"scales", scales},

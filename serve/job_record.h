@@ -38,8 +38,9 @@ struct JobRecord {
   std::string error;                              // why it failed
   std::string ending;  // why its run ended: "converged at iteration 312: ..." (JobResult)
   std::string worker;  // Redis mode: the worker running it, then the one that finished it
-  // A done job's speed: the pixel-iterations (each iteration's working pixels, summed) per
-  // second of its iterations in the process that finished it (RunPace). What the server's
+  // A done job's speed: the pixel-iterations (each iteration's working pixels and its fixed
+  // cost, iteration_cost() in nst/run_pace.h, summed) per second of its iterations in the
+  // process that finished it (RunPace). What the server's
   // estimates of a new job's time go by (POST /api/estimate). 0: not measured.
   double speed = 0;
 };

@@ -12,6 +12,7 @@
 #include <future>
 #include <thread>
 
+#include "nst/run_pace.h"
 #include "serve/estimate.h"
 #include "serve/host_check.h"
 #include "serve/job_events.h"
@@ -460,7 +461,9 @@ TEST(Estimate, TheTimeIsThePlansWorkAtTheMeasuredSpeed) {
   settings.tolerance = 0;
   const nlohmann::json timed = estimate_json(plan, settings, {.pixel_iterations_per_second = 1e5,
                                                               .jobs = 2});
-  EXPECT_DOUBLE_EQ(timed["seconds"].get<double>(), (50 * 5000.0 + 200 * 20000.0) / 1e5);
+  const double fixed = kIterationOverheadPixels;
+  EXPECT_DOUBLE_EQ(timed["seconds"].get<double>(),
+                   (50 * (5000.0 + fixed) + 200 * (20000.0 + fixed)) / 1e5);
   EXPECT_EQ(timed["iterations"], 250);
   EXPECT_EQ(timed["may_end_sooner"], false);
   EXPECT_EQ(timed["scales"][1], (nlohmann::json{{"width", 200}, {"height", 100}, {"iterations", 200}}));

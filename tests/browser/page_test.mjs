@@ -6,7 +6,8 @@
 // It starts `nst serve` itself (and kills it with SIGKILL mid-job, then starts it again on
 // the same port). Exits 0 when every check passed; 1 with the first that failed otherwise.
 // With a prefix, it saves PREFIX-desktop-running.png, PREFIX-desktop-done.png,
-// PREFIX-phone-running.png, PREFIX-phone-done.png and PREFIX-phone-delete.png.
+// PREFIX-desktop-advanced.png, PREFIX-phone-running.png, PREFIX-phone-done.png and
+// PREFIX-phone-delete.png.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -136,10 +137,15 @@ try {
   // The form's defaults are the server's own (GET /api/settings).
   const served = await (await page.request.get(url + "api/settings")).json();
   const defaultSize = served.settings.find((s) => s.name === "size").default;
-  await page.waitForFunction((size) => document.getElementById("size").value === String(size),
+  await page.waitForFunction((size) => document.getElementById("opt-size")?.value === String(size),
                              defaultSize, { timeout: 10000 })
       .catch(() => check(false, `the size field does not show the server's default ${defaultSize}`));
   check(await page.isHidden("#job"), "a job view is shown before any job");
+  // Presets, the standard one chosen, timed once the server has a speed to go by.
+  check(await page.isChecked("#preset-standard"), "the standard preset is not the one chosen");
+  await page.waitForFunction(() => /first job/.test(document.getElementById("estimate-quick").textContent),
+                             null, { timeout: 10000 })
+      .catch(() => check(false, "the quick preset does not say that its time is known after a first job"));
   await audit(page, "the empty page");
 
   // Keyboard only: the pickers, the fields and Paint, in tab order, with a visible focus.
@@ -150,11 +156,21 @@ try {
   check((await page.locator("#content-chosen img").count()) === 1, "the photo chosen is not shown");
   await tabTo(page, "#style");
   await pickWithKeyboard(page, painting);
-  for (const [field, value] of [["#size", "96"], ["#iterations", "300"]]) {
+  // The presets are one radio group: the arrow keys choose, and the size follows.
+  await tabTo(page, "#preset-standard");
+  await page.keyboard.press("ArrowUp");
+  await page.waitForFunction(() => document.getElementById("preset-quick").checked &&
+                                   document.getElementById("opt-size")?.value === "256", null, { timeout: 5000 })
+      .catch(() => check(false, "the arrow keys do not choose the quick preset and its size"));
+  await page.waitForFunction(() => /^This picture: /.test(document.getElementById("estimate").textContent),
+                             null, { timeout: 10000 })
+      .catch(() => check(false, "no plan is said for the chosen pictures"));
+  for (const [field, value] of [["#opt-size", "96"], ["#opt-iterations", "300"]]) {
     await tabTo(page, field);
     await page.keyboard.press("Control+A");
     await page.keyboard.type(value);
   }
+  check(!(await page.isChecked("#preset-quick")), "a size typed in still shows the quick preset");
   await tabTo(page, "#submit");
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => /^#\/jobs\/./.test(location.hash), null, { timeout: 20000 })
@@ -214,17 +230,48 @@ try {
   const sent = Object.keys(firstJob.options).sort().join(",");
   check(sent === "iterations,size", `the page sent the options ${sent}, not iterations,size`);
 
-  // A second job, with the mouse; then the first opened from the list by keyboard, and back
-  // and forward between them: each view shows its own job's result.
+  // With a done job the server knows its speed: the presets say their times.
+  await page.waitForFunction(() => /about \d+ (s|min|h)/.test(document.getElementById("estimate-high").textContent),
+                             null, { timeout: 10000 })
+      .catch(async () => check(false, "after a job the presets do not say their times: " +
+                                      await page.textContent("#preset-list")));
+
+  // A second job, with the mouse and the advanced settings (two paintings blended 2:1, two
+  // scales), whose progress says the scale; then the first opened from the list by keyboard,
+  // and back and forward between them: each view shows its own job's result.
   await page.setInputFiles("#content", photo);
-  await page.setInputFiles("#style", painting);
-  await page.fill("#size", "96");
-  await page.fill("#iterations", "30");
+  await page.setInputFiles("#style", [painting, photo]);
+  await page.fill("#opt-size", "96");
+  await page.fill("#opt-iterations", "30");
+  await page.click("#advanced summary");
+  await page.fill("#blend-0", "2");
+  await page.fill("#opt-scales", "2");
+  await page.fill("#opt-coarse-iterations", "10");
+  check(await page.isVisible("#blend-1") && await page.isVisible("#opt-tv-weight-help"),
+        "the advanced settings show no weight for the second painting, or no help");
+  const tvHelp = served.settings.find((s) => s.name === "tv-weight").help;
+  check(await page.textContent("#opt-tv-weight-help") === tvHelp, "a setting's help is not the server's");
+  await audit(page, "the advanced settings");
+  if (screenshots) await page.screenshot({ path: screenshots + "-desktop-advanced.png", fullPage: true });
+  await page.evaluate(() => {  // every scale the progress names, however fast it goes
+    window.scalesSeen = new Set();
+    new MutationObserver(() => {
+      const m = document.getElementById("job-progress").textContent.match(/^scale \d of \d/);
+      if (m) window.scalesSeen.add(m[0]);
+    }).observe(document.getElementById("job-progress"), { childList: true, characterData: true, subtree: true });
+  });
   await page.click("#submit");
   await page.waitForFunction((id) => /^#\/jobs\/./.test(location.hash) && location.hash !== "#/jobs/" + id,
                              first, { timeout: 20000 });
   const second = await shownJob(page);
   await expectResultShown(page, url, second);
+  const scalesSeen = await page.evaluate(() => [...window.scalesSeen].sort().join(", "));
+  check(scalesSeen === "scale 1 of 2, scale 2 of 2", `the progress named the scales "${scalesSeen}"`);
+  const secondJob = await (await page.request.get(url + "api/jobs/" + second)).json();
+  const secondSent = JSON.stringify(secondJob.options);
+  check(secondSent === JSON.stringify({"coarse-iterations": 10, iterations: 30, scales: "2", size: 96,
+                                       "style-blend": [2, 1]}),
+        `the advanced settings were sent as ${secondSent}`);
   await page.focus("#submit");
   await tabTo(page, `#jobs button[data-id="${first}"]`);
   await page.keyboard.press("Enter");
@@ -241,17 +288,17 @@ try {
   const phoneErrors = [];
   watchForErrors(phone, phoneErrors);
   await phone.goto(url);
-  await phone.waitForFunction(() => document.getElementById("size").value !== "", null, { timeout: 10000 });
+  await phone.waitForFunction(() => document.getElementById("opt-size")?.value !== "", null, { timeout: 10000 });
   await audit(phone, "the page on a phone");
   await phone.setInputFiles("#content", photo);
   await phone.setInputFiles("#style", painting);
-  await phone.fill("#size", "96");
-  await phone.fill("#iterations", "60");
+  await phone.fill("#opt-size", "96");
+  await phone.fill("#opt-iterations", "60");
   await phone.tap("#submit");
   await phone.waitForFunction(() => /^#\/jobs\/./.test(location.hash), null, { timeout: 20000 });
   await waitForIteration(phone, 2, "on the phone");
   const top = await phone.evaluate(() => document.getElementById("job").getBoundingClientRect().top);
-  check(top >= 0 && top < 200, `after Paint the job view is ${Math.round(top)} px down the phone's screen`);
+  check(top >= 0 && top < 844 / 2, `after Paint the job view is ${Math.round(top)} px down the phone's screen`);
   if (screenshots) await phone.screenshot({ path: screenshots + "-phone-running.png" });
   const third = await shownJob(phone);
   await expectResultShown(phone, url, third);
@@ -295,7 +342,7 @@ try {
     await guest.fill("#token", "open-sesame");
     await guest.press("#token", "Enter");
     await guest.waitForFunction(() => document.getElementById("form-error").textContent === "" &&
-                                      document.getElementById("size").value !== "", null, { timeout: 10000 })
+                                      document.getElementById("opt-size")?.value !== "", null, { timeout: 10000 })
         .catch(() => check(false, "the right token does not clear the error and load the settings"));
     await guest.close();
   } finally {
