@@ -116,6 +116,17 @@ std::optional<std::string> EmbeddedBackend::preview(const std::string& id) {
   return events_.preview(id);
 }
 
+std::optional<std::string> EmbeddedBackend::content_upload(const std::string& id) {
+  if (!store_.get(id)) return std::nullopt;
+  return read_file_bytes(files_.content(id));
+}
+
+std::optional<std::string> EmbeddedBackend::style_upload(const std::string& id, std::size_t index) {
+  const std::optional<JobRecord> record = store_.get(id);
+  if (!record || index >= record->style_names.size()) return std::nullopt;
+  return read_file_bytes(files_.style(id, index));
+}
+
 std::optional<EventBatch> EmbeddedBackend::events(const std::string& id, const std::string& after,
                                                   std::chrono::milliseconds wait) {
   return events_.next(id, events_.seen(after), wait);

@@ -232,6 +232,50 @@ void Server::preview(const httplib::Request& request, httplib::Response& respons
   reply_error(response, 404, "job " + record->id + " has no picture yet");
 }
 
+// The photo (/content) or painting N (/styles/N, from 0) as uploaded, for a page to show beside
+// the result or to run the job again. They were checked to be PNG or JPEG when sent.
+void Server::upload(const httplib::Request& request, httplib::Response& response) {
+  const auto record = find(request, response);
+  if (!record) return;
+  std::optional<std::string> bytes;
+  std::string what = "its photo";
+  if (request.matches.size() > 2) {
+    const std::string index = request.matches[2];
+    what = "painting " + index;
+    const std::size_t n = std::stoul(index);  // at most 3 digits (the route)
+    if (n < record->style_names.size()) bytes = backend_->style_upload(record->id, n);
+  } else {
+    bytes = backend_->content_upload(record->id);
+  }
+  if (!bytes) return reply_error(response, 404, "job " + record->id + " has no " + what);
+  const bool png = bytes->starts_with("\x89PNG");
+  response.set_header("Cache-Control", "private, max-age=86400");  // uploads never change
+  response.set_content(std::move(*bytes), png ? "image/png" : "image/jpeg");
+}
+
+// A small picture of the job for a gallery: its result once done, else its latest preview,
+// else its photo. Kept per job (ThumbnailCache) until the picture it comes from changes.
+void Server::thumbnail(const httplib::Request& request, httplib::Response& response) {
+  const auto record = find(request, response);
+  if (!record) return;
+  const bool done = record->state == JobState::done;
+  const std::string version =
+      done ? "done" : std::string(state_name(record->state)) + "-" + std::to_string(record->iteration);
+  std::string png = thumbnails_.get(record->id, version, [&] {
+    std::optional<std::string> source = backend_->preview(record->id);
+    if (!source && done) source = backend_->result(record->id);
+    if (!source) source = backend_->content_upload(record->id);
+    if (!source) return std::string();
+    return thumbnail_png(*source, "job " + record->id + "'s picture", options_.limits.max_pixels);
+  });
+  if (png.empty()) {
+    thumbnails_.forget(record->id);
+    return reply_error(response, 404, "job " + record->id + " has no picture");
+  }
+  response.set_header("Cache-Control", done ? "private, max-age=86400" : "no-store");
+  response.set_content(std::move(png), "image/png");
+}
+
 void Server::losses(const httplib::Request& request, httplib::Response& response) {
   const auto record = find(request, response);
   if (!record) return;
@@ -301,6 +345,7 @@ void Server::remove(const httplib::Request& request, httplib::Response& response
       return reply_json(response, 200, record_json(*now));
   }
   backend_->remove(record->id);
+  thumbnails_.forget(record->id);
   reply_json(response, 200, {{"deleted", record->id}});
 }
 

@@ -50,6 +50,10 @@ class JobBackend {
   virtual std::optional<std::string> result(const std::string& id) = 0;    // PNG, once done
   virtual std::optional<std::string> loss_log(const std::string& id) = 0;  // CSV, once done
   virtual std::optional<std::string> preview(const std::string& id) = 0;   // PNG, while running
+  // The uploads, byte for byte as sent, as long as the job is kept; nothing for an unknown job
+  // or style index.
+  virtual std::optional<std::string> content_upload(const std::string& id) = 0;
+  virtual std::optional<std::string> style_upload(const std::string& id, std::size_t index) = 0;
   // The job's events after the one called `after` ("" for all), waiting up to `wait` for one;
   // nothing when the job has no events to follow (unknown, or finished a while ago).
   virtual std::optional<EventBatch> events(const std::string& id, const std::string& after,

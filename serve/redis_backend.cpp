@@ -126,6 +126,12 @@ std::optional<std::string> RedisBackend::loss_log(const std::string& id) {
 std::optional<std::string> RedisBackend::preview(const std::string& id) {
   return get_bytes(job_key(id, "preview"));
 }
+std::optional<std::string> RedisBackend::content_upload(const std::string& id) {
+  return get_bytes(job_key(id, "content"));
+}
+std::optional<std::string> RedisBackend::style_upload(const std::string& id, std::size_t index) {
+  return get_bytes(style_key(id, index));
+}
 
 std::vector<JobEvent> RedisBackend::read_events(const std::string& id, const std::string& from,
                                                 bool block, bool& ended) {

@@ -30,6 +30,8 @@ class RedisBackend : public JobBackend {
   std::optional<std::string> result(const std::string& id) override;
   std::optional<std::string> loss_log(const std::string& id) override;
   std::optional<std::string> preview(const std::string& id) override;
+  std::optional<std::string> content_upload(const std::string& id) override;
+  std::optional<std::string> style_upload(const std::string& id, std::size_t index) override;
   std::optional<EventBatch> events(const std::string& id, const std::string& after,
                                    std::chrono::milliseconds wait) override;
   BackendCounts counts() override;

@@ -180,6 +180,12 @@ void Server::routes() {
            [this](const httplib::Request& q, httplib::Response& r) { result(q, r); });
   http.Get(job + "/preview",
            [this](const httplib::Request& q, httplib::Response& r) { preview(q, r); });
+  http.Get(job + "/content",
+           [this](const httplib::Request& q, httplib::Response& r) { upload(q, r); });
+  http.Get(job + R"(/styles/(\d{1,3}))",
+           [this](const httplib::Request& q, httplib::Response& r) { upload(q, r); });
+  http.Get(job + "/thumbnail",
+           [this](const httplib::Request& q, httplib::Response& r) { thumbnail(q, r); });
   http.Get(job + "/losses",
            [this](const httplib::Request& q, httplib::Response& r) { losses(q, r); });
   http.Get(job + "/events",

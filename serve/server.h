@@ -13,6 +13,7 @@
 
 #include "serve/job_backend.h"
 #include "serve/job_request.h"
+#include "serve/thumbnails.h"
 
 namespace httplib {
 class Server;
@@ -68,6 +69,8 @@ class Server {
   void job(const httplib::Request& request, httplib::Response& response);
   void result(const httplib::Request& request, httplib::Response& response);
   void preview(const httplib::Request& request, httplib::Response& response);
+  void upload(const httplib::Request& request, httplib::Response& response);
+  void thumbnail(const httplib::Request& request, httplib::Response& response);
   void losses(const httplib::Request& request, httplib::Response& response);
   void events(const httplib::Request& request, httplib::Response& response);
   void remove(const httplib::Request& request, httplib::Response& response);
@@ -76,6 +79,7 @@ class Server {
   nlohmann::json record_json(const JobRecord& record);
   ServerOptions options_;
   std::unique_ptr<JobBackend> backend_;
+  ThumbnailCache thumbnails_;
   std::unique_ptr<HttpServer> http_;
   int port_ = 0;
   // httplib's stop() does nothing until its accept loop runs: a stop between the bind and that

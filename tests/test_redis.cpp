@@ -54,6 +54,11 @@ TEST_F(RedisMode, TwoWorkersRunSixJobsEachExactlyOnce) {
         << log;
     EXPECT_EQ(c.Get("/api/jobs/" + ids[i] + "/result")->status, 200);
   }
+  // The uploads and a thumbnail, from Redis as from the embedded mode's files.
+  EXPECT_EQ(c.Get("/api/jobs/" + ids[0] + "/content")->body, photo);
+  EXPECT_EQ(c.Get("/api/jobs/" + ids[0] + "/styles/0")->body, painting);
+  EXPECT_EQ(c.Get("/api/jobs/" + ids[0] + "/styles/1")->status, 404);
+  EXPECT_EQ(c.Get("/api/jobs/" + ids[0] + "/thumbnail")->get_header_value("Content-Type"), "image/png");
   // A worker writes "done" just after the record says so: give its log a moment.
   std::string logs;
   wait_for(

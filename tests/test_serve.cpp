@@ -178,6 +178,42 @@ TEST_F(Serve, AConvergedJobSaysWhyItEnded) {
   EXPECT_TRUE(log.ends_with("\n# " + done["ending"].get<std::string>() + "\n")) << log;
 }
 
+// The uploads come back byte for byte (for a page to show them and to run the job again), and
+// a gallery's thumbnail is the result shrunk to 192 pixels, the photo's before any picture.
+TEST_F(Serve, UploadsAndThumbnailsAreThere) {
+  ServeProcess server(dir.file("data"), "", dir.file("log"));
+  httplib::Client c = server.client();
+  const std::string wide = picture_png(400, 24, 5);  // cheap: 24 rows
+  const std::string second = picture_png(30, 20, 2);
+  httplib::MultipartFormDataItems form = job_form(wide, painting, {{"size", 400}, {"iterations", 2}});
+  form.push_back({"style", second, "second.png", "image/png"});
+  const auto submitted = c.Post("/api/jobs", form);
+  ASSERT_EQ(submitted->status, 201) << submitted->body;
+  const std::string id = json_body(submitted)["id"];
+  const auto get = [&](const std::string& part) { return c.Get("/api/jobs/" + id + part); };
+  const auto size_of = [](const std::string& png) {
+    return to_string(image_size(
+        decode_image({reinterpret_cast<const uint8_t*>(png.data()), png.size()}, "thumbnail")));
+  };
+  EXPECT_EQ(get("/content")->body, wide);
+  EXPECT_EQ(get("/content")->get_header_value("Content-Type"), "image/png");
+  EXPECT_EQ(get("/styles/0")->body, painting);
+  EXPECT_EQ(get("/styles/1")->body, second);
+  for (const std::string missing : {"/styles/2", "/styles/999", "/styles/1000", "/styles/-1"})
+    EXPECT_EQ(get(missing)->status, 404) << missing;
+  const auto early = get("/thumbnail");  // the photo's, or an early preview's
+  ASSERT_EQ(early->status, 200);
+  EXPECT_EQ(size_of(early->body), "192x12");
+  wait_until(c, id, "done");
+  const auto done = get("/thumbnail");
+  ASSERT_EQ(done->status, 200);
+  EXPECT_EQ(size_of(done->body), "192x12");
+  EXPECT_EQ(done->get_header_value("Cache-Control"), "private, max-age=86400");
+  ASSERT_EQ(c.Delete("/api/jobs/" + id)->status, 200);
+  EXPECT_EQ(get("/thumbnail")->status, 404);
+  EXPECT_EQ(get("/content")->status, 404);
+}
+
 // A run of two scales: each iteration event says where it stands in its scale, and the time
 // left (nst/run_pace.h, tested there) is there from the second iteration on and 0 at the end.
 TEST_F(Serve, IterationEventsSayTheScaleAndTheTimeLeft) {

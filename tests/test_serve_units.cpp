@@ -24,6 +24,7 @@
 #include "serve/redis_client.h"
 #include "serve/redis_jobs.h"
 #include "serve/request_text.h"
+#include "serve/thumbnails.h"
 #include "serve/server.h"
 #include "serve/work_folder.h"
 #include "tensor/error.h"
@@ -388,6 +389,10 @@ class IdleBackend : public JobBackend {
   std::optional<std::string> result(const std::string&) override { return std::nullopt; }
   std::optional<std::string> loss_log(const std::string&) override { return std::nullopt; }
   std::optional<std::string> preview(const std::string&) override { return std::nullopt; }
+  std::optional<std::string> content_upload(const std::string&) override { return std::nullopt; }
+  std::optional<std::string> style_upload(const std::string&, std::size_t) override {
+    return std::nullopt;
+  }
   std::optional<EventBatch> events(const std::string&, const std::string&,
                                    std::chrono::milliseconds) override {
     return std::nullopt;
@@ -468,6 +473,31 @@ TEST(Estimate, TheTimeIsThePlansWorkAtTheMeasuredSpeed) {
   EXPECT_EQ(timed["may_end_sooner"], false);
   EXPECT_EQ(timed["scales"][1], (nlohmann::json{{"width", 200}, {"height", 100}, {"iterations", 200}}));
   EXPECT_TRUE(estimate_json(plan, settings, {})["seconds"].is_null());
+}
+
+// Thumbnails are made once per version of a job's picture, for the jobs asked for last.
+TEST(ThumbnailCache, MakesEachVersionOnceAndKeepsTheLatestJobs) {
+  ThumbnailCache cache(2);
+  int made = 0;
+  const auto make = [&](const std::string& png) {
+    return [&made, png] {
+      ++made;
+      return png;
+    };
+  };
+  EXPECT_EQ(cache.get("a", "running-1", make("a1")), "a1");
+  EXPECT_EQ(cache.get("a", "running-1", make("other")), "a1");  // kept
+  EXPECT_EQ(cache.get("a", "done", make("a2")), "a2");           // a new picture
+  EXPECT_EQ(made, 2);
+  cache.get("b", "done", make("b"));
+  cache.get("a", "done", make("unused"));  // a was asked for after b: b goes first
+  cache.get("c", "done", make("c"));
+  EXPECT_EQ(made, 4);
+  EXPECT_EQ(cache.get("a", "done", make("again")), "a2");
+  EXPECT_EQ(cache.get("b", "done", make("b again")), "b again");
+  cache.forget("b");
+  EXPECT_EQ(cache.get("b", "done", make("b3")), "b3");
+  EXPECT_EQ(made, 6);
 }
 
 }  // namespace
