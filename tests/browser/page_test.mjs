@@ -212,6 +212,26 @@ try {
   await expectResultShown(page, url, first);
   await page.waitForSelector(`#jobs button[data-id="${first}"] .state.done`, { timeout: 10000 })
       .catch(() => check(false, "the job list does not show the job done"));
+  // The compare slider: at its end (by keyboard) the photo covers the result, and it is the
+  // photo uploaded. Beside them the job's pictures and the settings it was sent with.
+  await page.focus("#compare");
+  await page.keyboard.press("End");
+  const clip = await page.evaluate(() => document.getElementById("compare-photo").style.clipPath);
+  check(/^inset\(0(px)? 0%/.test(clip) && await page.isVisible("#compare-photo"),
+        `at the slider's end the photo does not cover the result (clip-path ${clip})`);
+  const photoShown = await page.evaluate(async () =>
+      Array.from(new Uint8Array(await (await fetch(document.getElementById("compare-photo").src)).arrayBuffer())));
+  check(Buffer.from(photoShown).equals(readFileSync(photo)), "the photo under the slider is not the one uploaded");
+  check(await page.locator("#input-pictures img").count() === 2, "the job's photo and painting are not shown");
+  const settingsShown = await page.textContent("#job-settings");
+  check(/Size \(px\)96/.test(settingsShown) && /Ended/.test(settingsShown),
+        `the job's settings are not shown: "${settingsShown}"`);
+  // The gallery: the job's thumbnail and how long it took.
+  await page.waitForFunction((id) => document.querySelector(`#jobs button[data-id="${id}"] img`)?.naturalWidth > 0,
+                             first, { timeout: 10000 })
+      .catch(() => check(false, "the job list shows no thumbnail of the job"));
+  check(/took \d+ (s|min)/.test(await page.textContent(`#jobs button[data-id="${first}"]`)),
+        "the job list does not say how long the job took");
   await audit(page, "a finished job");
   if (screenshots) await page.screenshot({ path: screenshots + "-desktop-done.png" });
   // The download, as PNG (the result's own bytes) and as JPEG, named after the pictures.
@@ -237,8 +257,9 @@ try {
                                       await page.textContent("#preset-list")));
 
   // A second job, with the mouse and the advanced settings (two paintings blended 2:1, two
-  // scales), whose progress says the scale; then the first opened from the list by keyboard,
-  // and back and forward between them: each view shows its own job's result.
+  // scales), whose progress says the scale; run again from its view (a third job, the same);
+  // then the first opened from the list by keyboard, and back and forward between them: each
+  // view shows its own job's result.
   await page.setInputFiles("#content", photo);
   await page.setInputFiles("#style", [painting, photo]);
   await page.fill("#opt-size", "96");
@@ -272,12 +293,30 @@ try {
   check(secondSent === JSON.stringify({"coarse-iterations": 10, iterations: 30, scales: "2", size: 96,
                                        "style-blend": [2, 1]}),
         `the advanced settings were sent as ${secondSent}`);
+  await page.click("#again", { timeout: 10000 });
+  await page.waitForFunction(() => document.activeElement?.id === "submit", null, { timeout: 10000 })
+      .catch(() => check(false, "Run again does not bring the form, ready to paint"));
+  const form = await page.evaluate(() => ({
+    photo: [...document.getElementById("content").files].map((f) => f.name).join(","),
+    paintings: [...document.getElementById("style").files].map((f) => f.name).join(","),
+    scales: document.getElementById("opt-scales").value, blend: document.getElementById("blend-0").value,
+    size: document.getElementById("opt-size").value, advanced: document.getElementById("advanced").open }));
+  check(JSON.stringify(form) === JSON.stringify({photo: "content.png", paintings: "style.png,content.png",
+                                                 scales: "2", blend: "2", size: "96", advanced: true}),
+        "Run again filled the form with " + JSON.stringify(form));
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((id) => /^#\/jobs\/./.test(location.hash) && location.hash !== "#/jobs/" + id,
+                             second, { timeout: 20000 });
+  const third = await shownJob(page);
+  await expectResultShown(page, url, third);
+  const thirdSent = JSON.stringify((await (await page.request.get(url + "api/jobs/" + third)).json()).options);
+  check(thirdSent === secondSent, `run again sent ${thirdSent}, not ${secondSent}`);
   await page.focus("#submit");
   await tabTo(page, `#jobs button[data-id="${first}"]`);
   await page.keyboard.press("Enter");
   await expectResultShown(page, url, first);
   await page.goBack();
-  await expectResultShown(page, url, second);
+  await expectResultShown(page, url, third);
   await page.goForward();
   await expectResultShown(page, url, first);
   check(errors.length === 0, "on the desktop: " + errors.join("; "));
@@ -300,11 +339,11 @@ try {
   const top = await phone.evaluate(() => document.getElementById("job").getBoundingClientRect().top);
   check(top >= 0 && top < 844 / 2, `after Paint the job view is ${Math.round(top)} px down the phone's screen`);
   if (screenshots) await phone.screenshot({ path: screenshots + "-phone-running.png" });
-  const third = await shownJob(phone);
-  await expectResultShown(phone, url, third);
+  const fourth = await shownJob(phone);
+  await expectResultShown(phone, url, fourth);
   if (screenshots) await phone.screenshot({ path: screenshots + "-phone-done.png", fullPage: true });
   // Delete asks first: kept when the user says no, gone when yes.
-  const exists = async () => (await phone.request.get(url + "api/jobs/" + third)).status() === 200;
+  const exists = async () => (await phone.request.get(url + "api/jobs/" + fourth)).status() === 200;
   await phone.tap("#delete");
   await phone.waitForSelector("#confirm-delete[open]", { timeout: 5000 })
       .catch(() => check(false, "Delete does not ask first"));
@@ -352,6 +391,11 @@ try {
               "through a reload and a server restart, and on a phone; it handled a token");
 } catch (e) {
   console.error("page test failed: " + e.message);
+  if (screenshots) {  // what the page looked like then
+    for (const [i, open] of browser.contexts().flatMap((c) => c.pages()).entries()) {
+      await open.screenshot({ path: `${screenshots}-failed-${i}.png`, fullPage: true }).catch(() => {});
+    }
+  }
   process.exitCode = 1;
 } finally {
   await browser.close();
