@@ -261,19 +261,18 @@ void Server::thumbnail(const httplib::Request& request, httplib::Response& respo
   const bool done = record->state == JobState::done;
   const std::string version =
       done ? "done" : std::string(state_name(record->state)) + "-" + std::to_string(record->iteration);
-  std::string png = thumbnails_.get(record->id, version, [&] {
-    std::optional<std::string> source = backend_->preview(record->id);
-    if (!source && done) source = backend_->result(record->id);
-    if (!source) source = backend_->content_upload(record->id);
-    if (!source) return std::string();
-    return thumbnail_png(*source, "job " + record->id + "'s picture", options_.limits.max_pixels);
-  });
-  if (png.empty()) {
-    thumbnails_.forget(record->id);
-    return reply_error(response, 404, "job " + record->id + " has no picture");
-  }
+  std::optional<std::string> png =
+      thumbnails_.get(record->id, version, [&]() -> std::optional<std::string> {
+        std::optional<std::string> source = backend_->preview(record->id);
+        if (!source && done) source = backend_->result(record->id);
+        if (!source) source = backend_->content_upload(record->id);
+        if (!source) return std::nullopt;
+        return thumbnail_png(*source, "job " + record->id + "'s picture",
+                             options_.limits.max_pixels);
+      });
+  if (!png) return reply_error(response, 404, "job " + record->id + " has no picture");
   response.set_header("Cache-Control", done ? "private, max-age=86400" : "no-store");
-  response.set_content(std::move(png), "image/png");
+  response.set_content(std::move(*png), "image/png");
 }
 
 void Server::losses(const httplib::Request& request, httplib::Response& response) {

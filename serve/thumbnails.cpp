@@ -13,8 +13,9 @@ std::string thumbnail_png(const std::string& picture, const std::string& name, i
   return std::string(png.begin(), png.end());
 }
 
-std::string ThumbnailCache::get(const std::string& id, const std::string& version,
-                                const std::function<std::string()>& make) {
+std::optional<std::string> ThumbnailCache::get(
+    const std::string& id, const std::string& version,
+    const std::function<std::optional<std::string>()>& make) {
   {
     const std::lock_guard lock(mutex_);
     const auto kept = entries_.find(id);
@@ -23,7 +24,8 @@ std::string ThumbnailCache::get(const std::string& id, const std::string& versio
       return kept->second.png;
     }
   }
-  std::string png = make();  // unlocked: other jobs' thumbnails need not wait for this one
+  std::optional<std::string> png = make();  // unlocked: other jobs' need not wait for this one
+  if (!png) return std::nullopt;
   const std::lock_guard lock(mutex_);
   const auto kept = entries_.find(id);
   if (kept != entries_.end()) {
@@ -31,7 +33,7 @@ std::string ThumbnailCache::get(const std::string& id, const std::string& versio
     entries_.erase(kept);
   }
   uses_.push_front(id);
-  entries_[id] = {version, png, uses_.begin()};
+  entries_[id] = {version, *png, uses_.begin()};
   if (entries_.size() > capacity_) {
     entries_.erase(uses_.back());
     uses_.pop_back();

@@ -9,6 +9,7 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace nst::serve {
@@ -26,9 +27,10 @@ class ThumbnailCache {
   explicit ThumbnailCache(std::size_t capacity = 256) : capacity_(capacity) {}
 
   // The thumbnail of job `id` made from the picture `version` names ("done", "running-120"):
-  // the one kept if it was made from that version, else make()'s, kept in its place.
-  std::string get(const std::string& id, const std::string& version,
-                  const std::function<std::string()>& make);
+  // the one kept if it was made from that version, else make()'s, kept in its place (nothing,
+  // and nothing kept, when make() has no picture).
+  std::optional<std::string> get(const std::string& id, const std::string& version,
+                                 const std::function<std::optional<std::string>()>& make);
   void forget(const std::string& id);
 
  private:

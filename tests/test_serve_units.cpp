@@ -480,7 +480,7 @@ TEST(ThumbnailCache, MakesEachVersionOnceAndKeepsTheLatestJobs) {
   ThumbnailCache cache(2);
   int made = 0;
   const auto make = [&](const std::string& png) {
-    return [&made, png] {
+    return [&made, png]() -> std::optional<std::string> {
       ++made;
       return png;
     };
@@ -498,6 +498,8 @@ TEST(ThumbnailCache, MakesEachVersionOnceAndKeepsTheLatestJobs) {
   cache.forget("b");
   EXPECT_EQ(cache.get("b", "done", make("b3")), "b3");
   EXPECT_EQ(made, 6);
+  EXPECT_FALSE(cache.get("d", "done", [] { return std::optional<std::string>(); }));
+  EXPECT_EQ(cache.get("d", "done", make("d")), "d");  // nothing was kept for it
 }
 
 }  // namespace
