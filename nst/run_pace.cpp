@@ -31,8 +31,8 @@ std::vector<ScaleWork> scale_work(const PreparedJob& prepared, const RunRecorder
           std::count_if(recorder.rows().begin(), recorder.rows().end(),
                         [&](const IterationLosses& row) { return row.scale == int(k) + 1; }));
     }
-    scales.push_back(
-        {.iterations = iterations, .pixels = iteration_cost(image_size(prepared.scales[k].content))});
+    scales.push_back({.iterations = iterations,
+                      .pixels = iteration_cost(image_size(prepared.scales[k].content))});
   }
   return scales;
 }

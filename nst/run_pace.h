@@ -47,9 +47,9 @@ class RunPace {
   // Scale `scale` ended at `iteration`, before its planned iterations.
   void converged(int scale, int iteration);
 
-  int total() const;                     // iterations over all scales, as far as known now
-  int done() const { return done_; }     // over all scales
-  int scale() const { return scale_; }   // the current scale, 1-based
+  int total() const;                    // iterations over all scales, as far as known now
+  int done() const { return done_; }    // over all scales
+  int scale() const { return scale_; }  // the current scale, 1-based
   int scale_count() const { return static_cast<int>(scales_.size()); }
   int scale_done() const;                // iterations done at the current scale
   int scale_iterations() const;          // planned at the current scale

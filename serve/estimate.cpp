@@ -14,7 +14,9 @@ MeasuredSpeed recent_speed(const std::vector<JobRecord>& records, int count) {
   for (const JobRecord& r : records) {
     if (r.state == JobState::done && r.speed > 0) measured.push_back(&r);
   }
-  const auto latest = [](const JobRecord* a, const JobRecord* b) { return a->finished > b->finished; };
+  const auto latest = [](const JobRecord* a, const JobRecord* b) {
+    return a->finished > b->finished;
+  };
   std::sort(measured.begin(), measured.end(), latest);
   measured.resize(std::min<std::size_t>(measured.size(), static_cast<std::size_t>(count)));
   if (measured.empty()) return {};
@@ -26,8 +28,7 @@ MeasuredSpeed recent_speed(const std::vector<JobRecord>& records, int count) {
   return {median, static_cast<int>(n)};
 }
 
-ImageSize parse_picture_size(const std::string& text, const std::string& role,
-                             int64_t max_pixels) {
+ImageSize parse_picture_size(const std::string& text, const std::string& role, int64_t max_pixels) {
   const auto side = [&](std::string_view digits) {
     int value = 0;
     const char* end = digits.data() + digits.size();
@@ -59,15 +60,15 @@ nlohmann::json estimate_json(const JobPlan& plan, const JobSettings& settings,
     pixel_iterations += scale.iterations * iteration_cost(scale.content);
   }
   const bool measured = speed.pixel_iterations_per_second > 0;
-  return {{"scales", scales},
-          {"iterations", plan.total_iterations()},
-          {"memory", plan.memory.total()},
-          {"may_end_sooner", settings.tolerance > 0},
-          {"seconds", measured ? nlohmann::json(pixel_iterations / speed.pixel_iterations_per_second)
-                               : nlohmann::json()},
-          {"speed",
-           {{"pixel_iterations_per_second", speed.pixel_iterations_per_second},
-            {"jobs", speed.jobs}}}};
+  return {
+      {"scales", scales},
+      {"iterations", plan.total_iterations()},
+      {"memory", plan.memory.total()},
+      {"may_end_sooner", settings.tolerance > 0},
+      {"seconds", measured ? nlohmann::json(pixel_iterations / speed.pixel_iterations_per_second)
+                           : nlohmann::json()},
+      {"speed",
+       {{"pixel_iterations_per_second", speed.pixel_iterations_per_second}, {"jobs", speed.jobs}}}};
 }
 
 }  // namespace nst::serve

@@ -25,8 +25,7 @@ MeasuredSpeed recent_speed(const std::vector<JobRecord>& records, int count = 5)
 
 // "640x480" as a picture's size; nst::Error naming `role` ("content", "style 2") for other
 // text, a side of 0 or over 65535, or more pixels than `max_pixels`.
-ImageSize parse_picture_size(const std::string& text, const std::string& role,
-                             int64_t max_pixels);
+ImageSize parse_picture_size(const std::string& text, const std::string& role, int64_t max_pixels);
 
 // The answer: {"scales": [{"width", "height", "iterations"}], "iterations", "memory" (bytes),
 // "may_end_sooner" (the settings' tolerance can stop a scale early: the time is then at

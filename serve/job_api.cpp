@@ -176,12 +176,13 @@ void Server::estimate(const httplib::Request& request, httplib::Response& respon
     std::vector<PlannedImage> styles;
     for (std::size_t i = 0; i < style_count; ++i) {
       const std::string role = "style " + std::to_string(i + 1);
-      styles.push_back({role, parse_picture_size(request.get_param_value("style", i), role,
-                                                 max_pixels)});
+      styles.push_back(
+          {role, parse_picture_size(request.get_param_value("style", i), role, max_pixels)});
     }
     const nlohmann::json options =
         request.body.empty() ? nlohmann::json::object() : parse_options_text(request.body);
-    const JobSettings settings = parse_job_options(options, styles.size(), options_.limits).settings;
+    const JobSettings settings =
+        parse_job_options(options, styles.size(), options_.limits).settings;
     const JobPlan planned = plan(settings, content, styles, {}, option_name);
     reply_json(response, 200, estimate_json(planned, settings, recent_speed(backend_->list())));
   } catch (const Error& e) {  // SettingError too
@@ -260,7 +261,8 @@ void Server::thumbnail(const httplib::Request& request, httplib::Response& respo
   if (!record) return;
   const bool done = record->state == JobState::done;
   const std::string version =
-      done ? "done" : std::string(state_name(record->state)) + "-" + std::to_string(record->iteration);
+      done ? "done"
+           : std::string(state_name(record->state)) + "-" + std::to_string(record->iteration);
   std::optional<std::string> png =
       thumbnails_.get(record->id, version, [&]() -> std::optional<std::string> {
         std::optional<std::string> source = backend_->preview(record->id);

@@ -114,10 +114,9 @@ RecordFields record_fields(const JobRecord& r) {
 
 const std::vector<std::string>& record_field_names() {
   static const std::vector<std::string> names{
-      "id",          "state",     "options",    "settings", "content_name",
-      "style_names", "iteration", "iterations", "losses",   "created",
-      "started",     "finished",  "error",      "ending",   "worker",
-      "speed"};
+      "id",        "state",      "options", "settings", "content_name", "style_names",
+      "iteration", "iterations", "losses",  "created",  "started",      "finished",
+      "error",     "ending",     "worker",  "speed"};
   return names;
 }
 

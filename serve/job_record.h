@@ -18,8 +18,8 @@ namespace nst::serve {
 enum class JobState { queued, running, done, failed, cancelled };
 std::string_view state_name(JobState state);
 std::optional<JobState> parse_job_state(std::string_view name);  // nothing for an unknown name
-double now_seconds();              // the wall clock as records keep it: seconds since the epoch
-bool is_finished(JobState state);  // done, failed or cancelled
+double now_seconds();                  // the wall clock as records keep it: seconds since the epoch
+bool is_finished(JobState state);      // done, failed or cancelled
 std::string exact_text(double value);  // the shortest text that reads back as the same double
 
 struct JobRecord {

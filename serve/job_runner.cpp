@@ -147,8 +147,8 @@ void run(const JobRecord& record, JobHost& host, const ModelSource& models,
   }
   observer.finish(result);
   host.done(png_of(result.image, prepared.settings.encoding),
-            loss_log_csv(recorder.rows(), prepared.scales.size() > 1, result.ending),
-            result.ending, observer.speed());
+            loss_log_csv(recorder.rows(), prepared.scales.size() > 1, result.ending), result.ending,
+            observer.speed());
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   host.log("job " + record.id + " done in " + std::to_string(static_cast<int>(seconds)) + " s");
 }

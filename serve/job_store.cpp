@@ -199,10 +199,11 @@ bool JobStore::update_progress(const std::string& id, int iteration, int iterati
 bool JobStore::finish(const std::string& id, JobState state, const std::string& error,
                       const std::string& ending, double speed) {
   const std::lock_guard lock(mutex_);
-  Statement(db_,
-            "UPDATE jobs SET state = ?, error = ?, ending = ?, speed = ?, finished = ? WHERE id = ? "
-            "AND state = 'running'",
-            path_)
+  Statement(
+      db_,
+      "UPDATE jobs SET state = ?, error = ?, ending = ?, speed = ?, finished = ? WHERE id = ? "
+      "AND state = 'running'",
+      path_)
       .bind(1, std::string(state_name(state)))
       .bind(2, error)
       .bind(3, ending)

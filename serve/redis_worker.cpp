@@ -85,8 +85,8 @@ if ARGV[2] == 'done' then
   redis.call('SET', KEYS[2], ARGV[5])
   redis.call('SET', KEYS[3], ARGV[6])
 end
-redis.call('HSET', KEYS[1], 'state', ARGV[2], 'finished', ARGV[3], 'error', ARGV[4], 'worker', ARGV[7],
-           'ending', ARGV[8], 'speed', ARGV[9])
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'finished', ARGV[3], 'error', ARGV[4],
+           'worker', ARGV[7], 'ending', ARGV[8], 'speed', ARGV[9])
 state_event(KEYS[1], KEYS[5])
 return 1
 )lua";

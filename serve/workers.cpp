@@ -50,7 +50,8 @@ class Workers::Host : public JobHost {
             const std::string& ending, double speed) override {
     write_bytes_atomically(w_.files_.losses(id_), loss_log_csv);
     write_bytes_atomically(w_.files_.result(id_), result_png);
-    if (!w_.store_.finish(id_, JobState::done, "", ending, speed)) {  // cancelled at the last moment
+    // Cancelled at the last moment: the result goes.
+    if (!w_.store_.finish(id_, JobState::done, "", ending, speed)) {
       std::error_code ec;
       std::filesystem::remove(w_.files_.result(id_), ec);
     }

@@ -58,7 +58,8 @@ TEST_F(RedisMode, TwoWorkersRunSixJobsEachExactlyOnce) {
   EXPECT_EQ(c.Get("/api/jobs/" + ids[0] + "/content")->body, photo);
   EXPECT_EQ(c.Get("/api/jobs/" + ids[0] + "/styles/0")->body, painting);
   EXPECT_EQ(c.Get("/api/jobs/" + ids[0] + "/styles/1")->status, 404);
-  EXPECT_EQ(c.Get("/api/jobs/" + ids[0] + "/thumbnail")->get_header_value("Content-Type"), "image/png");
+  EXPECT_EQ(c.Get("/api/jobs/" + ids[0] + "/thumbnail")->get_header_value("Content-Type"),
+            "image/png");
   // A worker writes "done" just after the record says so: give its log a moment.
   std::string logs;
   wait_for(

@@ -1,8 +1,8 @@
 // The time left of a run (nst/run_pace.h): a scale's iterations weigh by its pixels, so a run
 // of two scales is not estimated at the coarse scale's speed.
-#include "nst/run_pace.h"
-
 #include <gtest/gtest.h>
+
+#include "nst/run_pace.h"
 
 namespace nst {
 namespace {
@@ -10,8 +10,8 @@ namespace {
 using Clock = RunPace::Clock;
 
 Clock::time_point at(double seconds) {
-  return Clock::time_point{} + std::chrono::duration_cast<Clock::duration>(
-                                   std::chrono::duration<double>(seconds));
+  return Clock::time_point{} +
+         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
 // 50 iterations of 100 pixels, then 30 of 400: the fine scale's iteration costs 4 coarse ones.

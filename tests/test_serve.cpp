@@ -185,7 +185,8 @@ TEST_F(Serve, UploadsAndThumbnailsAreThere) {
   httplib::Client c = server.client();
   const std::string wide = picture_png(400, 24, 5);  // cheap: 24 rows
   const std::string second = picture_png(30, 20, 2);
-  httplib::MultipartFormDataItems form = job_form(wide, painting, {{"size", 400}, {"iterations", 2}});
+  httplib::MultipartFormDataItems form =
+      job_form(wide, painting, {{"size", 400}, {"iterations", 2}});
   form.push_back({"style", second, "second.png", "image/png"});
   const auto submitted = c.Post("/api/jobs", form);
   ASSERT_EQ(submitted->status, 201) << submitted->body;

@@ -24,8 +24,8 @@
 #include "serve/redis_client.h"
 #include "serve/redis_jobs.h"
 #include "serve/request_text.h"
-#include "serve/thumbnails.h"
 #include "serve/server.h"
+#include "serve/thumbnails.h"
 #include "serve/work_folder.h"
 #include "tensor/error.h"
 #include "tests/temp_dir.h"
@@ -453,7 +453,8 @@ TEST(Estimate, PictureSizesAreWidthByHeightWithinTheLimit) {
         nst::testing::error_of([&] { parse_picture_size(bad, "style 2", 1 << 20); });
     EXPECT_EQ(m.rfind("style 2: the size '", 0), 0u) << bad << ": " << m;
   }
-  const std::string m = nst::testing::error_of([] { parse_picture_size("2000x2000", "content", 1000); });
+  const std::string m =
+      nst::testing::error_of([] { parse_picture_size("2000x2000", "content", 1000); });
   EXPECT_NE(m.find("over this server's 1000"), std::string::npos) << m;
 }
 
@@ -464,14 +465,15 @@ TEST(Estimate, TheTimeIsThePlansWorkAtTheMeasuredSpeed) {
                  {.iterations = 200, .content = {200, 100}, .styles = {}, .tiles = 1}};
   JobSettings settings;
   settings.tolerance = 0;
-  const nlohmann::json timed = estimate_json(plan, settings, {.pixel_iterations_per_second = 1e5,
-                                                              .jobs = 2});
+  const nlohmann::json timed =
+      estimate_json(plan, settings, {.pixel_iterations_per_second = 1e5, .jobs = 2});
   const double fixed = kIterationOverheadPixels;
   EXPECT_DOUBLE_EQ(timed["seconds"].get<double>(),
                    (50 * (5000.0 + fixed) + 200 * (20000.0 + fixed)) / 1e5);
   EXPECT_EQ(timed["iterations"], 250);
   EXPECT_EQ(timed["may_end_sooner"], false);
-  EXPECT_EQ(timed["scales"][1], (nlohmann::json{{"width", 200}, {"height", 100}, {"iterations", 200}}));
+  EXPECT_EQ(timed["scales"][1],
+            (nlohmann::json{{"width", 200}, {"height", 100}, {"iterations", 200}}));
   EXPECT_TRUE(estimate_json(plan, settings, {})["seconds"].is_null());
 }
 
@@ -487,7 +489,7 @@ TEST(ThumbnailCache, MakesEachVersionOnceAndKeepsTheLatestJobs) {
   };
   EXPECT_EQ(cache.get("a", "running-1", make("a1")), "a1");
   EXPECT_EQ(cache.get("a", "running-1", make("other")), "a1");  // kept
-  EXPECT_EQ(cache.get("a", "done", make("a2")), "a2");           // a new picture
+  EXPECT_EQ(cache.get("a", "done", make("a2")), "a2");          // a new picture
   EXPECT_EQ(made, 2);
   cache.get("b", "done", make("b"));
   cache.get("a", "done", make("unused"));  // a was asked for after b: b goes first

@@ -22,8 +22,7 @@ double Progress::iterations_per_second() const { return pace_.iterations_per_sec
 
 std::string Progress::scale_text(const char* before, const char* after) const {
   if (pace_.scale_count() < 2) return "";
-  return before + std::to_string(pace_.scale()) + "/" + std::to_string(pace_.scale_count()) +
-         after;
+  return before + std::to_string(pace_.scale()) + "/" + std::to_string(pace_.scale_count()) + after;
 }
 
 void Progress::draw_bar() {

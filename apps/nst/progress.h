@@ -17,12 +17,12 @@
 namespace nst::cli {
 
 struct ProgressOptions {
-  bool terminal = false;              // redraw a bar in place
-  int already_done = 0;            // iterations done before this process (a resumed run)
-  int print_every = 0;             // loss lines; 0: automatic (above)
-  bool quiet = false;              // print nothing
-  std::vector<ScaleWork> scales;   // coarse to fine (scale_work()); one: a single-scale run
-  bool may_converge = false;       // the run may end before its planned iterations (--tolerance)
+  bool terminal = false;          // redraw a bar in place
+  int already_done = 0;           // iterations done before this process (a resumed run)
+  int print_every = 0;            // loss lines; 0: automatic (above)
+  bool quiet = false;             // print nothing
+  std::vector<ScaleWork> scales;  // coarse to fine (scale_work()); one: a single-scale run
+  bool may_converge = false;      // the run may end before its planned iterations (--tolerance)
 };
 
 class Progress {

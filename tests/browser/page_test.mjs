@@ -95,6 +95,15 @@ async function waitForIteration(page, above, what) {
   }, above, { timeout: 180000 }).catch(() => check(false, `${what}: the progress stays at or below ${above}`));
 }
 const shownJob = (page) => page.evaluate(() => location.hash.replace("#/jobs/", ""));
+// Waits until the page shows a job other than `before` ("" for any), after Paint; fails with
+// what the form said otherwise.
+async function waitForNewJob(page, before, what) {
+  await page.waitForFunction((id) => /^#\/jobs\/./.test(location.hash) && location.hash !== "#/jobs/" + id,
+                             before, { timeout: 30000 })
+      .catch(async () => check(false, `${what}: no new job is shown after Paint; the form says "` +
+                                      await page.textContent("#form-error") + '"'));
+  return shownJob(page);
+}
 
 // Waits for the job's result to be shown, and checks that the picture is that job's result.
 async function expectResultShown(page, url, id) {
@@ -173,9 +182,7 @@ try {
   check(!(await page.isChecked("#preset-quick")), "a size typed in still shows the quick preset");
   await tabTo(page, "#submit");
   await page.keyboard.press("Enter");
-  await page.waitForFunction(() => /^#\/jobs\/./.test(location.hash), null, { timeout: 20000 })
-      .catch(() => check(false, "the job's address is not in the URL after Paint"));
-  const first = await shownJob(page);
+  const first = await waitForNewJob(page, "", "the first job");
 
   // Mid-run: the progress bar (a progressbar with its values) and the preview.
   await waitForIteration(page, 5, "the first job");
@@ -276,15 +283,16 @@ try {
   if (screenshots) await page.screenshot({ path: screenshots + "-desktop-advanced.png", fullPage: true });
   await page.evaluate(() => {  // every scale the progress names, however fast it goes
     window.scalesSeen = new Set();
-    new MutationObserver(() => {
-      const m = document.getElementById("job-progress").textContent.match(/^scale \d of \d/);
-      if (m) window.scalesSeen.add(m[0]);
-    }).observe(document.getElementById("job-progress"), { childList: true, characterData: true, subtree: true });
+    // Each text the page sets is a new text node in a record, even when one task sets many.
+    new MutationObserver((records) => {
+      for (const node of records.flatMap((r) => [...r.addedNodes])) {
+        const m = node.textContent.match(/^scale \d of \d/);
+        if (m) window.scalesSeen.add(m[0]);
+      }
+    }).observe(document.getElementById("job-progress"), { childList: true });
   });
   await page.click("#submit");
-  await page.waitForFunction((id) => /^#\/jobs\/./.test(location.hash) && location.hash !== "#/jobs/" + id,
-                             first, { timeout: 20000 });
-  const second = await shownJob(page);
+  const second = await waitForNewJob(page, first, "the second job");
   await expectResultShown(page, url, second);
   const scalesSeen = await page.evaluate(() => [...window.scalesSeen].sort().join(", "));
   check(scalesSeen === "scale 1 of 2, scale 2 of 2", `the progress named the scales "${scalesSeen}"`);
@@ -305,9 +313,7 @@ try {
                                                  scales: "2", blend: "2", size: "96", advanced: true}),
         "Run again filled the form with " + JSON.stringify(form));
   await page.keyboard.press("Enter");
-  await page.waitForFunction((id) => /^#\/jobs\/./.test(location.hash) && location.hash !== "#/jobs/" + id,
-                             second, { timeout: 20000 });
-  const third = await shownJob(page);
+  const third = await waitForNewJob(page, second, "the job run again");
   await expectResultShown(page, url, third);
   const thirdSent = JSON.stringify((await (await page.request.get(url + "api/jobs/" + third)).json()).options);
   check(thirdSent === secondSent, `run again sent ${thirdSent}, not ${secondSent}`);
@@ -334,7 +340,7 @@ try {
   await phone.fill("#opt-size", "96");
   await phone.fill("#opt-iterations", "60");
   await phone.tap("#submit");
-  await phone.waitForFunction(() => /^#\/jobs\/./.test(location.hash), null, { timeout: 20000 });
+  await waitForNewJob(phone, "", "on the phone");
   await waitForIteration(phone, 2, "on the phone");
   const top = await phone.evaluate(() => document.getElementById("job").getBoundingClientRect().top);
   check(top >= 0 && top < 844 / 2, `after Paint the job view is ${Math.round(top)} px down the phone's screen`);
