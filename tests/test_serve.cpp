@@ -216,7 +216,7 @@ TEST_F(Serve, UploadsAndThumbnailsAreThere) {
 }
 
 // A run of two scales: each iteration event says where it stands in its scale, and the time
-// left (nst/run_pace.h, tested there) is there from the second iteration on and 0 at the end.
+// left (nst/run_pace.h, whose arithmetic is tested there) is never negative and 0 at the end.
 TEST_F(Serve, IterationEventsSayTheScaleAndTheTimeLeft) {
   ServeProcess server(dir.file("data"), "", dir.file("log"));
   httplib::Client c = server.client();
