@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <sys/random.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "nst/image.h"
@@ -155,16 +156,19 @@ void Server::submit(const httplib::Request& request, httplib::Response& response
 }
 
 // A job's plan and time before its pictures are sent: their sizes in the query
-// (?content=640x480&style=800x600&style=...), the options as the body (as submit takes them).
+// (?content=640x480&styles=800x600,512x512), the options as the body (as submit takes them).
 // Judged by the same checks as a submission, so a page hears of a refusal before it uploads.
+// The styles are one comma list, not a repeated parameter: httplib drops a repeated
+// parameter's repeats, so two paintings of one size would count as one.
 void Server::estimate(const httplib::Request& request, httplib::Response& response) {
   try {
-    if (!request.has_param("content") || !request.has_param("style")) {
+    if (!request.has_param("content") || !request.has_param("styles")) {
       return reply_error(response, 400,
-                         "give the pictures' sizes: ?content=WIDTHxHEIGHT&style=WIDTHxHEIGHT, "
-                         "one style per painting");
+                         "give the pictures' sizes: ?content=WIDTHxHEIGHT&styles=WIDTHxHEIGHT,..., "
+                         "one size per painting");
     }
-    const std::size_t style_count = request.get_param_value_count("style");
+    const std::string style_list = request.get_param_value("styles");
+    const std::size_t style_count = std::count(style_list.begin(), style_list.end(), ',') + 1;
     if (style_count > static_cast<std::size_t>(options_.limits.max_styles)) {
       return reply_error(response, 400,
                          std::to_string(style_count) + " styles; this server takes at most " +
@@ -174,10 +178,13 @@ void Server::estimate(const httplib::Request& request, httplib::Response& respon
     const PlannedImage content{
         "content", parse_picture_size(request.get_param_value("content"), "content", max_pixels)};
     std::vector<PlannedImage> styles;
+    std::size_t from = 0;
     for (std::size_t i = 0; i < style_count; ++i) {
+      const std::size_t to = std::min(style_list.find(',', from), style_list.size());
       const std::string role = "style " + std::to_string(i + 1);
       styles.push_back(
-          {role, parse_picture_size(request.get_param_value("style", i), role, max_pixels)});
+          {role, parse_picture_size(style_list.substr(from, to - from), role, max_pixels)});
+      from = to + 1;
     }
     const nlohmann::json options =
         request.body.empty() ? nlohmann::json::object() : parse_options_text(request.body);

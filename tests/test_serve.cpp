@@ -249,9 +249,10 @@ TEST_F(Serve, IterationEventsSayTheScaleAndTheTimeLeft) {
 TEST_F(Serve, EstimatesGoByTheSpeedOfDoneJobs) {
   ServeProcess server(dir.file("data"), "", dir.file("log"));
   httplib::Client c = server.client();
-  const std::string query = "/api/estimate?content=640x480&style=300x200&style=90x90";
+  // Two paintings of one size count as two: the blend's three weights match three styles.
+  const std::string query = "/api/estimate?content=640x480&styles=300x200,90x90,90x90";
   const std::string options = R"({"size": 64, "scales": 2, "coarse-iterations": 5,
-                                  "iterations": 7})";
+                                  "iterations": 7, "style-blend": [1, 2, 3]})";
   const json before = json_body(c.Post(query, options, "application/json"));
   EXPECT_TRUE(before["seconds"].is_null()) << before;
   EXPECT_EQ(before["iterations"], 12) << before;
@@ -274,12 +275,14 @@ TEST_F(Serve, EstimatesGoByTheSpeedOfDoneJobs) {
   // Refused as a submission would be, with the reason.
   for (const auto& [path, body, fragment] :
        std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"/api/estimate?style=5x5", "", "give the pictures' sizes"},
-           {"/api/estimate?content=5x5x5&style=5x5", "", "content: the size '5x5x5'"},
+           {"/api/estimate?styles=5x5", "", "give the pictures' sizes"},
+           {"/api/estimate?content=5x5x5&styles=5x5", "", "content: the size '5x5x5'"},
+           {"/api/estimate?content=5x5&styles=5x5,", "", "style 2: the size ''"},
+           {"/api/estimate?content=5x5&styles=" + std::string(10, ','), "", "11 styles; this"},
            {query, R"({"size": "big"})", "size: 'big' is not a whole number"},
            {query, R"({"output": "/etc/passwd"})", "output"},
            {query, "{", "options"},
-           {"/api/estimate?content=100000x2&style=5x5", "", "content: the size"}}) {
+           {"/api/estimate?content=100000x2&styles=5x5", "", "content: the size"}}) {
     const auto r = c.Post(path, body, "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400) << path << " " << body;
