@@ -96,7 +96,98 @@ PreparedScale make_scale(const JobSettings& s, const ScalePlan& scale, const Ten
   return out;
 }
 
+// A job's masks as read, at their own sizes; an undefined entry for none.
+struct MaskPictures {
+  std::vector<Tensor> content, source;
+};
+
+// Aspect ratios that differ by more than a pixel's worth get stretched.
+bool stretched(ImageSize from, ImageSize to) {
+  return std::abs(int64_t{from.width} * to.height - int64_t{from.height} * to.width) >
+         std::max(from.width, from.height);
+}
+
+// Reads the masks of one kind (`field`: "style_masks" or "style_source_masks"), each of
+// style k to fit `fits[k]`, noting a stretched one and refusing a black one.
+std::vector<Tensor> read_masks(const std::vector<ImageSource>& sources, const char* field,
+                               const std::vector<ImageSize>& fits, const JobSettings& s,
+                               const FieldNames& names, PreparedJob& prepared) {
+  std::vector<Tensor> masks;
+  if (sources.empty()) return masks;
+  const std::string option = name_of(names, field);
+  const bool on_content = std::string_view(field) == "style_masks";
+  if (sources.size() != fits.size()) {
+    throw SettingError(field, option + ": " + std::to_string(sources.size()) +
+                                  (sources.size() == 1 ? " mask for " : " masks for ") +
+                                  std::to_string(fits.size()) +
+                                  (fits.size() == 1 ? " style" : " styles") +
+                                  "; give one per style, in the styles' order ('-' for none)");
+  }
+  for (std::size_t k = 0; k < sources.size(); ++k) {
+    if (sources[k].empty()) {
+      masks.emplace_back();
+      continue;
+    }
+    const std::string role =
+        std::string(on_content ? "style mask " : "style source mask ") + std::to_string(k + 1);
+    const std::string& name = sources[k].name;
+    Tensor mask;
+    try {
+      mask = mask_from_picture(load(sources[k], s.max_pixels, role, prepared));
+    } catch (const SettingError&) {
+      throw;
+    } catch (const Error& e) {
+      fail(option, ": ", e.what());  // the message names the file
+    }
+    if (!(mask_sum(mask) > 0.0)) {
+      fail(option, ": ", name, " is black everywhere, so style ", k + 1,
+           " would act nowhere; "
+           "white marks where it acts");
+    }
+    const ImageSize size{static_cast<int>(mask.dim(3)), static_cast<int>(mask.dim(2))};
+    if (stretched(size, fits[k])) {
+      prepared.notes.push_back(
+          option + ": " + name + " is " + to_string(size) + "; it is stretched to " +
+          (on_content ? "the content's " : "style " + std::to_string(k + 1) + "'s ") +
+          to_string(fits[k]));
+    }
+    masks.push_back(mask);
+  }
+  return masks;
+}
+
+// The masks of one scale: each resized to its picture there (a missing mask on the content:
+// ones, the style everywhere).
+StyleMasks scale_masks(const MaskPictures& read, const PreparedScale& scale) {
+  StyleMasks masks;
+  const ImageSize content = image_size(scale.content);
+  for (const Tensor& mask : read.content) {
+    masks.content.push_back(mask.defined()
+                                ? resize_mask(mask, content)
+                                : Tensor::full(Shape{1, 1, content.height, content.width}, 1.0f));
+  }
+  for (std::size_t k = 0; k < read.source.size(); ++k) {
+    masks.source.push_back(read.source[k].defined()
+                               ? resize_mask(read.source[k], image_size(scale.styles[k]))
+                               : Tensor());
+  }
+  return masks;
+}
+
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> input_names(const Job& job) {
+  std::vector<std::pair<std::string, std::string>> names{{"content", job.content.name}};
+  for (std::size_t k = 0; k < job.styles.size(); ++k)
+    names.emplace_back("style " + std::to_string(k + 1), job.styles[k].name);
+  names.emplace_back("init", job.init_image.name);
+  for (std::size_t k = 0; k < job.style_masks.size(); ++k)
+    names.emplace_back("style mask " + std::to_string(k + 1), job.style_masks[k].name);
+  for (std::size_t k = 0; k < job.style_source_masks.size(); ++k)
+    names.emplace_back("style source mask " + std::to_string(k + 1),
+                       job.style_source_masks[k].name);
+  return names;
+}
 
 int PreparedJob::total_iterations() const {
   int total = 0;
@@ -147,15 +238,37 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
     init_size = planned(job.init_image, init);
   }
   const JobPlan plan = nst::plan(s, planned(job.content, content), style_sizes, init_size, names);
+  MaskPictures masks;
+  masks.content =
+      read_masks(job.style_masks, "style_masks",
+                 std::vector<ImageSize>(styles.size(), image_size(content)), s, names, prepared);
+  std::vector<ImageSize> style_pictures;
+  for (const Tensor& style : styles) style_pictures.push_back(image_size(style));
+  masks.source =
+      read_masks(job.style_source_masks, "style_source_masks", style_pictures, s, names, prepared);
+  const bool masked = !masks.content.empty() || !masks.source.empty();
+  if (masked && std::any_of(plan.scales.begin(), plan.scales.end(),
+                            [](const ScalePlan& scale) { return scale.tiles > 1; })) {
+    throw SettingError(
+        "style_masks",
+        name_of(names, masks.content.empty() ? "style_source_masks" : "style_masks") +
+            " cannot be used on a run in tiles yet, and this one runs in tiles of " +
+            std::to_string(plan.tile_size) + " pixels: " +
+            (s.tile_size.has_value() && *s.tile_size > 0
+                 ? "leave out " + name_of(names, "tile_size")
+                 : "lower " + name_of(names, "size") + " or raise " +
+                       name_of(names, "max_memory")));
+  }
 
   prepared.settings = s;
   prepared.settings.tile_size = plan.tile_size;
   prepared.names = names;
-  prepared.notes = plan.notes;
+  prepared.notes.insert(prepared.notes.begin(), plan.notes.begin(), plan.notes.end());
   prepared.memory = plan.memory;
   for (const ScalePlan& scale : plan.scales) {
     const bool first = prepared.scales.empty();
     prepared.scales.push_back(make_scale(s, scale, content, styles, init, first));
+    if (masked) prepared.scales.back().masks = scale_masks(masks, prepared.scales.back());
   }
   return prepared;
 }
@@ -263,7 +376,7 @@ JobResult run_job(const PreparedJob& job, nn::Vgg19& model, JobObserver* observe
                                           std::to_string(count) + ", " + to_string(size) +
                                           ": computing the content and style targets");
     }
-    StyleObjective objective(model, scale.content, scale.styles, s);
+    StyleObjective objective(model, scale.content, scale.styles, s, scale.masks);
     // Blocks are worth keeping only where the same sizes come back: in the iterations of one
     // scale. (The targets' blocks, often of other sizes, go straight back to the system.)
     const BlockReuseScope reuse_blocks;

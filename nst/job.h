@@ -22,6 +22,7 @@
 #include "nst/memory.h"
 #include "nst/objective.h"
 #include "nst/settings.h"
+#include "nst/style_masks.h"
 #include "tensor/tensor.h"
 
 namespace nst {
@@ -44,7 +45,16 @@ struct Job {
   std::vector<ImageSource> styles;
   ImageSource init_image;  // the starting image when settings.init is InitKind::image
   JobSettings settings;
+  // Regions (nst/style_masks.h): none, or one picture per style saying where on the content
+  // it acts (an empty source: everywhere); and none, or one per style saying which part of
+  // that style picture its Gram matrices come from (empty: all of it).
+  std::vector<ImageSource> style_masks;
+  std::vector<ImageSource> style_source_masks;
 };
+
+// Each input picture a job names, as (role, name): the roles PreparedJob::fingerprints uses
+// ("content", "style 1", "init", "style mask 1", "style source mask 1").
+std::vector<std::pair<std::string, std::string>> input_names(const Job& job);
 
 // One scale of a prepared job: the pictures the network compares against at that size.
 struct PreparedScale {
@@ -57,6 +67,7 @@ struct PreparedScale {
   Tensor start;
   int iterations = 0;  // iterations at this scale
   int tiles = 1;       // the tiles VGG19 runs on at this scale (nst/tiling.h)
+  StyleMasks masks;    // at the content's and styles' sizes here; empty without masks
 };
 
 // A job ready to run: the images at their working sizes, one set per scale, coarse to fine.
@@ -81,9 +92,10 @@ struct PreparedJob {
   Tensor picture(const Tensor& image, int scale) const;
 };
 
-// Reads the images (nst::Error naming one that is missing, corrupt or too large), plans the job
-// (plan(): SettingError, or nst::Error naming the image and what to change) and resizes the
-// images. `names` spells settings in messages (settings.h).
+// Reads the images (nst::Error naming one that is missing, corrupt or too large, or a mask
+// that is black everywhere), plans the job (plan(): SettingError, or nst::Error naming the
+// image and what to change) and resizes the images. `names` spells settings in messages
+// (settings.h); masks are "style_masks" and "style_source_masks" there.
 PreparedJob prepare(const Job& job, const FieldNames& names = {});
 
 // A scale that converged before its iterations were done (nst/convergence.h).

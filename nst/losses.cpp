@@ -1,9 +1,12 @@
 #include "nst/losses.h"
 
+#include <cmath>
+
 #include "autograd/op_timing.h"
 #include "nn/elementwise_ops.h"
 #include "nn/gram.h"
 #include "nn/reduction_ops.h"
+#include "nst/style_masks.h"
 #include "tensor/elementwise.h"
 #include "tensor/error.h"
 #include "tensor/gram.h"
@@ -21,6 +24,54 @@ Var style_layer_loss(const Var& features, const Tensor& target_gram) {
   const double c = static_cast<double>(features.shape()[1]);
   return nn::scale(nn::squared_error_sum(nn::gram(features), Var(target_gram)),
                    static_cast<float>(1.0 / (4.0 * c * c)));
+}
+
+Var guided_style_layer_loss(const Var& features, const Tensor& mask, const Tensor& target_gram) {
+  const Shape& s = features.shape();  // [1, C, H, W]
+  NST_CHECK(mask.shape() == Shape({1, 1, s[2], s[3]}), "guided style loss: a mask ", mask.shape(),
+            " for features ", s);
+  const int64_t hw = s[2] * s[3];
+  Tensor root(s);  // sqrt(m) in every channel: gram(F * sqrt(m)) = F diag(m) F^T / (H W)
+  double sum = 0.0;
+  for (int64_t p = 0; p < hw; ++p) {
+    sum += mask.data()[p];
+    for (int64_t c = 0; c < s[1]; ++c) root.data()[c * hw + p] = std::sqrt(mask.data()[p]);
+  }
+  const Var gram = nn::scale(nn::gram(nn::mul(features, Var(root))),
+                             static_cast<float>(static_cast<double>(hw) / sum));
+  const double c = static_cast<double>(s[1]);
+  return nn::scale(nn::squared_error_sum(gram, Var(target_gram)),
+                   static_cast<float>(1.0 / (4.0 * c * c)));
+}
+
+namespace {
+
+void check_mask(const Tensor& features, const Tensor& mask, double sum) {
+  const Shape& s = features.shape();
+  NST_CHECK(mask.shape() == Shape({1, 1, s[2], s[3]}), "guided Gram: a mask ", mask.shape(),
+            " for features ", s);
+  NST_CHECK(sum > 0.0, "guided Gram: the mask is empty");
+}
+
+}  // namespace
+
+Tensor guided_gram(const Tensor& features, const Tensor& mask) {
+  const double sum = mask_sum(mask);
+  check_mask(features, mask, sum);
+  const Shape& s = features.shape();
+  const auto C = static_cast<int>(s[1]), HW = static_cast<int>(s[2] * s[3]);
+  Tensor weighted(s);  // F diag(m)
+  const float* m = mask.data();
+  for (int c = 0; c < C; ++c) {
+    const float* f = features.data() + static_cast<int64_t>(c) * HW;
+    float* w = weighted.data() + static_cast<int64_t>(c) * HW;
+    for (int p = 0; p < HW; ++p) w[p] = f[p] * m[p];
+  }
+  Tensor gram(Shape{1, C, C});
+  // 1 / sum as float, as gram_forward's 1 / (H W): a mask of ones gives its exact matrix.
+  weighted_gram_forward(gram.data(), weighted.data(), features.data(), C, HW,
+                        1.0f / static_cast<float>(sum));
+  return gram;
 }
 
 FeatureLosses feature_losses_in_place(Tensor& features, const FeatureTerms& terms) {
@@ -41,23 +92,36 @@ FeatureLosses feature_losses_in_place(Tensor& features, const FeatureTerms& term
       distance_scale = static_cast<float>(terms.content_weight / (2.0 * chw));
     }
   }
-  Tensor dgram;
+  // One Gram term per region (or one, unmasked): dE/dG_r = weight_r (G_r - A) / (2 C^2).
+  const double c2 = static_cast<double>(C) * C;
+  std::vector<Tensor> dgrams;
+  std::vector<GramGradient> gradients;
+  auto add_gram_term = [&](const Tensor& gram, const Tensor& gram_target, double weight,
+                           const float* mask, float column_scale) {
+    check_same_shape(gram, gram_target, "style term");
+    losses.style += weight * squared_distance(gram.values(), gram_target.values()) / (4.0 * c2);
+    const double gradient_weight = terms.style_weight * weight;
+    if (gradient_weight == 0.0) return;
+    Tensor& dgram = dgrams.emplace_back(gram.shape());
+    sub(gram.values(), gram_target.values(), dgram.values());
+    scale(dgram.values(), static_cast<float>(gradient_weight / (2.0 * c2)), dgram.values());
+    gradients.push_back({.dgram = dgram.data(), .mask = mask, .scale = column_scale});
+  };
+  NST_CHECK(terms.style_target == nullptr || terms.style_regions.empty(),
+            "feature losses: a style target and style regions");
+  dgrams.reserve(terms.style_regions.size() + 1);  // gradients point into them
   if (terms.style_target != nullptr) {
     Tensor gram(Shape{1, C, C});  // as nn::gram makes the targets
     gram_forward(gram.data(), features.data(), C, HW);
-    check_same_shape(gram, *terms.style_target, "style term");
-    const double c2 = static_cast<double>(C) * C;
-    losses.style = squared_distance(gram.values(), terms.style_target->values()) / (4.0 * c2);
-    if (terms.style_weight != 0.0) {  // d/dG sum (G - A)^2 / (4 C^2) = (G - A) / (2 C^2)
-      dgram = Tensor(gram.shape());
-      sub(gram.values(), terms.style_target->values(), dgram.values());
-      scale(dgram.values(), static_cast<float>(terms.style_weight / (2.0 * c2)), dgram.values());
-    }
+    add_gram_term(gram, *terms.style_target, 1.0, nullptr, 1.0f / static_cast<float>(HW));
   }
-  if (target != nullptr || dgram.defined()) {
-    gram_backward_in_place(features.data(), dgram.defined() ? dgram.data() : nullptr, target,
-                           distance_scale, C, HW);
+  for (const RegionStyleTerm& region : terms.style_regions) {
+    const double sum = mask_sum(*region.mask);
+    add_gram_term(guided_gram(features, *region.mask), *region.target, region.weight,
+                  region.mask->data(), 1.0f / static_cast<float>(sum));
   }
+  if (target != nullptr || !gradients.empty())
+    gram_backward_in_place(features.data(), gradients, target, distance_scale, C, HW, HW);
   return losses;
 }
 

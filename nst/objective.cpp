@@ -9,6 +9,7 @@
 #include "nn/total_variation.h"
 #include "nst/losses.h"
 #include "nst/tiled_features.h"
+#include "tensor/error.h"
 
 namespace nst {
 
@@ -34,7 +35,8 @@ std::vector<std::string> names_of(const auto& layers) {
 }  // namespace
 
 StyleObjective::StyleObjective(nn::Vgg19& model, const Tensor& content,
-                               const std::vector<Tensor>& styles, const JobSettings& settings)
+                               const std::vector<Tensor>& styles, const JobSettings& settings,
+                               const StyleMasks& masks)
     : model_(model),
       content_weight_(settings.content_weight),
       style_weight_(settings.style_weight),
@@ -73,6 +75,11 @@ StyleObjective::StyleObjective(nn::Vgg19& model, const Tensor& content,
   };
   tiles_ = tiles_for(content_size_);
   for (const LayerTerms& layer : layers_) pools_.push_back(pools_before(layer.name));
+  NST_CHECK(masks.empty() || tiles_.empty(), "style masks on a tiled run");
+  NST_CHECK(masks.content.empty() || masks.content.size() == styles.size(),
+            "style masks: ", masks.content.size(), " for ", styles.size(), " styles");
+  NST_CHECK(masks.source.empty() || masks.source.size() == styles.size(),
+            "style source masks: ", masks.source.size(), " for ", styles.size(), " styles");
 
   if (!tiles_.empty()) {
     const std::vector<Tensor> targets =
@@ -84,21 +91,53 @@ StyleObjective::StyleObjective(nn::Vgg19& model, const Tensor& content,
     for (std::size_t k = 0; k < content_layers.size(); ++k)
       layers_[content_layers[k]].content_target = targets[k].value();
   }
-  std::vector<std::vector<Tensor>> grams(style_layers.size());
-  for (const Tensor& style : styles) {
+  std::vector<std::vector<Tensor>> grams(style_layers.size());  // [layer][style]
+  for (std::size_t i = 0; i < styles.size(); ++i) {
+    const Tensor& style = styles[i];
     const std::vector<Tile> style_tiles = tiles_for(image_size(style));
     if (!style_tiles.empty()) {
-      std::vector<Tensor> style_grams = tiled_grams(model_, style, names(style_layers), style_tiles);
+      std::vector<Tensor> style_grams =
+          tiled_grams(model_, style, names(style_layers), style_tiles);
       for (std::size_t k = 0; k < style_layers.size(); ++k)
         grams[k].push_back(std::move(style_grams[k]));
       continue;
     }
     const std::vector<Var> features = model_.features(Var(style), names(style_layers));
-    for (std::size_t k = 0; k < style_layers.size(); ++k)
-      grams[k].push_back(nn::gram(features[k]).value());
+    const Tensor* source =
+        masks.source.empty() || !masks.source[i].defined() ? nullptr : &masks.source[i];
+    for (std::size_t k = 0; k < style_layers.size(); ++k) {
+      if (source == nullptr) {
+        grams[k].push_back(nn::gram(features[k]).value());
+        continue;
+      }
+      const Tensor mask = mask_after_pools(*source, pools_[style_layers[k]]);
+      if (!(mask_sum(mask) > 0.0)) {
+        fail("style ", i + 1, "'s source mask covers no position of ",
+             layers_[style_layers[k]].name, ", whose positions are ", 1 << pools_[style_layers[k]],
+             " pixels apart: widen its region");
+      }
+      grams[k].push_back(guided_gram(features[k].value(), mask));
+    }
   }
-  for (std::size_t k = 0; k < style_layers.size(); ++k)
-    layers_[style_layers[k]].style_target = blend_grams(grams[k], blend);
+  if (masks.content.empty()) {
+    for (std::size_t k = 0; k < style_layers.size(); ++k)
+      layers_[style_layers[k]].style_target = blend_grams(grams[k], blend);
+    return;
+  }
+  for (const StyleRegion& region : style_regions(masks.content, settings.style_blend)) {
+    for (std::size_t k = 0; k < style_layers.size(); ++k) {
+      LayerTerms& layer = layers_[style_layers[k]];
+      Tensor mask = mask_after_pools(masks.content[region.mask_of], pools_[style_layers[k]]);
+      const double sum = mask_sum(mask);
+      if (!(sum > 0.0)) continue;
+      std::vector<Tensor> members;
+      for (std::size_t i : region.styles) members.push_back(grams[k][i]);
+      const double mean = sum / static_cast<double>(mask.numel());
+      layer.regions.push_back({.mask = std::move(mask),
+                               .target = blend_grams(members, region.blend),
+                               .weight = mean * region.strength});
+    }
+  }
 }
 
 double StyleObjective::style_share(int count) const {
@@ -119,11 +158,15 @@ IterationLosses StyleObjective::evaluate(Var& image) {
   std::vector<RootGradient> roots;
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const LayerTerms& layer = layers_[l];
+    std::vector<RegionStyleTerm> regions;
+    for (const LayerTerms::Region& region : layer.regions)
+      regions.push_back({.mask = &region.mask, .target = &region.target, .weight = region.weight});
     const FeatureTerms terms{
         .content_target = layer.content_count > 0 ? &layer.content_target : nullptr,
         .content_weight = content_weight_ * layer.content_count,
-        .style_target = layer.style_count > 0 ? &layer.style_target : nullptr,
-        .style_weight = style_weight_ * style_share(layer.style_count)};
+        .style_target = layer.style_target.defined() ? &layer.style_target : nullptr,
+        .style_weight = style_weight_ * style_share(layer.style_count),
+        .style_regions = regions};
     Tensor& value = features[l].value();
     const FeatureLosses terms_losses = feature_losses_in_place(value, terms);
     losses.content += terms_losses.content * layer.content_count;

@@ -28,6 +28,7 @@
 #include "nn/vgg19.h"
 #include "nst/image.h"
 #include "nst/settings.h"
+#include "nst/style_masks.h"
 #include "nst/tiling.h"
 
 namespace nst {
@@ -44,9 +45,11 @@ struct IterationLosses {
 class StyleObjective {
  public:
   // Validates the settings and computes the targets. content and styles are images
-  // [1, 3, H, W] in [0, 1]; each style may have its own size. The model must outlive this.
+  // [1, 3, H, W] in [0, 1]; each style may have its own size. `masks` (nst/style_masks.h), at
+  // the content's and styles' sizes, confine the styles to regions; not with tiles. The model
+  // must outlive this.
   StyleObjective(nn::Vgg19& model, const Tensor& content, const std::vector<Tensor>& styles,
-                 const JobSettings& settings);
+                 const JobSettings& settings, const StyleMasks& masks = {});
 
   // E at `image` and the unweighted terms; fills image's gradient (a Var that requires one).
   IterationLosses evaluate(Var& image);
@@ -69,8 +72,15 @@ class StyleObjective {
     std::string name;
     Tensor content_target;  // P; undefined if no content term reads the layer
     int content_count = 0;
-    Tensor style_target;  // A, the blended Gram matrix; undefined if no style term
+    Tensor style_target;  // A, the blended Gram matrix; undefined if no style term, or regions
     int style_count = 0;
+    // With style masks: each region's mask at this layer, its styles' blended target, and its
+    // weight mean(m) * strength (style_masks.h). A region with no position here is left out.
+    struct Region {
+      Tensor mask, target;
+      double weight = 0.0;
+    };
+    std::vector<Region> regions;
   };
   std::vector<LayerTerms> layers_;
   // With tile_size set and an image larger than one tile: the tiles, and each layer's pools.

@@ -20,7 +20,9 @@ Job texture_job(std::vector<ImageSource> styles, ImageSize size, JobSettings set
   return Job{.content = ImageSource::image(std::move(canvas), kTextureCanvas),
              .styles = std::move(styles),
              .init_image = {},
-             .settings = std::move(settings)};
+             .settings = std::move(settings),
+             .style_masks = {},
+             .style_source_masks = {}};
 }
 
 }  // namespace nst

@@ -184,8 +184,9 @@ Job job_from_uploads(const Upload& content, const std::vector<Upload>& styles,
     return ImageSource::image(decode_image({bytes, upload.bytes.size()}, name, settings.max_pixels),
                               name);
   };
-  Job job{
-      .content = decoded(content, "content"), .styles = {}, .init_image = {}, .settings = settings};
+  Job job;
+  job.content = decoded(content, "content");
+  job.settings = settings;
   for (std::size_t i = 0; i < styles.size(); ++i)
     job.styles.push_back(decoded(styles[i], "style " + std::to_string(i + 1)));
   return job;
