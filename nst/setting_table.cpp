@@ -368,6 +368,18 @@ std::vector<CommandOptionSpec> make_command_specs() {
        .before_settings = true,
        .not_for_service = "names a file on the server, which clients cannot; send the paintings "
                           "as the form's 'style' files"},
+      {.name = "style-masks",
+       .group = "Images",
+       .help = "where each style acts: one greyscale picture per --style, in its order (white: "
+               "fully, black: not at all; '-': everywhere), stretched to the photo",
+       .before_settings = true,
+       .not_for_service = "names files on the server, which clients cannot"},
+      {.name = "style-source-masks",
+       .group = "Images",
+       .help = "the part of each style picture its style is taken from: one greyscale picture "
+               "per --style ('-': all of it)",
+       .before_settings = true,
+       .not_for_service = "names files on the server, which clients cannot"},
       {.name = "output",
        .group = "Images",
        .help = "where to write the result; .png, .jpg or .jpeg",

@@ -49,9 +49,9 @@ std::string animation_option(const cxxopts::ParseResult& r) {
 // What a user may give with --resume: the job is the file's, but where it writes, whether it
 // may replace files, and the limits it runs within are the user's alone (a file may come from
 // anyone). The outputs are checked once the file is read (stylize_resume.h).
-constexpr std::string_view kWithResume[] = {
-    "resume",    "quiet",   "overwrite",  "output",     "loss-log",
-    "animation", "threads", "max-memory", "max-pixels", "tile-size"};
+constexpr std::string_view kWithResume[] = {"resume",     "quiet",     "overwrite", "output",
+                                            "loss-log",   "animation", "threads",   "max-memory",
+                                            "max-pixels", "tile-size"};
 
 StylizeOptions resume_options(const cxxopts::ParseResult& r) {
   for (const auto& given : r.arguments()) {
@@ -106,9 +106,10 @@ std::vector<std::pair<std::string, std::string>> output_files(const StylizeOptio
 void check_outputs(const StylizeOptions& o,
                    const std::vector<std::pair<std::string, std::string>>& outputs,
                    const MayReplace& may_replace) {
-  std::vector<std::string> inputs{o.job.content.name};
-  for (const ImageSource& style : o.job.styles) inputs.push_back(style.name);
-  if (!o.job.init_image.empty()) inputs.push_back(o.job.init_image.name);
+  std::vector<std::string> inputs;  // every picture, masks too, and the weights
+  for (const auto& [role, name] : input_names(o.job)) {
+    if (!name.empty()) inputs.push_back(name);
+  }
   if (!o.weights.empty()) inputs.push_back(o.weights);
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const auto& [option, path] = outputs[i];
@@ -289,6 +290,12 @@ std::optional<StylizeOptions> parse_stylize_options(const std::vector<std::strin
     job.settings = job_settings(r);
     if (job.settings.init == InitKind::image)
       job.init_image = ImageSource::file(r["init"].as<std::string>());
+  }
+  for (const auto& [option, masks] : {std::pair{"style-masks", &job.style_masks},
+                                      std::pair{"style-source-masks", &job.style_source_masks}}) {
+    if (r.count(option) == 0) continue;
+    for (const std::string& path : list_option(r, option))
+      masks->push_back(path == "-" ? ImageSource{} : ImageSource::file(path));
   }
   validate_settings(job.settings, job.styles.size(), flag_for_field);
   if (job.settings.optimizer == OptimizerKind::lbfgs) {

@@ -31,6 +31,13 @@ std::string absolute(const std::string& path) {
   return path.empty() ? path : std::filesystem::absolute(path).lexically_normal().string();
 }
 
+// Masks as lines of absolute paths, "-" for a style without one.
+std::string mask_lines(const std::vector<ImageSource>& masks) {
+  std::vector<std::string> paths;
+  for (const ImageSource& mask : masks) paths.push_back(mask.empty() ? "-" : absolute(mask.name));
+  return lines(paths);
+}
+
 // Outputs are recorded by their name alone: where a continued run writes is never the file's
 // to say.
 std::string file_name(const std::string& path) {
@@ -96,6 +103,8 @@ Metadata command_extras(const StylizeOptions& o, const std::string& weights) {
                  {"texture", texture},
                  {"styles", lines(styles)},
                  {"init_image", absolute(o.job.init_image.name)},
+                 {"style_masks", mask_lines(o.job.style_masks)},
+                 {"style_source_masks", mask_lines(o.job.style_source_masks)},
                  {"weights", random_weights_seed(weights) ? weights : absolute(weights)},
                  {"loss_log", file_name(o.loss_log)},
                  {"print_every", std::to_string(o.print_every)},
@@ -171,6 +180,12 @@ StylizeOptions options_from_resume(const ResumeFile& resume, const std::string& 
     o.job.content = ImageSource::file(text("content"));
   }
   if (!text("init_image").empty()) o.job.init_image = ImageSource::file(text("init_image"));
+  // (Files written before masks existed have none.)
+  for (const auto& [key, masks] : {std::pair{"style_masks", &o.job.style_masks},
+                                   std::pair{"style_source_masks", &o.job.style_source_masks}}) {
+    for (const std::string& mask : split_lines(optional_text(key)))
+      masks->push_back(mask == "-" ? ImageSource{} : ImageSource::file(mask));
+  }
   o.weights = text("weights");
   o.print_every = number("print_every");
   o.save_every = number("save_every");
@@ -255,6 +270,7 @@ void check_inputs_unchanged(const ResumeFile& resume, const StylizeOptions& o,
   const std::map<std::string, std::string> saved(resume.fingerprints.begin(),
                                                  resume.fingerprints.end());
   const auto now = input_fingerprints(prepared, model);
+  const auto inputs = input_names(o.job);
   NST_CHECK(now.size() == saved.size(), path, ": the saved run had ", saved.size(),
             " inputs, its options name ", now.size());
   // Before version 3 a file held the weights file's SHA-256, or for random weights the text's.
@@ -265,10 +281,11 @@ void check_inputs_unchanged(const ResumeFile& resume, const StylizeOptions& o,
   for (const auto& [role, digest] : now) {
     const auto it = saved.find(role);
     NST_CHECK(it != saved.end(), path, ": the saved run has no fingerprint of its ", role);
-    const std::string file = role == "weights"   ? weights
-                             : role == "content" ? o.job.content.name
-                             : role == "init"    ? o.job.init_image.name
-                                              : o.job.styles[std::stoul(role.substr(6)) - 1].name;
+    const auto named = std::find_if(inputs.begin(), inputs.end(),
+                                    [&](const auto& input) { return input.first == role; });
+    const std::string file = role == "weights"       ? weights
+                             : named != inputs.end() ? named->second
+                                                     : role;
     const bool same =
         it->second == digest || (role == "weights" && it->second == weights_file_digest());
     NST_CHECK(same, path, ": the ", role, " ", file,
