@@ -247,18 +247,6 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
   masks.source =
       read_masks(job.style_source_masks, "style_source_masks", style_pictures, s, names, prepared);
   const bool masked = !masks.content.empty() || !masks.source.empty();
-  if (masked && std::any_of(plan.scales.begin(), plan.scales.end(),
-                            [](const ScalePlan& scale) { return scale.tiles > 1; })) {
-    throw SettingError(
-        "style_masks",
-        name_of(names, masks.content.empty() ? "style_source_masks" : "style_masks") +
-            " cannot be used on a run in tiles yet, and this one runs in tiles of " +
-            std::to_string(plan.tile_size) + " pixels: " +
-            (s.tile_size.has_value() && *s.tile_size > 0
-                 ? "leave out " + name_of(names, "tile_size")
-                 : "lower " + name_of(names, "size") + " or raise " +
-                       name_of(names, "max_memory")));
-  }
 
   prepared.settings = s;
   prepared.settings.tile_size = plan.tile_size;

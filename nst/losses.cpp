@@ -70,7 +70,7 @@ Tensor guided_gram(const Tensor& features, const Tensor& mask) {
   Tensor gram(Shape{1, C, C});
   // 1 / sum as float, as gram_forward's 1 / (H W): a mask of ones gives its exact matrix.
   weighted_gram_forward(gram.data(), weighted.data(), features.data(), C, HW,
-                        1.0f / static_cast<float>(sum));
+                        1.0f / static_cast<float>(sum), HW);
   return gram;
 }
 

@@ -75,7 +75,6 @@ StyleObjective::StyleObjective(nn::Vgg19& model, const Tensor& content,
   };
   tiles_ = tiles_for(content_size_);
   for (const LayerTerms& layer : layers_) pools_.push_back(pools_before(layer.name));
-  NST_CHECK(masks.empty() || tiles_.empty(), "style masks on a tiled run");
   NST_CHECK(masks.content.empty() || masks.content.size() == styles.size(),
             "style masks: ", masks.content.size(), " for ", styles.size(), " styles");
   NST_CHECK(masks.source.empty() || masks.source.size() == styles.size(),
@@ -94,32 +93,42 @@ StyleObjective::StyleObjective(nn::Vgg19& model, const Tensor& content,
   std::vector<std::vector<Tensor>> grams(style_layers.size());  // [layer][style]
   for (std::size_t i = 0; i < styles.size(); ++i) {
     const Tensor& style = styles[i];
+    // A source mask at each style layer, or none.
+    std::vector<Tensor> source;
+    if (!masks.source.empty() && masks.source[i].defined()) {
+      for (std::size_t l : style_layers) {
+        source.push_back(mask_after_pools(masks.source[i], pools_[l]));
+        if (!(mask_sum(source.back()) > 0.0)) {
+          fail("style ", i + 1, "'s source mask covers no position of ", layers_[l].name,
+               ", whose positions are ", 1 << pools_[l], " pixels apart: widen its region");
+        }
+      }
+    }
     const std::vector<Tile> style_tiles = tiles_for(image_size(style));
     if (!style_tiles.empty()) {
-      std::vector<Tensor> style_grams =
-          tiled_grams(model_, style, names(style_layers), style_tiles);
-      for (std::size_t k = 0; k < style_layers.size(); ++k)
-        grams[k].push_back(std::move(style_grams[k]));
+      if (source.empty()) {
+        std::vector<Tensor> style_grams =
+            tiled_grams(model_, style, names(style_layers), style_tiles);
+        for (std::size_t k = 0; k < style_layers.size(); ++k)
+          grams[k].push_back(std::move(style_grams[k]));
+      } else {
+        std::vector<std::vector<Tensor>> one_mask_each;
+        for (Tensor& mask : source) one_mask_each.push_back({mask});
+        std::vector<std::vector<Tensor>> style_grams =
+            tiled_guided_grams(model_, style, names(style_layers), style_tiles, one_mask_each);
+        for (std::size_t k = 0; k < style_layers.size(); ++k)
+          grams[k].push_back(std::move(style_grams[k][0]));
+      }
       continue;
     }
     const std::vector<Var> features = model_.features(Var(style), names(style_layers));
-    const Tensor* source =
-        masks.source.empty() || !masks.source[i].defined() ? nullptr : &masks.source[i];
     for (std::size_t k = 0; k < style_layers.size(); ++k) {
-      if (source == nullptr) {
-        grams[k].push_back(nn::gram(features[k]).value());
-        continue;
-      }
-      const Tensor mask = mask_after_pools(*source, pools_[style_layers[k]]);
-      if (!(mask_sum(mask) > 0.0)) {
-        fail("style ", i + 1, "'s source mask covers no position of ",
-             layers_[style_layers[k]].name, ", whose positions are ", 1 << pools_[style_layers[k]],
-             " pixels apart: widen its region");
-      }
-      grams[k].push_back(guided_gram(features[k].value(), mask));
+      grams[k].push_back(source.empty() ? nn::gram(features[k]).value()
+                                        : guided_gram(features[k].value(), source[k]));
     }
   }
-  if (masks.content.empty()) {
+  masked_ = !masks.content.empty();
+  if (!masked_) {
     for (std::size_t k = 0; k < style_layers.size(); ++k)
       layers_[style_layers[k]].style_target = blend_grams(grams[k], blend);
     return;
@@ -135,6 +144,7 @@ StyleObjective::StyleObjective(nn::Vgg19& model, const Tensor& content,
       const double mean = sum / static_cast<double>(mask.numel());
       layer.regions.push_back({.mask = std::move(mask),
                                .target = blend_grams(members, region.blend),
+                               .mask_sum = sum,
                                .weight = mean * region.strength});
     }
   }

@@ -46,8 +46,8 @@ class StyleObjective {
  public:
   // Validates the settings and computes the targets. content and styles are images
   // [1, 3, H, W] in [0, 1]; each style may have its own size. `masks` (nst/style_masks.h), at
-  // the content's and styles' sizes, confine the styles to regions; not with tiles. The model
-  // must outlive this.
+  // the content's and styles' sizes, confine the styles to regions. The model must outlive
+  // this.
   StyleObjective(nn::Vgg19& model, const Tensor& content, const std::vector<Tensor>& styles,
                  const JobSettings& settings, const StyleMasks& masks = {});
 
@@ -78,11 +78,13 @@ class StyleObjective {
     // weight mean(m) * strength (style_masks.h). A region with no position here is left out.
     struct Region {
       Tensor mask, target;
+      double mask_sum = 0.0;  // > 0
       double weight = 0.0;
     };
     std::vector<Region> regions;
   };
   std::vector<LayerTerms> layers_;
+  bool masked_ = false;  // style masks: the style terms are the layers' regions
   // With tile_size set and an image larger than one tile: the tiles, and each layer's pools.
   // Empty: the whole image in one pass.
   std::vector<Tile> tiles_;

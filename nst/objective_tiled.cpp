@@ -6,6 +6,9 @@
 // the global G - A. Each tile's core features equal the whole image's (tiling.h), so backward
 // from the core with these gradients, zero on the border, gives exactly the core positions'
 // share of the image gradient; the shares of all tiles add up to the whole.
+// With style masks the same holds for each region's guided Gram matrix, a sum over positions
+// weighted by the mask: each tile adds its core's share with the mask cut to the core
+// (core_band_mask), and its core's gradient takes each region's mask there.
 #include <optional>
 
 #include "autograd/backward.h"
@@ -60,24 +63,63 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
   }
   std::optional<TileRun> kept;                 // the last tile's
   std::vector<Tensor> dgrams(layers_.size());  // weighted (G - A) / (2 C^2); undefined: none
+  // With style masks, one per region of the layer (LayerTerms::regions), undefined for none.
+  std::vector<std::vector<Tensor>> region_dgrams(layers_.size());
   if (!style_layers.empty()) {
     const std::vector<Tile> first_tiles(tiles_.begin(), tiles_.end() - 1);
-    std::vector<Tensor> grams = tiled_grams(model_, image.value(), style_names, first_tiles);
+    std::vector<Tensor> grams;                      // plain, per style layer
+    std::vector<std::vector<Tensor>> region_grams;  // per style layer, per region
+    if (masked_) {
+      std::vector<std::vector<Tensor>> masks;
+      for (std::size_t l : style_layers) {
+        std::vector<Tensor>& layer_masks = masks.emplace_back();
+        for (const LayerTerms::Region& region : layers_[l].regions)
+          layer_masks.push_back(region.mask);
+      }
+      region_grams = tiled_guided_grams(model_, image.value(), style_names, first_tiles, masks);
+    } else {
+      grams = tiled_grams(model_, image.value(), style_names, first_tiles);
+    }
     kept = forward(tiles_.back());
     for (std::size_t k = 0; k < style_layers.size(); ++k) {
       const std::size_t l = style_layers[k];
-      add_core_gram(kept->features[l].value(), kept->cores[l], all_positions(l), grams[k]);
+      Tensor& features = kept->features[l].value();
+      if (!masked_) {
+        add_core_gram(features, kept->cores[l], all_positions(l), grams[k]);
+        continue;
+      }
+      const Rect in_image = core_in_image_features(tiles_.back(), pools_[l]);
+      for (std::size_t r = 0; r < layers_[l].regions.size(); ++r) {
+        const LayerTerms::Region& region = layers_[l].regions[r];
+        add_core_guided_gram(
+            features, kept->cores[l],
+            core_band_mask(region.mask, in_image, kept->cores[l], features.shape()[3]),
+            region.mask_sum, region_grams[k][r]);
+      }
     }
-    for (std::size_t k = 0; k < style_layers.size(); ++k) {
-      const LayerTerms& layer = layers_[style_layers[k]];
-      const double C = static_cast<double>(grams[k].shape()[1]);
-      losses.style += squared_distance(grams[k].values(), layer.style_target.values()) /
-                      (4.0 * C * C) * style_share(layer.style_count);
-      const double weight = style_weight_ * style_share(layer.style_count);
-      if (weight == 0.0) continue;
-      Tensor& dgram = dgrams[style_layers[k]] = Tensor(grams[k].shape());
-      sub(grams[k].values(), layer.style_target.values(), dgram.values());
+    // A term's loss, and its dE/dG = weight (G - A) / (2 C^2) when weighted.
+    auto style_term = [&](const Tensor& gram, const Tensor& target, double share) {
+      const double C = static_cast<double>(gram.shape()[1]);
+      losses.style += squared_distance(gram.values(), target.values()) / (4.0 * C * C) * share;
+      const double weight = style_weight_ * share;
+      if (weight == 0.0) return Tensor();
+      Tensor dgram(gram.shape());
+      sub(gram.values(), target.values(), dgram.values());
       scale(dgram.values(), static_cast<float>(weight / (2.0 * C * C)), dgram.values());
+      return dgram;
+    };
+    for (std::size_t k = 0; k < style_layers.size(); ++k) {
+      const std::size_t l = style_layers[k];
+      const LayerTerms& layer = layers_[l];
+      const double share = style_share(layer.style_count);
+      if (!masked_) {
+        dgrams[l] = style_term(grams[k], layer.style_target, share);
+        continue;
+      }
+      for (std::size_t r = 0; r < layer.regions.size(); ++r) {
+        region_dgrams[l].push_back(style_term(region_grams[k][r], layer.regions[r].target,
+                                              share * layer.regions[r].weight));
+      }
     }
   }
 
@@ -111,8 +153,26 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
       }
       const double content_weight = content_weight_ * layer.content_count;
       const Tensor& dgram = dgrams[l];
-      if (!graph || (content_weight == 0.0 && !dgram.defined())) continue;
-      if (band > 0) {
+      // With style masks: each weighted region's dE/dG with its mask under the core.
+      std::vector<Tensor> band_masks;
+      std::vector<GramGradient> regions;
+      band_masks.reserve(region_dgrams[l].size());  // `regions` points into them
+      for (std::size_t r = 0; r < region_dgrams[l].size() && band > 0; ++r) {
+        if (!region_dgrams[l][r].defined()) continue;
+        const LayerTerms::Region& region = layer.regions[r];
+        band_masks.push_back(
+            core_band_mask(region.mask, core_in_image_features(tile, pools_[l]), core, width));
+        regions.push_back({.dgram = region_dgrams[l][r].data(),
+                           .mask = band_masks.back().data(),
+                           .scale = 1.0f / static_cast<float>(region.mask_sum)});
+      }
+      if (!graph || (content_weight == 0.0 && !dgram.defined() && regions.empty())) continue;
+      if (band > 0 && masked_) {
+        gram_backward_in_place(value.data() + core.y * width, regions,
+                               content_weight != 0.0 ? target.data() + core.y * width : nullptr,
+                               static_cast<float>(content_weight / (2.0 * C * all)), C, band,
+                               value.shape()[2] * width);
+      } else if (band > 0) {
         // gram_backward_in_place divides by the positions it is given: scale dE/dG to the
         // band's share of the whole image's.
         Tensor dgram_share;

@@ -1,9 +1,11 @@
 #include "nst/tiled_features.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "autograd/grad_mode.h"
 #include "autograd/op_timing.h"
+#include "nst/style_masks.h"
 #include "tensor/elementwise.h"
 #include "tensor/error.h"
 #include "tensor/gram.h"
@@ -106,6 +108,67 @@ void add_core_gram(Tensor& features, const Rect& core, double positions, Tensor&
   gram_forward(share.data(), features.data() + core.y * width, C, band,
                features.shape()[2] * width);  // / band
   axpy(static_cast<float>(band / positions), share.values(), gram.values());
+}
+
+Tensor core_band_mask(const Tensor& mask, const Rect& in_image, const Rect& core, int64_t width) {
+  NST_CHECK(in_image.height == core.height && in_image.width == core.width,
+            "core_band_mask: a core of ", core.height, "x", core.width, " at ", in_image.height,
+            "x", in_image.width, " in the image");
+  const int64_t mask_width = mask.shape()[3];
+  Tensor band = Tensor::zeros(Shape{1, 1, core.height, width});
+  for (int y = 0; y < core.height; ++y) {
+    const float* from = mask.data() + (in_image.y + y) * mask_width + in_image.x;
+    std::copy_n(from, core.width, band.data() + y * width + core.x);
+  }
+  return band;
+}
+
+void add_core_guided_gram(Tensor& features, const Rect& core, const Tensor& band_mask,
+                          double mask_sum, Tensor& gram) {
+  const OpTimer timer("tile_gram", OpPhase::forward);
+  const auto C = static_cast<int>(features.shape()[1]);
+  if (!gram.defined()) gram = Tensor::zeros(Shape{1, C, C});
+  if (core.height * core.width == 0) return;
+  zero_outside(features, core);
+  const int64_t width = features.shape()[3], stride = features.shape()[2] * width;
+  const auto band = static_cast<int>(core.height * width);
+  NST_CHECK(band_mask.numel() == band, "add_core_guided_gram: a mask of ", band_mask.numel(),
+            " values for a band of ", band);
+  Tensor weighted(Shape{1, C, 1, band});  // the band's F diag(m)
+  const float* rows = features.data() + core.y * width;
+  for (int c = 0; c < C; ++c) {
+    const float* f = rows + c * stride;
+    float* w = weighted.data() + static_cast<int64_t>(c) * band;
+    for (int p = 0; p < band; ++p) w[p] = f[p] * band_mask.data()[p];
+  }
+  Tensor share(Shape{1, C, C});
+  weighted_gram_forward(share.data(), weighted.data(), rows, C, band,
+                        1.0f / static_cast<float>(mask_sum), stride);
+  axpy(1.0f, share.values(), gram.values());
+}
+
+std::vector<std::vector<Tensor>> tiled_guided_grams(nn::Vgg19& model, const Tensor& image,
+                                                    const std::vector<std::string>& layers,
+                                                    const std::vector<Tile>& tiles,
+                                                    const std::vector<std::vector<Tensor>>& masks) {
+  NST_CHECK(masks.size() == layers.size(), "tiled_guided_grams: masks for ", masks.size(),
+            " layers of ", layers.size());
+  std::vector<std::vector<Tensor>> grams(layers.size());
+  std::vector<std::vector<double>> sums(layers.size());  // once, not once per tile
+  for (std::size_t k = 0; k < layers.size(); ++k) {
+    grams[k].resize(masks[k].size());
+    for (const Tensor& mask : masks[k]) sums[k].push_back(mask_sum(mask));
+  }
+  for_each_tile_features(
+      model, image, layers, tiles,
+      [&](std::size_t k, const Tile& tile, Tensor& features, const Rect& core) {
+        const Rect in_image = core_in_image_features(tile, pools_before(layers[k]));
+        for (std::size_t j = 0; j < masks[k].size(); ++j) {
+          const Tensor band = core_band_mask(masks[k][j], in_image, core, features.shape()[3]);
+          add_core_guided_gram(features, core, band, sums[k][j], grams[k][j]);
+        }
+      });
+  return grams;
 }
 
 }  // namespace nst

@@ -41,4 +41,22 @@ std::vector<Tensor> tiled_grams(nn::Vgg19& model, const Tensor& image,
 // it lies in the map: the zeros add nothing, and there is no copy of the core to make.
 void add_core_gram(Tensor& features, const Rect& core, double positions, Tensor& gram);
 
+// With style masks (nst/style_masks.h): the part of a whole layer's mask [1, 1, h, w] under a
+// tile's core (`in_image`: the core in the whole layer's positions, core_in_image_features),
+// laid out as the band of rows the core spans in the tile's map of width `width`: one value
+// per position of that band, zero outside the core.
+Tensor core_band_mask(const Tensor& mask, const Rect& in_image, const Rect& core, int64_t width);
+
+// The same share of a guided Gram matrix: gram += the core's F diag(m) F^T / mask_sum, with
+// `band_mask` from core_band_mask() and `mask_sum` the whole layer's mask's sum.
+void add_core_guided_gram(Tensor& features, const Rect& core, const Tensor& band_mask,
+                          double mask_sum, Tensor& gram);
+
+// The whole image's guided Gram matrices: masks[k] lists whole-layer masks of layer k (each
+// with a positive sum), and grams[k][j] is G_m of layer k under masks[k][j].
+std::vector<std::vector<Tensor>> tiled_guided_grams(nn::Vgg19& model, const Tensor& image,
+                                                    const std::vector<std::string>& layers,
+                                                    const std::vector<Tile>& tiles,
+                                                    const std::vector<std::vector<Tensor>>& masks);
+
 }  // namespace nst

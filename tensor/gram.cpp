@@ -52,8 +52,11 @@ void gram_backward_in_place(float* features, const float* dgram, const float* ta
 }
 
 void weighted_gram_forward(float* gram, const float* weighted, const float* features, int C, int HW,
-                           float scale) {
-  gemm(Transpose::no, Transpose::yes, C, C, HW, scale, weighted, HW, features, HW, 0.0f, gram, C);
+                           float scale, int64_t stride) {
+  NST_CHECK(stride >= HW && stride <= std::numeric_limits<int>::max(),
+            "weighted_gram_forward: stride ", stride, " for ", HW, " positions");
+  gemm(Transpose::no, Transpose::yes, C, C, HW, scale, weighted, HW, features,
+       static_cast<int>(stride), 0.0f, gram, C);
 }
 
 void gram_backward_in_place(float* features, std::span<const GramGradient> grams,

@@ -23,9 +23,10 @@ void gram_forward(float* gram, const float* features, int C, int HW, int64_t str
 void gram_backward(float* dfeatures, const float* dgram, const float* features, int C, int HW);
 
 // G = (weighted) F^T * scale, where `weighted` is F with each column p multiplied by m_p (the
-// caller's C x HW buffer): with scale = 1 / sum(m), the guided Gram matrix.
+// caller's C x HW buffer): with scale = 1 / sum(m), the guided Gram matrix. The features may
+// be a band of a larger map, each channel `stride` floats after the previous (stride >= HW).
 void weighted_gram_forward(float* gram, const float* weighted, const float* features, int C, int HW,
-                           float scale);
+                           float scale, int64_t stride);
 
 // One Gram term's share of a gradient: dF += mask * ((dgram + dgram^T) F) * scale, per column.
 // mask null: every position weighs 1 (the plain Gram matrix, scale = 1 / (H W)).

@@ -266,6 +266,7 @@ struct ObjectiveCase {
   int height, width, core;
   double content_weight, style_weight, tv_weight;
   std::vector<double> blend;
+  bool masked = false;  // style masks: soft and split on the content, soft on style 1
 };
 
 void PrintTo(const ObjectiveCase& c, std::ostream* os) { *os << c.name; }
@@ -318,9 +319,18 @@ TEST_P(TiledObjective, LossAndGradientEqualTheUntiled) {
     IterationLosses losses;
     Tensor gradient;
   };
+  StyleMasks masks;
+  if (c.masked) {
+    Tensor soft = random_tensor(Shape{1, 1, c.height, c.width}, 15, 0.0f, 1.0f);
+    Tensor split = Tensor::zeros(Shape{1, 1, c.height, c.width});
+    for (int y = 0; y < c.height; ++y)
+      for (int x = c.width / 3; x < c.width; ++x) split.data()[y * c.width + x] = 1.0f;
+    masks.content = {soft, split};
+    masks.source = {random_tensor(Shape{1, 1, 70, 58}, 16, 0.0f, 1.0f), Tensor()};
+  }
   auto run = [&](int tile_size) {
     s.tile_size = tile_size;
-    StyleObjective objective(model, content, styles, s);
+    StyleObjective objective(model, content, styles, s, masks);
     EXPECT_EQ(objective.tile_count() > 1, tile_size > 0);
     Var image(start.clone(), true);
     Result r{objective.evaluate(image), image.grad().clone()};
@@ -394,6 +404,33 @@ INSTANTIATE_TEST_SUITE_P(
                       100.0,
                       0.1,
                       {}},
+        // Style masks: two regions (a soft one and a split), a source mask on the style that
+        // is bigger than a tile, with the defaults' layers and with average pooling (no TV
+        // there, and a heavier style weight: a wrong style gradient would hide under them).
+        ObjectiveCase{"masked",
+                      {"relu4_2"},
+                      {"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"},
+                      nn::Pooling::max,
+                      80,
+                      99,
+                      48,
+                      1.0,
+                      330.0,
+                      0.0,
+                      {1.0, 2.0},
+                      true},
+        ObjectiveCase{"masked_avg",
+                      {"relu2_2"},
+                      {"relu1_2", "relu3_1", "relu1_2"},
+                      nn::Pooling::average,
+                      45,
+                      67,
+                      8,
+                      2.0,
+                      3e4,
+                      0.0,
+                      {0.3, 0.7},
+                      true},
         // Only TV weighted: no graph through the network, the terms still reported.
         ObjectiveCase{
             "tv_only", {"relu2_1"}, {"relu1_1"}, nn::Pooling::max, 21, 26, 4, 0.0, 0.0, 1.0, {}}),
