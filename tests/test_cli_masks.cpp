@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "nst/image.h"
+#include "nst/resume.h"
 #include "tests/cli_runner.h"
 #include "tests/test_util.h"
 
@@ -180,6 +181,19 @@ TEST_F(Masks, AMaskedRunResumesExactlyAndRefusesAChangedMask) {
   EXPECT_NE(changed.err.find("the style mask 2 " + file("mask-right.png") + " has changed"),
             std::string::npos)
       << changed.err;
+
+  // A crafted file whose masks do not pair with its styles: refused, naming the file.
+  ResumeFile crafted = read_resume_file(file("copy.nstresume"));
+  for (auto& [key, value] : crafted.extra) {
+    if (key == "style_masks") value += "-\n";
+  }
+  write_resume_file(file("crafted.nstresume"), crafted);
+  const auto damaged = run_nst("stylize --resume " + file("crafted.nstresume") + " --output " +
+                               file("d.png") + " --overwrite");
+  EXPECT_EQ(damaged.code, 1) << damaged.err;
+  EXPECT_NE(damaged.err.find(file("crafted.nstresume") + ": damaged: 3 style_masks for 2 styles"),
+            std::string::npos)
+      << damaged.err;
 }
 
 }  // namespace

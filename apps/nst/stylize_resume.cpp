@@ -185,6 +185,8 @@ StylizeOptions options_from_resume(const ResumeFile& resume, const std::string& 
                                    std::pair{"style_source_masks", &o.job.style_source_masks}}) {
     for (const std::string& mask : split_lines(optional_text(key)))
       masks->push_back(mask == "-" ? ImageSource{} : ImageSource::file(mask));
+    NST_CHECK(masks->empty() || masks->size() == o.job.styles.size(), path,
+              ": damaged: ", masks->size(), " ", key, " for ", o.job.styles.size(), " styles");
   }
   o.weights = text("weights");
   o.print_every = number("print_every");
