@@ -141,8 +141,7 @@ std::vector<Tensor> read_masks(const std::vector<ImageSource>& sources, const ch
     }
     if (!(mask_sum(mask) > 0.0)) {
       fail(option, ": ", name, " is black everywhere, so style ", k + 1,
-           " would act nowhere; "
-           "white marks where it acts");
+           " would act nowhere; white marks where it acts");
     }
     const ImageSize size{static_cast<int>(mask.dim(3)), static_cast<int>(mask.dim(2))};
     if (stretched(size, fits[k])) {

@@ -133,10 +133,16 @@ StyleObjective::StyleObjective(nn::Vgg19& model, const Tensor& content,
       layers_[style_layers[k]].style_target = blend_grams(grams[k], blend);
     return;
   }
-  for (const StyleRegion& region : style_regions(masks.content, settings.style_blend)) {
+  add_regions(masks.content, settings.style_blend, style_layers, grams);
+}
+
+void StyleObjective::add_regions(const std::vector<Tensor>& masks, const std::vector<double>& blend,
+                                 const std::vector<std::size_t>& style_layers,
+                                 const std::vector<std::vector<Tensor>>& grams) {
+  for (const StyleRegion& region : style_regions(masks, blend)) {
     for (std::size_t k = 0; k < style_layers.size(); ++k) {
       LayerTerms& layer = layers_[style_layers[k]];
-      Tensor mask = mask_after_pools(masks.content[region.mask_of], pools_[style_layers[k]]);
+      Tensor mask = mask_after_pools(masks[region.mask_of], pools_[style_layers[k]]);
       const double sum = mask_sum(mask);
       if (!(sum > 0.0)) continue;
       std::vector<Tensor> members;

@@ -59,6 +59,11 @@ class StyleObjective {
 
  private:
   IterationLosses evaluate_tiled(Var& image);  // objective_tiled.cpp
+  // With style masks: each region's terms at the style layers (layers_[style_layers[k]]),
+  // from the styles' Gram matrices grams[k][style] and the masks at the content's size.
+  void add_regions(const std::vector<Tensor>& masks, const std::vector<double>& blend,
+                   const std::vector<std::size_t>& style_layers,
+                   const std::vector<std::vector<Tensor>>& grams);
   // The share of the style term that a layer's entries carry (0 with no style layers).
   double style_share(int count) const;
 
