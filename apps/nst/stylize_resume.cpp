@@ -283,8 +283,9 @@ void check_inputs_unchanged(const ResumeFile& resume, const StylizeOptions& o,
   for (const auto& [role, digest] : now) {
     const auto it = saved.find(role);
     NST_CHECK(it != saved.end(), path, ": the saved run has no fingerprint of its ", role);
+    const std::string& input_role = role;  // (a lambda may not capture a structured binding)
     const auto named = std::find_if(inputs.begin(), inputs.end(),
-                                    [&](const auto& input) { return input.first == role; });
+                                    [&](const auto& input) { return input.first == input_role; });
     const std::string file = role == "weights"       ? weights
                              : named != inputs.end() ? named->second
                                                      : role;
