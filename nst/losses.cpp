@@ -53,10 +53,8 @@ void check_mask(const Tensor& features, const Tensor& mask, double sum) {
   NST_CHECK(sum > 0.0, "guided Gram: the mask is empty");
 }
 
-}  // namespace
-
-Tensor guided_gram(const Tensor& features, const Tensor& mask) {
-  const double sum = mask_sum(mask);
+// G_m with the mask's sum given, so that a caller that needs the sum too adds it up once.
+Tensor guided_gram(const Tensor& features, const Tensor& mask, double sum) {
   check_mask(features, mask, sum);
   const Shape& s = features.shape();
   const auto C = static_cast<int>(s[1]), HW = static_cast<int>(s[2] * s[3]);
@@ -72,6 +70,12 @@ Tensor guided_gram(const Tensor& features, const Tensor& mask) {
   weighted_gram_forward(gram.data(), weighted.data(), features.data(), C, HW,
                         1.0f / static_cast<float>(sum), HW);
   return gram;
+}
+
+}  // namespace
+
+Tensor guided_gram(const Tensor& features, const Tensor& mask) {
+  return guided_gram(features, mask, mask_sum(mask));
 }
 
 FeatureLosses feature_losses_in_place(Tensor& features, const FeatureTerms& terms) {
@@ -117,7 +121,7 @@ FeatureLosses feature_losses_in_place(Tensor& features, const FeatureTerms& term
   }
   for (const RegionStyleTerm& region : terms.style_regions) {
     const double sum = mask_sum(*region.mask);
-    add_gram_term(guided_gram(features, *region.mask), *region.target, region.weight,
+    add_gram_term(guided_gram(features, *region.mask, sum), *region.target, region.weight,
                   region.mask->data(), 1.0f / static_cast<float>(sum));
   }
   if (target != nullptr || !gradients.empty())
