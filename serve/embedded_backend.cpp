@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -71,12 +72,11 @@ EmbeddedBackend::~EmbeddedBackend() {
   ::close(data_lock_);
 }
 
-bool EmbeddedBackend::submit(const JobRecord& record, const Upload& content,
-                             const std::vector<Upload>& styles, int max_queued) {
+bool EmbeddedBackend::submit(const JobRecord& record, const JobUploads& uploads, int max_queued) {
   {
     const std::lock_guard lock(admission_);
     if (store_.count(JobState::queued) >= max_queued) return false;
-    files_.store_uploads(record.id, content, styles);
+    files_.store_uploads(record.id, uploads);
     store_.insert(record);
   }
   events_.open(record.id);
@@ -116,15 +116,12 @@ std::optional<std::string> EmbeddedBackend::preview(const std::string& id) {
   return events_.preview(id);
 }
 
-std::optional<std::string> EmbeddedBackend::content_upload(const std::string& id) {
-  if (!store_.get(id)) return std::nullopt;
-  return read_file_bytes(files_.content(id));
-}
-
-std::optional<std::string> EmbeddedBackend::style_upload(const std::string& id, std::size_t index) {
+std::optional<std::string> EmbeddedBackend::upload(const std::string& id, const std::string& name) {
   const std::optional<JobRecord> record = store_.get(id);
-  if (!record || index >= record->style_names.size()) return std::nullopt;
-  return read_file_bytes(files_.style(id, index));
+  if (!record) return std::nullopt;
+  const std::vector<std::string> names = upload_names(*record);
+  if (std::find(names.begin(), names.end(), name) == names.end()) return std::nullopt;
+  return read_file_bytes(files_.upload(id, name));
 }
 
 std::optional<EventBatch> EmbeddedBackend::events(const std::string& id, const std::string& after,

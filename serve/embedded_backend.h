@@ -21,8 +21,7 @@ class EmbeddedBackend : public JobBackend {
   EmbeddedBackend(const std::string& data, const WorkerOptions& workers, ModelSource models);
   ~EmbeddedBackend() override;
 
-  bool submit(const JobRecord& record, const Upload& content, const std::vector<Upload>& styles,
-              int max_queued) override;
+  bool submit(const JobRecord& record, const JobUploads& uploads, int max_queued) override;
   std::optional<JobRecord> get(const std::string& id) override { return store_.get(id); }
   std::vector<JobRecord> list() override { return store_.list(); }
   int queue_position(const std::string& id) override { return store_.queue_position(id); }
@@ -31,8 +30,7 @@ class EmbeddedBackend : public JobBackend {
   std::optional<std::string> result(const std::string& id) override;
   std::optional<std::string> loss_log(const std::string& id) override;
   std::optional<std::string> preview(const std::string& id) override;
-  std::optional<std::string> content_upload(const std::string& id) override;
-  std::optional<std::string> style_upload(const std::string& id, std::size_t index) override;
+  std::optional<std::string> upload(const std::string& id, const std::string& name) override;
   std::optional<EventBatch> events(const std::string& id, const std::string& after,
                                    std::chrono::milliseconds wait) override;
   BackendCounts counts() override;

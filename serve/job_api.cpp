@@ -4,6 +4,7 @@
 #include <sys/random.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 
 #include "nst/image.h"
@@ -34,6 +35,38 @@ std::string new_job_id() {
 // (and proxies on the way) from timing out.
 constexpr auto kKeepAlive = std::chrono::seconds(15);
 
+// The painting a mask part is for, from "style-mask-N" ("style-source-mask-N"): N, counted from
+// 0. nst::Error when N is not a painting's index.
+std::size_t mask_index(const std::string& part_name, std::string_view prefix, std::size_t styles) {
+  const std::string_view digits = std::string_view(part_name).substr(prefix.size());
+  std::size_t index = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+  NST_CHECK(error == std::errc() && end == digits.data() + digits.size() && digits.size() <= 3 &&
+                index < styles,
+            excerpt(part_name), ": there ",
+            styles == 1 ? "is 1 painting" : "are " + std::to_string(styles) + " paintings",
+            ", so the mask parts are ", prefix, "0",
+            styles > 1 ? " to " + std::string(prefix) + std::to_string(styles - 1) : "");
+  return index;
+}
+
+// Puts each mask part in its painting's place ("style-mask-1": painting 1's, from 0); a
+// painting without one has none. nst::Error for a mask of no painting, or two for one.
+void add_masks(const std::vector<const httplib::MultipartFormData*>& parts, JobUploads& uploads) {
+  const std::size_t styles = uploads.styles.size();
+  for (const httplib::MultipartFormData* part : parts) {
+    // "style-source-mask-" does not start with "style-mask-", so the test is exact.
+    const bool source = part->name.starts_with(kStyleSourceMaskPart);
+    const std::string_view prefix = source ? kStyleSourceMaskPart : kStyleMaskPart;
+    std::vector<std::optional<Upload>>& masks =
+        source ? uploads.style_source_masks : uploads.style_masks;
+    const std::size_t index = mask_index(part->name, prefix, styles);
+    masks.resize(styles);
+    NST_CHECK(!masks[index], excerpt(part->name), ": sent twice; send one mask per painting");
+    masks[index] = Upload{checked_file_name(part->filename, part->name), part->content};
+  }
+}
+
 std::string sse(const JobEvent& event) {
   return "id: " + event.id + "\nevent: " + event.type + "\ndata: " + event.data + "\n\n";
 }
@@ -57,10 +90,11 @@ std::optional<std::vector<httplib::MultipartFormData>> Server::read_form(
   if (!request.is_multipart_form_data()) {
     reply_error(response, 400,
                 "send a multipart form: a 'content' file, one or more 'style' files and "
-                "optionally 'options', a JSON object");
+                "optionally 'options', a JSON object, and masks ('style-mask-N' parts)");
     return std::nullopt;
   }
-  const std::size_t max_parts = 2 + static_cast<std::size_t>(options_.limits.max_styles);
+  // The content, the options, and per painting: the picture, its mask and its source mask.
+  const std::size_t max_parts = 2 + 3 * static_cast<std::size_t>(options_.limits.max_styles);
   std::vector<httplib::MultipartFormData> parts;
   int64_t received = 0;
   bool too_large = false, too_many = false;
@@ -83,7 +117,7 @@ std::optional<std::vector<httplib::MultipartFormData>> Server::read_form(
                 "over " + std::to_string(max_parts) +
                     " parts in the form; this server takes one content file, at most " +
                     std::to_string(options_.limits.max_styles) +
-                    " style files (--max-styles) and the options");
+                    " style files (--max-styles), their masks and the options");
   } else if (!whole) {
     reply_error(response, 400, "the form is malformed or was cut short");
   } else {
@@ -102,8 +136,8 @@ void Server::submit(const httplib::Request& request, httplib::Response& response
   const std::optional<std::vector<httplib::MultipartFormData>> parts =
       read_form(request, response, reader);
   if (!parts) return;
-  Upload content;
-  std::vector<Upload> styles;
+  JobUploads uploads;
+  std::vector<const httplib::MultipartFormData*> mask_parts;  // read once the styles are known
   nlohmann::json options = nlohmann::json::object();
   int contents = 0;
   JobSettings settings;
@@ -113,17 +147,20 @@ void Server::submit(const httplib::Request& request, httplib::Response& response
   try {
     for (const httplib::MultipartFormData& part : *parts) {
       if (part.name == "content") {
-        content = {checked_file_name(part.filename, "content"), part.content};
+        uploads.content = {checked_file_name(part.filename, "content"), part.content};
         ++contents;
       } else if (part.name == "style") {
-        const std::string role = "style " + std::to_string(styles.size() + 1);
-        styles.push_back({checked_file_name(part.filename, role), part.content});
+        const std::string role = "style " + std::to_string(uploads.styles.size() + 1);
+        uploads.styles.push_back({checked_file_name(part.filename, role), part.content});
       } else if (part.name == "options") {
         options = parse_options_text(part.content);
+      } else if (part.name.starts_with(kStyleMaskPart) ||
+                 part.name.starts_with(kStyleSourceMaskPart)) {
+        mask_parts.push_back(&part);
       } else {
-        return reply_error(
-            response, 400,
-            "unknown form field '" + excerpt(part.name) + "'; send content, style and options");
+        return reply_error(response, 400,
+                           "unknown form field '" + excerpt(part.name) +
+                               "'; send content, style, options and style-mask-N parts");
       }
     }
     if (contents != 1) {
@@ -132,9 +169,11 @@ void Server::submit(const httplib::Request& request, httplib::Response& response
                              ? "no 'content' file: send the photo to paint"
                              : "send one 'content' file, not " + std::to_string(contents));
     }
-    if (styles.empty()) return reply_error(response, 400, "no 'style' file: send a painting");
-    settings = parse_job_options(options, styles.size(), options_.limits).settings;
-    record.iterations = plan_uploads(content, styles, settings, options_.limits).total_iterations();
+    if (uploads.styles.empty())
+      return reply_error(response, 400, "no 'style' file: send a painting");
+    add_masks(mask_parts, uploads);
+    settings = parse_job_options(options, uploads.styles.size(), options_.limits).settings;
+    record.iterations = plan_uploads(uploads, settings, options_.limits).total_iterations();
   } catch (const Error& e) {  // SettingError too
     return reply_error(response, 400, e.what());
   }
@@ -142,10 +181,12 @@ void Server::submit(const httplib::Request& request, httplib::Response& response
   record.id = new_job_id();
   record.options = options;
   record.settings = settings;
-  record.content_name = content.filename;
-  for (const Upload& style : styles) record.style_names.push_back(style.filename);
+  record.content_name = uploads.content.filename;
+  for (const Upload& style : uploads.styles) record.style_names.push_back(style.filename);
+  record.style_mask_names = mask_names(uploads.style_masks, kStyleMaskPart);
+  record.style_source_mask_names = mask_names(uploads.style_source_masks, kStyleSourceMaskPart);
   record.created = now_seconds();
-  if (!backend_->submit(record, content, styles, options_.max_queued)) {
+  if (!backend_->submit(record, uploads, options_.max_queued)) {
     return reply_error(response, 429,
                        "the queue is full (" + std::to_string(options_.max_queued) +
                            " jobs wait); try again later");
@@ -240,22 +281,19 @@ void Server::preview(const httplib::Request& request, httplib::Response& respons
   reply_error(response, 404, "job " + record->id + " has no picture yet");
 }
 
-// The photo (/content) or painting N (/styles/N, from 0) as uploaded, for a page to show beside
-// the result or to run the job again. They were checked to be PNG or JPEG when sent.
+// The photo (/content), painting N (/styles/N, from 0) or its masks (/style-masks/N,
+// /style-source-masks/N) as uploaded, for a page to show beside the result or to run the job
+// again. They were checked to be PNG or JPEG when sent.
 void Server::upload(const httplib::Request& request, httplib::Response& response) {
   const auto record = find(request, response);
   if (!record) return;
-  std::optional<std::string> bytes;
-  std::string what = "its photo";
-  if (request.matches.size() > 2) {
-    const std::string index = request.matches[2];
-    what = "painting " + index;
-    const std::size_t n = std::stoul(index);  // at most 3 digits (the route)
-    if (n < record->style_names.size()) bytes = backend_->style_upload(record->id, n);
-  } else {
-    bytes = backend_->content_upload(record->id);
+  std::string name = "content";
+  if (request.matches.size() > 3) {
+    const std::string kind = request.matches[2];  // "styles", "style-masks"... (the route)
+    name = kind.substr(0, kind.size() - 1) + "-" + std::string(request.matches[3]);
   }
-  if (!bytes) return reply_error(response, 404, "job " + record->id + " has no " + what);
+  std::optional<std::string> bytes = backend_->upload(record->id, name);
+  if (!bytes) return reply_error(response, 404, "job " + record->id + " has no upload " + name);
   const bool png = bytes->starts_with("\x89PNG");
   response.set_header("Cache-Control", "private, max-age=86400");  // uploads never change
   response.set_content(std::move(*bytes), png ? "image/png" : "image/jpeg");
@@ -274,7 +312,7 @@ void Server::thumbnail(const httplib::Request& request, httplib::Response& respo
       thumbnails_.get(record->id, version, [&]() -> std::optional<std::string> {
         std::optional<std::string> source = backend_->preview(record->id);
         if (!source && done) source = backend_->result(record->id);
-        if (!source) source = backend_->content_upload(record->id);
+        if (!source) source = backend_->upload(record->id, "content");
         if (!source) return std::nullopt;
         return thumbnail_png(*source, "job " + record->id + "'s picture",
                              options_.limits.max_pixels);

@@ -37,8 +37,7 @@ class JobBackend {
 
   // Stores a new job with its uploads and queues it; false (nothing stored) when `max_queued`
   // jobs wait already.
-  virtual bool submit(const JobRecord& record, const Upload& content,
-                      const std::vector<Upload>& styles, int max_queued) = 0;
+  virtual bool submit(const JobRecord& record, const JobUploads& uploads, int max_queued) = 0;
   virtual std::optional<JobRecord> get(const std::string& id) = 0;
   virtual std::vector<JobRecord> list() = 0;              // newest first
   virtual int queue_position(const std::string& id) = 0;  // 1-based; 0 if not queued
@@ -50,10 +49,10 @@ class JobBackend {
   virtual std::optional<std::string> result(const std::string& id) = 0;    // PNG, once done
   virtual std::optional<std::string> loss_log(const std::string& id) = 0;  // CSV, once done
   virtual std::optional<std::string> preview(const std::string& id) = 0;   // PNG, while running
-  // The uploads, byte for byte as sent, as long as the job is kept; nothing for an unknown job
-  // or style index.
-  virtual std::optional<std::string> content_upload(const std::string& id) = 0;
-  virtual std::optional<std::string> style_upload(const std::string& id, std::size_t index) = 0;
+  // The upload called `name` (serve/job_uploads.h: "content", "style-0", "style-mask-0"...),
+  // byte for byte as sent, as long as the job is kept; nothing for an unknown job or an upload
+  // it does not have.
+  virtual std::optional<std::string> upload(const std::string& id, const std::string& name) = 0;
   // The job's events after the one called `after` ("" for all), waiting up to `wait` for one;
   // nothing when the job has no events to follow (unknown, or finished a while ago).
   virtual std::optional<EventBatch> events(const std::string& id, const std::string& after,

@@ -38,18 +38,17 @@ JobFiles::JobFiles(std::string root) : root_(std::move(root)) {
 }
 
 std::string JobFiles::folder(const std::string& id) const { return root_ + "/" + id; }
-std::string JobFiles::content(const std::string& id) const { return folder(id) + "/content"; }
-std::string JobFiles::style(const std::string& id, std::size_t index) const {
-  return folder(id) + "/style-" + std::to_string(index);
+std::string JobFiles::upload(const std::string& id, const std::string& name) const {
+  return folder(id) + "/" + name;
 }
 std::string JobFiles::resume(const std::string& id) const { return folder(id) + "/run.nstresume"; }
 std::string JobFiles::losses(const std::string& id) const { return folder(id) + "/losses.csv"; }
 std::string JobFiles::result(const std::string& id) const { return folder(id) + "/result.png"; }
 
-void JobFiles::store_uploads(const std::string& id, const Upload& content,
-                             const std::vector<Upload>& styles) const {
-  int64_t bytes = static_cast<int64_t>(content.bytes.size());
-  for (const Upload& style : styles) bytes += static_cast<int64_t>(style.bytes.size());
+void JobFiles::store_uploads(const std::string& id, const JobUploads& uploads) const {
+  const std::vector<std::pair<std::string, const Upload*>> named = named_uploads(uploads);
+  int64_t bytes = 0;
+  for (const auto& [name, upload] : named) bytes += static_cast<int64_t>(upload->bytes.size());
   check_room(bytes);
   const std::string incoming = folder(id) + kIncoming;
   std::error_code ec;
@@ -57,9 +56,8 @@ void JobFiles::store_uploads(const std::string& id, const Upload& content,
   NST_CHECK(fs::create_directory(incoming, ec) && !ec, incoming,
             ": cannot create the job's folder: ", ec.message());
   try {
-    write_bytes_atomically(incoming + "/content", content.bytes);
-    for (std::size_t i = 0; i < styles.size(); ++i)
-      write_bytes_atomically(incoming + "/style-" + std::to_string(i), styles[i].bytes);
+    for (const auto& [name, upload] : named)
+      write_bytes_atomically(incoming + "/" + name, upload->bytes);
     fs::rename(incoming, folder(id));  // the job's folder appears whole
     sync_folder(root_);                // and the rename is on disk before the job is recorded
   } catch (const Error&) {

@@ -1,5 +1,6 @@
 // Where the service keeps each job's files, one folder per job under DATA/jobs/ID:
-//   content, style-0, style-1, ...   the uploads, byte for byte as sent
+//   content, style-0, style-1, ...   the uploads, byte for byte as sent, each named as
+//   style-mask-0, ...                serve/job_uploads.h names it
 //   run.nstresume                    the run's last checkpoint (nst/resume.h), while it runs
 //   losses.csv                       the loss log, as `nst stylize --loss-log` writes it
 //   result.png                       the picture, once done
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "serve/job_uploads.h"
 #include "tensor/error.h"
 
 namespace nst::serve {
@@ -22,26 +24,20 @@ class StorageFull : public Error {
   using Error::Error;
 };
 
-struct Upload {
-  std::string filename;  // as the client named it, for display only
-  std::string bytes;
-};
-
 class JobFiles {
  public:
   explicit JobFiles(std::string root);  // DATA/jobs, created if missing
 
   std::string folder(const std::string& id) const;
-  std::string content(const std::string& id) const;
-  std::string style(const std::string& id, std::size_t index) const;
+  // The upload called `name` (serve/job_uploads.h): "content", "style-0", "style-mask-0", ...
+  std::string upload(const std::string& id, const std::string& name) const;
   std::string resume(const std::string& id) const;
   std::string losses(const std::string& id) const;
   std::string result(const std::string& id) const;
 
   // Writes a new job's uploads (its folder must not exist yet); StorageFull when the disk has
   // no room for them.
-  void store_uploads(const std::string& id, const Upload& content,
-                     const std::vector<Upload>& styles) const;
+  void store_uploads(const std::string& id, const JobUploads& uploads) const;
   void remove(const std::string& id) const;  // the job's folder and everything in it
   // Removes the folders of jobs that are not in `known` (half-stored uploads, deleted jobs).
   void remove_orphans(const std::vector<std::string>& known) const;

@@ -32,6 +32,15 @@ nlohmann::json job_json(const JobRecord& r, int queue_position) {
                    {"options", r.options},
                    {"content", r.content_name},
                    {"styles", r.style_names}};
+  // Masks, when there are: one entry per painting, null where it has none.
+  const auto masks = [](const std::vector<std::string>& names) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const std::string& name : names) list.push_back(name.empty() ? nlohmann::json() : nlohmann::json(name));
+    return list;
+  };
+  if (!r.style_mask_names.empty()) j["style_masks"] = masks(r.style_mask_names);
+  if (!r.style_source_mask_names.empty())
+    j["style_source_masks"] = masks(r.style_source_mask_names);
   if (!r.error.empty()) j["error"] = r.error;
   if (!r.ending.empty()) j["ending"] = r.ending;
   if (!r.worker.empty()) j["worker"] = r.worker;

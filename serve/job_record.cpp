@@ -44,6 +44,10 @@ void read_field(JobRecord& r, const std::string& name, const std::string& text) 
     r.content_name = text;
   } else if (name == "style_names") {
     r.style_names = nlohmann::json::parse(text).get<std::vector<std::string>>();
+  } else if (name == "style_mask_names") {
+    r.style_mask_names = nlohmann::json::parse(text).get<std::vector<std::string>>();
+  } else if (name == "style_source_mask_names") {
+    r.style_source_mask_names = nlohmann::json::parse(text).get<std::vector<std::string>>();
   } else if (name == "iteration") {
     r.iteration = number_from<int>(text);
   } else if (name == "iterations") {
@@ -109,14 +113,30 @@ RecordFields record_fields(const JobRecord& r) {
           {"error", r.error},
           {"ending", r.ending},
           {"worker", r.worker},
-          {"speed", r.speed > 0 ? exact_text(r.speed) : ""}};
+          {"speed", r.speed > 0 ? exact_text(r.speed) : ""},
+          {"style_mask_names", json_text(r.style_mask_names)},
+          {"style_source_mask_names", json_text(r.style_source_mask_names)}};
 }
 
 const std::vector<std::string>& record_field_names() {
-  static const std::vector<std::string> names{
-      "id",        "state",      "options", "settings", "content_name", "style_names",
-      "iteration", "iterations", "losses",  "created",  "started",      "finished",
-      "error",     "ending",     "worker",  "speed"};
+  static const std::vector<std::string> names{"id",
+                                              "state",
+                                              "options",
+                                              "settings",
+                                              "content_name",
+                                              "style_names",
+                                              "iteration",
+                                              "iterations",
+                                              "losses",
+                                              "created",
+                                              "started",
+                                              "finished",
+                                              "error",
+                                              "ending",
+                                              "worker",
+                                              "speed",
+                                              "style_mask_names",
+                                              "style_source_mask_names"};
   return names;
 }
 

@@ -31,6 +31,9 @@ struct JobRecord {
   std::optional<JobSettings> settings;
   std::string content_name;  // the uploads' file names, for display
   std::vector<std::string> style_names;
+  // The masks' file names (mask_names() in serve/job_uploads.h): none, or one per painting with
+  // "" where it has none.
+  std::vector<std::string> style_mask_names, style_source_mask_names;
   int iteration = 0;      // done so far, over all scales
   int iterations = 0;     // planned
   nlohmann::json losses;  // the latest {"total", "content", "style", "tv"}, or null
@@ -47,7 +50,8 @@ struct JobRecord {
 
 // The record as text fields by name: {"id", "state", "options", "settings", "content_name",
 // "style_names", "iteration", "iterations", "losses", "created", "started", "finished",
-// "error", "ending", "worker", "speed"}. Times keep milliseconds.
+// "error", "ending", "worker", "speed", "style_mask_names", "style_source_mask_names"}. Times keep
+// milliseconds.
 using RecordFields = std::map<std::string, std::string>;
 RecordFields record_fields(const JobRecord& record);
 // The names above, in that order.

@@ -95,6 +95,8 @@ json settings_json(const JobLimits& limits) {
 std::string option_name(std::string_view field) {
   if (field == "styles") return "style";
   if (field == "init_image") return "init";
+  if (field == "style_masks") return std::string(kStyleMaskPart) + "N";  // the form's parts
+  if (field == "style_source_masks") return std::string(kStyleSourceMaskPart) + "N";
   std::string name(field);
   std::replace(name.begin(), name.end(), '_', '-');
   return name;
@@ -145,8 +147,8 @@ JobOptions parse_job_options(const json& options, std::size_t styles, const JobL
   return o;
 }
 
-JobPlan plan_uploads(const Upload& content, const std::vector<Upload>& styles,
-                     const JobSettings& settings, const JobLimits& limits) {
+JobPlan plan_uploads(const JobUploads& uploads, const JobSettings& settings,
+                     const JobLimits& limits) {
   int64_t decoded = 0;
   const auto probe = [&](const Upload& upload, const std::string& role) {
     const std::string name = upload_name(upload, role);
@@ -161,10 +163,17 @@ JobPlan plan_uploads(const Upload& content, const std::vector<Upload>& styles,
     }
     return PlannedImage{name, size};
   };
-  const PlannedImage content_size = probe(content, "content");
+  const PlannedImage content_size = probe(uploads.content, "content");
   std::vector<PlannedImage> style_sizes;
-  for (std::size_t i = 0; i < styles.size(); ++i)
-    style_sizes.push_back(probe(styles[i], "style " + std::to_string(i + 1)));
+  for (std::size_t i = 0; i < uploads.styles.size(); ++i)
+    style_sizes.push_back(probe(uploads.styles[i], "style " + std::to_string(i + 1)));
+  // Masks are decoded too (their sizes do not change the plan); prepare() judges the rest.
+  for (const auto& [masks, role] : {std::pair{&uploads.style_masks, "style mask "},
+                                    std::pair{&uploads.style_source_masks, "style source mask "}}) {
+    for (std::size_t i = 0; i < masks->size(); ++i) {
+      if ((*masks)[i]) probe(*(*masks)[i], role + std::to_string(i + 1));
+    }
+  }
   return plan(settings, content_size, style_sizes, {}, option_name);
 }
 
@@ -176,8 +185,7 @@ JobSettings job_settings(const JobRecord& record, const JobLimits& limits) {
   return settings;
 }
 
-Job job_from_uploads(const Upload& content, const std::vector<Upload>& styles,
-                     const JobSettings& settings) {
+Job job_from_uploads(const JobUploads& uploads, const JobSettings& settings) {
   const auto decoded = [&](const Upload& upload, const std::string& role) {
     const std::string name = upload_name(upload, role);
     const auto* bytes = reinterpret_cast<const uint8_t*>(upload.bytes.data());
@@ -185,10 +193,20 @@ Job job_from_uploads(const Upload& content, const std::vector<Upload>& styles,
                               name);
   };
   Job job;
-  job.content = decoded(content, "content");
+  job.content = decoded(uploads.content, "content");
   job.settings = settings;
-  for (std::size_t i = 0; i < styles.size(); ++i)
-    job.styles.push_back(decoded(styles[i], "style " + std::to_string(i + 1)));
+  for (std::size_t i = 0; i < uploads.styles.size(); ++i)
+    job.styles.push_back(decoded(uploads.styles[i], "style " + std::to_string(i + 1)));
+  const auto decoded_masks = [&](const std::vector<std::optional<Upload>>& masks,
+                                 const std::string& role) {
+    std::vector<ImageSource> sources(masks.size());  // an empty source: none
+    for (std::size_t i = 0; i < masks.size(); ++i) {
+      if (masks[i]) sources[i] = decoded(*masks[i], role + std::to_string(i + 1));
+    }
+    return sources;
+  };
+  job.style_masks = decoded_masks(uploads.style_masks, "style mask ");
+  job.style_source_masks = decoded_masks(uploads.style_source_masks, "style source mask ");
   return job;
 }
 

@@ -50,14 +50,13 @@ JobSettings job_settings(const JobRecord& record, const JobLimits& limits);
 // and the plan's own checks must pass (pictures big enough, the run within its memory). So a
 // request is judged in microseconds on the HTTP thread, and a picture is decoded once, by the
 // worker that runs the job. nst::Error naming the upload ("style 2 (b.png): ...") or the option.
-JobPlan plan_uploads(const Upload& content, const std::vector<Upload>& styles,
-                     const JobSettings& settings, const JobLimits& limits);
+JobPlan plan_uploads(const JobUploads& uploads, const JobSettings& settings,
+                     const JobLimits& limits);
 
 // The job the uploads describe, decoded (sniffed: PNG or JPEG) with the settings' pixel limit;
 // messages name each upload by its role and file name ("style 2 (b.png): ..."). nst::Error for
 // an upload that is no picture, is corrupt, or is too large.
-Job job_from_uploads(const Upload& content, const std::vector<Upload>& styles,
-                     const JobSettings& settings);
+Job job_from_uploads(const JobUploads& uploads, const JobSettings& settings);
 
 // What GET /api/settings answers: {"settings": [...], "limits": {...}}. Each setting a client
 // may send, from the table (nst/setting_table.h): its name, type, default

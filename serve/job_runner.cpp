@@ -118,10 +118,9 @@ void run(const JobRecord& record, JobHost& host, const ModelSource& models,
          const RunnerOptions& options) {
   const Clock::time_point started = Clock::now();
   const JobSettings settings = job_settings(record, options.limits);
-  std::vector<Upload> styles;
-  for (std::size_t i = 0; i < record.style_names.size(); ++i)
-    styles.push_back({record.style_names[i], host.style(i)});
-  const Job job = job_from_uploads({record.content_name, host.content()}, styles, settings);
+  const JobUploads uploads =
+      read_uploads(record, [&](const std::string& name) { return host.upload(name); });
+  const Job job = job_from_uploads(uploads, settings);
   const PreparedJob prepared = prepare(job, option_name);
   const std::shared_ptr<nn::Vgg19> model = models(settings.pooling);
 

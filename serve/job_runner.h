@@ -30,9 +30,8 @@ using ModelSource = std::function<std::shared_ptr<nn::Vgg19>(nn::Pooling)>;
 class JobHost {
  public:
   virtual ~JobHost() = default;
-  // The uploads, byte for byte as sent.
-  virtual std::string content() = 0;
-  virtual std::string style(std::size_t index) = 0;
+  // The upload called `name` (serve/job_uploads.h), byte for byte as sent.
+  virtual std::string upload(const std::string& name) = 0;
   // A local file for the job's resume file: read at start if it exists, rewritten (atomically)
   // at every checkpoint, after which resume_saved() is called.
   virtual std::string resume_path() = 0;

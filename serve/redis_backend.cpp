@@ -1,5 +1,6 @@
 #include "serve/redis_backend.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "serve/job_json.h"
@@ -55,15 +56,12 @@ constexpr auto kUploadGrace = 3600;  // seconds uploads live if their job never 
 RedisBackend::RedisBackend(const RedisAddress& address, long long ttl_seconds)
     : redis_(address), ttl_seconds_(ttl_seconds) {}
 
-bool RedisBackend::submit(const JobRecord& record, const Upload& content,
-                          const std::vector<Upload>& styles, int max_queued) {
+bool RedisBackend::submit(const JobRecord& record, const JobUploads& uploads, int max_queued) {
   const std::string& id = record.id;
-  std::vector<std::string> keys{
-      job_key(id), kJobs, kQueued, kQueue, job_key(id, "events"), job_key(id, "content")};
-  redis_.run({"SET", job_key(id, "content"), content.bytes, "EX", std::to_string(kUploadGrace)});
-  for (std::size_t i = 0; i < styles.size(); ++i) {
-    keys.push_back(style_key(id, i));
-    redis_.run({"SET", keys.back(), styles[i].bytes, "EX", std::to_string(kUploadGrace)});
+  std::vector<std::string> keys{job_key(id), kJobs, kQueued, kQueue, job_key(id, "events")};
+  for (const auto& [name, upload] : named_uploads(uploads)) {
+    keys.push_back(upload_key(id, name));
+    redis_.run({"SET", keys.back(), upload->bytes, "EX", std::to_string(kUploadGrace)});
   }
   const long long seq = redis_.run({"INCR", "nst:seq"}).integer;
   std::vector<std::string> args{std::to_string(max_queued), id, std::to_string(seq)};
@@ -106,8 +104,9 @@ bool RedisBackend::cancel(const std::string& id) {
 
 void RedisBackend::remove(const std::string& id) {
   const std::optional<JobRecord> record = read_record(redis_, id);
-  const std::size_t styles = record ? record->style_names.size() : 0;
-  for (const std::string& key : all_job_keys(id, styles)) redis_.run({"DEL", key});
+  const std::vector<std::string> uploads =
+      record ? upload_names(*record) : std::vector<std::string>{"content"};
+  for (const std::string& key : all_job_keys(id, uploads)) redis_.run({"DEL", key});
   redis_.run({"ZREM", kJobs, id});
 }
 
@@ -126,11 +125,12 @@ std::optional<std::string> RedisBackend::loss_log(const std::string& id) {
 std::optional<std::string> RedisBackend::preview(const std::string& id) {
   return get_bytes(job_key(id, "preview"));
 }
-std::optional<std::string> RedisBackend::content_upload(const std::string& id) {
-  return get_bytes(job_key(id, "content"));
-}
-std::optional<std::string> RedisBackend::style_upload(const std::string& id, std::size_t index) {
-  return get_bytes(style_key(id, index));
+std::optional<std::string> RedisBackend::upload(const std::string& id, const std::string& name) {
+  const std::optional<JobRecord> record = read_record(redis_, id);
+  if (!record) return std::nullopt;
+  const std::vector<std::string> names = upload_names(*record);
+  if (std::find(names.begin(), names.end(), name) == names.end()) return std::nullopt;
+  return get_bytes(upload_key(id, name));
 }
 
 std::vector<JobEvent> RedisBackend::read_events(const std::string& id, const std::string& from,

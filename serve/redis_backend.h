@@ -20,8 +20,7 @@ class RedisBackend : public JobBackend {
   // `ttl_seconds`: how long a finished job's record and files stay.
   RedisBackend(const RedisAddress& address, long long ttl_seconds);
 
-  bool submit(const JobRecord& record, const Upload& content, const std::vector<Upload>& styles,
-              int max_queued) override;
+  bool submit(const JobRecord& record, const JobUploads& uploads, int max_queued) override;
   std::optional<JobRecord> get(const std::string& id) override;
   std::vector<JobRecord> list() override;
   int queue_position(const std::string& id) override;
@@ -30,8 +29,7 @@ class RedisBackend : public JobBackend {
   std::optional<std::string> result(const std::string& id) override;
   std::optional<std::string> loss_log(const std::string& id) override;
   std::optional<std::string> preview(const std::string& id) override;
-  std::optional<std::string> content_upload(const std::string& id) override;
-  std::optional<std::string> style_upload(const std::string& id, std::size_t index) override;
+  std::optional<std::string> upload(const std::string& id, const std::string& name) override;
   std::optional<EventBatch> events(const std::string& id, const std::string& after,
                                    std::chrono::milliseconds wait) override;
   BackendCounts counts() override;

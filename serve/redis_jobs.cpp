@@ -2,15 +2,25 @@
 
 #include <nlohmann/json.hpp>
 
+#include "serve/job_uploads.h"
 #include "tensor/error.h"
 
 namespace nst::serve::redis {
 
-std::vector<std::string> all_job_keys(const std::string& id, std::size_t styles) {
+std::string upload_key(const std::string& id, const std::string& name) {
+  const std::size_t last_dash = name.rfind('-');
+  if (last_dash == std::string::npos) return job_key(id, name);  // "content"
+  return job_key(id, name.substr(0, last_dash) + ":" + name.substr(last_dash + 1));
+}
+
+std::vector<std::string> all_job_keys(const std::string& id,
+                                      const std::vector<std::string>& upload_names) {
   std::vector<std::string> keys{job_key(id)};
   for (const char* part : {"content", "preview", "resume", "result", "losses", "events"})
     keys.push_back(job_key(id, part));
-  for (std::size_t i = 0; i < styles; ++i) keys.push_back(style_key(id, i));
+  for (const std::string& name : upload_names) {
+    if (name != "content") keys.push_back(upload_key(id, name));
+  }
   return keys;
 }
 
@@ -76,12 +86,11 @@ StateEvent read_state_event(const std::string& data, const std::string& id) {
 }
 
 void expire_job(Redis& redis, const std::string& id) {
-  const RedisValue fields = redis.run({"HMGET", job_key(id), "ttl", "style_names"});
-  if (fields.items.size() != 2 || fields.items[0].is_nil()) return;
-  const std::string ttl = fields.items[0].text;
-  const std::size_t styles =
-      nlohmann::json::parse(fields.items[1].text).get<std::vector<std::string>>().size();
-  for (const std::string& key : all_job_keys(id, styles)) {
+  const RedisValue ttl_field = redis.run({"HGET", job_key(id), "ttl"});
+  const std::optional<JobRecord> record = read_record(redis, id);
+  if (ttl_field.is_nil() || !record) return;
+  const std::string ttl = ttl_field.text;
+  for (const std::string& key : all_job_keys(id, upload_names(*record))) {
     if (key == job_key(id, "resume")) {
       redis.run({"DEL", key});
     } else {

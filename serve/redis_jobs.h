@@ -3,7 +3,8 @@
 //   nst:job:ID                 hash: the record's fields (serve/job_record.h), plus `owner`
 //                              (the claim's fencing token), `claims`, `attempts`, `ttl`
 //                              (seconds to keep it once finished), `seq`
-//   nst:job:ID:content, :style:I   the uploads;  :preview, :resume, :result, :losses
+//   nst:job:ID:content, :style:I, :style-mask:I, :style-source-mask:I
+//                              the uploads;  :preview, :resume, :result, :losses
 //   nst:job:ID:events          stream of the job's events (type, data); a state event's data
 //                              is the record's fields, written with the state change
 //   nst:jobs                   sorted set of every job id by submission (newest last)
@@ -33,11 +34,12 @@ inline std::string job_key(const std::string& id) { return "nst:job:" + id; }
 inline std::string job_key(const std::string& id, const std::string& part) {
   return "nst:job:" + id + ":" + part;
 }
-inline std::string style_key(const std::string& id, std::size_t index) {
-  return job_key(id, "style:" + std::to_string(index));
-}
-// Every key of a job with `styles` style uploads.
-std::vector<std::string> all_job_keys(const std::string& id, std::size_t styles);
+// The key of the upload called `name` (serve/job_uploads.h): "style-mask-2" is kept under
+// nst:job:ID:style-mask:2.
+std::string upload_key(const std::string& id, const std::string& name);
+// Every key of a job whose uploads are called `upload_names`.
+std::vector<std::string> all_job_keys(const std::string& id,
+                                      const std::vector<std::string>& upload_names);
 
 // The record in the job's hash (HGETALL); nothing if the hash is gone (expired, deleted).
 std::optional<JobRecord> read_record(Redis& redis, const std::string& id);

@@ -128,8 +128,12 @@ class RedisWorker::Host : public JobHost {
   std::atomic<double> rate{0};
   bool acknowledge = false;  // the queue entry is finished with
 
-  std::string content() override { return upload(job_key(id_, "content")); }
-  std::string style(std::size_t index) override { return upload(style_key(id_, index)); }
+  std::string upload(const std::string& name) override {
+    const std::string key = upload_key(id_, name);
+    RedisValue value = w_.redis_.run({"GET", key});
+    NST_CHECK(!value.is_nil(), "job ", id_, ": its upload ", key, " is gone from Redis");
+    return std::move(value.text);
+  }
   std::string resume_path() override { return resume_path_; }
 
   void resume_saved() override {
@@ -178,12 +182,6 @@ class RedisWorker::Host : public JobHost {
   void log(const std::string& line) override { serve::log(line); }
 
  private:
-  std::string upload(const std::string& key) {
-    RedisValue value = w_.redis_.run({"GET", key});
-    NST_CHECK(!value.is_nil(), "job ", id_, ": its upload ", key, " is gone from Redis");
-    return std::move(value.text);
-  }
-
   // A fenced write; while Redis is unreachable the run goes on and the write is skipped (the
   // next progress or checkpoint brings the job up to date).
   void write(const std::vector<std::string>& keys, const char* script,

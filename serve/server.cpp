@@ -182,7 +182,7 @@ void Server::routes() {
            [this](const httplib::Request& q, httplib::Response& r) { preview(q, r); });
   http.Get(job + "/content",
            [this](const httplib::Request& q, httplib::Response& r) { upload(q, r); });
-  http.Get(job + R"(/styles/(\d{1,3}))",
+  http.Get(job + R"(/(styles|style-masks|style-source-masks)/(\d{1,3}))",
            [this](const httplib::Request& q, httplib::Response& r) { upload(q, r); });
   http.Get(job + "/thumbnail",
            [this](const httplib::Request& q, httplib::Response& r) { thumbnail(q, r); });

@@ -25,9 +25,8 @@ class Workers::Host : public JobHost {
  public:
   Host(Workers& workers, const JobRecord& record) : w_(workers), id_(record.id) {}
 
-  std::string content() override { return read_file_bytes(w_.files_.content(id_)); }
-  std::string style(std::size_t index) override {
-    return read_file_bytes(w_.files_.style(id_, index));
+  std::string upload(const std::string& name) override {
+    return read_file_bytes(w_.files_.upload(id_, name));
   }
   std::string resume_path() override { return w_.files_.resume(id_); }
   void resume_saved() override { w_.store_.progress_saved(id_); }

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <cstdio>
 #include <string>
 
 #include "tests/cli_runner.h"
@@ -53,6 +54,18 @@ class RedisProcess {
   bool command(const std::string& words) const {
     const std::string line = "redis-cli -p " + std::to_string(port_) + " " + words + " > /dev/null";
     return std::system(line.c_str()) == 0;
+  }
+  // What redis-cli prints for a command ("KEYS nst:*": one key per line).
+  std::string reply(const std::string& words) const {
+    const std::string line = "redis-cli -p " + std::to_string(port_) + " " + words;
+    std::string out;
+    if (FILE* pipe = ::popen(line.c_str(), "r")) {
+      char buffer[4096];
+      for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+        out.append(buffer, n);
+      ::pclose(pipe);
+    }
+    return out;
   }
   void start() {
     pid_ =

@@ -231,6 +231,8 @@ JobRecord unusual_record() {
   r.settings = unusual_settings();
   r.content_name = "Ünïcode \"quoted\" photo.png";
   r.style_names = {"a.png", "b c.jpg"};
+  r.style_mask_names = {"", "sky mask.png"};
+  r.style_source_mask_names = {"ä.png", ""};
   r.iteration = 17;
   r.iterations = 400;
   r.losses = {{"total", 1.5}, {"content", 0.25}, {"style", 1.0}, {"tv", 0.25}};
@@ -254,6 +256,8 @@ void expect_same_record(const JobRecord& a, const JobRecord& b) {
   }
   EXPECT_EQ(a.content_name, b.content_name);
   EXPECT_EQ(a.style_names, b.style_names);
+  EXPECT_EQ(a.style_mask_names, b.style_mask_names);
+  EXPECT_EQ(a.style_source_mask_names, b.style_source_mask_names);
   EXPECT_EQ(a.iteration, b.iteration);
   EXPECT_EQ(a.iterations, b.iterations);
   EXPECT_EQ(a.losses, b.losses);
@@ -282,6 +286,38 @@ TEST(JobRecordFields, EveryFieldSurvivesBothStoresExactly) {
   const std::optional<JobRecord> back = store.get(r.id);
   ASSERT_TRUE(back);
   expect_same_record(*back, r);
+}
+
+// Uploads are named after the form's parts; Redis keeps a painting under :style:I as it did
+// before masks, and a mask under :style-mask:I.
+TEST(JobUploads, NamesFollowTheFormAndReadBackWithTheRecordsNames) {
+  JobRecord r = unusual_record();  // masks {"", "sky mask.png"}, sources {"ä.png", ""}
+  const std::vector<std::string> names{"content", "style-0", "style-1", "style-mask-1",
+                                       "style-source-mask-0"};
+  EXPECT_EQ(upload_names(r), names);
+  const JobUploads uploads =
+      read_uploads(r, [](const std::string& name) { return "<" + name + ">"; });
+  std::vector<std::string> named;
+  for (const auto& [name, upload] : named_uploads(uploads)) {
+    named.push_back(name);
+    EXPECT_EQ(upload->bytes, "<" + name + ">");
+  }
+  EXPECT_EQ(named, names);
+  ASSERT_EQ(uploads.style_masks.size(), 2u);
+  EXPECT_FALSE(uploads.style_masks[0]);
+  EXPECT_EQ(uploads.style_masks[1]->filename, "sky mask.png");
+  EXPECT_EQ(mask_names(uploads.style_masks, kStyleMaskPart), r.style_mask_names);
+  // A mask sent without a file name still counts as one.
+  EXPECT_EQ(mask_names({std::nullopt, Upload{"", "png"}}, kStyleSourceMaskPart),
+            (std::vector<std::string>{"", "style-source-mask-1"}));
+
+  const std::string id = r.id;
+  EXPECT_EQ(redis::upload_key(id, "content"), "nst:job:" + id + ":content");
+  EXPECT_EQ(redis::upload_key(id, "style-1"), "nst:job:" + id + ":style:1");
+  EXPECT_EQ(redis::upload_key(id, "style-source-mask-0"), "nst:job:" + id + ":style-source-mask:0");
+  const std::vector<std::string> keys = redis::all_job_keys(id, names);
+  for (const std::string& name : names)
+    EXPECT_EQ(std::count(keys.begin(), keys.end(), redis::upload_key(id, name)), 1) << name;
 }
 
 TEST(JobRecordFields, MissingFieldsKeepTheirDefaultsAndUnknownOnesArePassedOver) {
@@ -378,9 +414,7 @@ TEST(JobRecordSettings, AnOlderStoreGainsTheColumn) {
 // A backend with no jobs: the server's own behaviour, without workers.
 class IdleBackend : public JobBackend {
  public:
-  bool submit(const JobRecord&, const Upload&, const std::vector<Upload>&, int) override {
-    return false;
-  }
+  bool submit(const JobRecord&, const JobUploads&, int) override { return false; }
   std::optional<JobRecord> get(const std::string&) override { return std::nullopt; }
   std::vector<JobRecord> list() override { return {}; }
   int queue_position(const std::string&) override { return 0; }
@@ -389,8 +423,7 @@ class IdleBackend : public JobBackend {
   std::optional<std::string> result(const std::string&) override { return std::nullopt; }
   std::optional<std::string> loss_log(const std::string&) override { return std::nullopt; }
   std::optional<std::string> preview(const std::string&) override { return std::nullopt; }
-  std::optional<std::string> content_upload(const std::string&) override { return std::nullopt; }
-  std::optional<std::string> style_upload(const std::string&, std::size_t) override {
+  std::optional<std::string> upload(const std::string&, const std::string&) override {
     return std::nullopt;
   }
   std::optional<EventBatch> events(const std::string&, const std::string&,
