@@ -101,10 +101,12 @@ struct MaskPictures {
   std::vector<Tensor> content, source;
 };
 
-// Aspect ratios that differ by more than a pixel's worth get stretched.
+// Aspect ratios that differ by more than a pixel's worth of either picture get stretched: a
+// mask drawn at a smaller size than its photo (the page's, at most 1024 pixels) has a side
+// rounded to whole pixels, which moves |w1 h2 - h1 w2| by up to half the photo's side.
 bool stretched(ImageSize from, ImageSize to) {
   return std::abs(int64_t{from.width} * to.height - int64_t{from.height} * to.width) >
-         std::max(from.width, from.height);
+         std::max({from.width, from.height, to.width, to.height});
 }
 
 // Reads the masks of one kind (`field`: "style_masks" or "style_source_masks"), each of

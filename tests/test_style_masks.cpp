@@ -228,6 +228,21 @@ Tensor picture(int height, int width, uint64_t seed) {
   return random_tensor(Shape{1, 3, height, width}, seed, 0.0f, 1.0f);
 }
 
+// A mask drawn smaller than its photo has a side rounded to whole pixels: a 20x10 mask of a
+// 2000x1025 photo (exactly 20x10.25) is that photo's shape, not stretched; a 20x14 one is.
+TEST(StyleMaskedRun, AMaskSmallerThanItsPhotoIsStretchedOnlyBeyondRounding) {
+  Job job;
+  job.content = ImageSource::image(Tensor::full(Shape{1, 3, 1025, 2000}, 0.5f), "the photo");
+  job.styles = {ImageSource::image(picture(40, 40, 2), "style a")};
+  job.settings.size = 40;
+  job.style_masks = {ImageSource::image(Tensor::full(Shape{1, 3, 10, 20}, 1.0f), "small.png")};
+  EXPECT_TRUE(prepare(job).notes.empty());
+  job.style_masks = {ImageSource::image(Tensor::full(Shape{1, 3, 14, 20}, 1.0f), "tall.png")};
+  const std::vector<std::string> notes = prepare(job).notes;
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("tall.png is 20x14; it is stretched"), std::string::npos) << notes[0];
+}
+
 // Two scales, two styles blended 1:2, Adam: the masked run with masks of ones (given as
 // pictures of another size, so they are resized at both scales) logs the same losses and
 // paints the same picture, bit for bit, as the run without masks.
