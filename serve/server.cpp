@@ -149,6 +149,9 @@ void Server::routes() {
   http.Get("/", [](const httplib::Request&, httplib::Response& response) {
     response.set_content(kPageHtml, "text/html; charset=utf-8");
   });
+  http.Get("/mask-painter.js", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content(kMaskPainterJs, "text/javascript; charset=utf-8");
+  });
   http.Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
     try {
       backend_->check_health();
