@@ -40,10 +40,11 @@ constexpr auto kKeepAlive = std::chrono::seconds(15);
 std::size_t mask_index(const std::string& part_name, std::string_view prefix, std::size_t styles) {
   const std::string_view digits = std::string_view(part_name).substr(prefix.size());
   std::size_t index = 0;
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
-  NST_CHECK(error == std::errc() && end == digits.data() + digits.size() && digits.size() <= 3 &&
-                index < styles,
-            excerpt(part_name), ": there ",
+  // N as written for it: no sign, no leading zeros, nothing after.
+  const bool number =
+      std::from_chars(digits.data(), digits.data() + digits.size(), index).ec == std::errc() &&
+      digits == std::to_string(index);
+  NST_CHECK(number && index < styles, excerpt(part_name), ": there ",
             styles == 1 ? "is 1 painting" : "are " + std::to_string(styles) + " paintings",
             ", so the mask parts are ", prefix, "0",
             styles > 1 ? " to " + std::string(prefix) + std::to_string(styles - 1) : "");

@@ -151,6 +151,8 @@ TEST_F(ServeMasks, BadMaskPartsAreRefused) {
           "style-source-mask-7: there is 1 painting");
   refused({{"style-mask-x", left_half, "m.png", "image/png"}}, "style-mask-x: there is 1 painting");
   refused({{"style-mask-", left_half, "m.png", "image/png"}}, "style-mask-: there is 1 painting");
+  refused({{"style-mask-00", left_half, "m.png", "image/png"}},
+          "style-mask-00: there is 1 painting");
   refused({{"style-mask-0", left_half, "a.png", "image/png"},
            {"style-mask-0", left_half, "b.png", "image/png"}},
           "style-mask-0: sent twice");
