@@ -1,8 +1,10 @@
 // Regions for the page of `nst serve`: the user paints over the photo where each painting
 // should act, with one brush per painting (each its own colour), an eraser, a brush size, undo
-// and clear. Each painting's paint becomes its mask (README, "Regions"): a greyscale PNG, white
-// where painted, sent as the form's style-mask-N part. A painting left unpainted sends no mask
-// and so acts everywhere, as the API has it.
+// and clear, and "Fill the rest", which gives the chosen brush every place no brush has painted
+// (paint the sky, then fill the rest with another painting). Each painting's paint becomes its
+// mask (README, "Regions"): a greyscale PNG, white where painted, sent as the form's
+// style-mask-N part. A painting left unpainted sends no mask and so acts everywhere, as the API
+// has it.
 //
 // Strokes are kept as a list and the masks are drawn again from it after an undo: a few bytes
 // a point rather than a copy of every mask per step.
@@ -16,14 +18,15 @@ class MaskPainter {
   static maxSide = 1024;  // the masks' longest side: the server resizes them to the run's size
   static shown = 0.5;     // how strongly the paint covers the photo on screen
 
-  // elements: {box, stage, photo, brushes, size, undo, clear, status}; onChange() is called
+  // elements: {box, stage, photo, brushes, size, undo, clear, fill, status}; onChange() is called
   // when what would be sent changes.
   constructor(elements, onChange) {
     this.e = elements;
     this.onChange = onChange;
     this.names = [];     // the paintings' file names
     this.strokes = [];   // {brush (painting index, -1: eraser), width, points} or {clear: true}
-                         // or {brush, picture}: a mask loaded whole (Run again)
+                         // or {brush, fill: true} (Fill the rest) or {brush, picture}: a
+                         // mask loaded whole (Run again)
     this.masks = [];     // one canvas per painting, the paint in its colour
     this.drawing = null; // the stroke under the pointer
     this.hover = null;   // the mouse's place on the masks while it is over them
@@ -37,6 +40,7 @@ class MaskPainter {
     for (const end of ["pointerup", "pointercancel"]) stage.addEventListener(end, () => this.finish());
     this.e.undo.addEventListener("click", () => this.undo());
     this.e.clear.addEventListener("click", () => this.clear());
+    this.e.fill.addEventListener("click", () => this.fill());
   }
 
   // The pictures chosen. A new photo starts the regions again; new paintings keep those of the
@@ -83,7 +87,10 @@ class MaskPainter {
       radio.name = "brush";
       radio.id = "brush-" + (index < 0 ? "eraser" : index);
       radio.checked = index === this.brush;
-      radio.addEventListener("change", () => { this.brush = index; });
+      radio.addEventListener("change", () => {
+        this.brush = index;
+        this.e.fill.disabled = index < 0;  // the eraser fills nothing
+      });
       const swatch = document.createElement("span");
       swatch.className = "swatch" + (index < 0 ? " eraser" : "");
       if (index >= 0) swatch.style.background = MaskPainter.colour(index);
@@ -146,6 +153,11 @@ class MaskPainter {
     this.strokes.push({clear: true});
     this.redraw();
   }
+  fill() {
+    if (this.brush < 0 || !this.masks.length) return;
+    this.strokes.push({brush: this.brush, fill: true});
+    this.redraw();
+  }
 
   // Draws a stroke from its point `from` on: its brush's mask gets the paint, every other loses
   // it there (a place belongs to one painting); the eraser takes it from all.
@@ -153,6 +165,16 @@ class MaskPainter {
     this.masks.forEach((mask, i) => {
       const g = mask.getContext("2d");
       if (stroke.clear) return g.clearRect(0, 0, mask.width, mask.height);
+      if (stroke.fill) {  // the brush's colour where no mask has paint, in proportion at soft edges
+        if (i !== stroke.brush) return;
+        const rest = MaskPainter.canvas(mask.width, mask.height), r = rest.getContext("2d");
+        r.fillStyle = MaskPainter.colour(i);
+        r.fillRect(0, 0, mask.width, mask.height);
+        r.globalCompositeOperation = "destination-out";
+        for (const other of this.masks) r.drawImage(other, 0, 0);
+        g.globalCompositeOperation = "source-over";
+        return g.drawImage(rest, 0, 0);
+      }
       const adds = i === stroke.brush;
       g.globalCompositeOperation = adds ? "source-over" : "destination-out";
       if (stroke.picture) {
@@ -203,6 +225,7 @@ class MaskPainter {
     const any = painted.some((p) => p);
     this.e.undo.disabled = !this.strokes.length;
     this.e.clear.disabled = !any;
+    this.e.fill.disabled = this.brush < 0 || !this.masks.length;
     this.names.forEach((name, i) => {
       const note = document.getElementById("brush-" + i + "-note");
       if (note) note.textContent = painted[i] ? "" : any ? " (everywhere: nothing painted)" : "";

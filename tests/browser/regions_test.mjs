@@ -2,7 +2,7 @@
 // paintings, the first painting's brush over the whole photo and the second's over its right
 // half, with the mouse; undo, the eraser and clear; the brushes chosen with the keyboard; the
 // masks the job is sent (checked pixel by pixel); Run again bringing them back; a painting
-// left unpainted sending none; a phone; axe-core audits throughout.
+// left unpainted sending none, then Fill the rest; a phone; axe-core audits throughout.
 //   node regions_test.mjs NST_BINARY DATA_DIR PHOTO PAINTING [SCREENSHOT_PREFIX]
 // With a prefix, it saves PREFIX-desktop-regions.png, PREFIX-desktop-regions-done.png and
 // PREFIX-phone-regions.png.
@@ -176,6 +176,24 @@ try {
   const thirdJob = await (await page.request.get(url + "api/jobs/" + third)).json();
   check(JSON.stringify(thirdJob.style_masks) === JSON.stringify([null, "mask-2.png"]),
         `with one painting painted the masks sent are ${JSON.stringify(thirdJob.style_masks)}`);
+
+  // Fill the rest, with the keyboard: the first painting gets every place the second has not.
+  check(await page.isDisabled("#fill") === false, "Fill the rest is not offered with a brush chosen");
+  await page.click("#brush-eraser");
+  check(await page.isDisabled("#fill"), "Fill the rest is offered with the eraser");
+  await page.click("#brush-0");
+  await page.focus("#fill");
+  await page.keyboard.press("Enter");
+  await page.click("#submit");
+  const fourth = await waitForNewJob(page, third, "the job with the rest filled");
+  const fourthJob = await (await page.request.get(url + "api/jobs/" + fourth)).json();
+  check(JSON.stringify(fourthJob.style_masks) === JSON.stringify(["mask-1.png", "mask-2.png"]),
+        `after Fill the rest the masks sent are ${JSON.stringify(fourthJob.style_masks)}`);
+  for (const [index, whiteAt, blackAt] of [[0, left, right], [1, right, left]]) {
+    const mask = await maskPixels(page, url, fourth, index, [...whiteAt, ...blackAt]);
+    check(mask.greys.join() === [...whiteAt.map(() => 255), ...blackAt.map(() => 0)].join(),
+          `after Fill the rest, mask ${index} is ${mask.greys}`);
+  }
   check(errors.length === 0, "on the desktop: " + errors.join("; "));
 
   // A phone: the photo fills the width, and a finger-sized brush paints.
@@ -198,7 +216,7 @@ try {
     await phone.screenshot({ path: screenshots + "-phone-regions.png" });
   }
   check(phoneErrors.length === 0, "on the phone: " + phoneErrors.join("; "));
-  console.log(`the page sent the regions painted for jobs ${first}, ${second} and ${third}`);
+  console.log(`the page sent the regions painted for jobs ${first}, ${second}, ${third} and ${fourth}`);
 } catch (e) {
   console.error("regions test failed: " + e.message);
   if (screenshots) await screenshotAll(browser, screenshots);
