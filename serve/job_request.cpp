@@ -167,7 +167,8 @@ JobPlan plan_uploads(const JobUploads& uploads, const JobSettings& settings,
   std::vector<PlannedImage> style_sizes;
   for (std::size_t i = 0; i < uploads.styles.size(); ++i)
     style_sizes.push_back(probe(uploads.styles[i], "style " + std::to_string(i + 1)));
-  // Masks are decoded too (their sizes do not change the plan); prepare() judges the rest.
+  // Masks are probed the same way and count towards the decoding memory; their sizes do not
+  // change the plan. prepare() judges the rest (a black mask, a stretched one).
   for (const auto& [masks, role] : {std::pair{&uploads.style_masks, "style mask "},
                                     std::pair{&uploads.style_source_masks, "style source mask "}}) {
     for (std::size_t i = 0; i < masks->size(); ++i) {
