@@ -4,7 +4,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -118,9 +117,7 @@ std::optional<std::string> EmbeddedBackend::preview(const std::string& id) {
 
 std::optional<std::string> EmbeddedBackend::upload(const std::string& id, const std::string& name) {
   const std::optional<JobRecord> record = store_.get(id);
-  if (!record) return std::nullopt;
-  const std::vector<std::string> names = upload_names(*record);
-  if (std::find(names.begin(), names.end(), name) == names.end()) return std::nullopt;
+  if (!record || !has_upload(*record, name)) return std::nullopt;
   return read_file_bytes(files_.upload(id, name));
 }
 

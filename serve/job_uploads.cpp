@@ -1,5 +1,7 @@
 #include "serve/job_uploads.h"
 
+#include <algorithm>
+
 #include "serve/job_record.h"
 
 namespace nst::serve {
@@ -34,6 +36,11 @@ std::vector<std::string> upload_names(const JobRecord& record) {
     }
   }
   return names;
+}
+
+bool has_upload(const JobRecord& record, const std::string& name) {
+  const std::vector<std::string> names = upload_names(record);
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 JobUploads read_uploads(const JobRecord& record,

@@ -41,6 +41,9 @@ std::vector<std::pair<std::string, const Upload*>> named_uploads(const JobUpload
 // The names of a stored job's uploads, from its record (the same list, without the bytes).
 std::vector<std::string> upload_names(const JobRecord& record);
 
+// Whether a stored job has the upload called `name` (one of upload_names()).
+bool has_upload(const JobRecord& record, const std::string& name);
+
 // A stored job's uploads, each read through `read` (its name to its bytes), with the file
 // names its record keeps.
 JobUploads read_uploads(const JobRecord& record,

@@ -1,6 +1,5 @@
 #include "serve/redis_backend.h"
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "serve/job_json.h"
@@ -127,9 +126,7 @@ std::optional<std::string> RedisBackend::preview(const std::string& id) {
 }
 std::optional<std::string> RedisBackend::upload(const std::string& id, const std::string& name) {
   const std::optional<JobRecord> record = read_record(redis_, id);
-  if (!record) return std::nullopt;
-  const std::vector<std::string> names = upload_names(*record);
-  if (std::find(names.begin(), names.end(), name) == names.end()) return std::nullopt;
+  if (!record || !has_upload(*record, name)) return std::nullopt;
   return get_bytes(upload_key(id, name));
 }
 

@@ -61,6 +61,17 @@ async function maskPixels(page, url, id, index, points) {
   }, [url + "api/jobs/" + id + "/style-masks/" + index, points]);
 }
 const left = [[0.2, 0.5], [0.1, 0.1], [0.35, 0.9]], right = [[0.8, 0.5], [0.65, 0.1], [0.95, 0.9]];
+// Checks that job `id` was sent mask 0 white on the left and black on the right, and mask 1 the
+// reverse; with `size` ([w, h]), that both are that size.
+async function expectHalves(page, url, id, what, size = null) {
+  for (const [index, whiteAt, blackAt] of [[0, left, right], [1, right, left]]) {
+    const mask = await maskPixels(page, url, id, index, [...whiteAt, ...blackAt]);
+    check(!size || (mask.width === size[0] && mask.height === size[1]),
+          `${what}: mask ${index} is ${mask.width}x${mask.height}, not ${size?.join("x")}`);
+    check(mask.greys.join() === [...whiteAt.map(() => 255), ...blackAt.map(() => 0)].join(),
+          `${what}: mask ${index} is not white where painting ${index + 1} was painted only: ${mask.greys}`);
+  }
+}
 
 const server = await startServer(nst, 0, data);
 const browser = await launchBrowser();
@@ -136,13 +147,7 @@ try {
     const scale = Math.min(1, 1024 / Math.max(b.width, b.height));
     return [Math.round(b.width * scale), Math.round(b.height * scale)];
   });
-  for (const [index, whiteAt, blackAt] of [[0, left, right], [1, right, left]]) {
-    const mask = await maskPixels(page, url, first, index, [...whiteAt, ...blackAt]);
-    check(mask.width === photoSize[0] && mask.height === photoSize[1],
-          `mask ${index} is ${mask.width}x${mask.height}, not ${photoSize.join("x")}`);
-    check(mask.greys.join() === [...whiteAt.map(() => 255), ...blackAt.map(() => 0)].join(),
-          `mask ${index} is not white where painting ${index + 1} was painted only: ${mask.greys}`);
-  }
+  await expectHalves(page, url, first, "the first job", photoSize);
   await expectResultShown(page, url, first);
   check(await page.locator("#input-pictures img").count() === 5,
         "the job's photo, paintings and masks are not all shown");
@@ -159,11 +164,7 @@ try {
         `Run again shows the regions as ${againRed} and ${againBlue}, not ${red} and ${blue}`);
   await page.keyboard.press("Enter");
   const second = await waitForNewJob(page, first, "the job run again");
-  for (const [index, whiteAt, blackAt] of [[0, left, right], [1, right, left]]) {
-    const mask = await maskPixels(page, url, second, index, [...whiteAt, ...blackAt]);
-    check(mask.greys.join() === [...whiteAt.map(() => 255), ...blackAt.map(() => 0)].join(),
-          `run again: mask ${index} is ${mask.greys}`);
-  }
+  await expectHalves(page, url, second, "run again");
 
   // Only the second painting painted: the first sends no mask and acts everywhere.
   await page.click("#clear");
@@ -189,11 +190,7 @@ try {
   const fourthJob = await (await page.request.get(url + "api/jobs/" + fourth)).json();
   check(JSON.stringify(fourthJob.style_masks) === JSON.stringify(["mask-1.png", "mask-2.png"]),
         `after Fill the rest the masks sent are ${JSON.stringify(fourthJob.style_masks)}`);
-  for (const [index, whiteAt, blackAt] of [[0, left, right], [1, right, left]]) {
-    const mask = await maskPixels(page, url, fourth, index, [...whiteAt, ...blackAt]);
-    check(mask.greys.join() === [...whiteAt.map(() => 255), ...blackAt.map(() => 0)].join(),
-          `after Fill the rest, mask ${index} is ${mask.greys}`);
-  }
+  await expectHalves(page, url, fourth, "after Fill the rest");
   check(errors.length === 0, "on the desktop: " + errors.join("; "));
 
   // A phone: the photo fills the width, and a finger-sized brush paints.
