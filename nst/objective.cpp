@@ -74,6 +74,7 @@ StyleObjective::StyleObjective(nn::Vgg19& model, const Tensor& content,
     return tiles;
   };
   tiles_ = tiles_for(content_size_);
+  keep_deep_ = settings.keep_deep_tile_state;
   for (const LayerTerms& layer : layers_) pools_.push_back(pools_before(layer.name));
   NST_CHECK(masks.content.empty() || masks.content.size() == styles.size(),
             "style masks: ", masks.content.size(), " for ", styles.size(), " styles");

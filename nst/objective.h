@@ -13,6 +13,8 @@
 // gradient at its core positions from those global Gram matrices (and the content at those
 // positions), zero on its border, and adds the tile's image gradient into the whole image's.
 // The same E and gradient as one pass, up to float rounding; memory: one tile's iteration.
+// With settings.keep_deep_tile_state the first pass keeps each tile's graph and features from
+// pool2 on, and the second runs only the layers before it again.
 //
 // Memory: the loss terms are evaluated without a graph, each feature map overwritten by its
 // gradient (losses.h), and one backward pass starts from all of them at once. So an iteration
@@ -94,6 +96,7 @@ class StyleObjective {
   // Empty: the whole image in one pass.
   std::vector<Tile> tiles_;
   std::vector<int> pools_;
+  bool keep_deep_ = false;  // settings.keep_deep_tile_state
 };
 
 }  // namespace nst

@@ -23,6 +23,18 @@
 
 namespace nst {
 
+namespace {
+
+// A tile's state from the first pass that the second needs for the layers after the split
+// (TileGraph::deep): their features (undefined for the layers up to the split) and the graph
+// from them back to the split layer's output, whose gradient slot is kept without its value.
+struct DeepState {
+  std::vector<Var> features;
+  std::shared_ptr<GradSlot> split;
+};
+
+}  // namespace
+
 IterationLosses StyleObjective::evaluate_tiled(Var& image) {
   const ImageSize size = image_size(image.value());
   NST_CHECK(size.width == content_size_.width && size.height == content_size_.height,
@@ -36,9 +48,8 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
     return static_cast<double>(size.height >> pools_[l]) * (size.width >> pools_[l]);
   };
   const bool graph = content_weight_ != 0.0 || style_weight_ != 0.0;
-  auto forward = [&](const Tile& tile) {
-    return run_tile(model_, image.value(), tile, names, graph);
-  };
+  const int split = tile_split_layer(names);
+  auto is_deep = [&](std::size_t l) { return nn::vgg19_layer_index(layers_[l].name) > split; };
 
   // The total variation on the whole image first, while no tile is held: its gradient is the
   // first to go into the image's.
@@ -53,49 +64,48 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
 
   // First pass: the Gram matrices over all tiles, the style terms and dE/dG per layer. The
   // last tile runs with its graph, and the second pass starts with it instead of running it
-  // again.
-  std::vector<std::size_t> style_layers;
-  std::vector<std::string> style_names;
-  for (std::size_t l = 0; l < layers_.size(); ++l) {
-    if (layers_[l].style_count == 0) continue;
-    style_layers.push_back(l);
-    style_names.push_back(layers_[l].name);
-  }
+  // again. With keep_deep_, every other tile keeps its deep layers' graph and features
+  // (DeepState), and the second pass runs only its shallow layers again.
+  bool has_style = false;
+  for (const LayerTerms& layer : layers_) has_style = has_style || layer.style_count > 0;
+  const bool keep_deep = keep_deep_ && graph && has_style && split >= 0;
   std::optional<TileRun> kept;                 // the last tile's
+  std::vector<DeepState> deep;                 // the other tiles', with keep_deep
   std::vector<Tensor> dgrams(layers_.size());  // weighted (G - A) / (2 C^2); undefined: none
   // With style masks, one per region of the layer (LayerTerms::regions), undefined for none.
   std::vector<std::vector<Tensor>> region_dgrams(layers_.size());
-  if (!style_layers.empty()) {
-    const std::vector<Tile> first_tiles(tiles_.begin(), tiles_.end() - 1);
-    std::vector<Tensor> grams;                      // plain, per style layer
-    std::vector<std::vector<Tensor>> region_grams;  // per style layer, per region
-    if (masked_) {
-      std::vector<std::vector<Tensor>> masks;
-      for (std::size_t l : style_layers) {
-        std::vector<Tensor>& layer_masks = masks.emplace_back();
-        for (const LayerTerms::Region& region : layers_[l].regions)
-          layer_masks.push_back(region.mask);
+  if (has_style) {
+    std::vector<Tensor> grams(layers_.size());                      // plain, per style layer
+    std::vector<std::vector<Tensor>> region_grams(layers_.size());  // per style layer, region
+    for (std::size_t t = 0; t < tiles_.size(); ++t) {
+      const bool last = t + 1 == tiles_.size();
+      const TileGraph mode = last && graph        ? TileGraph::whole
+                             : !last && keep_deep ? TileGraph::deep
+                                                  : TileGraph::none;
+      TileRun run = run_tile(model_, image.value(), tiles_[t], names, mode);
+      for (std::size_t l = 0; l < layers_.size(); ++l) {
+        if (layers_[l].style_count == 0) continue;
+        Tensor& features = run.features[l].value();
+        if (!masked_) {
+          add_core_gram(features, run.cores[l], all_positions(l), grams[l]);
+          continue;
+        }
+        const Rect in_image = core_in_image_features(tiles_[t], pools_[l]);
+        region_grams[l].resize(layers_[l].regions.size());
+        for (std::size_t r = 0; r < layers_[l].regions.size(); ++r) {
+          const LayerTerms::Region& region = layers_[l].regions[r];
+          add_core_guided_gram(
+              features, run.cores[l],
+              core_band_mask(region.mask, in_image, run.cores[l], features.shape()[3]),
+              region.mask_sum, region_grams[l][r]);
+        }
       }
-      region_grams = tiled_guided_grams(model_, image.value(), style_names, first_tiles, masks);
-    } else {
-      grams = tiled_grams(model_, image.value(), style_names, first_tiles);
-    }
-    kept = forward(tiles_.back());
-    for (std::size_t k = 0; k < style_layers.size(); ++k) {
-      const std::size_t l = style_layers[k];
-      Tensor& features = kept->features[l].value();
-      if (!masked_) {
-        add_core_gram(features, kept->cores[l], all_positions(l), grams[k]);
-        continue;
-      }
-      const Rect in_image = core_in_image_features(tiles_.back(), pools_[l]);
-      for (std::size_t r = 0; r < layers_[l].regions.size(); ++r) {
-        const LayerTerms::Region& region = layers_[l].regions[r];
-        add_core_guided_gram(
-            features, kept->cores[l],
-            core_band_mask(region.mask, in_image, kept->cores[l], features.shape()[3]),
-            region.mask_sum, region_grams[k][r]);
-      }
+      if (last) kept = std::move(run);
+      if (mode != TileGraph::deep) continue;
+      DeepState& state = deep.emplace_back();
+      for (std::size_t l = 0; l < layers_.size(); ++l)
+        state.features.push_back(is_deep(l) ? run.features[l] : Var());
+      state.split = run.split.slot();
     }
     // A term's loss, and its dE/dG = weight (G - A) / (2 C^2) when weighted.
     auto style_term = [&](const Tensor& gram, const Tensor& target, double share) {
@@ -108,16 +118,16 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
       scale(dgram.values(), static_cast<float>(weight / (2.0 * C * C)), dgram.values());
       return dgram;
     };
-    for (std::size_t k = 0; k < style_layers.size(); ++k) {
-      const std::size_t l = style_layers[k];
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
       const LayerTerms& layer = layers_[l];
+      if (layer.style_count == 0) continue;
       const double share = style_share(layer.style_count);
       if (!masked_) {
-        dgrams[l] = style_term(grams[k], layer.style_target, share);
+        dgrams[l] = style_term(grams[l], layer.style_target, share);
         continue;
       }
       for (std::size_t r = 0; r < layer.regions.size(); ++r) {
-        region_dgrams[l].push_back(style_term(region_grams[k][r], layer.regions[r].target,
+        region_dgrams[l].push_back(style_term(region_grams[l][r], layer.regions[r].target,
                                               share * layer.regions[r].weight));
       }
     }
@@ -128,9 +138,22 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
   Tensor& gradient = image.slot()->grad_buffer();
   for (std::size_t i = 0; i < tiles_.size(); ++i) {
     const Tile& tile = i == 0 ? tiles_.back() : tiles_[i - 1];
-    TileRun run = i == 0 && kept ? std::move(*kept) : forward(tile);
+    TileRun run;
+    DeepState state;
+    if (i == 0 && kept) {
+      run = std::move(*kept);
+    } else if (keep_deep) {  // the shallow layers again, the deep ones from the first pass
+      run = run_tile(model_, image.value(), tile, names, TileGraph::shallow);
+      state = std::move(deep[i - 1]);
+      for (std::size_t l = 0; l < layers_.size(); ++l) {
+        if (is_deep(l)) run.features[l] = std::move(state.features[l]);
+      }
+    } else {
+      run =
+          run_tile(model_, image.value(), tile, names, graph ? TileGraph::whole : TileGraph::none);
+    }
     kept.reset();
-    std::vector<RootGradient> roots;
+    std::vector<RootGradient> roots, deep_roots;
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       const OpTimer timer("tile_losses", OpPhase::fused);
       const LayerTerms& layer = layers_[l];
@@ -186,9 +209,19 @@ IterationLosses StyleObjective::evaluate_tiled(Var& image) {
                                static_cast<float>(content_weight / (2.0 * C * all)), C, band,
                                value.shape()[2] * width);
       }
-      roots.push_back({.root = run.features[l], .gradient = value});
+      (run.split.defined() && is_deep(l) ? deep_roots : roots)
+          .push_back({.root = run.features[l], .gradient = value});
     }
     run.features.clear();
+    // A tile kept from the first pass: backward through its deep graph to the split layer's
+    // output first, and on from there with the shallow layers.
+    if (!deep_roots.empty()) {
+      backward(std::move(deep_roots));
+      if (state.split->grad.defined())
+        roots.push_back({.root = run.split, .gradient = std::move(state.split->grad)});
+    }
+    state = {};
+    run.split = Var();
     if (roots.empty()) continue;
     backward(std::move(roots));
     if (run.pixels.grad().defined()) add_rect(gradient, run.input, run.pixels.grad());

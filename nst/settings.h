@@ -67,6 +67,11 @@ struct JobSettings {
   // in one pass; nothing (auto): tiles only when one pass would need more than max_memory,
   // as large as fit (nst/plan.h). The result is the same either way, up to float rounding.
   std::optional<int> tile_size;
+  // Set by the plan (nst/plan.h), not by users: whether a tiled iteration keeps each tile's
+  // deep layers (from pool2 on) from its first pass for its second, which then runs only the
+  // shallow layers again: about a quarter of a forward pass instead of a whole one, for about
+  // 150 bytes a pixel of the picture (nst/objective_tiled.cpp, nst/memory.h).
+  bool keep_deep_tile_state = false;
 
   int threads = 0;         // 0: the process's default (all cores, or OMP_NUM_THREADS)
   int64_t max_memory = 0;  // bytes a run may need (nst/memory.h); 0: 3/4 of physical memory

@@ -26,7 +26,7 @@ void for_each_tile_features(nn::Vgg19& model, const Tensor& image,
                             const std::vector<std::string>& layers, const std::vector<Tile>& tiles,
                             Visit visit) {
   for (const Tile& tile : tiles) {
-    TileRun run = run_tile(model, image, tile, layers, /*graph=*/false);
+    TileRun run = run_tile(model, image, tile, layers, TileGraph::none);
     for (std::size_t k = 0; k < layers.size(); ++k)
       visit(k, tile, run.features[k].value(), run.cores[k]);
   }
@@ -34,20 +34,40 @@ void for_each_tile_features(nn::Vgg19& model, const Tensor& image,
 
 }  // namespace
 
+int tile_split_layer(const std::vector<std::string>& layers) {
+  const int split = nn::vgg19_layer_index("pool2");
+  for (const std::string& layer : layers) {
+    if (nn::vgg19_layer_index(layer) > split) return split;
+  }
+  return -1;
+}
+
 TileRun run_tile(nn::Vgg19& model, const Tensor& image, const Tile& tile,
-                 const std::vector<std::string>& layers, bool graph) {
+                 const std::vector<std::string>& layers, TileGraph graph) {
   const TileTrim trim = trim_tile(tile, image_size(image), layers);
+  const int split = tile_split_layer(layers);
+  NST_CHECK(split >= 0 || graph == TileGraph::none || graph == TileGraph::whole,
+            "run_tile: no layer lies past pool2 to split the graph at");
   TileRun run{.input = trim.input,
-              .pixels = Var(crop(image, trim.input), graph),
+              .pixels = Var(crop(image, trim.input),
+                            graph == TileGraph::whole || graph == TileGraph::shallow),
               .features = {},
-              .cores = {}};
+              .cores = {},
+              .split = {}};
   std::optional<NoGradGuard> no_graph;
-  if (!graph) no_graph.emplace();
+  if (graph == TileGraph::none || graph == TileGraph::deep) no_graph.emplace();
+  // A shallow run stops at the split layer, asking for it and the requested layers before it.
+  std::vector<std::string> asked;
+  for (const std::string& layer : layers) {
+    if (graph != TileGraph::shallow || nn::vgg19_layer_index(layer) <= split)
+      asked.push_back(layer);
+  }
+  if (graph == TileGraph::shallow) asked.push_back(nn::vgg19_layers()[split].name);
   // The map each layer hands on, in the image's positions at its level; the hook sees only
   // the ReLU of a fused convolution, so the pools in between are counted as it goes.
   Rect map = trim.input;
   int seen = -1;
-  run.features = model.features(run.pixels, layers, [&](int layer, const Var& output) {
+  std::vector<Var> outputs = model.features(run.pixels, asked, [&](int layer, const Var& output) {
     for (int i = seen + 1; i <= layer; ++i) {
       if (nn::vgg19_layers()[i].kind == nn::Vgg19Layer::Kind::pool) map = pooled(map);
     }
@@ -55,13 +75,26 @@ TileRun run_tile(nn::Vgg19& model, const Tensor& image, const Tile& tile,
     NST_CHECK(output.shape()[2] == map.height && output.shape()[3] == map.width, "run_tile: layer ",
               layer, " made ", output.shape(), " for a ", map.height, "x", map.width, " map");
     const Rect& kept = trim.kept[layer];
-    if (kept == map) return output;
-    const Rect cut{kept.y - map.y, kept.x - map.x, kept.height, kept.width};
-    map = kept;
-    return crop(output, cut);
+    Var cut = output;
+    if (kept != map) {
+      cut = crop(output, {kept.y - map.y, kept.x - map.x, kept.height, kept.width});
+      map = kept;
+    }
+    if (layer == split && graph == TileGraph::deep) {
+      no_graph.reset();  // the graph starts here
+      run.split = Var(cut.value(), /*requires_grad=*/true);
+      return run.split;
+    }
+    if (layer == split && graph == TileGraph::shallow) run.split = cut;
+    return cut;
   });
-  for (const std::string& layer : layers)
-    run.cores.push_back(trim.core[nn::vgg19_layer_index(layer)]);
+  if (graph == TileGraph::shallow) outputs.pop_back();  // the split layer's, in run.split
+  std::size_t next = 0;
+  for (const std::string& layer : layers) {
+    const int index = nn::vgg19_layer_index(layer);
+    run.features.push_back(graph != TileGraph::shallow || index <= split ? outputs[next++] : Var());
+    run.cores.push_back(trim.core[index]);
+  }
   return run;
 }
 

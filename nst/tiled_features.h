@@ -12,17 +12,38 @@
 
 namespace nst {
 
-// A tile through VGG19: the pixels it read (a leaf with a gradient when `graph`), the features
-// of the requested layers (cut, TileTrim) and where the core lies in each.
+// How much of a tile's run through VGG19 records a graph. With `deep` and `shallow` an
+// iteration's two passes share the work (nst/objective_tiled.cpp): the first runs the deep
+// layers with a graph and keeps it, and the second runs only the shallow ones again.
+enum class TileGraph {
+  none,     // no graph: the targets, and the first pass of an iteration
+  whole,    // from the pixels to every feature
+  deep,     // none up to the split layer (tile_split_layer); from there a graph that starts at a
+            // new leaf, TileRun::split, holding the split layer's output
+  shallow,  // from the pixels up to the split layer only: the features of the layers after it
+            // are left undefined, and TileRun::split is the split layer's output
+};
+
+// The layer after which a tiled iteration can keep the deep layers' graph from its first pass
+// for its second: pool2, when some layer lies deeper; -1 when none does. Up to pool2 the maps
+// are at full and half resolution, and costly to keep (a full-resolution map of 64 channels is
+// 256 bytes a pixel), while their convolutions are only 26% of a forward pass to conv5_1; from
+// pool2 on a pixel's kept features and bits are about 150 bytes at most.
+int tile_split_layer(const std::vector<std::string>& layers);
+
+// A tile through VGG19: the pixels it read (a leaf with a gradient when there is a graph from
+// them), the features of the requested layers (cut, TileTrim) and where the core lies in each.
 struct TileRun {
   Rect input;  // the pixels read, in the image
   Var pixels;
   std::vector<Var> features;
   std::vector<Rect> cores;
+  Var split;  // TileGraph::deep and shallow: the split layer's output (cut), else undefined
 };
-// With `graph` false, the network runs without one.
+// The maps are cut for `layers` whatever `graph` is, so a shallow run's split output lies as a
+// deep run's leaf does.
 TileRun run_tile(nn::Vgg19& model, const Tensor& image, const Tile& tile,
-                 const std::vector<std::string>& layers, bool graph);
+                 const std::vector<std::string>& layers, TileGraph graph);
 
 // The whole image's feature maps [1, C, H >> pools, W >> pools] of the named layers, in order.
 std::vector<Tensor> tiled_features(nn::Vgg19& model, const Tensor& image,

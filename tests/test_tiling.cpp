@@ -328,8 +328,9 @@ TEST_P(TiledObjective, LossAndGradientEqualTheUntiled) {
     masks.content = {soft, split};
     masks.source = {random_tensor(Shape{1, 1, 70, 58}, 16, 0.0f, 1.0f), Tensor()};
   }
-  auto run = [&](int tile_size) {
+  auto run = [&](int tile_size, bool keep_deep = false) {
     s.tile_size = tile_size;
+    s.keep_deep_tile_state = keep_deep;
     StyleObjective objective(model, content, styles, s, masks);
     EXPECT_EQ(objective.tile_count() > 1, tile_size > 0);
     Var image(start.clone(), true);
@@ -351,6 +352,12 @@ TEST_P(TiledObjective, LossAndGradientEqualTheUntiled) {
   EXPECT_PRED2(near, tiled.losses.tv, whole.losses.tv);
   EXPECT_PRED2(near, tiled.losses.total, whole.losses.total);
   EXPECT_LT(relative_difference(tiled.gradient, whole.gradient), 1e-4);
+  // Keeping the deep layers' state from the first pass for the second: the same numbers, the
+  // same operations on them in another order (the deep layers' backward before the shallow
+  // layers' forward).
+  const Result kept = with_conv("im2col", [&] { return run(c.core, /*keep_deep=*/true); });
+  EXPECT_EQ(kept.losses.total, tiled.losses.total);
+  EXPECT_EQ(distance(kept.gradient, tiled.gradient), 0.0);
 
   // With the default algorithms, within what changing the algorithm does to the whole image.
   const Result whole_auto = with_conv("", [&] { return run(0); });
