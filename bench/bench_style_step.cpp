@@ -71,7 +71,9 @@ void tiled_style_step(benchmark::State& state) {
   const nst::ImageSize size{width, height};
   const nst::JobPlan plan = nst::plan(settings, {"content", size}, {{"style", size}});
   settings.tile_size = plan.tile_size;
+  settings.keep_deep_tile_state = plan.keep_deep_tile_state;
   state.counters["tile size"] = plan.tile_size;
+  state.counters["keeps deep"] = plan.keep_deep_tile_state ? 1 : 0;
   state.counters["estimated MB"] = static_cast<double>(plan.memory.total() >> 20);
   run_steps(state, settings, height, width, /*warm_up=*/true);
 }

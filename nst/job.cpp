@@ -251,6 +251,7 @@ PreparedJob prepare(const Job& job, const FieldNames& names) {
 
   prepared.settings = s;
   prepared.settings.tile_size = plan.tile_size;
+  prepared.settings.keep_deep_tile_state = plan.keep_deep_tile_state;
   prepared.names = names;
   prepared.notes.insert(prepared.notes.begin(), plan.notes.begin(), plan.notes.end());
   prepared.memory = plan.memory;

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "nn/vgg19.h"
+#include "nst/tiled_features.h"
 #include "nst/tiling.h"
 #include "tensor/conv2d_algorithm.h"
 #include "tensor/winograd.h"
@@ -159,6 +160,38 @@ int64_t whole_features_bytes(ImageSize size, const std::vector<std::string>& lay
   return bytes;
 }
 
+// With settings.keep_deep_tile_state: what every tile but the last keeps from an iteration's
+// first pass for its second (nst/objective_tiled.cpp), for the layers after the split: a bit
+// per element of each ReLU and a byte per element of each max pooling, at the sizes their maps
+// have before they are cut, and the requested features, cut.
+int64_t kept_deep_state_bytes(ImageSize size, const JobSettings& settings,
+                              const std::vector<std::string>& requested) {
+  const int split = tile_split_layer(requested);
+  const int tile_size = settings.tile_size.value_or(0);
+  if (!settings.keep_deep_tile_state || split < 0 || tile_size <= 0) return 0;
+  const std::vector<Tile> tiles = plan_tiles(size, tile_size, tile_geometry(requested));
+  const int last = deepest(requested);
+  const auto& layers = nn::vgg19_layers();
+  std::vector<bool> is_requested(last + 1);
+  for (const std::string& name : requested) is_requested[nn::vgg19_layer_index(name)] = true;
+  auto area = [](const Rect& r) { return int64_t{r.height} * r.width; };
+  int64_t bytes = 0;
+  for (std::size_t t = 0; t + 1 < tiles.size(); ++t) {
+    const TileTrim trim = trim_tile(tiles[t], size, requested);
+    int64_t channels = 3;
+    for (int i = 0; i <= last; ++i) {
+      if (layers[i].kind == nn::Vgg19Layer::Kind::conv) channels = layers[i].out_channels;
+      if (i <= split) continue;
+      const Rect& before = trim.kept[i - 1];
+      if (layers[i].kind == nn::Vgg19Layer::Kind::relu) bytes += (channels * area(before) + 7) / 8;
+      if (layers[i].kind == nn::Vgg19Layer::Kind::pool && settings.pooling == nn::Pooling::max)
+        bytes += channels * area(pooled(before));
+      if (is_requested[i]) bytes += channels * area(trim.kept[i]) * kFloat;
+    }
+  }
+  return bytes;
+}
+
 }  // namespace
 
 MemoryEstimate estimate_memory(const JobSettings& settings, const JobSizes& sizes) {
@@ -187,18 +220,19 @@ MemoryEstimate estimate_memory(const JobSettings& settings, const JobSizes& size
 
   // Tiled, the network runs on one tile at a time, and the content targets are kept whole.
   const ImageSize content_input = network_input(sizes.content, settings, requested);
-  const int64_t tiled_targets = content_input.width == sizes.content.width &&
-                                        content_input.height == sizes.content.height
-                                    ? 0
-                                    : whole_features_bytes(sizes.content, settings.content_layers);
+  const int64_t tiled_targets =
+      content_input.width == sizes.content.width && content_input.height == sizes.content.height
+          ? 0
+          : whole_features_bytes(sizes.content, settings.content_layers);
   int64_t targets = tiled_targets + targets_bytes(content_input, settings.content_layers);
   for (ImageSize style : sizes.styles) {
-    targets = std::max(targets, targets_bytes(network_input(style, settings, requested),
-                                              settings.style_layers));
+    targets = std::max(
+        targets, targets_bytes(network_input(style, settings, requested), settings.style_layers));
   }
 
-  const int64_t iterations =
-      tiled_targets + iteration_bytes(content_input, requested, settings.pooling);
+  const int64_t iterations = tiled_targets +
+                             iteration_bytes(content_input, requested, settings.pooling) +
+                             kept_deep_state_bytes(sizes.content, settings, requested);
   e.work = iterations;
   e.phase = "the iterations";
   if (targets > e.work) e.work = targets, e.phase = "computing the targets";

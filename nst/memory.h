@@ -13,8 +13,10 @@
 //               (memory.cpp, iteration_bytes).
 // Both phases with the network add the convolutions' scratch band. With tiling
 // (settings.tile_size, nst/tiling.h) the network runs on the largest tile instead of the
-// whole picture, and the whole picture's content targets are kept through both phases. The block cache never
-// holds more than the most that was in use at once (tensor/aligned_buffer.cpp).
+// whole picture, and the whole picture's content targets are kept through both phases; with
+// settings.keep_deep_tile_state the iterations add what every tile but the last keeps from the
+// first pass for the second. The block cache never holds more than the most that was in use at
+// once (tensor/aligned_buffer.cpp).
 // Tested against measured peaks (tests/test_cli_memory.cpp).
 #pragma once
 

@@ -24,20 +24,24 @@ struct PlannedImage {
 // The pictures of one scale, by size.
 struct ScalePlan {
   int iterations = 0;
-  ImageSize content;                // the content at this scale
-  std::vector<ImageSize> styles;    // each style at its working size next to it
-  int tiles = 1;                    // the content's tiles at this scale (nst/tiling.h)
+  ImageSize content;              // the content at this scale
+  std::vector<ImageSize> styles;  // each style at its working size next to it
+  int tiles = 1;                  // the content's tiles at this scale (nst/tiling.h)
 };
 
 struct JobPlan {
-  std::vector<ScalePlan> scales;   // coarse to fine; the last at settings.size
-  MemoryEstimate memory;           // from the sizes of every picture the run keeps
+  std::vector<ScalePlan> scales;  // coarse to fine; the last at settings.size
+  MemoryEstimate memory;          // from the sizes of every picture the run keeps
+  JobSizes sizes;                 // those sizes
   // The tile size the run uses: the settings', or with auto the largest that fits max_memory
   // when the whole picture does not; 0: the whole picture in one pass.
   int tile_size = 0;
+  // With tiles: whether an iteration keeps each tile's deep layers from its first pass for its
+  // second (JobSettings::keep_deep_tile_state), when that fits max_memory and saves work.
+  bool keep_deep_tile_state = false;
   std::vector<std::string> notes;  // things a user should hear about (an upscaled content)
 
-  int total_iterations() const;    // over all scales
+  int total_iterations() const;  // over all scales
 };
 
 // The plan of a job with these pictures (`init`: the starting image, when settings.init is

@@ -28,9 +28,13 @@ JobPlan plan_for(const JobSettings& s, ImageSize style = {800, 600}) {
   return plan(s, {"photo.jpg", {1024, 768}}, {{"painting.jpg", style}});
 }
 
-int64_t estimate_with(JobSettings s, int tile_size, ImageSize style = {800, 600}) {
+// The estimate with these tiles, keeping the deep layers' state or not.
+int64_t estimate_with(JobSettings s, int tile_size, ImageSize style = {800, 600},
+                      bool keep_deep = false) {
+  const JobPlan whole = plan_for(s, style);
   s.tile_size = tile_size;
-  return plan_for(s, style).memory.total();
+  s.keep_deep_tile_state = keep_deep;
+  return estimate_memory(s, whole.sizes).total();
 }
 
 bool has_note(const JobPlan& p, const std::string& text) {
@@ -53,14 +57,16 @@ TEST(AutoTiling, ARunThatDoesNotFitTakesTheLargestEqualTilesThatDo) {
     const JobPlan p = plan_for(settings_with(limit));
     ASSERT_GT(p.tile_size, 0);
     EXPECT_LE(p.memory.total(), limit);
-    EXPECT_EQ(p.memory.total(), estimate_with(settings_with(0), p.tile_size));
+    EXPECT_EQ(p.memory.total(),
+              estimate_with(settings_with(0), p.tile_size, {800, 600}, p.keep_deep_tile_state));
     // n equal cores along the 1024-pixel side, aligned to relu5_1's 16; n - 1 do not fit.
     const int n = (1024 + p.tile_size - 1) / p.tile_size;
     ASSERT_GE(n, 2);
     EXPECT_EQ(p.tile_size % 16, 0);
     if (n > 2) {
       const int fewer = ((1024 + n - 2) / (n - 1) + 15) / 16 * 16;
-      EXPECT_GT(estimate_with(settings_with(0), fewer), limit) << fewer;
+      EXPECT_GT(estimate_with(settings_with(0), fewer, {800, 600}, p.keep_deep_tile_state), limit)
+          << fewer;
     }
     EXPECT_EQ(
         p.scales.back().tiles,
@@ -102,6 +108,31 @@ TEST(AutoTiling, AForcedTileSizeIsKept) {
   EXPECT_EQ(p.tile_size, 200);
   EXPECT_EQ(p.scales.back().tiles, 5 * 4);  // 208-pixel cores (aligned to 16) over 1024 x 768
   EXPECT_FALSE(has_note(p, "running VGG19 on tiles"));
+}
+
+// Each tile but the last keeps its layers from pool2 on between an iteration's two passes when
+// that fits the limit (with the same tiles it is always less work).
+TEST(AutoTiling, TilesKeepTheirDeepLayersWhenThatFits) {
+  JobPlan p = plan_for(settings_with(0, 200));
+  EXPECT_TRUE(p.keep_deep_tile_state);
+  const int64_t kept = estimate_with(settings_with(0), 200, {800, 600}, true);
+  const int64_t not_kept = estimate_with(settings_with(0), 200);
+  EXPECT_EQ(p.memory.total(), kept);
+  EXPECT_GT(kept, not_kept);
+  p = plan_for(settings_with(kept - 1, 200));
+  EXPECT_FALSE(p.keep_deep_tile_state);
+  EXPECT_EQ(p.memory.total(), not_kept);
+  // Auto: the same tiles as without keeping, when keeping fits with them.
+  const int64_t limit = estimate_with(settings_with(0), 512, {800, 600}, true);
+  p = plan_for(settings_with(limit));
+  EXPECT_EQ(p.tile_size, 512);
+  EXPECT_TRUE(p.keep_deep_tile_state);
+  EXPECT_TRUE(has_note(p, "each tile keeps its layers from pool2 on")) << p.notes.at(0);
+  // Shallow layers only: nothing to keep.
+  JobSettings shallow = settings_with(0, 200);
+  shallow.content_layers = {"relu2_1"};
+  shallow.style_layers = {"relu1_1", "relu2_1"};
+  EXPECT_FALSE(plan_for(shallow).keep_deep_tile_state);
 }
 
 TEST(AutoTiling, RefusalsSayWhatTilesCouldDo) {

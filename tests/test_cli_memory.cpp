@@ -63,7 +63,10 @@ TEST_F(Memory, TheEstimateIsWithinAQuarterOfTheMeasuredPeak) {
         "--size 256 --pooling avg --content-layers relu3_1 --style-layers relu1_1,relu2_1",
         // Tiled: 4 x 3 tiles of up to 320 x 320 pixels (a 160-pixel core and 80 of border),
         // chosen by itself since the whole picture does not fit 450 MB (about 580 MB).
-        "--size 640 --scales 1 --max-memory 450M"}) {
+        "--size 640 --scales 1 --max-memory 450M",
+        // The same tiles forced, with memory to spare: each tile but the last keeps its
+        // layers from pool2 on between an iteration's two passes.
+        "--size 640 --scales 1 --tile-size 160"}) {
     SCOPED_TRACE(extra);
     const pid_t pid = testing::start_nst(args(extra), dir_.file("err"));
     int status = 0;
@@ -77,6 +80,12 @@ TEST_F(Memory, TheEstimateIsWithinAQuarterOfTheMeasuredPeak) {
                 std::string::npos)
           << err;
       EXPECT_NE(err.find("thread(s); in 12 tiles"), std::string::npos) << err;
+      EXPECT_EQ(err.find("keep their layers"), std::string::npos) << err;
+    }
+    if (extra.find("--tile-size") != std::string::npos) {
+      EXPECT_NE(err.find("in 12 tiles; the tiles keep their layers from pool2 on"),
+                std::string::npos)
+          << err;
     }
     const double measured = static_cast<double>(usage.ru_maxrss) / 1024;  // KB -> MB
     const double estimated = estimate_mb(err);

@@ -194,6 +194,8 @@ std::string run_description(const StylizeOptions& o, const PreparedJob& prepared
     description += ';';
     description += tiles(prepared.final_scale());
   }
+  if (settings.keep_deep_tile_state && prepared.final_scale().tiles > 1)
+    description += "; the tiles keep their layers from pool2 on between an iteration's passes";
   return description;
 }
 
