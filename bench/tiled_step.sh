@@ -11,7 +11,7 @@ build=${BUILD_DIR:-build}
 echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) cores"
 echo "nst: $("$build/bin/nst" --version)"
 
-# One benchmark alone: "SECONDS_PER_MPIXEL PEAK_KB TILES TILE_SIZE ESTIMATED_MB".
+# One benchmark alone: "SECONDS_PER_MPIXEL PEAK_KB TILES TILE_SIZE ESTIMATED_MB KEEPS_DEEP".
 measure() {
   local out time
   out=$(mktemp) time=$(mktemp)
@@ -21,21 +21,24 @@ measure() {
   awk -F, -v peak="$(tail -1 "$time")" '
     /^name,/ { for (i = 1; i <= NF; i++) col[$i] = i; next }
     col["name"] && NF > 3 {
-      printf "%s %s %s %s %s\n", $col["\"s/Mpixel\""], peak, $col["\"tiles\""],
+      printf "%s %s %s %s %s %s\n", $col["\"s/Mpixel\""], peak, $col["\"tiles\""],
         ("\"tile size\"" in col ? $col["\"tile size\""] : 0),
-        ("\"estimated MB\"" in col ? $col["\"estimated MB\""] : 0)
+        ("\"estimated MB\"" in col ? $col["\"estimated MB\""] : 0),
+        ("\"keeps deep\"" in col ? $col["\"keeps deep\""] : 0)
     }' "$out"
   rm -f "$out" "$time"
 }
 
 read -r base base_kb _ <<< "$(measure 'style_step/1024/1024/')"
-printf '%-26s %10s %8s %6s %10s %10s %6s\n' run "s/Mpixel" ratio tiles "tile size" "estimate" peak
-printf '%-26s %10.2f %8s %6s %10s %10s %6.2f GB\n' "1024x1024 untiled" "$base" 1.00 1 - - \
+printf '%-26s %10s %8s %6s %10s %6s %10s %6s\n' run "s/Mpixel" ratio tiles "tile size" keeps \
+  "estimate" peak
+printf '%-26s %10.2f %8s %6s %10s %6s %10s %6.2f GB\n' "1024x1024 untiled" "$base" 1.00 1 - - - \
   "$(awk -v k="$base_kb" 'BEGIN { print k / 1048576 }')"
-for run in ${TILED-2160/3840/2048 4320/7680/4096}; do
+for run in ${TILED-2160/3840/2048 2160/3840/3072 2160/3840/4096 4320/7680/4096}; do
   IFS=/ read -r height width mb <<< "$run"
-  read -r spm kb tiles tile est <<< "$(measure "tiled_style_step/$height/$width/$mb/")"
-  printf '%-26s %10.2f %8.2f %6d %10d %7d MB %6.2f GB\n' "${width}x$height within $mb MB" "$spm" \
-    "$(awk -v a="$spm" -v b="$base" 'BEGIN { print a / b }')" "$tiles" "$tile" "$est" \
+  read -r spm kb tiles tile est keeps <<< "$(measure "tiled_style_step/$height/$width/$mb/")"
+  printf '%-26s %10.2f %8.2f %6d %10d %6s %7d MB %6.2f GB\n' "${width}x$height within $mb MB" \
+    "$spm" "$(awk -v a="$spm" -v b="$base" 'BEGIN { print a / b }')" "$tiles" "$tile" \
+    "$([ "$keeps" = 1 ] && echo yes || echo no)" "$est" \
     "$(awk -v k="$kb" 'BEGIN { print k / 1048576 }')"
 done
