@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Tiled runs against the untiled step, in one run on one machine (README, "Tiled runs"): the time
 # per pixel of one untiled Adam iteration at 1024x1024, and of one iteration at 3840x2160 within
-# 2 GB and at 7680x4320 within 4 GB in the tiles nst's plan picks for those limits; the peak RSS
-# of each process (set-up, the targets and one iteration) and the ratio of the times per pixel.
-#   bench/tiled_step.sh            # all three (the 8K iteration takes several minutes)
+# 2, 3 and 4 GB and at 7680x4320 within 4 GB in the tiles nst's plan picks for those limits (and
+# whether they keep their deep layers between an iteration's passes); the peak RSS of each
+# process (set-up, the targets and one iteration) and the ratio of the times per pixel.
+#   bench/tiled_step.sh            # all of them (the 8K iteration takes several minutes)
 #   TILED="2160/3840/2048"         # HEIGHT/WIDTH/MB of the tiled runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
