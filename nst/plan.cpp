@@ -120,53 +120,18 @@ int tile_count(ImageSize size, int tile_size, const JobSettings& s) {
   return static_cast<int>(plan_tiles(size, tile_size, tile_geometry(used_layers(s))).size());
 }
 
-// The multiply-adds of the convolutions in one tiled iteration over a picture of `size`, at
-// the sizes the tiles' maps are cut to: the first pass's forward and the backward over every
-// tile, and the second pass's forward over every tile but the last (kept from the first): all
-// of it, or with the deep layers kept only the layers up to the split. The backward of a
-// convolution with frozen weights costs what its forward does.
-double tiled_work(ImageSize size, int tile_size, const JobSettings& s, bool keep_deep) {
-  const std::vector<std::string> layers = used_layers(s);
-  const std::vector<Tile> tiles = plan_tiles(size, tile_size, tile_geometry(layers));
-  const int split = keep_deep ? tile_split_layer(layers) : -1;
-  const auto& vgg = nn::vgg19_layers();
-  double work = 0.0;
-  for (std::size_t t = 0; t < tiles.size(); ++t) {
-    const TileTrim trim = trim_tile(tiles[t], size, layers);
-    for (std::size_t i = 0; i < trim.kept.size(); ++i) {
-      if (vgg[i].kind != nn::Vgg19Layer::Kind::conv) continue;
-      const Rect& input = i == 0 ? trim.input : trim.kept[i - 1];
-      const double macs =
-          9.0 * vgg[i].in_channels * vgg[i].out_channels * input.height * input.width;
-      const bool second_pass = t + 1 < tiles.size() && (split < 0 || static_cast<int>(i) < split);
-      work += (second_pass ? 3.0 : 2.0) * macs;
-    }
-  }
-  return work;
-}
-
 // Whether a tiled run keeps each tile's deep layers from an iteration's first pass for its
-// second (JobSettings::keep_deep_tile_state): when that fits the limit and does less work. With
-// auto tiles, keeping may take smaller tiles than not keeping, and their borders cost more; the
-// plan takes whichever of the two does less work. Sets plan.tile_size and plan.memory too.
-void plan_deep_state(const JobSettings& s, const JobSizes& sizes, int64_t limit, bool auto_tiles,
-                     JobPlan& plan) {
+// second (JobSettings::keep_deep_tile_state): when that fits the limit with the tiles already
+// chosen. Not by taking smaller tiles to make room: their borders cost about what keeping saves
+// or more (README, "Tiled runs"). Sets plan.memory too.
+void plan_deep_state(const JobSettings& s, const JobSizes& sizes, int64_t limit, JobPlan& plan) {
   if (tile_count(sizes.content, plan.tile_size, s) < 2 || tile_split_layer(used_layers(s)) < 0)
     return;
   JobSettings keep = s;
-  keep.keep_deep_tile_state = true;
   keep.tile_size = plan.tile_size;
-  if (auto_tiles && estimate_memory(keep, sizes).total() > limit) {
-    const std::optional<int> fitting = fitting_tile_size(keep, sizes, limit);
-    if (!fitting) return;
-    keep.tile_size = *fitting;
-  }
+  keep.keep_deep_tile_state = true;
   const MemoryEstimate memory = estimate_memory(keep, sizes);
-  if (memory.total() > limit || tile_count(sizes.content, *keep.tile_size, s) < 2 ||
-      tiled_work(sizes.content, *keep.tile_size, s, true) >=
-          tiled_work(sizes.content, plan.tile_size, s, false))
-    return;
-  plan.tile_size = *keep.tile_size;
+  if (memory.total() > limit) return;
   plan.memory = memory;
   plan.keep_deep_tile_state = true;
 }
@@ -237,7 +202,7 @@ JobPlan plan(const JobSettings& s, const PlannedImage& content,
     tiled.tile_size = plan.tile_size =
         fitting_tile_size(s, sizes, limit).value_or(smallest_auto_core(geometry));
     plan.memory = estimate_memory(tiled, sizes);
-    plan_deep_state(s, sizes, limit, /*auto_tiles=*/true, plan);
+    plan_deep_state(s, sizes, limit, plan);
     const int content_tiles = tile_count(size, plan.tile_size, s);
     plan.notes.push_back(
         "the whole pictures at once would need about " + format_bytes(whole) + ", more than the " +
@@ -251,7 +216,7 @@ JobPlan plan(const JobSettings& s, const PlannedImage& content,
                                      "before them again"
                                    : ""));
   } else if (!auto_tiles) {
-    plan_deep_state(s, sizes, limit, /*auto_tiles=*/false, plan);
+    plan_deep_state(s, sizes, limit, plan);
   }
   for (ScalePlan& scale : plan.scales) scale.tiles = tile_count(scale.content, plan.tile_size, s);
   // What else could make it fit: tiles when they were turned off, smaller ones when forced.

@@ -111,7 +111,7 @@ TEST(AutoTiling, AForcedTileSizeIsKept) {
 }
 
 // Each tile but the last keeps its layers from pool2 on between an iteration's two passes when
-// that fits the limit (with the same tiles it is always less work).
+// that fits the limit with the tiles the plan takes anyway.
 TEST(AutoTiling, TilesKeepTheirDeepLayersWhenThatFits) {
   JobPlan p = plan_for(settings_with(0, 200));
   EXPECT_TRUE(p.keep_deep_tile_state);
@@ -122,12 +122,17 @@ TEST(AutoTiling, TilesKeepTheirDeepLayersWhenThatFits) {
   p = plan_for(settings_with(kept - 1, 200));
   EXPECT_FALSE(p.keep_deep_tile_state);
   EXPECT_EQ(p.memory.total(), not_kept);
-  // Auto: the same tiles as without keeping, when keeping fits with them.
+  // Auto: the same tiles as without keeping, when keeping fits with them; when it does not,
+  // not smaller tiles to make room.
   const int64_t limit = estimate_with(settings_with(0), 512, {800, 600}, true);
   p = plan_for(settings_with(limit));
   EXPECT_EQ(p.tile_size, 512);
   EXPECT_TRUE(p.keep_deep_tile_state);
   EXPECT_TRUE(has_note(p, "each tile keeps its layers from pool2 on")) << p.notes.at(0);
+  p = plan_for(settings_with(limit - 1));
+  EXPECT_EQ(p.tile_size, 512);
+  EXPECT_FALSE(p.keep_deep_tile_state);
+  EXPECT_FALSE(has_note(p, "keeps")) << p.notes.at(0);
   // Shallow layers only: nothing to keep.
   JobSettings shallow = settings_with(0, 200);
   shallow.content_layers = {"relu2_1"};
