@@ -37,7 +37,7 @@ struct JobPlan {
   // when the whole picture does not; 0: the whole picture in one pass.
   int tile_size = 0;
   // With tiles: whether an iteration keeps each tile's deep layers from its first pass for its
-  // second (JobSettings::keep_deep_tile_state), when that fits max_memory and saves work.
+  // second (JobSettings::keep_deep_tile_state), when that fits max_memory with these tiles.
   bool keep_deep_tile_state = false;
   std::vector<std::string> notes;  // things a user should hear about (an upscaled content)
 

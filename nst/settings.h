@@ -69,8 +69,9 @@ struct JobSettings {
   std::optional<int> tile_size;
   // Set by the plan (nst/plan.h), not by users: whether a tiled iteration keeps each tile's
   // deep layers (from pool2 on) from its first pass for its second, which then runs only the
-  // shallow layers again: about a quarter of a forward pass instead of a whole one, for about
-  // 150 bytes a pixel of the picture (nst/objective_tiled.cpp, nst/memory.h).
+  // shallow layers again: a quarter of a forward pass's multiply-adds (about a third of its
+  // time) instead of all of it, for about 150 bytes a pixel of the picture
+  // (nst/objective_tiled.cpp, nst/memory.h).
   bool keep_deep_tile_state = false;
 
   int threads = 0;         // 0: the process's default (all cores, or OMP_NUM_THREADS)
